@@ -61,18 +61,62 @@ def split_text(text: str, counter: TokenCounter, settings: ChunkerSettings,
     budget = limit - counter.special
     pieces = _splitter(counter, settings, budget).split_text(text)
     spans: list[tuple[int, int]] = []
-    prev = -1
-    for piece in pieces:
-        # Splits come in document order, so the next occurrence after the previous chunk's
-        # start is this one; LangChain's own start_index goes wrong on repeated passages.
-        at = text.find(piece, prev + 1)
-        if at < 0:
-            at = text.find(piece)
-        if at < 0:  # cannot happen with literal separators; guard the invariant anyway
-            raise AssertionError("splitter produced text that is not in the document")
+    for at, piece in zip(_locate(text, pieces), pieces):
         spans.extend(_fit(text, at, at + len(piece), counter, limit))
-        prev = at
     return spans
+
+
+def _locate(text: str, pieces: list[str]) -> list[int]:
+    """Where the splitter took each piece from.
+
+    Pieces come in document order; each starts inside the previous one (overlap) or right
+    after it past whitespace, the first after leading whitespace, and the last reaches the end
+    but for trailing whitespace. In repetitive text a piece matches several places (LangChain's
+    own start_index goes wrong there), so search for the placement that satisfies all of that,
+    preferring the least overlap, with backtracking (only repetitive text ever needs it).
+    """
+    if not pieces:
+        return []
+
+    def skip_ws(i: int) -> int:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        return i
+
+    end_of_text = len(text.rstrip())
+    first = skip_ws(0)
+    failed: set[tuple[int, int]] = set()
+    # Each stack entry: (piece index, its start, remaining candidate starts for the next piece).
+    stack: list[tuple[int, int, list[int]]] = []
+
+    def candidates(i: int, prev_start: int, prev_end: int) -> list[int]:
+        found, lo, hi = [], prev_start + 1, skip_ws(prev_end)
+        at = text.rfind(pieces[i], lo, hi + len(pieces[i]))
+        while at >= lo:
+            found.append(at)
+            at = text.rfind(pieces[i], lo, at - 1 + len(pieces[i]))
+        return found  # largest start (least overlap) first
+
+    if text.startswith(pieces[0], first):
+        stack.append((0, first, candidates(1, first, first + len(pieces[0])) if len(pieces) > 1 else []))
+    while stack:
+        i, at, rest = stack[-1]
+        if i == len(pieces) - 1:
+            if at + len(pieces[i]) == end_of_text:
+                return [s for _, s, _ in stack]
+            failed.add((i, at))
+            stack.pop()
+            continue
+        while rest and (i + 1, rest[0]) in failed:
+            rest.pop(0)
+        if not rest:
+            failed.add((i, at))
+            stack.pop()
+            continue
+        nxt = rest.pop(0)
+        end = nxt + len(pieces[i + 1])
+        stack.append((i + 1, nxt, candidates(i + 2, nxt, end) if i + 2 < len(pieces) else []))
+    raise AssertionError("splitter output could not be placed in the document")
 
 
 def _fit(text: str, start: int, end: int, counter: TokenCounter, limit: int) -> list[tuple[int, int]]:

@@ -1,0 +1,59 @@
+"""Shared fixtures: the real bundled model, loaded once, and a seed-corpus index built once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the tests never touch the network
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_FILE = "amnesty-report-kyrgyzstan-2023.txt"
+KLOOP_SENTENCE = "the blocking of a website and the liquidation of one legal entity \"Kloop Media,\""
+
+
+@pytest.fixture(scope="session")
+def model_info():
+    from qa.embedding import resolve_model
+
+    return resolve_model()
+
+
+@pytest.fixture(scope="session")
+def embedder(model_info):
+    from qa.embedding import make_embedder
+
+    return make_embedder(model_info)
+
+
+@pytest.fixture(scope="session")
+def counter(model_info):
+    from qa.embedding import TokenCounter
+
+    return TokenCounter(model_info.path)
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, embedder) -> Path:
+    """An index of a copy of seeds/, built once per test session with the real model."""
+    from qa import build_index
+
+    base = tmp_path_factory.mktemp("seed")
+    shutil.copytree(SEEDS, base / "seeds")
+    build_index(base / "seeds", base / "index", embedder=embedder)
+    return base / "index"
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+    return path

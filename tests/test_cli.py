@@ -1,0 +1,88 @@
+"""The `qa` command as a user runs it: a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import KLOOP_SENTENCE, SEED_FILE, SEEDS
+
+
+def qa(*args: str, cwd=None, check: bool = True) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    proc = subprocess.run([sys.executable, "-m", "qa", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    work = tmp_path_factory.mktemp("cli")
+    shutil.copytree(SEEDS, work / "seeds")
+    return work
+
+
+def test_build_then_ask_json(workdir):
+    build = qa("build", cwd=workdir)
+    assert "1 documents" in build.stdout and "1 added" in build.stdout
+    assert (workdir / "index" / "manifest.json").exists()
+    out = qa("ask", "what happened to Kloop Media", "--json", cwd=workdir)
+    result = json.loads(out.stdout)
+    assert result["question"] == "what happened to Kloop Media"
+    top = result["passages"][0]
+    assert top["rank"] == 1 and KLOOP_SENTENCE in top["text"]
+    assert top["source"] == SEED_FILE and top["line_start"] <= 11 <= top["line_end"]
+    for key in ("rank", "score", "text", "source", "title", "start", "end", "line_start",
+                "line_end", "page", "chunk_id", "doc_id"):
+        assert key in top
+
+
+def test_ask_prints_numbered_citations(workdir):
+    if not (workdir / "index" / "manifest.json").exists():
+        qa("build", cwd=workdir)
+    out = qa("ask", "what happened to Kloop Media", "-k", "2", cwd=workdir).stdout
+    first = out.splitlines()[0]
+    assert first.startswith(f"[1] seeds/{SEED_FILE}:") and "(score " in first
+    assert "[2] " in out and "Kloop Media" in out
+
+
+def test_rebuild_without_changes_embeds_nothing(workdir):
+    qa("build", cwd=workdir)
+    out = json.loads(qa("build", "--json", cwd=workdir).stdout)
+    assert out["embedded_chunks"] == 0 and out["unchanged"] == 1 and not out["added"]
+
+
+def test_missing_index_is_one_clear_line(tmp_path):
+    proc = qa("ask", "anything", "--index", str(tmp_path / "none"), check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"qa ask: error: no index at {tmp_path / 'none'}; run `qa build` to create it"]
+
+
+@pytest.mark.parametrize("args", [("ask",), ("ask", "q", "-k", "zero"), ("ask", "q", "-k", "0"),
+                                  ("ask", "q", "--mode", "fuzzy"), ("frobnicate",), ()])
+def test_bad_arguments_exit_2_with_one_line(args):
+    proc = qa(*args, check=False)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("cmd", [(), ("build",), ("ask",)])
+def test_help_shows_examples(cmd):
+    out = qa(*cmd, "--help").stdout
+    assert "examples:" in out and "qa " in out
+
+
+def test_console_script_is_installed():
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "qa"  # installed beside the interpreter running the tests
+    proc = subprocess.run([exe, "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "examples:" in proc.stdout
