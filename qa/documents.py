@@ -5,11 +5,9 @@
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import logging
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Callable, Iterator
 
 from .config import SUPPORTED_SUFFIXES
 from .errors import UnreadableDocument
+from .formats import READERS, LineMap, page_of
 
 logger = logging.getLogger(__name__)
 
@@ -57,28 +56,19 @@ class Document:
     format: str
     page_starts: tuple[int, ...] | None = None
     line_anchors: tuple[tuple[int, int], ...] | None = None
-    _newlines: tuple[int, ...] = field(default=(), repr=False, compare=False)
-    _anchor_keys: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    _lines: LineMap | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # Precomputed once so line_at() is a bisect, not a scan.
-        object.__setattr__(self, "_newlines", tuple(m.start() for m in re.finditer("\n", self.text)))
-        object.__setattr__(self, "_anchor_keys", tuple(a for a, _ in self.line_anchors or ()))
+        # Built once so line_at() is a bisect, not a scan.
+        object.__setattr__(self, "_lines", LineMap(self.text, self.line_anchors))
 
     def line_at(self, offset: int) -> int:
         """1-based source line of a character offset."""
-        before = bisect.bisect_left(self._newlines, offset)
-        if not self.line_anchors:
-            return 1 + before
-        i = max(bisect.bisect_right(self._anchor_keys, offset) - 1, 0)
-        anchor, line = self.line_anchors[i]
-        return line + before - bisect.bisect_left(self._newlines, anchor)
+        return self._lines.line(offset)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page of a character offset, None for formats without pages."""
-        if not self.page_starts:
-            return None
-        return max(bisect.bisect_right(self.page_starts, offset), 1)
+        return page_of(self.page_starts, offset)
 
 
 def doc_id_for(source: str) -> str:
@@ -117,8 +107,6 @@ def _read_plain(data: bytes) -> tuple[str, str | None, tuple | None, tuple | Non
 
 def _read_rich(suffix: str) -> Callable[[bytes], tuple]:
     def read(data: bytes) -> tuple:
-        from .formats import READERS  # pypdf / python-docx load only when such files exist
-
         ex = READERS[suffix](data)
         return ex.text, ex.title, ex.page_starts, ex.line_anchors, None
 
@@ -127,8 +115,7 @@ def _read_rich(suffix: str) -> Callable[[bytes], tuple]:
 
 _READERS: dict[str, Callable[[bytes], tuple]] = {
     ".txt": _read_plain, ".md": _read_plain, ".markdown": _read_plain,
-    ".html": _read_rich(".html"), ".htm": _read_rich(".htm"),
-    ".pdf": _read_rich(".pdf"), ".docx": _read_rich(".docx"),
+    **{suffix: _read_rich(suffix) for suffix in READERS},
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import io
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -71,7 +72,8 @@ def page_of(page_starts: tuple[int, ...] | None, offset: int) -> int | None:
 
 def _short(exc: BaseException) -> str:
     """A one-line, bounded reason from an exception raised deep inside a parser."""
-    msg = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)  # no repr quotes
+    msg = (text.strip().splitlines() or [""])[0] or type(exc).__name__
     return msg if len(msg) <= 120 else msg[:117] + "..."
 
 
@@ -131,17 +133,28 @@ class _HTMLText(HTMLParser):
         self._svg = 0
         self._title: list[str] | None = None
 
+    def _skips(self, tag: str) -> bool:
+        # An <svg>'s <title> is a tooltip, and browsers never show a second <title>.
+        return tag in _SKIP or (tag == "title" and (self._svg > 0 or self.title is not None))
+
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:  # html.parser asserts on e.g. "<![foo[ x ]]>"; browsers skip it
+            end = self.rawdata.find(">", i)
+            return -1 if end < 0 else end + 1
+
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in _SKIP:
+        if self._skips(tag):
             self._skip += 1
         if self._skip:
             return
         if self._title is not None and tag in _BLOCKS:
             self._end_title()  # an unclosed <title> must not swallow the page
-        if tag == "title" and not self._svg and self.title is None:
+        if tag == "title":
             self._title = []
         elif tag in ("svg", "math"):
-            self._svg += 1  # their <title> is a tooltip, not the page title
+            self._svg += 1
         elif tag in _BLOCKS:
             self._flush()
             self._pre += tag == "pre"
@@ -149,7 +162,7 @@ class _HTMLText(HTMLParser):
             self._gap = " | "
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
+        if self._skips(tag):
             self._skip = max(self._skip - 1, 0)
             return
         if self._skip:
@@ -218,8 +231,11 @@ def read_html(data: bytes) -> Extracted:
     """Visible text of an HTML page, each block anchored to its line in the source."""
     source = _decode_html(data).replace("\r\n", "\n").replace("\r", "\n")  # lines as editors count
     parser = _HTMLText()
-    parser.feed(source)
-    parser.close()
+    try:
+        parser.feed(source)
+        parser.close()
+    except Exception as exc:  # keep what was read rather than lose the page
+        logger.warning("HTML parsing stopped early (%s); keeping the text read so far", _short(exc))
     parser._flush()
     if parser._title is not None:
         parser._end_title()
@@ -240,6 +256,8 @@ def read_pdf(data: bytes) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError
 
+    if not data.strip():
+        raise UnreadableDocument("empty file")
     # Acrobat accepts the header anywhere in the first 1 KiB; pypdf would guess on any bytes.
     if data.find(b"%PDF-", 0, 1024) < 0:
         raise UnreadableDocument("malformed PDF: no %PDF- header")
@@ -274,11 +292,8 @@ def read_pdf(data: bytes) -> Extracted:
         logger.info("PDF metadata unreadable: %s", _short(exc))
     if not any(t.strip() for t in texts):  # scanned images only: the caller reports it as empty
         return Extracted("", title)
-    starts, offset = [], 0
-    for t in texts:
-        starts.append(offset)
-        offset += len(t) + 2
-    return Extracted("\n\n".join(texts), title, tuple(starts))
+    starts = tuple(itertools.accumulate((len(t) + 2 for t in texts[:-1]), initial=0))
+    return Extracted("\n\n".join(texts), title, starts)
 
 
 # ---------------------------------------------------------------- DOCX
