@@ -207,7 +207,9 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
                                                             "format", "n_chunks", "indexed_at")}
                           for r in doc_records},
         }
+        say(0.95, "switching to the new index")
         final = store.commit_generation(index_dir, tmp, manifest)
+        say(0.98, "cleaning up old generations")
         store.clean_up(index_dir)
         report.generation = final.name
         report.index_type = index_type

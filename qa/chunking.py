@@ -135,12 +135,22 @@ def _fit(text: str, start: int, end: int, counter: TokenCounter, limit: int) -> 
     return [head] + (_fit(text, rest, end, counter, limit) if rest < end else [])
 
 
+def _spans(doc: Document, counter: TokenCounter, settings: ChunkerSettings,
+           max_tokens: int) -> list[tuple[int, int]]:
+    """Chunk spans of a document; paged documents are cut page by page, so every chunk cites one page."""
+    bounds = list(doc.page_starts or (0,)) + [len(doc.text)]
+    spans = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        spans.extend((lo + a, lo + b) for a, b in split_text(doc.text[lo:hi], counter, settings, max_tokens))
+    return spans
+
+
 def chunk_document(doc: Document, counter: TokenCounter, settings: ChunkerSettings,
                    max_tokens: int) -> list[Chunk]:
     """All chunks of a document, with ids derived from (document, text, occurrence)."""
     seen: Counter[str] = Counter()
     chunks = []
-    for start, end in split_text(doc.text, counter, settings, max_tokens):
+    for start, end in _spans(doc, counter, settings, max_tokens):
         body = doc.text[start:end]
         seen[body] += 1
         digest = hashlib.sha256(f"{doc.id}\0{seen[body]}\0{body}".encode("utf-8")).hexdigest()[:20]
