@@ -74,6 +74,7 @@ class _Loaded:
     generation: str
     table: ChunkTable
     faiss: Any
+    vectors: np.ndarray  # memory-mapped; row i is chunk i
     lexical: LexicalIndex
     docs: dict[str, DocumentRow]
 
@@ -187,7 +188,7 @@ class Retriever:
             doc = loaded.docs[c.doc_id]
             dscore = dense_scores.get(row)
             if dscore is None and qvec is not None:
-                dscore = float(loaded.faiss.reconstruct(row) @ qvec) if hasattr(loaded.faiss, "reconstruct") else 0.0
+                dscore = float(loaded.vectors[row] @ qvec)
             out.append(Passage(
                 text=c.text, score=float(score), source=doc.source, title=doc.title, start=c.start,
                 end=c.end, line_start=c.line_start, line_end=c.line_end, chunk_id=c.id,
@@ -246,6 +247,7 @@ def _load_generation(index_dir: Path, *, verify: bool) -> _Loaded:
     gen = store.verify(index_dir, manifest, full=verify)
     table = ChunkTable(gen / "chunks.sqlite")
     faiss_index = dense.load_faiss(gen / "dense.faiss", mmap=manifest["index"]["type"] != "flat")
+    vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
     lexical = LexicalIndex.load(gen / "bm25")
     docs = {d.doc_id: d for d in table.documents()}
     if faiss_index.ntotal != manifest["index"]["chunks"] or lexical.n_chunks != faiss_index.ntotal:
@@ -253,7 +255,7 @@ def _load_generation(index_dir: Path, *, verify: bool) -> _Loaded:
 
         raise IndexCorruptError(f"index at {index_dir} is inconsistent (vectors {faiss_index.ntotal}, "
                                 f"BM25 {lexical.n_chunks}); run `qa build --full`")
-    return _Loaded(manifest, manifest["generation"], table, faiss_index, lexical, docs)
+    return _Loaded(manifest, manifest["generation"], table, faiss_index, vectors, lexical, docs)
 
 
 def _check_compatible(index_dir: Path, manifest: dict[str, Any], embedder: Embedder,
