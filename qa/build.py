@@ -186,31 +186,11 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
             return report
 
         vectors = _vectors(chunks, embedder, settings, old_table, old_vectors, report, say)
-        say(0.9, "writing the index")
-        tmp = store.new_generation(index_dir)
-        np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
-        index_type = dense.choose_index_type(len(chunks))
-        dense.save_faiss(dense.build_faiss(vectors, index_type), tmp / "dense.faiss")
-        write_table(tmp / "chunks.sqlite", doc_records, chunks)
-        LexicalIndex.build([c.text for c in chunks], settings.lexical).save(tmp / "bm25")
         if old_table is not None:
             old_table.close()
-        manifest = {
-            "qa_version": _version(),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "corpus_root": str(seeds_dir.resolve()),
-            "model": identity,
-            "chunker": settings.chunker.as_dict(),
-            "lexical": settings.lexical.as_dict(),
-            "index": {"type": index_type, "chunks": len(chunks), "dimension": info.dimension},
-            "documents": {r["source"]: {k: r[k] for k in ("doc_id", "hash", "size", "mtime", "title",
-                                                            "format", "n_chunks", "indexed_at")}
-                          for r in doc_records},
-        }
-        say(0.95, "switching to the new index")
-        final = store.commit_generation(index_dir, tmp, manifest)
-        say(0.98, "cleaning up old generations")
-        store.clean_up(index_dir)
+        final = write_generation(index_dir, seeds_dir, doc_records, chunks, vectors, settings,
+                                 identity, say)
+        index_type = store.read_manifest(index_dir)["index"]["type"]
         report.generation = final.name
         report.index_type = index_type
         report.documents = len(doc_records)
@@ -219,6 +199,39 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         say(1.0, "done")
         logger.info("built %s: %s", final, report.summary())
         return report
+
+
+def write_generation(index_dir: Path, seeds_dir: Path, doc_records: list[dict[str, Any]],
+                     chunks: list[Chunk], vectors: np.ndarray, settings: Settings,
+                     identity: dict[str, Any], say: Progress = lambda f, m: None) -> Path:
+    """Write all index files for these chunks and vectors as a new generation and make it live.
+
+    Call while holding the build lock.
+    """
+    say(0.9, "writing the index")
+    tmp = store.new_generation(index_dir)
+    np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
+    index_type = dense.choose_index_type(len(chunks))
+    dense.save_faiss(dense.build_faiss(vectors, index_type), tmp / "dense.faiss")
+    write_table(tmp / "chunks.sqlite", doc_records, chunks)
+    LexicalIndex.build([c.text for c in chunks], settings.lexical).save(tmp / "bm25")
+    manifest = {
+        "qa_version": _version(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "corpus_root": str(seeds_dir.resolve()),
+        "model": identity,
+        "chunker": settings.chunker.as_dict(),
+        "lexical": settings.lexical.as_dict(),
+        "index": {"type": index_type, "chunks": len(chunks), "dimension": int(vectors.shape[1])},
+        "documents": {r["source"]: {k: r[k] for k in ("doc_id", "hash", "size", "mtime", "title",
+                                                        "format", "n_chunks", "indexed_at")}
+                      for r in doc_records},
+    }
+    say(0.95, "switching to the new index")
+    final = store.commit_generation(index_dir, tmp, manifest)
+    say(0.98, "cleaning up old generations")
+    store.clean_up(index_dir)
+    return final
 
 
 def _record(doc: Document, n_chunks: int) -> dict[str, Any]:
