@@ -55,12 +55,20 @@ def tokenize(text: str, settings: LexicalSettings) -> list[str]:
 
 
 class LexicalIndex:
-    """A bm25s index plus the tokenizer settings it was built with."""
+    """BM25 (Lucene variant) over chunks, stored as bm25s writes it: a CSC matrix of
+    precomputed per-(term, chunk) scores in .npy files plus a JSON vocabulary.
 
-    def __init__(self, bm25, settings: LexicalSettings, n_chunks: int):
-        self._bm25 = bm25
+    bm25s builds it; queries read the arrays directly with numpy, so searching needs neither
+    bm25s nor scipy (a faster cold start). `scores()` equals bm25s's own `get_scores()`.
+    """
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+                 vocab: dict[str, int], settings: LexicalSettings, n_chunks: int):
+        self._data, self._indices, self._indptr = data, indices, indptr
+        self._vocab = vocab
         self.settings = settings
         self.n_chunks = n_chunks
+        self._bm25 = None  # the bm25s object, only on a freshly built index
 
     @classmethod
     def build(cls, texts: Sequence[str], settings: LexicalSettings, *, show_progress: bool = False
@@ -69,33 +77,42 @@ class LexicalIndex:
 
         bm25 = bm25s.BM25(k1=settings.k1, b=settings.b, method="lucene")
         corpus = [tokenize(t, settings) for t in texts]
-        if corpus:
-            bm25.index(corpus, show_progress=show_progress)
-        return cls(bm25, settings, len(texts))
+        if not corpus:
+            empty = np.zeros(0, dtype=np.float32)
+            return cls(empty, empty.astype(np.int32), np.zeros(1, dtype=np.int32), {}, settings, 0)
+        bm25.index(corpus, show_progress=show_progress)
+        index = cls(bm25.scores["data"], bm25.scores["indices"], bm25.scores["indptr"],
+                    bm25.vocab_dict, settings, len(texts))
+        index._bm25 = bm25
+        return index
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no query word is known)."""
-        tokens = tokenize(query, self.settings)
-        ids = self._bm25.get_tokens_ids(tokens) if self.n_chunks else []
+        ids = [self._vocab[t] for t in tokenize(query, self.settings) if t in self._vocab]
         if not ids:
             return np.zeros(self.n_chunks, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+        # Each query term (repeats included, as in Lucene and bm25s) adds its column of scores.
+        cols = [slice(int(self._indptr[i]), int(self._indptr[i + 1])) for i in ids]
+        rows = np.concatenate([self._indices[c] for c in cols])
+        vals = np.concatenate([self._data[c] for c in cols])
+        return np.bincount(rows, weights=vals, minlength=self.n_chunks).astype(np.float32)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        if self.n_chunks:
+        if self._bm25 is not None:
             self._bm25.save(str(folder), allow_pickle=False)
         params = {"settings": self.settings.as_dict(), "n_chunks": self.n_chunks, "version": 1}
         (folder / _PARAMS).write_text(json.dumps(params, indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path, *, mmap: bool = False) -> "LexicalIndex":
-        import bm25s
-
         params = json.loads((folder / _PARAMS).read_text(encoding="utf-8"))
         settings = LexicalSettings(**params["settings"])
-        if params["n_chunks"]:
-            bm25 = bm25s.BM25.load(str(folder), allow_pickle=False, mmap=mmap, load_corpus=False)
-        else:
-            bm25 = bm25s.BM25(k1=settings.k1, b=settings.b)
-        return cls(bm25, settings, params["n_chunks"])
+        if not params["n_chunks"]:
+            empty = np.zeros(0, dtype=np.float32)
+            return cls(empty, empty.astype(np.int32), np.zeros(1, dtype=np.int32), {}, settings, 0)
+        mode = "r" if mmap else None
+        arrays = [np.load(folder / f"{name}.csc.index.npy", mmap_mode=mode, allow_pickle=False)
+                  for name in ("data", "indices", "indptr")]
+        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        return cls(*arrays, vocab, settings, params["n_chunks"])

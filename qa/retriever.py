@@ -248,7 +248,8 @@ def _load_generation(index_dir: Path, *, verify: bool) -> _Loaded:
     table = ChunkTable(gen / "chunks.sqlite")
     faiss_index = dense.load_faiss(gen / "dense.faiss", mmap=manifest["index"]["type"] != "flat")
     vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
-    lexical = LexicalIndex.load(gen / "bm25")
+    large = manifest["index"]["type"] != "flat"  # big indexes stay on disk, paged in as used
+    lexical = LexicalIndex.load(gen / "bm25", mmap=large)
     docs = {d.doc_id: d for d in table.documents()}
     if faiss_index.ntotal != manifest["index"]["chunks"] or lexical.n_chunks != faiss_index.ntotal:
         from .errors import IndexCorruptError
