@@ -28,6 +28,11 @@ EXAMPLES = {
           qa ask "what happened to Kloop Media"
           qa ask "ban on rallies" -k 3 --mode lexical
           qa ask "Kloop Media" --json | jq '.passages[0].source'""",
+    "serve": """\
+        examples:
+          qa serve                                  chat on http://127.0.0.1:7860 (builds ./index if missing)
+          qa serve --seeds ~/notes --index ~/notes-index --port 8080
+          qa serve --host 0.0.0.0 --auth-file ~/.qa-users    reachable from the network, with passwords""",
 }
 
 
@@ -85,6 +90,17 @@ def _parser() -> argparse.ArgumentParser:
                    help="at most N passages from any one document")
     a.add_argument("--json", action="store_true", help="print one JSON object")
     _settings_args(a)
+
+    s = sub.add_parser("serve", help="the browser chat: cited answers, documents, rebuild",
+                       description="Start the browser chat over an index (built from --seeds first if "
+                                   "there is none). Binds to 127.0.0.1 unless --host says otherwise.",
+                       epilog=textwrap.dedent(EXAMPLES["serve"]), formatter_class=fmt)
+    s.add_argument("--index", default="index", help="index folder (default: index)")
+    s.add_argument("--seeds", default="seeds", help="documents folder; uploads go here (default: seeds)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    s.add_argument("--port", type=_positive_int, default=7860, help="port (default: 7860)")
+    s.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
+    s.add_argument("--auth-file", metavar="FILE", help="require a login from FILE: one USER:PASSWORD a line")
     return parser
 
 
@@ -153,6 +169,13 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve  # Gradio is imported only here, never by `qa ask` or `qa build`
+
+    return serve(index_dir=args.index, seeds_dir=args.seeds, host=args.host, port=args.port,
+                 auth=args.auth, auth_file=args.auth_file)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `qa` console script."""
     args = _parser().parse_args(argv)
@@ -162,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from .errors import QAError
 
-    commands = {"build": _cmd_build, "ask": _cmd_ask}
+    commands = {"build": _cmd_build, "ask": _cmd_ask, "serve": _cmd_serve}
     try:
         return commands[args.command](args)
     except (QAError, FileNotFoundError) as exc:

@@ -1,0 +1,386 @@
+"""The browser chat, driven in headless Debian chromium, plus its Gradio-free parts.
+
+The browser tests start `python -m ui` on a free port over a temporary copy of seeds/ (plus a
+document full of script/HTML payloads) and a temporary index that the app builds itself.
+Screenshots of each state go to test-artifacts/ at desktop and phone width.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from conftest import KLOOP_SENTENCE, SEEDS, SEED_FILE  # noqa: E402
+from ui_helpers import CHROMIUM_ARGS, DESKTOP, chromium_or_skip, running_app, snap  # noqa: E402
+
+PAYLOAD_NAME = "harbour <img src=x onerror=alert(9)>.md"
+PAYLOAD = """# Zorbian harbour notes
+
+The Zorbian harbour opens at dawn, as the notice <script>window.__pwned = 1; alert("script ran")</script> says.
+Visitors see <img src=x onerror="window.__pwned = 2; alert('img ran')"> on the harbour gate every morning.
+The harbour master's page is [click me](javascript:window.__pwned=3) and <a href="javascript:alert(4)">this link</a>.
+Raw markup: <b>bold</b> <iframe src="javascript:alert(5)"></iframe> {{constructor.constructor('alert(6)')()}} ${alert(7)} <svg onload=alert(8)>.
+"""
+NEW_FACT = ("Vardane river bridge\n\nThe Vardane river bridge reopened on 3 March 2024 after repairs that cost "
+            "4.2 million euros. Heavy lorries are still not allowed on it.\n")
+
+
+# ---------------------------------------------------------------- without a browser
+
+
+def test_importing_the_cli_and_library_does_not_import_gradio():
+    code = ("import sys, qa, qa.cli, qa.answer, ui, ui.service, ui.render; "
+            "qa.cli._parser().parse_args(['serve']); print('gradio' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_serve_help_has_examples():
+    out = subprocess.run([sys.executable, "-m", "qa", "serve", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    assert "examples:" in out.stdout and "--host" in out.stdout and "127.0.0.1" in out.stdout
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("report.txt", "report.txt"),
+    ("../../etc/passwd.txt", "passwd.txt"),
+    ("..\\..\\windows\\evil.md", "evil.md"),
+    (".hidden.md", "hidden.md"),
+    ("<script>alert(1)</script>.html", "script_.html"),  # "/" ends a folder name
+    ("<img src=x onerror=alert(1)>.md", "img src=x onerror=alert(1)_.md"),
+    ("a\x00b\nc.TXT", "abc.txt"),
+    ("résumé 2024.pdf", "résumé 2024.pdf"),
+    ("....", None),
+    ("/", None),
+])
+def test_sanitize_filename(name, expected):
+    from ui.service import sanitize_filename
+
+    assert sanitize_filename(name) == expected
+
+
+@pytest.fixture()
+def service(tmp_path, seed_index):
+    from ui.service import Service
+
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    shutil.copytree(seed_index, tmp_path / "index")
+    s = Service(tmp_path / "seeds", tmp_path / "index")
+    s.start()
+    return s
+
+
+def _upload(tmp_path: Path, name: str, data: bytes) -> Path:
+    folder = tmp_path / "upload"
+    folder.mkdir(exist_ok=True)
+    path = folder / "incoming"
+    path.write_bytes(data)
+    return path
+
+
+def test_uploads_are_checked_sanitised_and_never_overwrite_silently(service, tmp_path, monkeypatch):
+    seeds = service.seeds_dir
+    before = sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and "seeds" not in p.parts)
+
+    r = service.add_file(_upload(tmp_path, "", b"hello"), "tool.exe")
+    assert not r.ok and ".exe files are not supported" in r.message and ".txt" in r.message
+    r = service.add_file(_upload(tmp_path, "", b"\x00\x01binary"), "data.txt")
+    assert not r.ok and "binary" in r.message
+    r = service.add_file(_upload(tmp_path, "", b"   \n"), "empty.md")
+    assert not r.ok and "empty" in r.message
+    monkeypatch.setattr("ui.service.MAX_UPLOAD_BYTES", 10)
+    r = service.add_file(_upload(tmp_path, "", b"x" * 11), "big.txt")
+    assert not r.ok and "limit" in r.message
+    monkeypatch.undo()
+
+    r = service.add_file(_upload(tmp_path, "", b"Some notes."), "../../outside.txt")
+    assert r.ok and r.saved_as == "outside.txt" and (seeds / "outside.txt").read_bytes() == b"Some notes."
+    assert not (tmp_path / "outside.txt").exists()
+    r = service.add_file(_upload(tmp_path, "", b"Some notes."), "outside.txt")
+    assert r.ok and "same content" in r.message
+    r = service.add_file(_upload(tmp_path, "", b"Other notes."), "outside.txt")
+    assert r.ok and r.saved_as == "outside (2).txt" and "already exists" in r.message
+    assert (seeds / "outside.txt").read_bytes() == b"Some notes."
+    r = service.add_file(_upload(tmp_path, "", b"Newer notes."), "outside.txt", replace=True)
+    assert r.ok and "replaced" in r.message and (seeds / "outside.txt").read_bytes() == b"Newer notes."
+    assert not [p for p in seeds.iterdir() if p.name.startswith(".")], "no temporary files left behind"
+    after = sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and "seeds" not in p.parts)
+    assert before == after or set(after) - set(before) <= {"incoming"}
+
+    rows = {r.source: r.status for r in service.files()}
+    assert rows == {SEED_FILE: "indexed", "outside.txt": "new", "outside (2).txt": "new"}
+
+
+def test_failed_rebuild_keeps_the_old_index_answering(service):
+    from ui import render
+
+    generation = service.retriever.generation
+    shutil.move(service.seeds_dir, service.seeds_dir.with_name("moved"))
+    assert service.start_build()
+    state = service.wait_for_build(60)
+    assert not state.running and "no documents folder" in state.error
+    assert service.retriever.generation == generation
+    assert KLOOP_SENTENCE in service.ask("what happened to Kloop Media").text
+    html = render.build_result(service.status(), None, None)
+    assert "Rebuild failed" in html and "previous index" in html
+
+
+def test_credentials_from_the_option_and_a_file(tmp_path):
+    from ui.app import read_credentials
+
+    f = tmp_path / "users"
+    f.write_text("# who may sign in\nann:s3cret:with:colons\n\nbob:pw\n", encoding="utf-8")
+    assert read_credentials(None, None) is None
+    assert read_credentials("me:pw", str(f)) == [("ann", "s3cret:with:colons"), ("bob", "pw"), ("me", "pw")]
+    with pytest.raises(ValueError, match="USER:PASSWORD"):
+        read_credentials("nopassword", None)
+
+
+def test_render_escapes_document_text_and_names():
+    from ui import render
+
+    evil = '<script>alert(1)</script><img src=x onerror=alert(2)> [x](javascript:alert(3))'
+    p = {"rank": 1, "score": 0.5, "text": f"Intro. {evil} End.", "source": f"{evil}.md", "title": evil,
+         "start": 0, "end": 0, "line_start": 1, "line_end": 2, "page": None, "page_end": None,
+         "chunk_id": "c", "doc_id": "d", "dense_score": 0.5, "lexical_score": 1.0}
+    p["end"] = len(p["text"])
+    a = {"question": evil, "query": evil, "mode": "hybrid", "passages": [p], "answer": "", "abstained": False,
+         "sentences": [{"text": evil, "passage": 1, "start": 7, "end": 7 + len(evil)}], "notes": []}
+    pages = [render.transcript([{"question": evil, "answer": a}]),
+             render.document({"text": p["text"], "title": evil, "size": 10}, p, a["sentences"]),
+             render.transcript([{"question": evil, "answer": dict(a, abstained=True, sentences=[])}])]
+    for html in pages:
+        assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# ---------------------------------------------------------------- in the browser
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ui")
+    seeds = base / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    (seeds / PAYLOAD_NAME).write_text(PAYLOAD, encoding="utf-8")
+    with running_app(seeds, base / "index", base / "serve.log") as url:
+        yield {"url": url, "seeds": seeds, "base": base}
+
+
+@pytest.fixture(scope="module")
+def page(app):
+    chromium = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport=DESKTOP)
+        pg.dialogs = []
+        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+        pg.goto(app["url"])
+        pg.wait_for_selector("#qa-question textarea")
+        # The app builds its index on first start and shows the progress in the header; questions
+        # asked meanwhile get a clear message.
+        if pg.locator("#qa-status .qa-busy").count():
+            snap(pg, "0-building")
+            early = ask(pg, "what happened to Kloop Media")
+            assert "still being built" in early.inner_text() or KLOOP_SENTENCE in early.inner_text()
+        pg.wait_for_selector("#qa-status:has-text('passages')", timeout=180_000)
+        yield pg
+        browser.close()
+
+
+def ask(page, question: str, timeout: float = 60_000):
+    """Type a question, wait for its reply; return the reply's <article> element."""
+    done = ".qa-turn .qa-a:not(.qa-pending)"
+    n = page.locator(done).count()
+    page.fill("#qa-question textarea", question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('{done}').length > {n} && "
+                           "!document.querySelector('.qa-pending')", timeout=timeout)
+    return page.locator(".qa-turn").last
+
+
+def tab(page, name: str):
+    page.click(f"button[role=tab]:has-text('{name}')")
+
+
+def clear(page):
+    tab(page, "Chat")
+    page.click("#qa-clear")
+    page.wait_for_selector(".qa-welcome")
+
+
+@pytest.mark.browser
+def test_kloop_answer_quotes_and_cites_the_seed(page):
+    clear(page)
+    turn = ask(page, "what happened to Kloop Media")
+    answer = turn.locator(".qa-answer")
+    assert KLOOP_SENTENCE in answer.inner_text()
+    marker = answer.locator("a.qa-cite").first
+    n = int(marker.inner_text().strip("[]"))
+    source = turn.locator(f"#qa-t0-p{n} summary").inner_text()
+    assert SEED_FILE in source
+    first, last = map(int, re.search(r"lines? (\d+)(?:–(\d+))?", source).groups(default="0"))
+    assert first <= 11 <= max(first, last)
+    highlighted = turn.locator(f"#qa-t0-p{n} mark.qa-hl").first.inner_text()
+    assert KLOOP_SENTENCE in highlighted
+    snap(page, "1-answer")
+
+    # The whole document opens scrolled to the cited span, the sentence highlighted.
+    turn.locator(f"#qa-t0-p{n} button.qa-open").click()
+    page.wait_for_selector("#qa-viewer #qa-target")
+    assert KLOOP_SENTENCE in page.locator("#qa-viewer #qa-target mark.qa-hl").inner_text()
+    page.wait_for_timeout(500)
+    box = page.locator("#qa-viewer #qa-target").bounding_box()
+    doc_box = page.locator("#qa-viewer .qa-doc").bounding_box()
+    assert box and doc_box and box["y"] < doc_box["y"] + doc_box["height"], "cited span scrolled into view"
+    snap(page, "2-document")
+
+    # A follow-up is understood in the context of the previous question.
+    follow = ask(page, "and what about journalists?")
+    assert "journalists and activists" in follow.locator(".qa-answer").inner_text()
+    assert "follow-up" in follow.inner_text()
+    page.click("#qa-viewer-col button:has-text('Close document')")
+
+
+@pytest.mark.browser
+def test_unanswerable_question_says_not_found_with_closest_matches(page):
+    clear(page)
+    turn = ask(page, "how do I bake sourdough bread")
+    text = turn.inner_text()
+    assert "don’t seem to answer" in text
+    assert turn.locator(".qa-answer").count() == 0
+    assert "Closest matches" in turn.locator(".qa-closest h4").text_content()
+    assert turn.locator(".qa-closest .qa-passage").count() >= 1
+    snap(page, "3-not-found")
+
+
+@pytest.mark.browser
+def test_odd_questions_get_a_reply_not_a_traceback(page):
+    clear(page)
+    turn = ask(page, "why? " * 400)
+    assert "first 1,000 characters" in turn.inner_text()
+    turn = ask(page, "'; DROP TABLE chunks; -- \\u0000 ${7*7} {{7*7}}")
+    assert "Traceback" not in page.content()
+
+
+@pytest.mark.browser
+def test_settings_change_passages_and_mode(page):
+    clear(page)
+    page.click("button:has-text('Search settings')")
+    page.fill("#qa-k input[type=number]", "2")
+    page.keyboard.press("Tab")
+    page.click("#qa-mode label:has-text('lexical')")
+    turn = ask(page, "what happened to Kloop Media")
+    assert turn.locator(".qa-passage").count() == 2
+    assert KLOOP_SENTENCE in turn.locator(".qa-answer").inner_text()
+    page.fill("#qa-k input[type=number]", "5")
+    page.keyboard.press("Tab")
+    page.click("#qa-mode label:has-text('hybrid')")
+    page.click("button:has-text('Search settings')")
+
+
+@pytest.mark.browser
+def test_payload_document_renders_as_inert_text(page):
+    clear(page)
+    turn = ask(page, "when does the Zorbian harbour open?")
+    text = turn.inner_text()
+    assert "The Zorbian harbour opens at dawn" in text
+    assert '<script>window.__pwned = 1; alert("script ran")</script>' in text
+    assert PAYLOAD_NAME in turn.locator(".qa-passage summary").first.inner_text()
+    turn.locator("button.qa-open").first.click()
+    page.wait_for_selector("#qa-viewer #qa-target")
+    viewer = page.locator("#qa-viewer").inner_text()
+    assert "[click me](javascript:window.__pwned=3)" in viewer and "<iframe src=" in viewer
+    assert "{{constructor.constructor('alert(6)')()}} ${alert(7)}" in viewer
+    tab(page, "Documents")
+    page.wait_for_selector(f"#qa-documents td:has-text('{PAYLOAD_NAME}')")
+    tab(page, "Chat")
+    page.wait_for_timeout(500)
+    injected = page.evaluate("""() => [
+        '#qa-transcript', '#qa-viewer', '#qa-documents'].map(s => document.querySelector(s))
+        .flatMap(root => Array.from(root.querySelectorAll('script, img, iframe, svg, b, a[href^="javascript"]')))
+        .map(e => e.outerHTML)""")
+    assert injected == []
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []
+    snap(page, "4-payload")
+
+
+@pytest.mark.browser
+def test_api_endpoint_returns_the_structured_answer(app):
+    from gradio_client import Client
+
+    client = Client(app["url"], verbose=False)
+    out = client.predict("what happened to Kloop Media", api_name="/ask")
+    assert out["passages"][0]["source"] == SEED_FILE and out["passages"][0]["rank"] == 1
+    assert KLOOP_SENTENCE in out["answer"] and out["abstained"] is False
+    assert {"question", "mode", "passages", "answer", "abstained"} <= set(out)
+    json.dumps(out)
+    out = client.predict("how do I bake sourdough bread", 3, "dense", 0, None, api_name="/ask")
+    assert out["abstained"] is True and out["answer"] == "" and len(out["passages"]) == 3
+
+
+@pytest.mark.browser
+def test_upload_rebuild_and_ask_about_the_new_fact(page, app, tmp_path):
+    new = tmp_path / "vardane-bridge.txt"
+    new.write_text(NEW_FACT, encoding="utf-8")
+    bad = tmp_path / "binary.txt"
+    bad.write_bytes(b"\x00\x01\x02 not text")
+    clear(page)
+    before = ask(page, "when did the Vardane river bridge reopen?")
+    assert "don’t seem to answer" in before.inner_text()
+
+    tab(page, "Documents")
+    page.set_input_files("#qa-upload input[type=file]", [str(new), str(bad)])
+    page.wait_for_selector("#qa-upload-msg:has-text('added vardane-bridge.txt')", timeout=30_000)
+    assert "binary.txt: refused, binary file" in page.locator("#qa-upload-msg").inner_text()
+    assert (app["seeds"] / "vardane-bridge.txt").read_text(encoding="utf-8") == NEW_FACT
+    assert not (app["seeds"] / "binary.txt").exists()
+    page.wait_for_selector("#qa-documents td:has-text('new, not indexed yet')")
+    snap(page, "5-uploaded")
+
+    page.click("#qa-rebuild")
+    # The chat keeps answering from the old index while the rebuild runs.
+    tab(page, "Chat")
+    during = ask(page, "what happened to Kloop Media")
+    assert KLOOP_SENTENCE in during.inner_text()
+    tab(page, "Documents")
+    page.wait_for_selector("#qa-build-msg:has-text('Index built'):has-text('1 added')", timeout=120_000)
+    assert "new, not indexed" not in page.locator("#qa-documents").inner_text()
+    snap(page, "6-rebuilt")
+
+    tab(page, "Chat")
+    turn = ask(page, "when did the Vardane river bridge reopen?")
+    answer = turn.locator(".qa-answer").inner_text()
+    assert "reopened on 3 March 2024" in answer
+    n = int(turn.locator("a.qa-cite").first.inner_text().strip("[]"))
+    assert "vardane-bridge.txt" in turn.locator(".qa-passage summary").nth(n - 1).inner_text()
+    snap(page, "7-new-fact")
+
+
+@pytest.mark.browser
+def test_failed_rebuild_is_shown_and_the_old_index_stays(page, app):
+    seeds = app["seeds"]
+    moved = seeds.with_name("seeds-moved")
+    seeds.rename(moved)
+    try:
+        tab(page, "Documents")
+        page.click("#qa-rebuild")
+        page.wait_for_selector("#qa-build-msg:has-text('Rebuild failed')", timeout=60_000)
+        assert "no documents folder" in page.locator("#qa-build-msg").inner_text()
+        snap(page, "8-rebuild-failed")
+        tab(page, "Chat")
+        turn = ask(page, "when did the Vardane river bridge reopen?")
+        assert "reopened on 3 March 2024" in turn.locator(".qa-answer").inner_text()
+    finally:
+        moved.rename(seeds)

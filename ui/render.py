@@ -1,0 +1,238 @@
+"""HTML for the chat, the document viewer and the documents panel. No Gradio here.
+
+Every piece of document text, file name, title and question goes through `esc()` (html.escape
+with quotes), so a document full of `<script>`, `<img onerror=...>` or markdown links shows up as
+literal text. The only markup is what this module writes; it carries no inline event handlers
+and no links to anything but in-page anchors (the app's own script handles the clicks).
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import Any, Iterable, Sequence
+
+VIEWER_WINDOW = 40_000  # characters of a long document shown around the cited span
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def location(p: dict[str, Any]) -> str:
+    """'lines 11–15', 'line 3' or 'page 2', 'pages 2–3'."""
+    if p.get("page") is not None:
+        end = p.get("page_end")
+        return f"page {p['page']}" if end in (None, p["page"]) else f"pages {p['page']}–{end}"
+    a, b = p["line_start"], p["line_end"]
+    return f"line {a}" if a == b else f"lines {a}–{b}"
+
+
+def human_size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"
+
+
+def _marked(text: str, spans: Iterable[tuple[int, int]], cls: str) -> str:
+    """`text` escaped, with the (start, end) spans wrapped in <mark class=cls>."""
+    out, pos = [], 0
+    for a, b in sorted((max(0, a), min(len(text), b)) for a, b in spans):
+        if a < pos or b <= a:
+            continue
+        out.append(esc(text[pos:a]))
+        out.append(f'<mark class="{cls}">{esc(text[a:b])}</mark>')
+        pos = b
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- chat
+
+
+WELCOME = """<div class="qa-welcome"><p><strong>Ask a question about your documents.</strong></p>
+<p>Answers are sentences quoted word for word from the documents, each with a numbered source you
+can open. When the documents don't cover a question, the reply says so.</p></div>"""
+
+
+def transcript(turns: Sequence[dict[str, Any]]) -> str:
+    if not turns:
+        return WELCOME
+    return "".join(turn(i, t) for i, t in enumerate(turns))
+
+
+def turn(i: int, t: dict[str, Any]) -> str:
+    q = f'<div class="qa-q"><span class="qa-who">You</span><p>{esc(t["question"])}</p></div>'
+    if t.get("pending"):
+        body = '<div class="qa-a qa-pending" aria-busy="true"><span class="qa-dots"></span> Searching the documents…</div>'
+    elif t.get("error"):
+        body = f'<div class="qa-a qa-message" role="status">{esc(t["error"])}</div>'
+    else:
+        body = reply(i, t["answer"])
+    return f'<article class="qa-turn" id="qa-turn-{i}">{q}{body}</article>'
+
+
+def reply(i: int, a: dict[str, Any]) -> str:
+    passages = a["passages"]
+    notes = "".join(f'<p class="qa-note">{esc(n)}</p>' for n in a.get("notes", []))
+    if a.get("query") and a["query"] != a["question"]:
+        notes += f'<p class="qa-note">Understood as a follow-up: searched for “{esc(a["query"])}”.</p>'
+    if not passages:
+        return (f'<div class="qa-a">{notes}<p class="qa-notfound"><strong>No passages matched.</strong> '
+                "Try other words, or check the Documents tab that the index has documents.</p></div>")
+    if a["abstained"]:
+        head = ('<p class="qa-notfound"><strong>The documents don’t seem to answer this.</strong> '
+                "The closest passages are below, in case one of them helps.</p>")
+        return (f'<div class="qa-a">{notes}{head}<section class="qa-sources qa-closest">'
+                f'<h4>Closest matches <span>(not an answer)</span></h4>'
+                f'{"".join(passage(i, n, p, [], opened=False) for n, p in enumerate(passages, 1))}'
+                "</section></div>")
+    quoted = " ".join(
+        f'<q class="qa-quote">{esc(s["text"])}</q>'
+        f'<a class="qa-cite" href="#qa-t{i}-p{s["passage"]}" data-jump="qa-t{i}-p{s["passage"]}" '
+        f'title="{esc(passages[s["passage"] - 1]["source"])}, {esc(location(passages[s["passage"] - 1]))}">'
+        f'[{s["passage"]}]</a>'
+        for s in a["sentences"])
+    cited = {s["passage"] for s in a["sentences"]}
+    first = min(cited)
+    items = "".join(passage(i, n, p, [s for s in a["sentences"] if s["passage"] == n], opened=n == first)
+                    for n, p in enumerate(passages, 1))
+    return (f'<div class="qa-a">{notes}<p class="qa-answer">{quoted}</p>'
+            f'<section class="qa-sources"><h4>Sources</h4>{items}</section></div>')
+
+
+def passage(i: int, n: int, p: dict[str, Any], sentences: list[dict[str, Any]], *, opened: bool) -> str:
+    score = (f'<span class="qa-score" title="search score {p["score"]:.4f}; cosine {p["dense_score"]:.2f}; '
+             f'BM25 {p["lexical_score"]:.2f}">score {p["score"]:.3g}</span>')
+    cited = ' <span class="qa-badge">cited</span>' if sentences else ""
+    body = _marked(p["text"], ((s["start"], s["end"]) for s in sentences), "qa-hl")
+    return (f'<details class="qa-passage" id="qa-t{i}-p{n}"{" open" if opened else ""}>'
+            f'<summary><span class="qa-num">[{n}]</span> <span class="qa-src">{esc(p["source"])}</span> '
+            f'<span class="qa-loc">{esc(location(p))}</span> {score}{cited}</summary>'
+            f'<blockquote class="qa-text">{body}</blockquote>'
+            f'<button type="button" class="qa-open" data-turn="{i}" data-passage="{n}">'
+            f"Open {esc(p['source'])} at {esc(location(p))}</button></details>")
+
+
+# ---------------------------------------------------------------- document viewer
+
+
+def document(record: dict[str, Any] | None, p: dict[str, Any], sentences: Sequence[dict[str, Any]]) -> str:
+    """The whole document (or a window of a long one) with the cited passage and sentences marked."""
+    if record is None:
+        return (f'<div class="qa-doc-head"><h3>{esc(p["source"])}</h3></div>'
+                '<p class="qa-message">This document is no longer in the index (it was removed by a '
+                "rebuild). Ask again to get current sources.</p>")
+    text = record["text"]
+    start, end = p["start"], p["end"]
+    note = ""
+    if text[start:end] != p["text"]:
+        found = text.find(p["text"])
+        if found < 0:
+            note = ('<p class="qa-note">The document changed since this answer; the cited passage is no '
+                    "longer in it. Showing the current version.</p>")
+            start = end = -1
+        else:
+            note = '<p class="qa-note">The document changed since this answer; the passage moved.</p>'
+            start, end = found, found + len(p["text"])
+    lo, hi = 0, len(text)
+    if len(text) > VIEWER_WINDOW:
+        centre = start if start >= 0 else 0
+        lo = max(0, centre - VIEWER_WINDOW // 2)
+        hi = min(len(text), lo + VIEWER_WINDOW)
+    before = f'<p class="qa-note">… {lo:,} characters before this point not shown …</p>' if lo else ""
+    after = f'<p class="qa-note">… {len(text) - hi:,} more characters not shown …</p>' if hi < len(text) else ""
+    if start >= 0:
+        inner = _marked(p["text"], ((s["start"], s["end"]) for s in sentences), "qa-hl")
+        body = (esc(text[lo:start]) + f'<mark class="qa-span" id="qa-target">{inner}</mark>'
+                + esc(text[end:hi]))
+    else:
+        body = esc(text[lo:hi])
+    title = record.get("title") or p["source"]
+    return (f'<div class="qa-doc-head"><h3>{esc(title)}</h3>'
+            f'<p><span class="qa-src">{esc(p["source"])}</span> · <span class="qa-loc">{esc(location(p))}</span>'
+            f" · {esc(human_size(record.get('size', 0)))}</p></div>{note}"
+            f'<div class="qa-doc" tabindex="0">{before}<div class="qa-doc-text">{body}</div>{after}</div>')
+
+
+# ---------------------------------------------------------------- status and documents panel
+
+
+def status(s: dict[str, Any]) -> str:
+    if s.get("building"):
+        pct = 100 * s.get("fraction", 0.0)
+        what = "Rebuilding the index" if s.get("ready") else "Building the index from the documents folder"
+        bar = (f'<span class="qa-bar" role="progressbar" aria-valuenow="{pct:.0f}" aria-valuemin="0" '
+               f'aria-valuemax="100"><span style="width:{pct:.0f}%"></span></span>')
+        live = " The chat keeps answering from the current index meanwhile." if s.get("ready") else ""
+        return (f'<div class="qa-status qa-busy">{bar} {what}: {pct:.0f}% — {esc(s.get("message", ""))}.'
+                f"{live}</div>")
+    parts = []
+    if s.get("ready"):
+        parts.append(f'<span class="qa-ok">●</span> {s["documents"]} document{"s" * (s["documents"] != 1)}, '
+                     f'{s["chunks"]} passages · index built {esc(_short_time(s.get("created", "")))}')
+    else:
+        parts.append('<span class="qa-bad">●</span> No index loaded')
+    if s.get("error"):
+        keep = " The previous index is still in use." if s.get("ready") else ""
+        parts.append(f'<span class="qa-error">Last build failed: {esc(s["error"])}.{keep}</span>')
+    return f'<div class="qa-status">{" · ".join(parts)}</div>'
+
+
+def _short_time(created: str) -> str:
+    """'2026-11-28T11:12:48+0000' -> '2026-11-28 11:12'."""
+    return created[:16].replace("T", " ") if created else "?"
+
+
+STATUS_LABELS = {
+    "indexed": ("indexed", "qa-ok"),
+    "changed": ("changed since the last build", "qa-warn"),
+    "new": ("new, not indexed yet", "qa-warn"),
+    "deleted": ("deleted since the last build", "qa-warn"),
+    "skipped": ("not indexed", "qa-bad"),
+}
+
+
+def documents(rows: Sequence[Any]) -> str:
+    if not rows:
+        return '<p class="qa-message">The documents folder is empty. Add documents below.</p>'
+    pending = sum(r.status in ("changed", "new", "deleted") for r in rows)
+    head = (f'<p class="qa-note"><strong>{pending} file{"s" * (pending != 1)} changed since the last '
+            "build</strong> — press Rebuild index to include the changes.</p>" if pending else
+            '<p class="qa-note">The index is up to date with the documents folder.</p>')
+    body = []
+    for r in rows:
+        label, cls = STATUS_LABELS.get(r.status, (r.status, ""))
+        if r.note:
+            label = f"{label}: {r.note}"
+        body.append(
+            f'<tr><td class="qa-name">{esc(r.source)}</td><td>{esc(human_size(r.size)) if r.size else "—"}</td>'
+            f'<td>{r.n_chunks if r.n_chunks is not None else "—"}</td>'
+            f'<td>{esc(_short_time(r.indexed_at)) if r.indexed_at else "—"}</td>'
+            f'<td><span class="{cls}">{esc(label)}</span></td></tr>')
+    return (f'{head}<div class="qa-table-wrap"><table class="qa-table"><thead><tr><th>Name</th><th>Size</th>'
+            f'<th>Passages</th><th>Indexed</th><th>Status</th></tr></thead><tbody>{"".join(body)}'
+            "</tbody></table></div>")
+
+
+def uploads(results: Sequence[Any]) -> str:
+    if not results:
+        return ""
+    items = "".join(f'<li class="{"qa-ok" if r.ok else "qa-bad"}">{esc(r.message)}</li>' for r in results)
+    added = any(r.ok for r in results)
+    hint = '<p class="qa-note">Press <strong>Rebuild index</strong> to make new files searchable.</p>' if added else ""
+    return f'<ul class="qa-uploads">{items}</ul>{hint}'
+
+
+def build_result(s: dict[str, Any], report_summary: str | None, finished: float | None) -> str:
+    if s.get("building"):
+        return status(s)
+    if s.get("error"):
+        keep = " The chat is still answering from the previous index." if s.get("ready") else ""
+        return f'<p class="qa-error" role="alert">Rebuild failed: {esc(s["error"])}.{keep}</p>'
+    if report_summary:
+        when = time.strftime("%H:%M:%S", time.localtime(finished)) if finished else ""
+        return f'<p class="qa-ok-text">Index built at {when}: {esc(report_summary)}. The chat uses it now.</p>'
+    return ""
