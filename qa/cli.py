@@ -141,6 +141,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
+    from .answer import PASSAGE_FIELDS
     from .config import Settings
     from .retriever import Retriever
 
@@ -149,9 +150,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     passages = retriever.search(args.question, k=args.k, mode=args.mode, per_doc=args.per_doc)
     if args.json:
         out = {"question": args.question, "mode": args.mode, "passages": [
-            {"rank": i, **{key: getattr(p, key) for key in (
-                "score", "text", "source", "title", "start", "end", "line_start", "line_end", "page",
-                "chunk_id", "doc_id", "page_end", "dense_score", "lexical_score")}}
+            {"rank": i, **{key: getattr(p, key) for key in PASSAGE_FIELDS}}
             for i, p in enumerate(passages, start=1)]}
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
