@@ -1,0 +1,286 @@
+"""A torch-free embedding backend: the model's BERT encoder in ONNX, run by onnxruntime.
+
+Rust `tokenizers` with the model's tokenizer.json, then mean pooling and L2 normalisation in numpy
+as sentence-transformers does (fp32 vectors match torch to ~1e-6). Exporting needs torch + `onnx`;
+a cached export needs only onnxruntime + tokenizers, so queries never import torch.
+
+>>> path = onnx_model_path(model_dir)            # exports once into ~/.cache/qa/onnx
+>>> OnnxEmbedder(model_dir, path).encode(["hello world"]).shape
+(1, 384)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+EXPORT_VERSION = "1"  # bump when the export recipe changes: invalidates cached files
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_META_QUANTIZED = "qa.quantized"
+_SORT_WINDOW = 4096  # texts tokenized, length-sorted and padded together
+_BATCH_TOKENS = 2048  # padded tokens per onnxruntime call: small batches stay in cache
+_SAMPLE = ["A short text.", "A longer text, so that the traced batch has some padding in it."]
+_PROBE = ["The check runs the exported graph on a sequence length it was not traced with."]
+
+
+def _module_dir(model_dir: Path, kind: str, default: str = "") -> Path:
+    """The folder of a sentence-transformers module ("Transformer": usually the model root)."""
+    modules = model_dir / "modules.json"
+    for module in json.loads(modules.read_text()) if modules.is_file() else []:
+        if str(module.get("type", "")).endswith(kind):
+            return model_dir / module.get("path", "")
+    return model_dir / default
+
+
+def _pad(batch: list[list[int]], pad_id: int = 0) -> dict[str, np.ndarray]:
+    """int64 model inputs, padded to the longest sequence of this batch only."""
+    input_ids = np.full((len(batch), max(len(x) for x in batch)), pad_id, dtype=np.int64)
+    mask = np.zeros_like(input_ids)
+    for row, ids in enumerate(batch):
+        input_ids[row, :len(ids)] = ids
+        mask[row, :len(ids)] = 1
+    return {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(mask)}
+
+
+def _inputs(model_dir: Path, texts: list[str]) -> dict[str, np.ndarray]:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(_module_dir(model_dir, "Transformer") / "tokenizer.json"))
+    tok.no_padding()
+    return _pad([e.ids for e in tok.encode_batch(texts)])
+
+
+def _atomic_target(out_path: Path) -> Path:
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=out_path.name + ".", suffix=".tmp", dir=out_path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; the cache may be shared
+    return Path(tmp)
+
+
+def export_onnx(model_dir: str | Path, out_path: str | Path, *, quantize: bool = False) -> Path:
+    """Export the transformer of a sentence-transformers BERT model to ONNX (pooling stays in numpy).
+
+    Inputs input_ids, attention_mask, token_type_ids (int64, dynamic batch and sequence axes);
+    output last_hidden_state. quantize=True stores int8 weights (onnxruntime dynamic
+    quantization). The file appears atomically, after a check against torch on a probe text.
+    """
+    import torch  # export time only
+    from transformers import AutoModel
+
+    model_dir, out_path = Path(model_dir), Path(out_path)
+    source = str(_module_dir(model_dir, "Transformer"))
+    model = AutoModel.from_pretrained(source, attn_implementation="eager").eval()
+    names = [n for n in _INPUTS if n in inspect.signature(model.forward).parameters]
+
+    class Encoder(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):  # type: ignore[no-untyped-def]
+            extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              **extra).last_hidden_state
+
+    sample = tuple(torch.from_numpy(a) for n, a in _inputs(model_dir, _SAMPLE).items() if n in names)
+    probe = {n: a for n, a in _inputs(model_dir, _PROBE).items() if n in names}
+    with torch.no_grad():  # before exporting: the TorchScript exporter may alter the module
+        expected = Encoder(model)(*(torch.from_numpy(a) for a in probe.values())).numpy()
+    fp32 = _atomic_target(out_path.with_suffix(".fp32.onnx") if quantize else out_path)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer chatter about constants: the probe checks
+            try:  # the TorchScript exporter: ~2 s, needs only `onnx`
+                axes = {n: {0: "batch", 1: "sequence"} for n in (*names, "last_hidden_state")}
+                torch.onnx.export(Encoder(model), sample, str(fp32), dynamo=False, opset_version=17,
+                                  input_names=names, output_names=["last_hidden_state"],
+                                  dynamic_axes=axes)
+            except Exception as exc:  # gone in some future torch: torch.export, needs onnxscript
+                logger.warning("TorchScript ONNX export failed (%s); trying the dynamo exporter", exc)
+                model = AutoModel.from_pretrained(source).eval()
+                dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("sequence", max=512)}
+                torch.onnx.export(Encoder(model), sample, None, dynamo=True, opset_version=18,
+                                  input_names=names, output_names=["last_hidden_state"],
+                                  dynamic_shapes={n: dims for n in names}
+                                  ).save(str(fp32), external_data=False)
+        _finish(fp32, out_path, probe, expected, quantize=quantize)
+    finally:
+        fp32.unlink(missing_ok=True)
+    logger.info("exported %s to %s (%s)", model_dir, out_path, "int8" if quantize else "fp32")
+    return out_path
+
+
+def quantize_onnx(src: str | Path, dst: str | Path) -> Path:
+    """Dynamic int8 quantization of the MatMul weights (settings chosen in bench/embed_backends.py)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,
+                     reduce_range=False, op_types_to_quantize=["MatMul"])
+    return Path(dst)
+
+
+def _finish(src: Path, out_path: Path, probe: dict[str, np.ndarray], expected: np.ndarray, *,
+            quantize: bool) -> None:
+    """Quantize (or not), tag, check against `expected` on `probe`, move into place atomically."""
+    import onnx
+
+    tmp = _atomic_target(out_path) if quantize else src
+    try:
+        if quantize:
+            quantize_onnx(src, tmp)
+        model = onnx.load(str(tmp))
+        onnx.helper.set_model_props(model, {_META_QUANTIZED: str(int(quantize)),
+                                            "qa.export_version": EXPORT_VERSION})
+        onnx.save(model, str(tmp))
+        got = _run(tmp, probe)
+        error = float(np.abs(got - expected).max())
+        cosine = float((_unit(got.mean(axis=1)) * _unit(expected.mean(axis=1))).sum())
+        if not (cosine > (0.95 if quantize else 0.99999) and (quantize or error < 1e-3)):
+            raise RuntimeError(f"ONNX model {out_path.name} disagrees with its reference "
+                               f"(max error {error:.3g}, pooled cosine {cosine:.5f})")
+        logger.debug("check %s: max abs error %.2g, cosine %.6f", out_path.name, error, cosine)
+        os.replace(tmp, out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def _run(path: Path, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(["last_hidden_state"], feeds)[0]
+
+
+def model_fingerprint(model_dir: str | Path) -> str:
+    """sha256 of the config/tokenizer files and the weights' sizes and edges (cheap, no torch)."""
+    model_dir = Path(model_dir)
+    folder = _module_dir(model_dir, "Transformer")
+    h = hashlib.sha256(f"qa-onnx-{EXPORT_VERSION}\0".encode())
+    for f in (model_dir / "modules.json", folder / "config.json", folder / "tokenizer.json"):
+        h.update(f.name.encode() + b"\0" + (f.read_bytes() if f.is_file() else b"-") + b"\0")
+    for f in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        size = f.stat().st_size
+        with open(f, "rb") as fh:
+            head = fh.read(65536)
+            fh.seek(max(0, size - 65536))
+            tail = fh.read()
+        h.update(f"{f.name}\0{size}\0".encode() + head + tail)
+    return h.hexdigest()[:16]
+
+
+def onnx_model_path(model_dir: str | Path, cache_dir: str | Path | None = None, *,
+                    quantize: bool = False) -> Path:
+    """The cached ONNX export of `model_dir`, exporting it on first use (which needs torch)."""
+    model_dir = Path(model_dir)
+    cache = Path(cache_dir).expanduser() if cache_dir else Path.home() / ".cache" / "qa" / "onnx"
+    stem = f"{model_dir.name}-{model_fingerprint(model_dir)}"
+    path = cache / f"{stem}-{'int8' if quantize else 'fp32'}.onnx"
+    if path.is_file():
+        return path
+    logger.info("exporting %s to ONNX (once; cached in %s)", model_dir, cache)
+    if not quantize:
+        return export_onnx(model_dir, path)
+    fp32 = onnx_model_path(model_dir, cache, quantize=False)
+    probe = _inputs(model_dir, _PROBE)
+    _finish(fp32, path, probe, _run(fp32, probe), quantize=True)
+    return path
+
+
+class OnnxEmbedder:
+    """Sentence embeddings with tokenizers + onnxruntime; same vectors as sentence-transformers."""
+
+    def __init__(self, model_dir: str | Path, onnx_path: str | Path, *, max_seq_length: int = 256,
+                 threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.model_dir, self.onnx_path = Path(model_dir), Path(onnx_path)
+        self.name = self.model_dir.name
+        self.max_seq_length = max_seq_length
+        self.batch_tokens = _BATCH_TOKENS
+        self.dimension = _dimension(self.model_dir)
+        tokenizer_file = str(_module_dir(self.model_dir, "Transformer") / "tokenizer.json")
+        self._tok = Tokenizer.from_file(tokenizer_file)  # tokenizer.json may pin 128: override
+        self._tok.no_padding()
+        self._tok.enable_truncation(max_length=max_seq_length)
+        self._counter = Tokenizer.from_file(tokenizer_file)
+        self._counter.no_padding()
+        self._counter.no_truncation()
+        self._pad_id = self._tok.token_to_id("[PAD]") or 0
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.inter_op_num_threads = 1
+        if threads:
+            options.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(str(self.onnx_path), options,
+                                             providers=["CPUExecutionProvider"])
+        self._feeds = [i.name for i in self._session.get_inputs()]
+        meta = self._session.get_modelmeta().custom_metadata_map
+        self.backend = "onnx-int8" if meta.get(_META_QUANTIZED) == "1" else "onnx"
+        logger.info("ONNX embedder %s (%s) from %s", self.name, self.backend, self.onnx_path)
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of `text` including [CLS]/[SEP], never truncated: `count_tokens("hello") == 3`."""
+        return len(self._counter.encode(text).ids)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32,
+               show_progress: bool = False) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text, in input order."""
+        from tqdm import tqdm
+
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not show_progress) as bar:
+            for start in range(0, len(texts), _SORT_WINDOW):
+                window = [str(t) for t in texts[start:start + _SORT_WINDOW]]
+                ids = [e.ids for e in self._tok.encode_batch(window)]
+                order = np.argsort([-len(x) for x in ids], kind="stable")  # longest first
+                for rows in _batches(order, [len(x) for x in ids], batch_size, self.batch_tokens):
+                    out[start + rows] = self._embed([ids[i] for i in rows])
+                    bar.update(len(rows))
+        return out
+
+    def _embed(self, batch: list[list[int]]) -> np.ndarray:
+        feeds = _pad(batch, self._pad_id)
+        hidden = self._session.run(["last_hidden_state"], {k: feeds[k] for k in self._feeds})[0]
+        weights = feeds["attention_mask"][:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _batches(order: np.ndarray, lengths: list[int], size: int, tokens: int):
+    """Slices of `order` (longest first) of at most `size` texts and `tokens` padded tokens."""
+    start = 0
+    while start < len(order):
+        width = max(lengths[order[start]], 1)
+        end = min(start + max(1, min(size, tokens // width)), len(order))
+        yield order[start:end]
+        start = end
+
+
+def _dimension(model_dir: Path) -> int:
+    pooling = _module_dir(model_dir, "Pooling", "1_Pooling") / "config.json"
+    if pooling.is_file():
+        config = json.loads(pooling.read_text())
+        if not config.get("pooling_mode_mean_tokens", True):
+            raise ValueError(f"{model_dir}: only mean pooling is supported by the ONNX backend")
+        return int(config["word_embedding_dimension"])
+    config_file = _module_dir(model_dir, "Transformer") / "config.json"
+    return int(json.loads(config_file.read_text())["hidden_size"])
