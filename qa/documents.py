@@ -143,7 +143,7 @@ def scan(root: str | Path, *, max_file_bytes: int = 50 * 1024 * 1024
             problems.append(Problem(source, f"too large ({st.st_size:,} bytes; limit {max_file_bytes:,})"))
             continue
         try:
-            digest = _sha256_file(path)
+            digest = sha256_file(path)
         except OSError as exc:
             problems.append(Problem(source, f"cannot read ({exc.strerror or exc})"))
             continue
@@ -175,7 +175,8 @@ def _walk(root: Path, problems: list[Problem]) -> Iterator[Path]:
                 problems.append(Problem(path.relative_to(root).as_posix(), "broken symlink"))
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from .documents import sha256_file
 from .errors import BuildLockedError, IndexCorruptError, IndexNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -65,19 +65,11 @@ def generation_dir(index_dir: str | Path, manifest: dict[str, Any]) -> Path:
     return Path(index_dir) / manifest["generation"]
 
 
-def file_checksum(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def checksums(gen_dir: Path) -> dict[str, dict[str, Any]]:
     """sha256 and size of every file in a generation, keyed by relative path."""
     out = {}
     for f in sorted(p for p in gen_dir.rglob("*") if p.is_file()):
-        out[f.relative_to(gen_dir).as_posix()] = {"sha256": file_checksum(f), "size": f.stat().st_size}
+        out[f.relative_to(gen_dir).as_posix()] = {"sha256": sha256_file(f), "size": f.stat().st_size}
     return out
 
 
@@ -91,7 +83,7 @@ def verify(index_dir: str | Path, manifest: dict[str, Any], *, full: bool = True
             problem = "is missing"
         elif f.stat().st_size != expected["size"]:
             problem = f"has {f.stat().st_size} bytes, expected {expected['size']} (truncated?)"
-        elif full and file_checksum(f) != expected["sha256"]:
+        elif full and sha256_file(f) != expected["sha256"]:
             problem = "fails its checksum (corrupted)"
         if problem:
             raise IndexCorruptError(f"index file {f} {problem}; run `qa build --full` to rebuild the index")

@@ -1,0 +1,114 @@
+"""Speed on SciFact: build throughput against the LangChain tutorial pipeline, query latency,
+and serving memory, for each embedding backend. Prints figures and ratios; asserts nothing.
+
+The baseline is the LangChain FAISS tutorial pipeline with the same model on the same corpus:
+RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + FAISS.from_documents, run
+in this same process before ours. Needs the bench extra: pip install -e '.[bench]'.
+
+    python bench/speed.py [--backends onnx-int8 torch] [--skip-baseline] [--queries 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SCIFACT = HERE.parent.parent / "shared" / "eval" / "scifact"
+
+
+def langchain_baseline(data) -> tuple[float, int]:
+    """Seconds from documents to a FAISS store (model loaded beforehand), and its chunk count."""
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from qa.embedding import bundled_model_path
+
+    embeddings = HuggingFaceEmbeddings(model_name=str(bundled_model_path()),
+                                       model_kwargs={"device": "cpu"},
+                                       encode_kwargs={"normalize_embeddings": True})
+    embeddings.embed_query("warm-up")
+    t = time.perf_counter()
+    docs = [Document(page_content=f"{title}\n\n{text}", metadata={"id": i})
+            for i, (title, text) in data.corpus.items()]
+    chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+    FAISS.from_documents(chunks, embeddings)
+    return time.perf_counter() - t, len(chunks)
+
+
+SERVE = """
+import json, sys, time
+import numpy as np
+from qa import Retriever
+index, queries = sys.argv[1], json.loads(sys.argv[2])
+retriever = Retriever.load(index)
+retriever.search("warm-up", k=10)
+ms = {}
+for mode in ("hybrid", "dense", "lexical"):
+    t = []
+    for q in queries:
+        s = time.perf_counter(); retriever.search(q, k=10, mode=mode); t.append(1000 * (time.perf_counter() - s))
+    ms[mode] = [float(np.percentile(t, 50)), float(np.percentile(t, 95))]
+hwm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")][0] / 1024
+print(json.dumps({"ms": ms, "peak_mb": hwm}))
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scifact", type=Path, default=SCIFACT)
+    ap.add_argument("--backends", nargs="+", default=["onnx-int8", "torch"])
+    ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--queries", type=int, default=300)
+    args = ap.parse_args()
+
+    from qa.config import Settings
+    from qa.embedding import make_embedder, resolve_model
+    from qa.evaluate import evaluate, load_beir
+
+    data = load_beir(args.scifact)
+    queries = [data.queries[q] for q in list(data.qrels)[: args.queries] if q in data.queries]
+    print(f"SciFact: {len(data.corpus)} documents, {len(queries)} queries")
+    rows = []
+    if not args.skip_baseline:
+        secs, n = langchain_baseline(data)
+        rows.append(("LangChain tutorial (torch)", secs, n, None, None))
+        print(f"baseline built in {secs:.1f} s ({n} chunks)", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends:
+            settings = Settings(backend=backend)
+            make_embedder(resolve_model(settings.model), backend)  # export/cache the model first
+            index = Path(tmp) / f"index-{backend}"
+            report = evaluate(args.scifact, modes=("hybrid",), index_dir=index, settings=settings)
+            served = subprocess.run([sys.executable, "-c", SERVE, str(index), json.dumps(queries)],
+                                    capture_output=True, text=True, check=True)
+            rows.append((f"qa {backend}", report.build_seconds, report.chunks,
+                         report.modes["hybrid"].ndcg_10, json.loads(served.stdout.strip().splitlines()[-1])))
+            print(f"qa {backend} built in {report.build_seconds:.1f} s", flush=True)
+
+    base = rows[0][1] if not args.skip_baseline else None
+    print()
+    print(f"{'pipeline':<28} {'build s':>8} {'docs/s':>7} {'vs LC':>6} {'chunks':>7} {'nDCG@10':>8}"
+          f"  {'hybrid p50/p95 ms':>18} {'dense p50':>9} {'peak MB':>8}")
+    for name, secs, n, ndcg, served in rows:
+        ratio = f"{base / secs:5.2f}x" if base else "    -"
+        nd = f"{ndcg:8.4f}" if ndcg is not None else "       -"
+        lat = (f"{served['ms']['hybrid'][0]:8.2f} / {served['ms']['hybrid'][1]:6.2f}" if served else " " * 18)
+        dense = f"{served['ms']['dense'][0]:9.2f}" if served else " " * 9
+        mem = f"{served['peak_mb']:8.0f}" if served else " " * 8
+        print(f"{name:<28} {secs:8.1f} {len(data.corpus) / secs:7.1f} {ratio:>6} {n:7d} {nd}  {lat:>18} {dense} {mem}")
+    print("\ntargets: build >= 2x LangChain; hybrid nDCG@10 within 0.005 of torch; "
+          "hybrid p50 <= 5 ms, p95 < 15 ms (k=10, query embedding included); peak < 800 MB")
+
+
+if __name__ == "__main__":
+    main()
