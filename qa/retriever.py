@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import dense, store
-from .config import FusionSettings, LexicalSettings, Settings
+from .config import ChunkerSettings, FusionSettings, Settings
 from .embedding import Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
 from .lexical import LexicalIndex
@@ -102,14 +102,10 @@ class Retriever:
         index_dir = Path(index_dir)
         loaded = _load_generation(index_dir, verify=verify)
         manifest = loaded.manifest
-        built = manifest["model"]
+        settings = settings or _settings_of(manifest)
         if embedder is None:
-            if settings is None:
-                path = Path(built["path"])
-                model = built["name"] if built["name"].startswith("bundled:") or not path.is_dir() else str(path)
-                settings = Settings(model=model, backend=built.get("backend", "torch"))
+            _check_backend(index_dir, manifest, settings.backend)  # before loading any model
             embedder = make_embedder(resolve_model(settings.model), settings.backend)
-        settings = settings or Settings(model=embedder.info.name, backend=embedder.backend)
         _check_compatible(index_dir, manifest, embedder, settings)
         return cls(index_dir, loaded, embedder, settings, verify)
 
@@ -178,6 +174,12 @@ class Retriever:
         elif mode == "lexical":
             ranked = [(r, float(lex_all[r])) for r in lex_rank]
         else:
+            if fusion.method == "blend":
+                # A blend needs both scores of every candidate; the cosines of rows that only BM25
+                # found come from the stored vectors (treating them as the minimum loses recall).
+                missing = [r for r in lex_rank if r not in dense_scores]
+                if missing:
+                    dense_scores.update(zip(missing, map(float, loaded.vectors[missing] @ qvec)))
             ranked = fuse(dense_rank, lex_rank, fusion, dense_scores, lex_all)
 
         picked = _cap_per_doc(ranked, loaded, per_doc, k)
@@ -259,6 +261,25 @@ def _load_generation(index_dir: Path, *, verify: bool) -> _Loaded:
     return _Loaded(manifest, manifest["generation"], table, faiss_index, vectors, lexical, docs)
 
 
+def _settings_of(manifest: dict[str, Any]) -> Settings:
+    """The settings an index was built with (model, backend, chunker)."""
+    built = manifest["model"]
+    path = Path(built["path"])
+    model = built["name"] if built["name"].startswith("bundled:") or not path.is_dir() else str(path)
+    c = manifest["chunker"]
+    chunker = ChunkerSettings(chunk_tokens=c["chunk_tokens"], overlap_tokens=c["overlap_tokens"],
+                              separators=tuple(c["separators"]))
+    return Settings(model=model, backend=built.get("backend", "torch"), chunker=chunker)
+
+
+def _check_backend(index_dir: Path, manifest: dict[str, Any], backend: str) -> None:
+    built = manifest["model"].get("backend", "torch")
+    if built != backend:
+        raise IndexMismatchError(
+            f"index at {index_dir} was built with the {built} embedding backend, but queries would "
+            f"use {backend}; use --backend {built} or run `qa build --full --backend {backend}`")
+
+
 def _check_compatible(index_dir: Path, manifest: dict[str, Any], embedder: Embedder,
                       settings: Settings) -> None:
     built = manifest["model"]
@@ -269,11 +290,7 @@ def _check_compatible(index_dir: Path, manifest: dict[str, Any], embedder: Embed
             f"{built['fingerprint']}, dim {built['dimension']}), but the model in use is {info.name} "
             f"(fingerprint {info.fingerprint}, dim {info.dimension}); run `qa build --full "
             f"--index {index_dir}` to rebuild it with this model")
-    if built.get("backend", "torch") != embedder.backend:
-        raise IndexMismatchError(
-            f"index at {index_dir} was built with the {built.get('backend')} embedding backend, but "
-            f"queries would use {embedder.backend}; use --backend {built.get('backend')} or run "
-            f"`qa build --full --backend {embedder.backend}`")
+    _check_backend(index_dir, manifest, embedder.backend)
     if manifest["chunker"] != settings.chunker.as_dict():
         c = manifest["chunker"]
         raise IndexMismatchError(

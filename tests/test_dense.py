@@ -1,0 +1,62 @@
+"""FAISS index choice by size, approximate search against exact, and backend checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa import IndexMismatchError, Retriever, Settings, build_index
+from qa import dense
+
+from conftest import write
+
+
+def clustered(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:
+    """Unit vectors around random centres, shaped like real embeddings (not uniform noise)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((max(n // 50, 8), dim)).astype(np.float32)
+    v = centres[rng.integers(0, len(centres), n)] + 0.06 * rng.standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_index_type_follows_size():
+    assert dense.choose_index_type(10) == "flat"
+    assert dense.choose_index_type(dense.FLAT_LIMIT) == "flat"
+    assert dense.choose_index_type(dense.FLAT_LIMIT + 1) == "ivf"
+    assert dense.ivf_lists(1_000_000) in (2048, 4096)
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw"])
+def test_index_kinds_against_exact_search(tmp_path, kind):
+    vectors = clustered(20_000)
+    index = dense.build_faiss(vectors, kind)
+    dense.save_faiss(index, tmp_path / "d.faiss")
+    loaded = dense.load_faiss(tmp_path / "d.faiss", mmap=kind != "flat")
+    rng = np.random.default_rng(1)
+    queries = vectors[rng.integers(0, len(vectors), 50)] + 0.03 * rng.standard_normal((50, 384)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    recall = []
+    for q in queries:
+        exact = np.argsort(-(vectors @ q))[:10]
+        scores, rows = dense.search_faiss(loaded, q, 10)
+        recall.append(len(set(rows.tolist()) & set(exact.tolist())) / 10)
+        if kind == "flat":
+            assert rows.tolist() == exact.tolist()
+            assert np.allclose(scores, vectors[rows] @ q, atol=1e-5)
+    assert np.mean(recall) >= (1.0 if kind == "flat" else 0.95)
+
+
+def test_large_index_is_chosen_and_recorded(tmp_path, monkeypatch, embedder):
+    monkeypatch.setattr(dense, "FLAT_LIMIT", 20)  # a "large" corpus, kept quick
+    for i in range(30):
+        write(tmp_path / "seeds", f"n{i:02d}.txt", f"Note {i}: the village of Kochkor{i} grows apricots.")
+    report = build_index(tmp_path / "seeds", tmp_path / "index", embedder=embedder)
+    assert report.index_type == "ivf"
+    retriever = Retriever.load(tmp_path / "index", embedder=embedder)
+    assert retriever.manifest["index"]["type"] == "ivf"
+    assert retriever.search("Kochkor17 apricots", k=1)[0].source == "n17.txt"
+
+
+def test_index_of_one_backend_refuses_another(seed_index):
+    with pytest.raises(IndexMismatchError, match=r"built with the torch embedding backend.*--backend"):
+        Retriever.load(seed_index, settings=Settings(backend="onnx-int8"))
