@@ -24,7 +24,7 @@ from .config import Settings
 from .documents import Document, Problem, read_document, scan
 from .embedding import Embedder, ModelInfo, TokenCounter, make_embedder, resolve_model
 from .errors import QAError
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, with_title
 from .table import ChunkTable, write_table
 
 logger = logging.getLogger(__name__)
@@ -214,7 +214,9 @@ def write_generation(index_dir: Path, seeds_dir: Path, doc_records: list[dict[st
     index_type = dense.choose_index_type(len(chunks))
     dense.save_faiss(dense.build_faiss(vectors, index_type), tmp / "dense.faiss")
     write_table(tmp / "chunks.sqlite", doc_records, chunks)
-    LexicalIndex.build([c.text for c in chunks], settings.lexical).save(tmp / "bm25")
+    titles = {r["doc_id"]: r["title"] for r in doc_records}
+    texts = [with_title(c.text, titles[c.doc_id]) if settings.lexical.title else c.text for c in chunks]
+    LexicalIndex.build(texts, settings.lexical).save(tmp / "bm25")
     manifest = {
         "qa_version": _version(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -17,7 +17,8 @@ EXAMPLES = {
           qa build                                  index ./seeds into ./index
           qa ask "what happened to Kloop Media"     top passages with citations
           qa ask "Kloop Media" -k 3 --json          the same as one JSON object
-          qa serve                                  the browser chat on http://127.0.0.1:7860""",
+          qa serve                                  the browser chat on http://127.0.0.1:7860
+          qa eval ../shared/eval/scifact            nDCG@10 and recall of each search mode""",
     "build": """\
         examples:
           qa build
@@ -33,6 +34,11 @@ EXAMPLES = {
           qa serve                                  chat on http://127.0.0.1:7860 (builds ./index if missing)
           qa serve --seeds ~/notes --index ~/notes-index --port 8080
           qa serve --host 0.0.0.0 --auth-file ~/.qa-users    reachable from the network, with passwords""",
+    "eval": """\
+        examples:
+          qa eval ../shared/eval/scifact            dense, lexical and hybrid, as a table
+          qa eval ../shared/eval/scifact --mode hybrid --json
+          qa eval ~/beir/nfcorpus --index /tmp/nfcorpus-index    keep the index; reruns reuse its vectors""",
 }
 
 
@@ -57,6 +63,8 @@ def _positive_int(text: str) -> int:
 def _settings_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="sentence-transformers model: a local folder or hub name "
                                     "(default: the bundled all-MiniLM-L6-v2)")
+    p.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"),
+                   help="embedding backend (build default: onnx-int8; ask/serve: the index's own)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -101,6 +109,21 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=_positive_int, default=7860, help="port (default: 7860)")
     s.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     s.add_argument("--auth-file", metavar="FILE", help="require a login from FILE: one USER:PASSWORD a line")
+
+    e = sub.add_parser("eval", help="measure retrieval quality on a BEIR-format data set",
+                       description="Index a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) "
+                                   "the way `qa build` indexes documents, run every judged query, and report "
+                                   "nDCG@10, Recall@10, Recall@100, MRR@10 and query latency per search mode.",
+                       epilog=textwrap.dedent(EXAMPLES["eval"]), formatter_class=fmt)
+    e.add_argument("beir_dir", metavar="BEIR_DIR", help="folder in BEIR format")
+    e.add_argument("--mode", choices=("hybrid", "dense", "lexical", "all"), default="all",
+                   help="search mode to measure (default: all three)")
+    e.add_argument("--split", default="test", help="qrels file to use: qrels/SPLIT.tsv (default: test)")
+    e.add_argument("--index", metavar="DIR", default=None,
+                   help="build the index here and keep it; its contents are replaced "
+                        "(default: a temporary folder)")
+    e.add_argument("--json", action="store_true", help="print one JSON object, figures keyed by mode")
+    _settings_args(e)
     return parser
 
 
@@ -115,6 +138,16 @@ def _display_path(root: str | None, source: str) -> str:
         return str(full)
 
 
+def _query_settings(args: argparse.Namespace):
+    """Settings when --model/--backend insist on something; None means "what the index was built with"."""
+    from .config import Settings
+
+    if not (args.model or args.backend):
+        return None
+    changes = {k: v for k, v in (("model", args.model), ("backend", args.backend)) if v}
+    return Settings(**changes)
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from .build import build_index
     from .config import Settings
@@ -122,6 +155,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     settings = Settings(show_progress=not args.json and sys.stderr.isatty())
     if args.model:
         settings = settings.with_(model=args.model)
+    if args.backend:
+        settings = settings.with_(backend=args.backend)
     report = build_index(args.seeds, args.index, settings=settings, full=args.full, wait=args.wait)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
@@ -142,11 +177,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_ask(args: argparse.Namespace) -> int:
     from .answer import PASSAGE_FIELDS
-    from .config import Settings
     from .retriever import Retriever
 
-    settings = Settings(model=args.model) if args.model else None
-    retriever = Retriever.load(args.index, settings=settings)
+    retriever = Retriever.load(args.index, settings=_query_settings(args))
     passages = retriever.search(args.question, k=args.k, mode=args.mode, per_doc=args.per_doc)
     if args.json:
         out = {"question": args.question, "mode": args.mode, "passages": [
@@ -168,6 +201,25 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .config import Settings
+    from .evaluate import evaluate, format_table
+    from .retriever import MODES
+
+    settings = Settings(show_progress=sys.stderr.isatty())
+    if args.model:
+        settings = settings.with_(model=args.model)
+    if args.backend:
+        settings = settings.with_(backend=args.backend)
+    modes = MODES if args.mode == "all" else (args.mode,)
+    report = evaluate(args.beir_dir, modes=modes, index_dir=args.index, settings=settings, split=args.split)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_table(report))
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve  # Gradio is imported only here, never by `qa ask` or `qa build`
 
@@ -180,11 +232,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.getLogger().level)  # bm25s sets DEBUG on its own logger
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from .errors import QAError
 
-    commands = {"build": _cmd_build, "ask": _cmd_ask, "serve": _cmd_serve}
+    commands = {"build": _cmd_build, "ask": _cmd_ask, "serve": _cmd_serve, "eval": _cmd_eval}
     try:
         return commands[args.command](args)
     except (QAError, FileNotFoundError) as exc:
@@ -193,6 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except BrokenPipeError:  # `qa ask ... | head`: the reader left; that is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -54,6 +54,16 @@ def tokenize(text: str, settings: LexicalSettings) -> list[str]:
     return tokens
 
 
+def with_title(text: str, title: str) -> str:
+    """What BM25 indexes for a chunk: the document's title in front, unless the chunk starts with it.
+
+    >>> with_title("Falls were fewer.", "Vitamin D in the elderly")
+    'Vitamin D in the elderly\n\nFalls were fewer.'
+    """
+    title = title.strip()
+    return text if not title or text.lstrip().startswith(title) else f"{title}\n\n{text}"
+
+
 class LexicalIndex:
     """BM25 (Lucene variant) over chunks, stored as bm25s writes it: a CSC matrix of
     precomputed per-(term, chunk) scores in .npy files plus a JSON vocabulary.

@@ -34,9 +34,13 @@ class Passage:
     """One retrieved chunk with everything needed to cite it.
 
     `score` depends on the mode: cosine similarity for "dense", BM25 for "lexical", and for
-    "hybrid" the reciprocal-rank-fusion score sum(w / (rrf_k + rank)) over both rankings
-    (higher is better; comparable only within one query). `dense_score` (cosine) and
-    `lexical_score` (BM25) are always filled in for the passage.
+    "hybrid" the reciprocal-rank-fusion score sum(weight / (rrf_k + rank)) over the dense and
+    the BM25 ranking, ranks from 1, a ranking the passage is absent from adding nothing: with
+    the defaults 2/61 at most (first in both). Higher is better; it is comparable only within
+    one query. (With FusionSettings(method="blend") it is the weighted sum of the min-max
+    normalised cosine and BM25 over the candidates, between 0 and the sum of the weights.)
+    `dense_score` (cosine) and `lexical_score` (BM25, 0 when no query word occurs) are both
+    filled in for hybrid results; "dense" and "lexical" results leave the other one at 0.0.
     """
 
     text: str
