@@ -297,6 +297,8 @@ def test_payload_document_renders_as_inert_text(page):
     assert "The Zorbian harbour opens at dawn" in text
     assert '<script>window.__pwned = 1; alert("script ran")</script>' in text
     assert PAYLOAD_NAME in turn.locator(".qa-passage summary").first.inner_text()
+    # Only cited passages start expanded; open the payload passage whichever way it ranked.
+    turn.locator(".qa-passage").first.evaluate("d => { d.open = true; }")
     turn.locator("button.qa-open").first.click()
     page.wait_for_selector("#qa-viewer #qa-target")
     viewer = page.locator("#qa-viewer").inner_text()
