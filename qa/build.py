@@ -139,11 +139,10 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         say(0.05, f"reading {len(files)} files")
         doc_records: list[dict[str, Any]] = []
         chunks: list[Chunk] = []
-        seen_sources = set()
+        current = {f.source for f in files}
         reuse_sources = [f.source for f in files if f.source in old_docs and old_docs[f.source]["hash"] == f.hash]
         reused = old_table.chunks_of([old_docs[s]["doc_id"] for s in reuse_sources]) if old_table else {}
         for i, f in enumerate(files):
-            seen_sources.add(f.source)
             prev = old_docs.get(f.source)
             if prev and prev["hash"] == f.hash and old_table is not None:
                 rec = old_table.document_record(prev["doc_id"])
@@ -161,17 +160,17 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
             chunks.extend(doc_chunks)
             if prev:
                 report.changed.append(f.source)
-            elif f.hash in old_by_hash and old_by_hash[f.hash] not in {x.source for x in files}:
+            elif f.hash in old_by_hash and old_by_hash[f.hash] not in current:
                 report.renamed.append((old_by_hash[f.hash], f.source))
             else:
                 report.added.append(f.source)
             if i % 50 == 0:
                 say(0.05 + 0.1 * i / max(len(files), 1), f"chunked {i + 1}/{len(files)} files")
         renamed_from = {a for a, _ in report.renamed}
-        report.removed = sorted(s for s in old_docs if s not in seen_sources and s not in renamed_from)
+        report.removed = sorted(s for s in old_docs if s not in current and s not in renamed_from)
         # A file that was indexed but is unreadable now is dropped too; its problem says why.
         indexed_sources = {r["source"] for r in doc_records}
-        report.removed += sorted(s for s in old_docs if s in seen_sources and s not in indexed_sources)
+        report.removed += sorted(s for s in old_docs if s in current and s not in indexed_sources)
 
         if (old is not None and not (report.added or report.changed or report.removed or report.renamed)
                 and old_manifest.get("lexical") == settings.lexical.as_dict()):
