@@ -1,0 +1,100 @@
+"""The small interface every index store implements: a folder (FolderStore) or PostgreSQL.
+
+A store holds generations of one index. A build writes a whole new generation and makes it
+live in one atomic step; readers load the live generation and keep using it until they
+`refresh()`. Searching is the generation's job, so a database store can search in SQL.
+
+    store = open_store("index")                      # or "postgresql://user@host/db?index=notes"
+    with store.lock(wait=0):
+        manifest = store.write_generation(manifest, documents, chunks, vectors, lexical_texts, sentences)
+    gen = store.load()
+    rows, cosines = gen.dense_top(query_vector, 100)
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from ..chunking import Chunk
+from .format import DocumentRecord, Manifest
+
+
+@dataclass(frozen=True)
+class ChunkSentences:
+    """The sentences of one chunk: spans into the chunk's text and one unit vector each."""
+
+    spans: np.ndarray    # int32 [n, 2], (start, end) into chunk.text
+    vectors: np.ndarray  # float32 [n, dim], L2-normalised
+
+
+class Generation(Protocol):
+    """One loaded, immutable generation of an index. Thread-safe for reading."""
+
+    manifest: Manifest
+
+    @property
+    def n_chunks(self) -> int: ...
+
+    def dense_top(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cosines) of the `depth` nearest chunks, best first."""
+
+    def dense_scores(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """Cosine of `query` with the given chunk rows."""
+
+    def lexical_top(self, query: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, BM25 scores) of the `depth` best chunks with a score > 0, best first."""
+
+    def lexical_scores(self, query: str, rows: Sequence[int]) -> np.ndarray:
+        """BM25 of `query` for the given chunk rows (0 where no query term occurs)."""
+
+    def chunks(self, rows: Sequence[int]) -> dict[int, Chunk]:
+        """Chunks by row."""
+
+    def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
+        """All chunks of some documents, in document order (incremental builds reuse them)."""
+
+    def reusable_vectors(self) -> tuple[dict[str, int], np.ndarray]:
+        """(chunk text hash -> row, vectors indexable by row) for incremental builds."""
+
+    def sentences(self, rows: Sequence[int]) -> dict[int, ChunkSentences]:
+        """The stored sentences of some chunk rows."""
+
+    def documents(self) -> list[DocumentRecord]:
+        """Every indexed document without its text, sorted by source."""
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        """One document with its full text and offset maps."""
+
+    def close(self) -> None: ...
+
+
+class Store(Protocol):
+    """Where an index lives. `location` is what the user passed (a folder or a URL)."""
+
+    location: str
+
+    def read_manifest(self) -> Manifest:
+        """The live manifest; IndexNotFoundError / IndexCorruptError with the fix in the message."""
+
+    def lock(self, wait: float = 0.0) -> AbstractContextManager[None]:
+        """Hold the build lock (BuildLockedError after `wait` seconds); released if the holder dies."""
+
+    def load(self, *, verify: bool = True) -> Generation:
+        """Open the live generation (checking integrity if `verify`)."""
+
+    def write_generation(self, manifest: Manifest, documents: Sequence[DocumentRecord],
+                         chunks: Sequence[Chunk], vectors: np.ndarray, lexical_texts: Sequence[str],
+                         sentences: Sequence[ChunkSentences]) -> Manifest:
+        """Write a complete new generation and make it live atomically; call under `lock()`.
+
+        `manifest.generation` is ignored (the store names it); returns the live manifest.
+        `documents` carry their text; `lexical_texts[i]` is what BM25 indexes for chunk i;
+        `sentences[i]` belongs to chunk i.
+        """
+
+    def clean_up(self) -> None:
+        """Remove leftovers of interrupted builds and old generations; call under `lock()`."""
