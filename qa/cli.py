@@ -190,7 +190,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if not passages:
         print("No passages found.")
         return 0
-    root = retriever.manifest.get("corpus_root")
+    root = retriever.manifest.corpus_root
     for i, p in enumerate(passages, start=1):
         where = _display_path(root, p.source)
         loc = f"p. {p.page}" if p.page is not None else f"{p.line_start}-{p.line_end}"

@@ -51,14 +51,13 @@ class FusionSettings:
     """How dense and lexical rankings are fused in hybrid mode (see `qa.retriever.fuse`).
 
     Reciprocal rank fusion with the usual k=60 and equal weights. On SciFact (bench/README.md)
-    every rrf_k from 5 to 100 and lexical weight from 0.5 to 1.5 lands within 0.01 nDCG@10; a
-    min-max "blend" scored +0.006 (not significant) but lost 0.01 Recall@100, and it depends
-    on how BM25 scores spread in each corpus, where RRF uses ranks only.
+    every rrf_k from 5 to 100 and lexical weight from 0.5 to 1.5 lands within 0.01 nDCG@10. A
+    min-max score blend was tried and dropped: +0.006 (not significant), -0.01 Recall@100, and
+    it depends on how BM25 scores spread in each corpus, where RRF uses ranks only.
     """
 
-    method: str = "rrf"        # "rrf" or "blend"
     rrf_k: int = 60
-    dense_weight: float = 1.0  # in "blend", weights of the min-max normalised scores
+    dense_weight: float = 1.0
     lexical_weight: float = 1.0
     candidates: int = 100      # per-ranking depth considered before fusion
 

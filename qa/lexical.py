@@ -107,6 +107,19 @@ class LexicalIndex:
         vals = np.concatenate([self._data[c] for c in cols])
         return np.bincount(rows, weights=vals, minlength=self.n_chunks).astype(np.float32)
 
+    def top(self, query: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the `depth` best chunks with a score > 0, best first (ties by row)."""
+        scores = self.scores(query)
+        hit = np.flatnonzero(scores > 0)
+        if len(hit) > depth:
+            hit = hit[np.argpartition(-scores[hit], depth - 1)[:depth]]
+        order = np.lexsort((hit, -scores[hit]))
+        return hit[order], scores[hit[order]]
+
+    def scores_of(self, query: str, rows) -> np.ndarray:
+        """BM25 of `query` for some rows."""
+        return self.scores(query)[np.asarray(rows, dtype=np.int64)]
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if self._bm25 is not None:

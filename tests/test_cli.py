@@ -63,7 +63,8 @@ def test_missing_index_is_one_clear_line(tmp_path):
     proc = qa("ask", "anything", "--index", str(tmp_path / "none"), check=False)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
-        f"qa ask: error: no index at {tmp_path / 'none'}; run `qa build` to create it"]
+        f"qa ask: error: no index at {tmp_path / 'none'}; run `qa build --index {tmp_path / 'none'}` "
+        "to create it"]
 
 
 @pytest.mark.parametrize("args", [("ask",), ("ask", "q", "-k", "zero"), ("ask", "q", "-k", "0"),

@@ -53,7 +53,7 @@ def test_large_index_is_chosen_and_recorded(tmp_path, monkeypatch, embedder):
     report = build_index(tmp_path / "seeds", tmp_path / "index", embedder=embedder)
     assert report.index_type == "ivf"
     retriever = Retriever.load(tmp_path / "index", embedder=embedder)
-    assert retriever.manifest["index"]["type"] == "ivf"
+    assert retriever.manifest.index_type == "ivf"
     assert retriever.search("Kochkor17 apricots", k=1)[0].source == "n17.txt"
 
 
