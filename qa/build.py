@@ -123,7 +123,8 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         info = embedder.info
         identity = model_identity(info, embedder.backend)
         say(0.0, "scanning documents")
-        files, problems = scan(seeds_dir, max_file_bytes=settings.max_file_bytes)
+        files, problems = scan(seeds_dir, max_file_bytes=settings.max_file_bytes,
+                               follow_symlinks=settings.follow_symlinks)
         report.problems.extend(problems)
 
         old, reason = _old_index(index_dir, settings, identity, full)
@@ -150,7 +151,7 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
                 chunks.extend(reused[prev["doc_id"]])
                 report.unchanged += 1
                 continue
-            doc, problem = read_document(f)
+            doc, problem = read_document(f, settings)
             if problem is not None:
                 report.problems.append(problem)
             if doc is None:
