@@ -102,9 +102,10 @@ def _print_json(obj: object) -> None:
     """JSON on stdout; names with undecodable bytes (lone surrogates) come out \\u-escaped."""
     text = json.dumps(obj, indent=2, ensure_ascii=False)
     try:
-        print(text)
-    except UnicodeEncodeError:
-        print(json.dumps(obj, indent=2, ensure_ascii=True))
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # JSON must be valid UTF-8, whatever stdout's error handler
+        text = json.dumps(obj, indent=2, ensure_ascii=True)
+    print(text)
 
 
 def _positive_int(text: str) -> int:
@@ -330,10 +331,15 @@ def _check_bindable(host: str, port: int) -> None:
             raise OSError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
 
 
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
+
+
 def _one_line(exc: BaseException) -> str:
     """The error as one line: OSError as 'reason: file', others by their first line."""
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
         text = f"{exc.strerror}: {exc.filename}"
+    elif isinstance(exc, OSError) and _SHORT_WRITE.search(str(exc)):  # numpy's words for it
+        text = f"short write ({exc}): the disk is full or a file-size limit was reached"
     else:
         text = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
     if not isinstance(exc, (OSError, QAError)):
