@@ -124,7 +124,8 @@ def scan_changes(seeds_dir: str | Path, manifest: Manifest | None, settings: Set
                  ) -> ChangePlan:
     """Scan the documents folder and plan against `manifest` (None: everything is new)."""
     settings = settings or Settings()
-    files, problems = scan(seeds_dir, max_file_bytes=settings.max_file_bytes)
+    files, problems = scan(seeds_dir, max_file_bytes=settings.max_file_bytes,
+                           follow_symlinks=settings.follow_symlinks)
     return plan_changes(files, manifest, problems)
 
 
@@ -262,7 +263,7 @@ def _gather(plan: ChangePlan, old: Generation | None, info: ModelInfo, settings:
             chunks.extend(reused[doc_id])
             report.unchanged += 1
             continue
-        doc, problem = read_document(f)
+        doc, problem = read_document(f, settings)
         if problem is not None:
             report.problems.append(problem)
         if doc is None:

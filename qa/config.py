@@ -73,7 +73,16 @@ class Settings:
     model: str = BUNDLED_MODEL
     backend: str = "onnx-int8"  # 2.75x the LangChain pipeline's build speed, same nDCG (bench/speed.py)
     batch_size: int = 32
-    max_file_bytes: int = 50 * 1024 * 1024
+    # Limits on what one input may cost, each written only here (every check reads it from here).
+    max_file_bytes: int = 50 * 1024 * 1024       # bytes of one file on disk
+    max_text_chars: int = 50 * 1024 * 1024       # characters of text one file may yield
+    max_zip_entries: int = 10_000                # members of one .docx (a zip)
+    max_zip_bytes: int = 200 * 1024 * 1024       # uncompressed bytes of one .docx, all members
+    max_zip_ratio: int = 100                     # unpacked / packed size of one member over 1 MiB
+    max_pdf_pages: int = 10_000                  # pages of one PDF
+    max_question_chars: int = 2_000              # a question longer than this is refused
+    max_k: int = 100                             # passages per search; larger k is clamped
+    follow_symlinks: bool = False  # follow links whose target lies outside the documents folder
     chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
     lexical: LexicalSettings = field(default_factory=LexicalSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from . import checks
 from .config import ChunkerSettings, FusionSettings, Settings
 from .embedding import Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
@@ -139,12 +140,15 @@ class Retriever:
 
     def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid",
                per_doc: int | None = None) -> list[Passage]:
-        """The k best passages for `query`; at most `per_doc` from any one document if given."""
-        if mode not in MODES:
-            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        """The k best passages for `query`; at most `per_doc` from any one document if given.
+
+        Raises qa.checks.BadArgument (a ValueError and TypeError) on a wrong argument; k above
+        `settings.max_k` is clamped to it.
+        """
+        query, k, mode, per_doc = checks.search_args(query, k, mode, per_doc, self.settings)
         gen = self._gen
         n = gen.n_chunks
-        if k <= 0 or n == 0 or not query.strip():
+        if n == 0 or not query.strip():
             return []
         fusion = self.settings.fusion
         depth = min(n, max(fusion.candidates, k * (4 if per_doc else 1)))

@@ -250,9 +250,9 @@ def test_unreadable_file_is_reported(tmp_path, monkeypatch):
     write(tmp_path, "secret.txt", "text")
     files, _ = scan(tmp_path)
 
-    def deny(self):
+    def deny(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr("qa.documents.os.open", deny)
     doc, problem = read_document(files[0])
     assert doc is None and "Permission denied" in problem.reason
