@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
 
 import numpy as np
 
@@ -22,12 +22,17 @@ from . import checks
 from .config import ChunkerSettings, FusionSettings, Settings
 from .embedding import Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
-from .index import DocumentRecord, Generation, Manifest, open_store
+from .index import ChunkSentences, DocumentRecord, Generation, Manifest, open_store
 
 logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES = ("hybrid", "dense", "lexical")
+
+
+PASSAGE_FIELDS = ("score", "text", "source", "title", "start", "end", "line_start", "line_end", "page",
+                  "chunk_id", "doc_id", "page_end", "dense_score", "lexical_score")
+"""The per-passage keys of `qa ask --json` (after "rank"), in order."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,13 @@ class Passage:
     page_end: int | None = None
     dense_score: float = 0.0
     lexical_score: float = 0.0
+    # Where it came from, for looking up its stored sentences; not part of its value.
+    row: int = field(default=-1, repr=False, compare=False)
+    generation: str = field(default="", repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """What `qa ask --json` and `/ask` print for a passage (after "rank"), in that order."""
+        return {key: getattr(self, key) for key in PASSAGE_FIELDS}
 
     @property
     def location(self) -> str:
@@ -185,8 +194,19 @@ class Retriever:
                 text=c.text, score=float(score), source=doc.source, title=doc.title, start=c.start,
                 end=c.end, line_start=c.line_start, line_end=c.line_end, chunk_id=c.id,
                 doc_id=c.doc_id, page=c.page, page_end=c.page_end,
-                dense_score=dense_scores.get(row, 0.0), lexical_score=lex_scores.get(row, 0.0)))
+                dense_score=dense_scores.get(row, 0.0), lexical_score=lex_scores.get(row, 0.0),
+                row=row, generation=gen.manifest.generation))
         return out
+
+    def sentences(self, passages: Sequence[Passage]) -> list[ChunkSentences | None]:
+        """The sentences stored at build time for each passage (spans into `passage.text`, vectors).
+
+        None for a passage of a generation that is no longer loaded (a refresh came between).
+        """
+        gen = self._gen
+        rows = [p.row for p in passages if p.generation == gen.manifest.generation and p.row >= 0]
+        found = gen.sentences(rows) if rows else {}
+        return [found.get(p.row) if p.generation == gen.manifest.generation else None for p in passages]
 
     def _documents(self, gen: Generation) -> list[DocumentRecord]:
         """The document listing of a generation, cached on it (immutable)."""
