@@ -159,47 +159,55 @@ class Retriever:
         fusion = self.settings.fusion
         depth = min(n, max(fusion.candidates, k * (4 if per_doc else 1)))
         qvec = self.embed_query(query) if mode != "lexical" else None
-        lex_all = loaded.lexical.scores(query) if mode != "dense" else None
+        # Only the chunks holding a query word are scored: no per-query array as long as the index.
+        hits = loaded.lexical.hits(query) if mode != "dense" else None
 
         dense_rank: list[int] = []
         dense_scores: dict[int, float] = {}
         if qvec is not None:
             s, rows = dense.search_faiss(loaded.faiss, qvec, depth)
-            dense_rank = [int(r) for r in rows]
-            dense_scores = dict(zip(dense_rank, map(float, s)))
+            dense_rank = rows.tolist()
+            dense_scores = dict(zip(dense_rank, s.tolist()))
         lex_rank: list[int] = []
-        if lex_all is not None:
-            top = np.argpartition(-lex_all, min(depth, n) - 1)[:depth] if depth < n else np.arange(n)
-            top = top[np.argsort(-lex_all[top], kind="stable")]
-            lex_rank = [int(r) for r in top if lex_all[r] > 0]
+        lex_scores: list[float] = []
+        if hits is not None:
+            lex_rows, lex_vals = hits.top(depth)
+            lex_rank, lex_scores = lex_rows.tolist(), lex_vals.tolist()
 
         if mode == "dense":
-            ranked = [(r, dense_scores[r]) for r in dense_rank]
+            ranked = list(zip(dense_rank, dense_scores.values()))
         elif mode == "lexical":
-            ranked = [(r, float(lex_all[r])) for r in lex_rank]
+            ranked = list(zip(lex_rank, lex_scores))
         else:
+            lex_of: dict[int, float] | None = None
             if fusion.method == "blend":
                 # A blend needs both scores of every candidate; the cosines of rows that only BM25
                 # found come from the stored vectors (treating them as the minimum loses recall).
                 missing = [r for r in lex_rank if r not in dense_scores]
                 if missing:
-                    dense_scores.update(zip(missing, map(float, loaded.vectors[missing] @ qvec)))
-            ranked = fuse(dense_rank, lex_rank, fusion, dense_scores, lex_all)
+                    dense_scores.update(zip(missing, (loaded.vectors[missing] @ qvec).tolist()))
+                candidates = list(dict.fromkeys(dense_rank + lex_rank))
+                lex_of = dict(zip(candidates, hits.score_of(candidates).tolist()))
+            ranked = fuse(dense_rank, lex_rank, fusion, dense_scores, lex_of)  # type: ignore[arg-type]
 
         picked = _cap_per_doc(ranked, loaded, per_doc, k)
-        chunks = loaded.table.chunks([r for r, _ in picked])
+        rows = [r for r, _ in picked]
+        chunks = loaded.table.chunks(rows)
+        lexical = hits.score_of(rows).tolist() if hits is not None else [0.0] * len(rows)
+        cosines = [dense_scores.get(r) for r in rows]
+        unknown = [i for i, c in enumerate(cosines) if c is None]
+        if qvec is not None and unknown:  # found by BM25 alone: its cosine from the stored vector
+            for i, c in zip(unknown, (loaded.vectors[[rows[i] for i in unknown]] @ qvec).tolist()):
+                cosines[i] = c
         out = []
-        for row, score in picked:
+        for (row, score), lex, cos in zip(picked, lexical, cosines):
             c = chunks[row]
             doc = loaded.docs[c.doc_id]
-            dscore = dense_scores.get(row)
-            if dscore is None and qvec is not None:
-                dscore = float(loaded.vectors[row] @ qvec)
             out.append(Passage(
                 text=c.text, score=float(score), source=doc.source, title=doc.title, start=c.start,
                 end=c.end, line_start=c.line_start, line_end=c.line_end, chunk_id=c.id,
-                doc_id=c.doc_id, page=c.page, page_end=c.page_end, dense_score=float(dscore or 0.0),
-                lexical_score=float(lex_all[row]) if lex_all is not None else 0.0))
+                doc_id=c.doc_id, page=c.page, page_end=c.page_end, dense_score=float(cos or 0.0),
+                lexical_score=float(lex)))
         return out
 
 
