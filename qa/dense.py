@@ -20,9 +20,6 @@ FLAT_LIMIT = 100_000
 
 IVF_NPROBE = 48
 IVF_TRAIN_PER_LIST = 40
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 96
 
 
 def choose_index_type(n: int) -> str:
@@ -55,12 +52,8 @@ def build_faiss(vectors: np.ndarray, index_type: str | None = None):
         sample = vectors[np.sort(rng.choice(n, size=min(n, nlist * IVF_TRAIN_PER_LIST), replace=False))]
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
         index.nprobe = IVF_NPROBE
-    elif index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
     else:
-        raise ValueError(f"unknown index type {index_type!r}; use 'flat', 'ivf' or 'hnsw'")
+        raise ValueError(f"unknown index type {index_type!r}; use 'flat' or 'ivf'")
     for start in range(0, n, 65536):  # in slices, so a memory-mapped input is never copied whole
         index.add(np.ascontiguousarray(vectors[start:start + 65536], dtype=np.float32))
     return index
@@ -77,8 +70,6 @@ def load_faiss(path: Path, *, mmap: bool = False):
 
     flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
     index = faiss.read_index(str(path), flags)
-    if isinstance(index, faiss.IndexHNSW):
-        index.hnsw.efSearch = HNSW_EF_SEARCH
     if isinstance(index, faiss.IndexIVF):
         index.nprobe = IVF_NPROBE
     return index
