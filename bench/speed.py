@@ -18,10 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-HERE = Path(__file__).resolve().parent
-SCIFACT = HERE.parent.parent / "shared" / "eval" / "scifact"
+from eval_data import SCIFACT
 
 
 def langchain_baseline(data) -> tuple[float, int]:
