@@ -83,7 +83,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: Path, seeds: Path, limit: int, log: Path, timeout: float) -> tuple[subprocess.Popen, str]:
+def start_server(index: Path, seeds: Path, limit: int, log: Path,
+                 timeout: float) -> tuple[subprocess.Popen, str]:
     """`qa serve` on 127.0.0.1 with the answer concurrency `limit`; returns once it answers HTTP."""
     port = free_port()
     env = dict(os.environ, QA_ANSWER_CONCURRENCY=str(limit), HF_HUB_OFFLINE="1",
@@ -195,7 +196,8 @@ def inprocess_runs(args, questions: list[str]) -> list[Run]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--index", type=Path, default=ROOT / "index", help="index folder (built if missing by qa serve)")
+    ap.add_argument("--index", type=Path, default=ROOT / "index",
+                    help="index folder (qa serve builds it from --seeds if missing)")
     ap.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="documents folder for qa serve")
     ap.add_argument("--beir", type=Path, help="ask this BEIR set's queries instead of the seed questions")
     ap.add_argument("--requests", type=int, default=200, help="calls per run (default 200)")
