@@ -129,6 +129,7 @@ def test_fuse_rrf_by_hand():
     assert dict(fused)[40] == pytest.approx(1 / 62)
 
 
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
 def test_per_doc_keeps_the_order_and_caps_each_document(tmp_path_factory, embedder, mode):
     base = tmp_path_factory.mktemp("perdoc")
     docs = {"a.txt": " ".join(["Kloop Media reported on the arrests of journalists in Bishkek."] * 60),
