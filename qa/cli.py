@@ -322,15 +322,19 @@ def _check_bindable(host: str, port: int) -> None:
     import socket
 
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)[0]
+        addresses = socket.getaddrinfo(host or "127.0.0.1", port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise OSError(f"cannot resolve host {host!r} ({exc.strerror})") from None
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself does
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise OSError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    errors = []
+    for family, kind, proto, _, address in addresses:  # "localhost" may be ::1 and 127.0.0.1
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself does
+            try:
+                probe.bind(address)
+                return
+            except OSError as exc:
+                errors.append(exc.strerror or str(exc))
+    raise OSError(f"cannot listen on {host}:{port} ({errors[0]})")
 
 
 _SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")

@@ -80,7 +80,7 @@ class Settings:
     max_zip_bytes: int = 200 * 1024 * 1024       # uncompressed bytes of one .docx, all members
     max_zip_ratio: int = 100                     # unpacked / packed size of one member over 1 MiB
     max_pdf_pages: int = 10_000                  # pages of one PDF
-    max_question_chars: int = 2_000              # a question longer than this is refused
+    max_question_chars: int = 1_000              # longer questions and queries are cut here
     max_k: int = 100                             # passages per search; larger k is clamped
     follow_symlinks: bool = False  # follow links whose target lies outside the documents folder
     chunker: ChunkerSettings = field(default_factory=ChunkerSettings)

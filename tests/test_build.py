@@ -218,6 +218,10 @@ def test_bad_input_is_reported_and_the_rest_indexed(tmp_path, embedder):
     (seeds / "loop").mkdir()
     (seeds / "loop" / "again").symlink_to(seeds / "loop", target_is_directory=True)
     (seeds / "ignored.exe").write_bytes(b"MZ")
+    write(tmp_path / "outside", "secret.txt", "zzsecret of the machine")
+    (seeds / "passwd.txt").symlink_to(tmp_path / "outside" / "secret.txt")  # out of the folder
+    os.mkfifo(seeds / "fifo.txt")  # opening it would block the build
+    write(seeds, "late-nul.md", b"words " * 2000 + b"\x00")  # a NUL after the first 8 KiB
     before = snapshot(seeds)
 
     from qa.config import Settings
@@ -243,6 +247,10 @@ def test_bad_input_is_reported_and_the_rest_indexed(tmp_path, embedder):
     assert retriever.search("Chatkal range", k=1, mode="lexical")[0].page == 3
     out = report.to_dict()
     assert {"source": "huge.txt", "reason": reasons["huge.txt"]} in out["skipped"]
+    assert {"passwd.txt", "fifo.txt", "late-nul.md", "ignored.exe"} <= skipped
+    assert "outside the documents folder" in reasons["passwd.txt"] and "FIFO" in reasons["fifo.txt"]
+    assert reasons["late-nul.md"] == "binary file (contains NUL bytes)"
+    assert reasons["ignored.exe"].startswith("unsupported file type")
 
 
 def test_unreadable_file_is_reported(tmp_path, monkeypatch):
