@@ -22,7 +22,7 @@ from . import dense, store
 from .chunking import Chunk, chunk_document
 from .config import Settings
 from .documents import Document, Problem, read_document, scan
-from .embedding import Embedder, ModelInfo, TokenCounter, make_embedder, resolve_model
+from .embedding import Embedder, ModelInfo, make_embedder, resolve_model
 from .errors import QAError
 from .lexical import LexicalIndex, with_title
 from .table import ChunkTable, write_table
@@ -135,7 +135,7 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         old_docs: dict[str, dict[str, Any]] = old_manifest.get("documents", {})
         old_by_hash = {d["hash"]: src for src, d in old_docs.items()}
 
-        counter = TokenCounter(info.path)
+        counter = info.token_counter()
         say(0.05, f"reading {len(files)} files")
         doc_records: list[dict[str, Any]] = []
         chunks: list[Chunk] = []
