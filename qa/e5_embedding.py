@@ -62,11 +62,13 @@ class E5Counter:
 
     def __init__(self, path: Path) -> None:
         self._engine = _engine(str(path))
-        self.special = self._engine.token_count("", False)
+        # An empty text still gets a lone "▁" piece, so measure with a one-piece word instead.
+        one, two = self._engine.token_count("a", False), self._engine.token_count("a a", False)
+        self.special = 2 * one - two
 
     def count(self, text: str) -> int:
         """Tokens of `text` as a passage, prefix and specials included."""
-        return self._engine.token_count(text, False)
+        return self._engine.token_count(text, False) if text.strip() else self.special
 
     def count_plain(self, text: str) -> int:
         """Tokens of `text` alone."""
