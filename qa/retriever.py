@@ -145,7 +145,7 @@ class Retriever:
         return self._gen.document(doc_id)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.encode([text], batch_size=1)[0]
+        return self.embedder.encode([text], batch_size=1, kind="query")[0]
 
     def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid",
                per_doc: int | None = None) -> list[Passage]:
