@@ -158,18 +158,22 @@ def _old_generation(store: Store, settings: Settings, identity: dict[str, Any], 
 
 
 def check_locations(seeds_dir: Path, index: str | Path) -> None:
-    """The documents folder must exist, and a folder index must not lie inside it (or be it)."""
+    """Refuse, before anything is created, a build that cannot succeed or would write where it must not.
+
+    The documents folder must exist; a folder index must not be a file, nor lie inside the
+    documents folder (or be it).
+    """
     if not seeds_dir.is_dir():
-        raise FileNotFoundError(f"no documents folder at {seeds_dir.resolve()}")
+        what = "is not a folder" if seeds_dir.exists() else "does not exist"
+        raise FileNotFoundError(f"no documents folder: {seeds_dir.absolute()} {what}; give one with --seeds")
     if is_url(index):
         return
-    index_path = Path(index).resolve()
-    seeds = seeds_dir.resolve()
+    index_path, seeds = Path(index).resolve(), seeds_dir.resolve()
     if index_path == seeds or seeds in index_path.parents:
         raise IndexLocationError(f"the index folder {index_path} is inside the documents folder {seeds}; "
-                                 "a build never writes there: choose another --index")
+                                 "a build never writes there: give another --index")
     if index_path.exists() and not index_path.is_dir():
-        raise IndexLocationError(f"{index_path} is a file, not an index folder; choose another --index")
+        raise IndexLocationError(f"--index {Path(index).absolute()} is a file, not a folder; give a folder")
 
 
 class IndexLocationError(QAError, ValueError):

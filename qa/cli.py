@@ -200,27 +200,25 @@ def _display_path(root: str | None, source: str) -> str:
         return str(full)
 
 
-def _query_settings(args: argparse.Namespace):
-    """Settings when --model/--backend insist on something; None means "what the index was built with"."""
+def _settings(args: argparse.Namespace, **changes):
+    """Settings from the defaults, --model / --backend if given, and `changes`: built here only."""
     from .config import Settings
 
-    if not (args.model or args.backend):
-        return None
-    changes = {k: v for k, v in (("model", args.model), ("backend", args.backend)) if v}
-    return Settings(**changes)
+    given = {k: v for k, v in (("model", getattr(args, "model", None)),
+                               ("backend", getattr(args, "backend", None))) if v}
+    return Settings(**given, **changes)
+
+
+def _query_settings(args: argparse.Namespace):
+    """Settings when --model/--backend insist on something; None means "what the index was built with"."""
+    return _settings(args) if (args.model or args.backend) else None
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from .build import build_index
-    from .config import Settings
 
-    _check_build_folders(Path(args.seeds), Path(args.index))
-    settings = Settings(show_progress=not args.json and sys.stderr.isatty(),
-                        follow_symlinks=args.follow_symlinks)
-    if args.model:
-        settings = settings.with_(model=args.model)
-    if args.backend:
-        settings = settings.with_(backend=args.backend)
+    settings = _settings(args, show_progress=not args.json and sys.stderr.isatty(),
+                         follow_symlinks=args.follow_symlinks)
     report = build_index(args.seeds, args.index, settings=settings, full=args.full, wait=args.wait)
     if args.json:
         _print_json(report.to_dict())
@@ -237,15 +235,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(f"  {'skipped' if p.skipped else 'warning'}: {_safe(p.source)}: {_safe(p.reason)}")
     print(f"index: {_safe(args.index)} ({report.index_type}, {report.generation})")
     return 0
-
-
-def _check_build_folders(seeds: Path, index: Path) -> None:
-    """Refuse, before anything is created, a build that cannot succeed (nothing left behind)."""
-    if not seeds.is_dir():
-        what = "is not a folder" if seeds.exists() else "does not exist"
-        raise FileNotFoundError(f"documents folder {seeds.absolute()} {what}; give one with --seeds")
-    if index.exists() and not index.is_dir():
-        raise FileExistsError(f"--index {index.absolute()} is a file, not a folder; give a folder")
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -291,15 +280,10 @@ def _load(args: argparse.Namespace):
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .config import Settings
     from .evaluate import evaluate, format_table
     from .retriever import MODES
 
-    settings = Settings(show_progress=sys.stderr.isatty())
-    if args.model:
-        settings = settings.with_(model=args.model)
-    if args.backend:
-        settings = settings.with_(backend=args.backend)
+    settings = _settings(args, show_progress=sys.stderr.isatty())
     modes = MODES if args.mode == "all" else (args.mode,)
     report = evaluate(args.beir_dir, modes=modes, index_dir=args.index, settings=settings, split=args.split)
     if args.json:

@@ -482,7 +482,7 @@ def test_missing_index_prints_the_command_that_builds_it(tmp_path):
 
 def test_failed_build_leaves_nothing_behind(tmp_path):
     proc = qa("build", "--seeds", "/nonexistent", "--index", "zz", cwd=tmp_path)
-    one_line_error(proc, 1, "qa build: error: documents folder /nonexistent does not exist; give one with --seeds")
+    one_line_error(proc, 1, "qa build: error: no documents folder: /nonexistent does not exist; give one with --seeds")
     proc = qa("build", "--seeds", str(tmp_path / "missing"), cwd=tmp_path)
-    one_line_error(proc, 1, f"qa build: error: documents folder {tmp_path / 'missing'} does not exist")
+    one_line_error(proc, 1, f"qa build: error: no documents folder: {tmp_path / 'missing'} does not exist")
     assert list(tmp_path.iterdir()) == []
