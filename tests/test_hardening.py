@@ -486,3 +486,20 @@ def test_failed_build_leaves_nothing_behind(tmp_path):
     proc = qa("build", "--seeds", str(tmp_path / "missing"), cwd=tmp_path)
     one_line_error(proc, 1, f"qa build: error: documents folder {tmp_path / 'missing'} does not exist")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_link_swapped_in_after_the_scan_is_not_followed(tmp_path):
+    outside, seeds = tmp_path / "outside", tmp_path / "seeds"
+    write(outside, "secret.txt", SECRET)
+    write(seeds, "notes.txt", "Harmless notes about apricots.")
+    write(seeds, "real-target", "Linked notes about walnuts.")
+    (seeds / "linked.txt").symlink_to("real-target")  # inside the folder: followed, no suffix on the target
+    files = {f.source: f for f in scan(seeds)[0]}
+    assert read_document(files["linked.txt"])[0].text == "Linked notes about walnuts."
+    (seeds / "notes.txt").unlink()
+    (seeds / "notes.txt").symlink_to(outside / "secret.txt")
+    (seeds / "real-target").unlink()
+    (seeds / "real-target").symlink_to(outside / "secret.txt")
+    for source in ("notes.txt", "linked.txt"):
+        doc, problem = read_document(files[source])
+        assert doc is None and problem.reason == "cannot read (Too many levels of symbolic links)"
