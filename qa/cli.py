@@ -340,8 +340,8 @@ _SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
 
 def _one_line(exc: BaseException) -> str:
     """The error as one line: OSError as 'reason: file', others by their first line."""
-    if isinstance(exc, OSError) and exc.strerror and exc.filename:
-        text = f"{exc.strerror}: {exc.filename}"
+    if isinstance(exc, OSError) and exc.strerror:  # "No space left on device: /x", no "[Errno 28]"
+        text = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
     elif isinstance(exc, OSError) and _SHORT_WRITE.search(str(exc)):  # numpy's words for it
         text = f"short write ({exc}): the disk is full or a file-size limit was reached"
     else:

@@ -383,8 +383,9 @@ def test_serve_unbindable_address_is_one_line(tmp_path):
     assert not (tmp_path / "i").exists()
 
 
-def test_build_that_runs_out_of_space_is_one_line(tmp_path):
-    # A file-size limit (RLIMIT_FSIZE) makes the index writes fail as a full disk does.
+def test_build_that_runs_out_of_space_is_one_line(tmp_path, embedder):
+    # A file-size limit (RLIMIT_FSIZE) makes the index writes fail as a full disk does. The
+    # `embedder` fixture has already prepared the cached ONNX model, so only index writes fail.
     shutil.copytree(SEEDS, tmp_path / "seeds")
 
     def small_files():
@@ -400,6 +401,11 @@ def test_build_that_runs_out_of_space_is_one_line(tmp_path):
 @pytest.mark.parametrize("exc,expected", [
     (OSError(28, "No space left on device", "/data/index/.tmp-gen/vectors.npy"),
      "qa build: error: No space left on device: /data/index/.tmp-gen/vectors.npy"),
+    (OSError(28, "No space left on device"), "qa build: error: No space left on device"),
+    (OSError("1536 requested and 992 written"), "qa build: error: short write (1536 requested and 992 "
+                                                "written): the disk is full or a file-size limit was reached"),
+    (PermissionError(13, "Permission denied", "/data/index\n.lock"),
+     "qa build: error: Permission denied: /data/index\\n.lock"),
     (RuntimeError("Error in faiss::FileIOWriter at impl/io.cpp:98: Error: 'ret == (1)' failed: "
                   "write error in index.faiss: 28 (No space left on device)\n  extra detail"),
      "qa build: error: RuntimeError: Error in faiss::FileIOWriter at impl/io.cpp:98: Error: 'ret == (1)' "
