@@ -440,6 +440,7 @@ def test_adversarial_folder_through_the_cli(tmp_path):
     write(seeds, "late-nul.txt", b"words " * 2000 + b"\x00")
     write(seeds, "evil\nskipped: forged.txt", b"\x00binary")  # a name that tries to forge a line
     write(seeds, "tab\there.md", "Tabs are fine inside the Tien Shan notes.")
+    write(seeds, "ansi.txt", "zzansi terminal \x1b]0;pwned\x07 title and \x1b[31mred\x1b[0m text.")
     with open(os.path.join(os.fsencode(seeds), b"caf\xe9.txt"), "wb") as f:  # not UTF-8
         f.write(b"latin-1 name")
 
@@ -456,6 +457,9 @@ def test_adversarial_folder_through_the_cli(tmp_path):
     found = json.loads(qa("ask", "zzoutsidesecret passphrase", "--mode", "lexical", "--json",
                           cwd=tmp_path).stdout)
     assert all("passwd" not in p["source"] and "outside" not in p["source"] for p in found["passages"])
+    shown = qa("ask", "zzansi terminal", "--mode", "lexical", "-k", "1", cwd=tmp_path).stdout
+    assert "\x1b" not in shown and "\x07" not in shown  # document text never drives the terminal
+    assert "zzansi terminal \\x1b]0;pwned\\x07 title and \\x1b[31mred\\x1b[0m text." in shown
     report = json.loads(qa("build", "--seeds", "seeds", "--index", "index", "--json", cwd=tmp_path).stdout)
     assert "caf\udce9.txt" in {s["source"] for s in report["skipped"]}
 
