@@ -98,6 +98,20 @@ def _safe(text: object) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _safe_block(text: str) -> str:
+    r"""Document text for a terminal: lines and tabs kept, every other control character (an
+    ANSI escape sequence would recolour or retitle the terminal) shown escaped.
+
+    >>> _safe_block("red \x1b[31mtext\r\nnext")
+    'red \\x1b[31mtext\nnext'
+    """
+    text = text.replace("\r\n", "\n")
+    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def _print_json(obj: object) -> None:
     """JSON on stdout; names with undecodable bytes (lone surrogates) come out \\u-escaped."""
     text = json.dumps(obj, indent=2, ensure_ascii=False)
@@ -258,7 +272,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         loc = f"p. {p.page}" if p.page is not None else f"{p.line_start}-{p.line_end}"
         sep = " " if p.page is not None else ":"
         print(f"[{i}] {_safe(where)}{sep}{loc} (score {p.score:.2f})")
-        print(textwrap.indent(p.text.strip(), "    "))
+        print(textwrap.indent(_safe_block(p.text.strip()), "    "))
         print()
     return 0
 
@@ -326,8 +340,8 @@ _SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
 
 def _one_line(exc: BaseException) -> str:
     """The error as one line: OSError as 'reason: file', others by their first line."""
-    if isinstance(exc, OSError) and exc.strerror and exc.filename:
-        text = f"{exc.strerror}: {exc.filename}"
+    if isinstance(exc, OSError) and exc.strerror:  # "No space left on device: /x", no "[Errno 28]"
+        text = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
     elif isinstance(exc, OSError) and _SHORT_WRITE.search(str(exc)):  # numpy's words for it
         text = f"short write ({exc}): the disk is full or a file-size limit was reached"
     else:

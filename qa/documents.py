@@ -172,7 +172,8 @@ def _walk(root: Path, follow_symlinks: bool, problems: list[Problem]
           ) -> Iterator[tuple[str, Path, os.stat_result]]:
     """(source, path, stat) of every non-hidden non-folder entry, top-down in name order.
 
-    Folders are visited with an explicit stack (no recursion limit on deep trees); the
+    For a followed symlink, `path` is its resolved target, so reading it later (with O_NOFOLLOW)
+    cannot be sent elsewhere by a link swapped in after the scan. Folders are visited with an explicit stack (no recursion limit on deep trees); the
     (device, inode) of each visited folder stops symlink loops.
     """
     real_root = os.path.realpath(root)
@@ -196,8 +197,8 @@ def _walk(root: Path, follow_symlinks: bool, problems: list[Problem]
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            source, path = prefix + entry.name, folder / entry.name
-            st = _entry_stat(entry, source, real_root, follow_symlinks, problems)
+            source = prefix + entry.name
+            st, path = _entry_stat(entry, source, real_root, follow_symlinks, problems)
             if st is None:
                 continue
             if not _utf8(source):
@@ -212,22 +213,23 @@ def _walk(root: Path, follow_symlinks: bool, problems: list[Problem]
 
 
 def _entry_stat(entry: os.DirEntry, source: str, real_root: str, follow_symlinks: bool,
-                problems: list[Problem]) -> os.stat_result | None:
-    """The stat of what `entry` stands for, or None (with a Problem) when it must be left out."""
+                problems: list[Problem]) -> tuple[os.stat_result | None, Path]:
+    """The stat and path of what `entry` stands for; stat None (with a Problem) to leave it out."""
+    path = Path(entry.path)
     try:
         if not entry.is_symlink():
-            return entry.stat(follow_symlinks=False)
+            return entry.stat(follow_symlinks=False), path
         target = os.path.realpath(entry.path)
-        st = os.stat(entry.path)
+        st = os.stat(target)
     except OSError as exc:
         reason = "broken symlink" if entry.is_symlink() else f"cannot read ({exc.strerror or exc})"
         problems.append(Problem(source, reason))
-        return None
+        return None, path
     if not follow_symlinks and not _inside(target, real_root):
         problems.append(Problem(source, f"symlink to {target}, outside the documents folder "
                                         "(qa build --follow-symlinks includes it)"))
-        return None
-    return st
+        return None, path
+    return st, Path(target)
 
 
 def _utf8(name: str) -> bool:
@@ -244,9 +246,15 @@ def _read_error(exc: Exception) -> str:
     return str(exc)
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
 def _open_regular(path: Path) -> int:
-    """A read-only descriptor of a regular file. Never blocks: a FIFO or device is refused."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    """A read-only descriptor of a regular file that is not a symlink (scan() resolved those).
+
+    Never blocks: a FIFO or device is refused after a non-blocking open, before any read.
+    """
+    fd = os.open(path, _OPEN_FLAGS)
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
@@ -280,7 +288,7 @@ def read_document(file: SourceFile, settings: Settings | None = None
     .docx and .pdf, the work done before the text is known.
     """
     settings = settings or _DEFAULTS
-    suffix = file.path.suffix.lower()
+    suffix = Path(file.source).suffix.lower()  # the name the user gave, not a link's target
     try:
         data = read_bytes(file.path, settings.max_file_bytes)
         text, title, pages, anchors, caveat = _READERS[suffix](data, settings)
@@ -298,7 +306,7 @@ def read_document(file: SourceFile, settings: Settings | None = None
         return None, Problem(file.source, "empty (no text)")
     doc = Document(
         id=doc_id_for(file.source), source=file.source,
-        title=(title or "").strip() or _first_line_title(text, file.path.name),
+        title=(title or "").strip() or _first_line_title(text, Path(file.source).name),
         text=text, hash=file.hash, size=file.size, mtime=file.mtime,
         format=suffix.lstrip("."), page_starts=pages, line_anchors=anchors,
     )

@@ -383,8 +383,9 @@ def test_serve_unbindable_address_is_one_line(tmp_path):
     assert not (tmp_path / "i").exists()
 
 
-def test_build_that_runs_out_of_space_is_one_line(tmp_path):
-    # A file-size limit (RLIMIT_FSIZE) makes the index writes fail as a full disk does.
+def test_build_that_runs_out_of_space_is_one_line(tmp_path, embedder):
+    # A file-size limit (RLIMIT_FSIZE) makes the index writes fail as a full disk does. The
+    # `embedder` fixture has already prepared the cached ONNX model, so only index writes fail.
     shutil.copytree(SEEDS, tmp_path / "seeds")
 
     def small_files():
@@ -400,6 +401,11 @@ def test_build_that_runs_out_of_space_is_one_line(tmp_path):
 @pytest.mark.parametrize("exc,expected", [
     (OSError(28, "No space left on device", "/data/index/.tmp-gen/vectors.npy"),
      "qa build: error: No space left on device: /data/index/.tmp-gen/vectors.npy"),
+    (OSError(28, "No space left on device"), "qa build: error: No space left on device"),
+    (OSError("1536 requested and 992 written"), "qa build: error: short write (1536 requested and 992 "
+                                                "written): the disk is full or a file-size limit was reached"),
+    (PermissionError(13, "Permission denied", "/data/index\n.lock"),
+     "qa build: error: Permission denied: /data/index\\n.lock"),
     (RuntimeError("Error in faiss::FileIOWriter at impl/io.cpp:98: Error: 'ret == (1)' failed: "
                   "write error in index.faiss: 28 (No space left on device)\n  extra detail"),
      "qa build: error: RuntimeError: Error in faiss::FileIOWriter at impl/io.cpp:98: Error: 'ret == (1)' "
@@ -434,6 +440,7 @@ def test_adversarial_folder_through_the_cli(tmp_path):
     write(seeds, "late-nul.txt", b"words " * 2000 + b"\x00")
     write(seeds, "evil\nskipped: forged.txt", b"\x00binary")  # a name that tries to forge a line
     write(seeds, "tab\there.md", "Tabs are fine inside the Tien Shan notes.")
+    write(seeds, "ansi.txt", "zzansi terminal \x1b]0;pwned\x07 title and \x1b[31mred\x1b[0m text.")
     with open(os.path.join(os.fsencode(seeds), b"caf\xe9.txt"), "wb") as f:  # not UTF-8
         f.write(b"latin-1 name")
 
@@ -450,6 +457,9 @@ def test_adversarial_folder_through_the_cli(tmp_path):
     found = json.loads(qa("ask", "zzoutsidesecret passphrase", "--mode", "lexical", "--json",
                           cwd=tmp_path).stdout)
     assert all("passwd" not in p["source"] and "outside" not in p["source"] for p in found["passages"])
+    shown = qa("ask", "zzansi terminal", "--mode", "lexical", "-k", "1", cwd=tmp_path).stdout
+    assert "\x1b" not in shown and "\x07" not in shown  # document text never drives the terminal
+    assert "zzansi terminal \\x1b]0;pwned\\x07 title and \\x1b[31mred\\x1b[0m text." in shown
     report = json.loads(qa("build", "--seeds", "seeds", "--index", "index", "--json", cwd=tmp_path).stdout)
     assert "caf\udce9.txt" in {s["source"] for s in report["skipped"]}
 
@@ -486,3 +496,20 @@ def test_failed_build_leaves_nothing_behind(tmp_path):
     proc = qa("build", "--seeds", str(tmp_path / "missing"), cwd=tmp_path)
     one_line_error(proc, 1, f"qa build: error: no documents folder: {tmp_path / 'missing'} does not exist")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_link_swapped_in_after_the_scan_is_not_followed(tmp_path):
+    outside, seeds = tmp_path / "outside", tmp_path / "seeds"
+    write(outside, "secret.txt", SECRET)
+    write(seeds, "notes.txt", "Harmless notes about apricots.")
+    write(seeds, "real-target", "Linked notes about walnuts.")
+    (seeds / "linked.txt").symlink_to("real-target")  # inside the folder: followed, no suffix on the target
+    files = {f.source: f for f in scan(seeds)[0]}
+    assert read_document(files["linked.txt"])[0].text == "Linked notes about walnuts."
+    (seeds / "notes.txt").unlink()
+    (seeds / "notes.txt").symlink_to(outside / "secret.txt")
+    (seeds / "real-target").unlink()
+    (seeds / "real-target").symlink_to(outside / "secret.txt")
+    for source in ("notes.txt", "linked.txt"):
+        doc, problem = read_document(files[source])
+        assert doc is None and problem.reason == "cannot read (Too many levels of symbolic links)"
