@@ -149,16 +149,21 @@ def test_incremental_and_full_builds_give_identical_vectors(tmp_path: Path, embe
         assert a == b, q
 
 
+def _russian_seeds(folder: Path, *names: str) -> Path:
+    """A folder holding some XQuAD-ru documents (skips the test without shared/)."""
+    source = EVAL / "xquad-ru-a" / "documents"
+    if not source.is_dir():
+        pytest.skip(f"{source} not found")
+    folder.mkdir()
+    for n in names:
+        shutil.copy(source / n, folder / n)
+    return folder
+
+
 def test_index_records_the_multilingual_model_and_queries_use_it(tmp_path: Path) -> None:
     from qa import Retriever, build_index
 
-    folder = EVAL / "xquad-ru-a" / "documents"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not found")
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    for n in ("Black_Death.txt", "Pharmacy.txt"):
-        shutil.copy(folder / n, seeds / n)
+    seeds = _russian_seeds(tmp_path / "seeds", "Black_Death.txt", "Pharmacy.txt")
     build_index(seeds, tmp_path / "index", settings=Settings(model="multilingual"))
     retriever = Retriever.load(tmp_path / "index")  # no settings: the index's own model
     assert retriever.manifest["model"]["name"] == MULTILINGUAL_E5
@@ -175,12 +180,7 @@ def test_cli_builds_with_the_multilingual_model_and_ask_uses_it(tmp_path: Path) 
     import subprocess
     import sys
 
-    folder = EVAL / "xquad-ru-a" / "documents"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not found")
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    shutil.copy(folder / "Black_Death.txt", seeds)
+    _russian_seeds(tmp_path / "seeds", "Black_Death.txt")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
 
     def qa(*args: str) -> subprocess.CompletedProcess:
