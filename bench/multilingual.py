@@ -11,7 +11,7 @@ gold answers taken from the Russian set by question id). It prints per run:
   abstain      share that answer() would abstain on with its default threshold
   query ms     median time to embed one question; build: chunks and chunks/s
 
-    python bench/multilingual.py [--models english multilingual use-m3] [--limit N] [--json]
+    python bench/multilingual.py [--models english multilingual use-m3] [--every N] [--json]
 
 Nothing is asserted: these are figures to read. The machine is shared: compare ratios within a run.
 """
@@ -67,14 +67,14 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--models", nargs="+", default=["english", "multilingual", "use-m3"])
     p.add_argument("--sets", nargs="+", default=["ru", "en", "cross"])
-    p.add_argument("--limit", type=int, default=0, help="first N questions of each set (0: all)")
+    p.add_argument("--every", type=int, default=1,
+                   help="every Nth question of each set (all articles stay represented)")
     p.add_argument("--eval", type=Path, default=EVAL, help="folder holding xquad-ru-a and xquad-en-a")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     sets = {"ru": args.eval / "xquad-ru-a", "en": args.eval / "xquad-en-a"}
     qs = {name: questions(folder) for name, folder in sets.items()}
-    if args.limit:
-        qs = {k: v[:args.limit] for k, v in qs.items()}
+    qs = {k: v[::max(args.every, 1)] for k, v in qs.items()}
     gold_ru = {q["id"]: q["answers"] for q in qs["ru"]}
     qs["cross"] = [{**q, "answers": gold_ru[q["id"]]} for q in qs["en"] if q["id"] in gold_ru]
     results = []

