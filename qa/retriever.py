@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import dense, store
+from .chunking import Chunk
 from .config import ChunkerSettings, FusionSettings, Settings
 from .embedding import Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
@@ -190,9 +191,8 @@ class Retriever:
                 lex_of = dict(zip(candidates, hits.score_of(candidates).tolist()))
             ranked = fuse(dense_rank, lex_rank, fusion, dense_scores, lex_of)  # type: ignore[arg-type]
 
-        picked = _cap_per_doc(ranked, loaded, per_doc, k)
+        picked, chunks = _cap_per_doc(ranked, loaded, per_doc, k)
         rows = [r for r, _ in picked]
-        chunks = loaded.table.chunks(rows)
         lexical = hits.score_of(rows).tolist() if hits is not None else [0.0] * len(rows)
         cosines = [dense_scores.get(r) for r in rows]
         unknown = [i for i, c in enumerate(cosines) if c is None]
@@ -240,20 +240,25 @@ def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings,
 
 
 def _cap_per_doc(ranked: list[tuple[int, float]], loaded: _Loaded, per_doc: int | None,
-                 k: int) -> list[tuple[int, float]]:
+                 k: int) -> tuple[list[tuple[int, float]], dict[int, Chunk]]:
+    """The first k of `ranked`, at most `per_doc` from one document, and their chunks by row.
+
+    Capping needs each candidate's document, so the candidates' chunks are read in one query
+    and reused for the passages.
+    """
     if not per_doc:
-        return ranked[:k]
-    doc_of = {c_row: c.doc_id for c_row, c in loaded.table.chunks([r for r, _ in ranked]).items()}
+        return ranked[:k], loaded.table.chunks([r for r, _ in ranked[:k]])
+    chunks = loaded.table.chunks([r for r, _ in ranked])
     counts: dict[str, int] = {}
     picked = []
     for row, score in ranked:
-        doc = doc_of[row]
+        doc = chunks[row].doc_id
         if counts.get(doc, 0) < per_doc:
             counts[doc] = counts.get(doc, 0) + 1
             picked.append((row, score))
             if len(picked) == k:
                 break
-    return picked
+    return picked, chunks
 
 
 def _load_generation(index_dir: Path, *, verify: bool) -> _Loaded:
