@@ -7,6 +7,7 @@
 """
 
 from .build import BuildReport, ChangePlan, build_index, plan_changes, scan_changes
+from .checks import BadArgument
 from .config import Settings
 from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      QAError, UnreadableDocument)
@@ -18,5 +19,5 @@ __all__ = [
     "Retriever", "Passage", "build_index", "BuildReport", "ChangePlan", "plan_changes", "scan_changes",
     "Settings", "QAError",
     "IndexNotFoundError", "IndexMismatchError", "IndexCorruptError", "BuildLockedError",
-    "UnreadableDocument", "__version__",
+    "UnreadableDocument", "BadArgument", "__version__",
 ]

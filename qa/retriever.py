@@ -19,6 +19,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from . import checks
+from .checks import MODES
 from .config import ChunkerSettings, FusionSettings, Settings
 from .embedding import Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
@@ -27,7 +28,6 @@ from .index import ChunkSentences, DocumentRecord, Generation, Manifest, open_st
 logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
-MODES = ("hybrid", "dense", "lexical")
 
 
 PASSAGE_FIELDS = ("score", "text", "source", "title", "start", "end", "line_start", "line_end", "page",

@@ -135,16 +135,21 @@ class FolderStore:
                          progress: Callable[[str], None] | None = None) -> Manifest:
         say = progress or (lambda message: None)
         tmp = self._new_tmp()
-        np.save(tmp / fmt.VECTORS, vectors, allow_pickle=False)
-        dense.save_faiss(dense.build_faiss(vectors, manifest.index_type), tmp / fmt.DENSE)
-        write_table(tmp / fmt.TABLE, documents, chunks, [s.spans for s in sentences])
-        dim = vectors.shape[1] if vectors.ndim == 2 else manifest.dimension
-        sent = (np.concatenate([s.vectors for s in sentences]).astype(np.float32)
-                if sentences and sum(len(s.vectors) for s in sentences) else np.zeros((0, dim), np.float32))
-        np.save(tmp / fmt.SENTENCE_VECTORS, sent, allow_pickle=False)
-        LexicalIndex.build(lexical_texts, LexicalSettings(**manifest.lexical)).save(tmp / fmt.BM25)
-        say("switching to the new index")
-        return self._commit(tmp, manifest)
+        try:
+            np.save(tmp / fmt.VECTORS, vectors, allow_pickle=False)
+            dense.save_faiss(dense.build_faiss(vectors, manifest.index_type), tmp / fmt.DENSE)
+            write_table(tmp / fmt.TABLE, documents, chunks, [s.spans for s in sentences])
+            dim = vectors.shape[1] if vectors.ndim == 2 else manifest.dimension
+            sent = (np.concatenate([s.vectors for s in sentences]).astype(np.float32)
+                    if sum(len(s.vectors) for s in sentences) else np.zeros((0, dim), np.float32))
+            np.save(tmp / fmt.SENTENCE_VECTORS, sent, allow_pickle=False)
+            LexicalIndex.build(lexical_texts, LexicalSettings(**manifest.lexical)).save(tmp / fmt.BM25)
+            say("switching to the new index")
+            return self._commit(tmp, manifest)
+        except BaseException:
+            # A failed write (a full disk, say) leaves nothing; the live generation is untouched.
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
     def _new_tmp(self) -> Path:
         self.path.mkdir(parents=True, exist_ok=True)
