@@ -6,11 +6,13 @@
 'amnesty-report-kyrgyzstan-2023.txt'
 """
 
+from .answer import Answer, answer
 from .build import BuildReport, build_index
-from .config import Settings
+from .config import SUPPORTED_SUFFIXES, Settings
+from .documents import SourceFile, read_document, scan
 from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      QAError, UnreadableDocument)
-from .retriever import Passage, Retriever
+from .retriever import MODES, Passage, Retriever
 
 __version__ = "0.1.0"
 
@@ -18,4 +20,6 @@ __all__ = [
     "Retriever", "Passage", "build_index", "BuildReport", "Settings", "QAError",
     "IndexNotFoundError", "IndexMismatchError", "IndexCorruptError", "BuildLockedError",
     "UnreadableDocument", "__version__",
+    # what the browser app (ui/) uses: answers, the search modes, the accepted files, the scan
+    "answer", "Answer", "MODES", "SUPPORTED_SUFFIXES", "scan", "read_document", "SourceFile",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import logging
 import os
@@ -221,10 +222,71 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from ui.app import serve  # Gradio is imported only here, never by `qa ask` or `qa build`
+    try:
+        creds = _read_credentials(args.auth, args.auth_file)
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"qa serve: error: {exc}\n")
+        return 2
+    host = args.host.strip() or "127.0.0.1"  # what an empty --host binds to anyway
+    if not 0 < args.port < 65536:
+        sys.stderr.write(f"qa serve: error: --port must be between 1 and 65535, got {args.port}\n")
+        return 2
+    if creds is None and not _is_loopback(host):
+        sys.stderr.write(f"qa serve: warning: listening on {host} without --auth; anyone who can reach "
+                         "this port can read the documents and upload files\n")
+    _serve_logging(args.verbose)
+    # Model loading noise (the "Loading weights" bar of a first ONNX export) means nothing to a user;
+    # set before Gradio imports huggingface_hub, which reads it once.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from ui.app import launch  # Gradio is imported only here, never by `qa ask` or `qa build`
+    from ui.service import Service
 
-    return serve(index_dir=args.index, seeds_dir=args.seeds, host=args.host, port=args.port,
-                 auth=args.auth, auth_file=args.auth_file)
+    seeds, index = Path(args.seeds).resolve(), Path(args.index).resolve()
+    service = Service(seeds, index)
+    sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {index}\n")
+    service.start()  # logs "no index ... yet; building it" and the build's progress
+    launch(service, host=host, port=args.port, auth=creds)
+    return 0
+
+
+def _serve_logging(verbose: bool) -> None:
+    """`qa serve` reports build progress, finished builds and failed sign-ins in the terminal."""
+    if verbose:
+        return  # the root handler already shows INFO from everything
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("qa serve: %(message)s"))
+    for name in ("ui",):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+def _read_credentials(auth: str | None, auth_file: str | None) -> list[tuple[str, str]] | None:
+    """USER:PASSWORD pairs from --auth and/or --auth-file (one a line; # comments, blanks ignored)."""
+    lines: list[tuple[str, str]] = []
+    if auth_file:
+        for n, line in enumerate(Path(auth_file).read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                lines.append((f"{auth_file}:{n}", line.strip()))
+    if auth:
+        lines.append(("--auth", auth))
+    creds = []
+    for where, text in lines:
+        user, sep, password = text.partition(":")
+        if not sep or not user or not password:
+            raise ValueError(f"{where}: expected USER:PASSWORD")
+        creds.append((user, password))
+    return creds or None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import KLOOP_SENTENCE, SEEDS, SEED_FILE  # noqa: E402
-from ui_helpers import CHROMIUM_ARGS, DESKTOP, chromium_or_skip, running_app, snap  # noqa: E402
+from ui_helpers import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_or_skip, make_service, running_app, snap  # noqa: E402
 
 PAYLOAD_NAME = "harbour <img src=x onerror=alert(9)>.md"
 PAYLOAD = """# Zorbian harbour notes
@@ -49,74 +49,9 @@ def test_serve_help_has_examples():
     assert "examples:" in out.stdout and "--host" in out.stdout and "127.0.0.1" in out.stdout
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("report.txt", "report.txt"),
-    ("../../etc/passwd.txt", "passwd.txt"),
-    ("..\\..\\windows\\evil.md", "evil.md"),
-    (".hidden.md", "hidden.md"),
-    ("<script>alert(1)</script>.html", "script_.html"),  # "/" ends a folder name
-    ("<img src=x onerror=alert(1)>.md", "img src=x onerror=alert(1)_.md"),
-    ("a\x00b\nc.TXT", "abc.txt"),
-    ("résumé 2024.pdf", "résumé 2024.pdf"),
-    ("....", None),
-    ("/", None),
-])
-def test_sanitize_filename(name, expected):
-    from ui.service import sanitize_filename
-
-    assert sanitize_filename(name) == expected
-
-
 @pytest.fixture()
 def service(tmp_path, seed_index):
-    from ui.service import Service
-
-    shutil.copytree(SEEDS, tmp_path / "seeds")
-    shutil.copytree(seed_index, tmp_path / "index")
-    s = Service(tmp_path / "seeds", tmp_path / "index")
-    s.start()
-    return s
-
-
-def _upload(tmp_path: Path, name: str, data: bytes) -> Path:
-    folder = tmp_path / "upload"
-    folder.mkdir(exist_ok=True)
-    path = folder / "incoming"
-    path.write_bytes(data)
-    return path
-
-
-def test_uploads_are_checked_sanitised_and_never_overwrite_silently(service, tmp_path, monkeypatch):
-    seeds = service.seeds_dir
-    before = sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and "seeds" not in p.parts)
-
-    r = service.add_file(_upload(tmp_path, "", b"hello"), "tool.exe")
-    assert not r.ok and ".exe files are not supported" in r.message and ".txt" in r.message
-    r = service.add_file(_upload(tmp_path, "", b"\x00\x01binary"), "data.txt")
-    assert not r.ok and "binary" in r.message
-    r = service.add_file(_upload(tmp_path, "", b"   \n"), "empty.md")
-    assert not r.ok and "empty" in r.message
-    monkeypatch.setattr("ui.service.MAX_UPLOAD_BYTES", 10)
-    r = service.add_file(_upload(tmp_path, "", b"x" * 11), "big.txt")
-    assert not r.ok and "limit" in r.message
-    monkeypatch.undo()
-
-    r = service.add_file(_upload(tmp_path, "", b"Some notes."), "../../outside.txt")
-    assert r.ok and r.saved_as == "outside.txt" and (seeds / "outside.txt").read_bytes() == b"Some notes."
-    assert not (tmp_path / "outside.txt").exists()
-    r = service.add_file(_upload(tmp_path, "", b"Some notes."), "outside.txt")
-    assert r.ok and "same content" in r.message
-    r = service.add_file(_upload(tmp_path, "", b"Other notes."), "outside.txt")
-    assert r.ok and r.saved_as == "outside (2).txt" and "already exists" in r.message
-    assert (seeds / "outside.txt").read_bytes() == b"Some notes."
-    r = service.add_file(_upload(tmp_path, "", b"Newer notes."), "outside.txt", replace=True)
-    assert r.ok and "replaced" in r.message and (seeds / "outside.txt").read_bytes() == b"Newer notes."
-    assert not [p for p in seeds.iterdir() if p.name.startswith(".")], "no temporary files left behind"
-    after = sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and "seeds" not in p.parts)
-    assert before == after or set(after) - set(before) <= {"incoming"}
-
-    rows = {r.source: r.status for r in service.files()}
-    assert rows == {SEED_FILE: "indexed", "outside.txt": "new", "outside (2).txt": "new"}
+    return make_service(tmp_path, seed_index, SEEDS)
 
 
 def test_failed_rebuild_keeps_the_old_index_answering(service):
@@ -134,7 +69,7 @@ def test_failed_rebuild_keeps_the_old_index_answering(service):
 
 
 def test_credentials_from_the_option_and_a_file(tmp_path):
-    from ui.app import read_credentials
+    from qa.cli import _read_credentials as read_credentials
 
     f = tmp_path / "users"
     f.write_text("# who may sign in\nann:s3cret:with:colons\n\nbob:pw\n", encoding="utf-8")
@@ -160,6 +95,97 @@ def test_render_escapes_document_text_and_names():
     for html in pages:
         assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_match_strength_labels_and_answer_confidence_in_words():
+    from ui import render
+
+    def p(cos, bm25, score=0.03):
+        return {"rank": 1, "score": score, "text": "t", "source": "a.txt", "title": "", "start": 0, "end": 1,
+                "line_start": 1, "line_end": 1, "page": None, "page_end": None, "chunk_id": "c", "doc_id": "d",
+                "dense_score": cos, "lexical_score": bm25}
+
+    passages = [p(0.40, 8.0), p(0.36, 4.0), p(0.10, 0.0)]
+    r = render.match_strengths(passages)
+    assert r[0] == 1.0 and r[0] > r[1] > r[2]
+    assert [render.strength_label(x) for x in r] == ["strong match", "partial match", "weak match"]
+    assert render.match_strengths([p(0.4, 0.0), p(0.2, 0.0)]) == [1.0, 0.5]  # dense mode: cosine only
+    a = {"question": "q", "query": "q", "mode": "hybrid", "passages": passages, "answer": "x [1]",
+         "abstained": False, "notes": [], "sentences": [{"text": "t", "passage": 1, "start": 0, "end": 1}]}
+    html = render.reply(0, a)
+    assert "strong match" in html and "cosine 0.40" in html and "score 0.0" not in html.split("title=")[0]
+    assert "qa-confidence" not in html  # no probability in this answer: nothing invented
+    assert "likely answer, 82%" in render.reply(0, dict(a, confidence=0.82))
+    assert "unlikely answer, 20%" in render.reply(0, dict(a, confidence=0.2))
+    closest = render.reply(0, dict(a, abstained=True, sentences=[], answer=""))
+    assert "strong match" not in closest and "partial match" not in closest and "weak match" in closest
+
+
+def test_follow_ups_are_read_against_the_last_question_only(service):
+    from ui.handlers import Handlers
+
+    h = Handlers(service)
+    turns = []
+    queries = []
+    for q in ("what happened to Kloop Media", "and what about journalists?", "and women with disabilities?"):
+        html, turns, _ = list(h.chat(q, turns, 5, "hybrid", 0))[-1]
+        queries.append(turns[-1]["answer"]["query"])
+    assert queries[0] == "what happened to Kloop Media"
+    assert "journalists" in queries[1] and "Kloop" in queries[1]
+    assert "women with disabilities" in queries[2] and "Kloop" not in queries[2], queries[2]
+    assert f"Searched for: “{queries[2]}”" in html
+
+
+def test_documents_panel_words_folder_and_removal(service):
+    from ui import render
+
+    html = render.documents(service.files(), service.seeds_dir.resolve())
+    assert str(service.seeds_dir.resolve()) in html and "Remove…" in html and "Passages" in html
+    report = {"documents": 2, "chunks": 9, "added": ["a"], "changed": [], "removed": [], "renamed": [],
+              "unchanged": 1, "embedded_chunks": 3, "reused_vectors": 6, "seconds": 1.25,
+              "skipped": [{"source": "bad\nname.txt", "reason": "binary file"}]}
+    built = render.build_result({"ready": True}, report, None)
+    assert "9 passages" in built and "embedded 3 passages" in built and "chunk" not in built
+    assert "bad\\nname.txt: binary file" in built  # a newline in a name stays on one line
+    from ui.service import in_words
+
+    assert in_words("embedded 120/400 chunks") == "embedded 120 of 400 passages"
+    assert in_words("chunked 3/10 files") == "read 3 of 10 files"
+
+
+def test_answers_run_concurrently_and_folder_changes_one_at_a_time(service):
+    from ui.app import ANSWER_CONCURRENCY, build_app
+
+    assert ANSWER_CONCURRENCY > 1
+    demo = build_app(service)
+    fns = {getattr(fn, "__name__", ""): block for block in (demo.fns.values() if isinstance(demo.fns, dict)
+                                                             else demo.fns)
+           for fn in [block.fn]}
+    assert fns["chat"].concurrency_limit == ANSWER_CONCURRENCY == fns["ask"].concurrency_limit
+    assert fns["chat"].concurrency_id == fns["ask"].concurrency_id
+    for name in ("upload", "rebuild", "remove"):
+        assert fns[name].concurrency_limit == 1 and fns[name].concurrency_id == fns["upload"].concurrency_id
+    assert fns["upload"].concurrency_id != fns["chat"].concurrency_id
+
+
+def test_login_throttle_doubles_the_wait_after_free_failures():
+    from ui.login import Throttle
+
+    now = [0.0]
+    t = Throttle(free=3, base=1.0, cap=8.0, clock=lambda: now[0])
+    assert [t.failed("a") for _ in range(7)] == [0, 0, 0, 1, 2, 4, 8]
+    assert t.wait("a") == 8 and t.wait("b") == 0  # per client
+    now[0] = 9.0
+    assert t.wait("a") == 0
+    t.succeeded("a")
+    assert t.failures("a") == 0 and t.failed("a") == 0
+
+
+def test_is_loopback_and_empty_host():
+    from qa.cli import _is_loopback
+
+    assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
+    assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.4")
 
 
 # ---------------------------------------------------------------- in the browser
