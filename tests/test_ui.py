@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import KLOOP_SENTENCE, SEEDS, SEED_FILE  # noqa: E402
-from ui_helpers import CHROMIUM_ARGS, DESKTOP, PHONE, chromium_or_skip, make_service, running_app, snap  # noqa: E402
+from ui_helpers import (ARTIFACTS, CHROMIUM_ARGS, DESKTOP, PHONE, chromium_or_skip, make_service,  # noqa: E402
+                        running_app, snap)
 
 PAYLOAD_NAME = "harbour <img src=x onerror=alert(9)>.md"
 PAYLOAD = """# Zorbian harbour notes
@@ -202,26 +204,61 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(app):
+def browser(app):
     chromium = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport=DESKTOP)
-        pg.dialogs = []
-        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-        pg.goto(app["url"])
-        pg.wait_for_selector("#qa-question textarea")
-        # The app builds its index on first start and shows the progress in the header; questions
-        # asked meanwhile get a clear message.
-        if pg.locator("#qa-status .qa-busy").count():
-            snap(pg, "0-building")
-            early = ask(pg, "what happened to Kloop Media")
-            assert "still being built" in early.inner_text() or KLOOP_SENTENCE in early.inner_text()
-        pg.wait_for_selector("#qa-status:has-text('passages')", timeout=180_000)
-        yield pg
-        browser.close()
+        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, app, viewport):
+    pg = browser.new_page(viewport=viewport)
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.goto(app["url"])
+    pg.wait_for_selector("#qa-question textarea")
+    return pg
+
+
+@pytest.fixture(scope="module")
+def page(browser, app):
+    pg = open_page(browser, app, DESKTOP)
+    # The app builds its index on first start and shows the progress in the header; questions
+    # asked meanwhile get a clear message.
+    if pg.locator("#qa-status .qa-busy").count():
+        app["progress"] = pg.locator("#qa-status").inner_text()
+        snap(pg, "0-building")
+        early = ask(pg, "what happened to Kloop Media")
+        assert "still being built" in early.inner_text() or KLOOP_SENTENCE in early.inner_text()
+    pg.wait_for_selector("#qa-status:has-text('passages')", timeout=180_000)
+    yield pg
+    pg.close()
+
+
+NESTED_SCROLLERS = """root => Array.from([root, ...root.querySelectorAll('*')]).filter(e => {
+    const y = getComputedStyle(e).overflowY;
+    return (y === 'auto' || y === 'scroll') && e.scrollHeight > e.clientHeight + 1;
+}).map(e => e.id || e.className)"""
+
+
+def in_viewport(page, selector: str) -> bool:
+    """Whether the element's box lies inside the window and inside every scroll box around it."""
+    return page.evaluate("""sel => {
+        const el = document.querySelector(sel);
+        if (!el) return false;
+        const r = el.getBoundingClientRect();
+        if (r.height === 0 || r.top < 0 || r.bottom > window.innerHeight) return false;
+        for (let box = el.parentElement; box; box = box.parentElement) {
+            const y = getComputedStyle(box).overflowY;
+            if (y !== 'auto' && y !== 'scroll') continue;
+            const b = box.getBoundingClientRect();
+            if (r.top < b.top - 1 || r.bottom > b.bottom + 1) return false;
+        }
+        return true;
+    }""", selector)
 
 
 def ask(page, question: str, timeout: float = 60_000):
@@ -230,8 +267,13 @@ def ask(page, question: str, timeout: float = 60_000):
     n = page.locator(done).count()
     page.fill("#qa-question textarea", question)
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('{done}').length > {n} && "
-                           "!document.querySelector('.qa-pending')", timeout=timeout)
+    try:
+        page.wait_for_function(f"document.querySelectorAll('{done}').length > {n} && "
+                               "!document.querySelector('.qa-pending')", timeout=timeout)
+    except Exception:
+        snap(page, "failed-ask")
+        raise AssertionError(f"no reply to {question[:80]!r}; the page shows: "
+                             f"{page.locator('#qa-transcript').inner_text()[-1500:]}") from None
     return page.locator(".qa-turn").last
 
 
@@ -259,6 +301,13 @@ def test_kloop_answer_quotes_and_cites_the_seed(page):
     assert first <= 11 <= max(first, last)
     highlighted = turn.locator(f"#qa-t0-p{n} mark.qa-hl").first.inner_text()
     assert KLOOP_SENTENCE in highlighted
+    # Scores a reader can use: the cited passage is a strong match; the raw figures stay in the hover.
+    score = turn.locator(f"#qa-t0-p{n} .qa-score")
+    assert score.inner_text().strip() == "strong match"
+    assert "cosine" in score.get_attribute("title") and "BM25" in score.get_attribute("title")
+    # One scroll for the page: neither the transcript nor a passage scrolls inside it.
+    turn.locator(".qa-passage").evaluate_all("ds => ds.forEach(d => { d.open = true; })")
+    assert page.locator("#qa-transcript").evaluate(NESTED_SCROLLERS) == []
     snap(page, "1-answer")
 
     # The whole document opens scrolled to the cited span, the sentence highlighted.
@@ -269,13 +318,45 @@ def test_kloop_answer_quotes_and_cites_the_seed(page):
     box = page.locator("#qa-viewer #qa-target").bounding_box()
     doc_box = page.locator("#qa-viewer .qa-doc").bounding_box()
     assert box and doc_box and box["y"] < doc_box["y"] + doc_box["height"], "cited span scrolled into view"
+    # The heading names the file, then its title.
+    assert page.locator("#qa-viewer .qa-doc-head h3").inner_text().strip() == SEED_FILE
+    assert page.locator("#qa-viewer .qa-doc-head .qa-title").count() == 1
     snap(page, "2-document")
 
-    # A follow-up is understood in the context of the previous question.
+    # A follow-up is understood in the context of the previous question, and says what it searched.
     follow = ask(page, "and what about journalists?")
     assert "journalists and activists" in follow.locator(".qa-answer").inner_text()
     assert "follow-up" in follow.inner_text()
+    searched = follow.locator(".qa-searched").inner_text()
+    assert "Searched for:" in searched and "journalists" in searched and "Kloop" in searched
+    # ... against the last question only: a third follow-up does not drag the first one along.
+    third = ask(page, "and women with disabilities?")
+    searched = third.locator(".qa-searched").inner_text()
+    assert "women with disabilities" in searched and "Kloop" not in searched
+    snap(page, "2b-follow-ups")
     page.click("#qa-viewer-col button:has-text('Close document')")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_open_shows_the_cited_sentence_on_the_first_click(browser, app, page, viewport):
+    fresh = open_page(browser, app, viewport)  # a new tab: the viewer has never been shown in it
+    try:
+        turn = ask(fresh, "what happened to Kloop Media")
+        n = int(turn.locator("a.qa-cite").first.inner_text().strip("[]"))
+        turn.locator(f"#qa-t0-p{n} button.qa-open").click()
+        fresh.wait_for_selector("#qa-viewer #qa-target mark.qa-hl")
+        fresh.wait_for_function("""() => {
+            const r = document.querySelector('#qa-viewer mark.qa-hl').getBoundingClientRect();
+            return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+        }""", timeout=5_000)
+        assert KLOOP_SENTENCE in fresh.locator("#qa-viewer mark.qa-hl").first.inner_text()
+        assert in_viewport(fresh, "#qa-viewer mark.qa-hl"), "the cited sentence is on screen after one click"
+        label = "desktop" if viewport == DESKTOP else "phone"
+        ARTIFACTS.mkdir(exist_ok=True)
+        fresh.screenshot(path=str(ARTIFACTS / f"2a-first-click-{label}.png"))
+    finally:
+        fresh.close()
 
 
 @pytest.mark.browser
@@ -287,6 +368,10 @@ def test_unanswerable_question_says_not_found_with_closest_matches(page):
     assert turn.locator(".qa-answer").count() == 0
     assert "Closest matches" in turn.locator(".qa-closest h4").text_content()
     assert turn.locator(".qa-closest .qa-passage").count() >= 1
+    labels = turn.locator(".qa-closest .qa-score").all_inner_texts()
+    assert labels and all(label.strip() == "weak match" for label in labels)
+    # Gradio's footer keeps "Use via API" but not the dangling separator after it.
+    assert page.locator("footer").inner_text().strip().endswith("API")
     snap(page, "3-not-found")
 
 
@@ -368,14 +453,31 @@ def test_upload_rebuild_and_ask_about_the_new_fact(page, app, tmp_path):
     before = ask(page, "when did the Vardane river bridge reopen?")
     assert "don’t seem to answer" in before.inner_text()
 
+    scratch = tmp_path / "scratch notes.md"
+    scratch.write_text("Scratch notes about the Ostrava tram timetable.\n", encoding="utf-8")
     tab(page, "Documents")
-    page.set_input_files("#qa-upload input[type=file]", [str(new), str(bad)])
+    # Where the documents live, as an absolute path.
+    assert str(app["seeds"].resolve()) in page.locator("#qa-documents .qa-folder").inner_text()
+    page.set_input_files("#qa-upload input[type=file]", [str(new), str(bad), str(scratch)])
     page.wait_for_selector("#qa-upload-msg:has-text('added vardane-bridge.txt')", timeout=30_000)
     assert "binary.txt: refused, binary file" in page.locator("#qa-upload-msg").inner_text()
+    assert "Press Rebuild index" in page.locator("#qa-upload-msg").inner_text()
     assert (app["seeds"] / "vardane-bridge.txt").read_text(encoding="utf-8") == NEW_FACT
     assert not (app["seeds"] / "binary.txt").exists()
     page.wait_for_selector("#qa-documents td:has-text('new, not indexed yet')")
     snap(page, "5-uploaded")
+
+    # Removing a document takes a confirmation; the file goes at once, the index at the rebuild.
+    row = page.locator("#qa-documents tr:has(td.qa-name:text-is('scratch notes.md'))")
+    row.locator("button.qa-remove").click()
+    assert "Delete scratch notes.md from the documents folder?" in row.inner_text()
+    assert (app["seeds"] / "scratch notes.md").exists(), "nothing is deleted before the confirmation"
+    snap(page, "5a-remove-confirm")
+    row.locator("button.qa-delete").click()
+    page.wait_for_selector("#qa-remove-msg:has-text('removed scratch notes.md')")
+    assert "Rebuild" not in page.locator("#qa-remove-msg").inner_text()  # it was never indexed
+    assert not (app["seeds"] / "scratch notes.md").exists()
+    assert "scratch notes.md" not in page.locator("#qa-documents").inner_text()  # never indexed: just gone
 
     page.click("#qa-rebuild")
     # The chat keeps answering from the old index while the rebuild runs.
@@ -384,8 +486,23 @@ def test_upload_rebuild_and_ask_about_the_new_fact(page, app, tmp_path):
     assert KLOOP_SENTENCE in during.inner_text()
     tab(page, "Documents")
     page.wait_for_selector("#qa-build-msg:has-text('Index built'):has-text('1 added')", timeout=120_000)
+    built = page.locator("#qa-build-msg").inner_text()
+    assert "passages" in built and "chunk" not in built
     assert "new, not indexed" not in page.locator("#qa-documents").inner_text()
+    # The rebuild was done: the upload notes and their "press Rebuild index" are gone.
+    assert "Press Rebuild index" not in page.locator("#qa-upload-msg").inner_text()
+    assert page.locator("#qa-remove-msg").inner_text().strip() == ""
     snap(page, "6-rebuilt")
+
+    # The same content again: said so, and no rebuild asked for.
+    page.set_input_files("#qa-upload input[type=file]", [str(new)])
+    page.wait_for_selector("#qa-upload-msg:has-text('same content')", timeout=30_000)
+    assert "Rebuild" not in page.locator("#qa-upload-msg").inner_text()
+    assert "up to date" in page.locator("#qa-documents").inner_text()
+    # The terminal running the app told the story too.
+    log = (app["base"] / "serve.log").read_text(encoding="utf-8")
+    assert "index ready:" in log and "rebuild done, the chat now answers from gen-" in log
+    assert re.search(r"build +\d+%: read \d+ of \d+ files", log) and re.search(r"embedding \d+ passages", log)
 
     tab(page, "Chat")
     turn = ask(page, "when did the Vardane river bridge reopen?")
@@ -412,3 +529,60 @@ def test_failed_rebuild_is_shown_and_the_old_index_stays(page, app):
         assert "reopened on 3 March 2024" in turn.locator(".qa-answer").inner_text()
     finally:
         moved.rename(seeds)
+
+
+@pytest.mark.browser
+def test_sign_in_is_throttled_per_client_and_every_endpoint_needs_it(app, page):
+    import httpx
+    from gradio_client import Client
+
+    log = app["base"] / "auth.log"
+    with running_app(app["seeds"], app["base"] / "index", log, extra=("--auth", "ann:right")) as url:
+        login = url + "login"
+        codes = [httpx.post(login, data={"username": "ann", "password": f"wrong{i}"}).status_code
+                 for i in range(5)]
+        assert codes == [400, 400, 400, 400, 429], codes  # 3 free tries, then a lock-out
+        locked = httpx.post(login, data={"username": "ann", "password": "right"})
+        assert locked.status_code == 429 and "Try again in" in locked.json()["detail"]
+        assert int(locked.headers["retry-after"]) >= 1
+        time.sleep(float(locked.headers["retry-after"]) + 0.2)
+        ok = httpx.post(login, data={"username": "ann", "password": "right"})
+        assert ok.status_code == 200
+        assert httpx.post(login, data={"username": "ann", "password": "wrong"}).status_code == 400  # reset
+        # Without the session cookie the API and the config stay closed.
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict("what happened to Kloop Media", api_name="/ask")
+        assert httpx.get(url + "config").status_code in (401, 403)
+        text = log.read_text(encoding="utf-8")
+        assert "failed sign-in from 127.0.0.1" in text and "locked out" in text
+
+
+@pytest.mark.browser
+def test_empty_host_binds_locally_without_the_exposure_warning(app, page):
+    log = app["base"] / "host.log"
+    with running_app(app["seeds"], app["base"] / "index", log, extra=("--host", "")) as url:
+        assert url.startswith("http://127.0.0.1:")
+        wait_for_line(log, "the chat is at")
+    text = log.read_text(encoding="utf-8")
+    assert "the chat is at http://127.0.0.1:" in text and "without --auth" not in text
+
+
+def test_first_run_says_it_prepares_the_model_and_hides_the_noise(tmp_path):
+    """A machine without the ONNX export (a fresh HOME): one line about it, no weight bars or advice."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    log = tmp_path / "serve.log"
+    with running_app(tmp_path / "seeds", tmp_path / "index", log, env={"HOME": str(home)}, timeout=300):
+        wait_for_line(log, "index ready", timeout=300)
+    text = log.read_text(encoding="utf-8")
+    assert list((home / ".cache" / "qa" / "onnx").glob("*-int8.onnx")), "the export really ran"
+    assert text.count("preparing the embedding model once (about 20 s)") == 1
+    assert "Loading weights" not in text and "pre-processing" not in text and "Traceback" not in text
+
+
+def wait_for_line(log: Path, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, f"no {text!r} in the log:\n{log.read_text(encoding='utf-8')[-2000:]}"
+        time.sleep(0.3)

@@ -91,7 +91,7 @@ def build_app(service: Service) -> gr.Blocks:
         files.upload(h.upload, [files, replace], [upload_msg, docs, files], **folder, **private)
         docs.delete(h.remove, None, [remove_msg, docs], show_progress="hidden", **folder, **private)
         rebuild_btn.click(h.rebuild, None, [status, build_msg, timer], **folder, **private)
-        timer.tick(h.tick, None, [status, docs, build_msg, upload_msg, timer], show_progress="hidden", **private)
+        timer.tick(h.tick, None, [status, docs, build_msg, upload_msg, remove_msg, timer], show_progress="hidden", **private)
         docs_tab.select(h.documents_panel, None, docs, show_progress="hidden", **private)
         demo.load(h.on_load, None, [status, docs, timer], show_progress="hidden", **private)
         gr.api(h.ask, api_name="ask", **answers)

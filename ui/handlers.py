@@ -128,12 +128,13 @@ class Handlers:
         s = self.service.status()
         b = self.service.build
         if s["building"]:
-            return render.status(s), gr.skip(), render.build_result(s, None, None), gr.skip(), gr.Timer(active=True)
+            return (render.status(s), gr.skip(), render.build_result(s, None, None), gr.skip(), gr.skip(),
+                    gr.Timer(active=True))
         report = b.report.to_dict() if b.report is not None and not b.error else None
         rows = self._rows()
-        # After a good build the upload notes ("press Rebuild index") have been acted on.
-        upload_msg = "" if report is not None else gr.skip()
-        return (render.status(s), self._panel(rows), render.build_result(s, report, b.finished), upload_msg,
+        # After a good build the upload and removal notes ("press Rebuild index") have been acted on.
+        done = "" if report is not None else gr.skip()
+        return (render.status(s), self._panel(rows), render.build_result(s, report, b.finished), done, done,
                 gr.Timer(active=False))
 
     def documents_panel(self) -> str:

@@ -297,7 +297,8 @@ def uploads(results: Sequence[Any], *, pending: int = 0) -> str:
 
 def removal(result: Any) -> str:
     cls = "qa-ok" if result.ok else "qa-bad"
-    hint = (' Press <strong>Rebuild index</strong> to take it out of the answers.' if result.ok else "")
+    hint = (' Press <strong>Rebuild index</strong> to take it out of the answers.'
+            if result.ok and getattr(result, "needs_rebuild", True) else "")
     return f'<ul class="qa-uploads"><li class="{cls}">{esc(result.message)}.{hint}</li></ul>'
 
 
@@ -305,9 +306,13 @@ def report_summary(report: dict[str, Any]) -> str:
     """A BuildReport (its to_dict()) in one line, in the app's words."""
     changes = ", ".join(f"{len(report.get(k) or [])} {k}" for k in ("added", "changed", "removed", "renamed"))
     docs, passages = report.get("documents", 0), report.get("chunks", 0)
-    return (f"{docs} document{'s' * (docs != 1)}, {passages} passage{'s' * (passages != 1)} ({changes}, "
-            f"{report.get('unchanged', 0)} unchanged); embedded {report.get('embedded_chunks', 0)} passages, "
+    return (f"{_count(docs, 'document')}, {_count(passages, 'passage')} ({changes}, "
+            f"{report.get('unchanged', 0)} unchanged); embedded {_count(report.get('embedded_chunks', 0), 'passage')}, "
             f"reused {report.get('reused_vectors', 0)}; {report.get('seconds', 0.0):.1f} s")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def build_result(s: dict[str, Any], report: dict[str, Any] | None, finished: float | None) -> str:

@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -199,10 +199,13 @@ class Service:
 
     def remove_file(self, source: str) -> RemoveResult:
         """Delete a file of the documents folder; it leaves the index at the next rebuild."""
-        known = {r.source for r in self.files()}
-        if source not in known:
+        rows = {r.source: r for r in self.files()}
+        if source not in rows:
             return RemoveResult(source, f"{source}: not removed, it is not in the documents folder", False)
-        return remove_document(self.seeds_dir, source)
+        result = remove_document(self.seeds_dir, source)
+        if result.ok and rows[source].n_chunks is None:  # never indexed: nothing to rebuild
+            return replace(result, message=f"removed {source} from the documents folder", needs_rebuild=False)
+        return result
 
 
 def changes_since_build(seeds_dir: Path, indexed: dict[str, Any], skipped_at_build: dict[str, str],

@@ -132,7 +132,7 @@ watch('value', () => {
 """
 
 # The document viewer shows the cited sentence as soon as it opens: it waits until the viewer is
-# laid out (on the first click its column is still becoming visible), scrolls the document box to
+# laid out (on the first click its hidden column is only now mounted), scrolls the document box to
 # the highlight, then the page if the highlight is still out of sight (on a phone the viewer sits
 # below the chat).
 VIEWER_JS = """
@@ -154,6 +154,7 @@ const reveal = (tries) => {
   if (!visible(r)) window.scrollBy({top: r.top - Math.max(0, window.innerHeight - r.height) / 3, behavior: 'instant'});
 };
 watch('value', () => reveal(0));
+reveal(0);  // the viewer mounts on its first use, already holding the document: no change to watch
 """
 
 # Removing a document takes two clicks: "Remove…" asks, "Delete file" does it.

@@ -49,6 +49,7 @@ class RemoveResult:
     source: str
     message: str
     ok: bool
+    needs_rebuild: bool = False  # the file is in the index, which keeps it until the next rebuild
 
 
 def sanitize_filename(name: str) -> str | None:
@@ -139,7 +140,7 @@ def remove_document(seeds_dir: Path, source: str) -> RemoveResult:
             return RemoveResult(source, f"{source}: not removed ({exc.strerror})", False)
     logger.info("removed %s from the documents folder", target)
     return RemoveResult(source, f"removed {source} from the documents folder; it leaves the index "
-                        "at the next rebuild", True)
+                        "at the next rebuild", True, needs_rebuild=True)
 
 
 def _refusal(path: Path, name: str, safe: str | None, limit: int) -> str | None:
