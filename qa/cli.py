@@ -228,6 +228,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         sys.stderr.write(f"qa serve: error: {exc}\n")
         return 2
     host = args.host.strip() or "127.0.0.1"  # what an empty --host binds to anyway
+    if ":" in host:  # Gradio builds http://HOST:PORT without brackets and fails on IPv6 literals
+        sys.stderr.write(f"qa serve: error: --host {host!r}: IPv6 addresses are not supported; use an IPv4 "
+                         "address (127.0.0.1 for this machine only, 0.0.0.0 for every interface)\n")
+        return 2
     if not 0 < args.port < 65536:
         sys.stderr.write(f"qa serve: error: --port must be between 1 and 65535, got {args.port}\n")
         return 2
@@ -245,7 +249,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     service = Service(seeds, index)
     sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {index}\n")
     service.start()  # logs "no index ... yet; building it" and the build's progress
-    launch(service, host=host, port=args.port, auth=creds)
+    try:
+        launch(service, host=host, port=args.port, auth=creds)
+    except OSError as exc:  # port taken, address not available here
+        sys.stderr.write(f"qa serve: error: cannot listen on {host}:{args.port}: {exc}\n")
+        return 1
     return 0
 
 

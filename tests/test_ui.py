@@ -8,6 +8,7 @@ Screenshots of each state go to test-artifacts/ at desktop and phone width.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -181,6 +182,32 @@ def test_login_throttle_doubles_the_wait_after_free_failures():
     assert t.wait("a") == 0
     t.succeeded("a")
     assert t.failures("a") == 0 and t.failed("a") == 0
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["--host", "::"], 2, "IPv6 addresses are not supported"),
+    (["--port", "70000"], 2, "between 1 and 65535"),
+    (["--auth", "nopassword"], 2, "expected USER:PASSWORD"),
+])
+def test_serve_refuses_bad_arguments_in_one_line(args, code, words, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "qa", "serve", "--seeds", str(tmp_path), "--index",
+                          str(tmp_path / "index"), *args], capture_output=True, text=True, timeout=60)
+    assert out.returncode == code and words in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and not (tmp_path / "index").exists()
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path, seed_index):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "qa", "serve", "--seeds", str(SEEDS), "--index", str(seed_index),
+                              "--port", str(port)], capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    assert out.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in out.stderr
+    assert "Traceback" not in out.stderr
 
 
 def test_is_loopback_and_empty_host():
