@@ -600,8 +600,24 @@ def test_first_run_says_it_prepares_the_model_and_hides_the_noise(tmp_path):
     home.mkdir()
     shutil.copytree(SEEDS, tmp_path / "seeds")
     log = tmp_path / "serve.log"
-    with running_app(tmp_path / "seeds", tmp_path / "index", log, env={"HOME": str(home)}, timeout=300):
-        wait_for_line(log, "index ready", timeout=300)
+    seen = []
+    with running_app(tmp_path / "seeds", tmp_path / "index", log, env={"HOME": str(home)}, timeout=300) as url:
+        chromium = chromium_or_skip()
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:  # the page shows the build as it goes
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            pg = browser.new_page(viewport=DESKTOP)
+            pg.goto(url)
+            pg.wait_for_selector("#qa-status")
+            deadline = time.monotonic() + 300
+            while "index ready" not in log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+                seen.append(pg.locator("#qa-status").inner_text())
+                time.sleep(0.5)
+            pg.wait_for_selector("#qa-status:has-text('passages')", timeout=30_000)
+            browser.close()
+        wait_for_line(log, "index ready", timeout=30)
+    assert any("Building the index" in s and "preparing the embedding model once" in s for s in seen), seen[:5]
     text = log.read_text(encoding="utf-8")
     assert list((home / ".cache" / "qa" / "onnx").glob("*-int8.onnx")), "the export really ran"
     assert text.count("preparing the embedding model once (about 20 s)") == 1
