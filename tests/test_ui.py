@@ -171,6 +171,25 @@ def test_answers_run_concurrently_and_folder_changes_one_at_a_time(service):
     assert fns["upload"].concurrency_id != fns["chat"].concurrency_id
 
 
+def test_answers_given_in_parallel_match_the_same_answers_given_one_by_one(service):
+    """ANSWER_CONCURRENCY > 1 is safe: threads sharing one Retriever get the serial results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ui.app import ANSWER_CONCURRENCY
+
+    questions = ["what happened to Kloop Media", "ban on rallies", "women with disabilities",
+                 "journalists arrested", "freedom of expression", "how do I bake bread"] * 2
+
+    def run(q):
+        a = service.ask(q).to_dict()
+        return a["answer"], [p["chunk_id"] for p in a["passages"]]
+
+    serial = {q: run(q) for q in set(questions)}
+    with ThreadPoolExecutor(ANSWER_CONCURRENCY) as pool:
+        parallel = list(pool.map(run, questions))
+    assert parallel == [serial[q] for q in questions]
+
+
 def test_login_throttle_doubles_the_wait_after_free_failures():
     from ui.login import Throttle
 
