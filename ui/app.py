@@ -2,10 +2,10 @@
 
 Start it with `qa serve` (or `python -m ui`). From Python:
 
->>> from ui.app import build_app
+>>> from ui.app import launch
 >>> from ui.service import Service
 >>> service = Service("seeds", "index"); service.start()
->>> build_app(service).launch(server_name="127.0.0.1")
+>>> launch(service, host="127.0.0.1", port=7860)       # or build_app(service) for the Blocks
 
 The named API endpoint `/ask` returns the same JSON as `qa ask --json`, plus "answer" and
 "abstained":
