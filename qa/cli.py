@@ -263,11 +263,10 @@ def _serve_logging(verbose: bool) -> None:
         return  # the root handler already shows INFO from everything
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("qa serve: %(message)s"))
-    for name in ("ui",):
-        logger = logging.getLogger(name)
-        logger.setLevel(logging.INFO)
-        logger.addHandler(handler)
-        logger.propagate = False
+    logger = logging.getLogger("ui")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    logger.propagate = False  # the root handler shows warnings only, and would repeat these
 
 
 def _read_credentials(auth: str | None, auth_file: str | None) -> list[tuple[str, str]] | None:
