@@ -6,18 +6,22 @@
 'amnesty-report-kyrgyzstan-2023.txt'
 """
 
+from .answer import Answer, answer
 from .build import BuildReport, ChangePlan, build_index, plan_changes, scan_changes
 from .checks import BadArgument
-from .config import Settings
+from .config import SUPPORTED_SUFFIXES, Settings
+from .documents import SourceFile, read_document
 from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      QAError, UnreadableDocument)
-from .retriever import Passage, Retriever
+from .retriever import MODES, Passage, Retriever
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Retriever", "Passage", "build_index", "BuildReport", "ChangePlan", "plan_changes", "scan_changes",
-    "Settings", "QAError",
+    "Retriever", "Passage", "build_index", "BuildReport", "Settings", "QAError",
     "IndexNotFoundError", "IndexMismatchError", "IndexCorruptError", "BuildLockedError",
     "UnreadableDocument", "BadArgument", "__version__",
+    # what the browser app (ui/) uses: answers, the search modes, the accepted files, what changed
+    "answer", "Answer", "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
+    "read_document", "SourceFile",
 ]

@@ -332,6 +332,7 @@ def _vectors(chunks: list[Chunk], embedder: Embedder, settings: Settings, old: G
 
         say(0.15, f"embedding {len(texts)} passages")
         batch = max(settings.batch_size, 1) * 8
+        done = 0
         with tqdm(total=len(texts), unit="passage", desc="embedding",
                   disable=not settings.show_progress) as bar:
             for start in range(0, len(texts), batch):
@@ -342,8 +343,9 @@ def _vectors(chunks: list[Chunk], embedder: Embedder, settings: Settings, old: G
                     out[rows] = vec
                     for r in rows:
                         sentences[r] = sent
-                bar.update(len(part))
-                say(0.15 + 0.75 * bar.n / len(texts), f"embedded {bar.n} of {len(texts)} passages")
+                bar.update(len(part))  # tqdm counts nothing when disabled: keep our own count
+                done += len(part)
+                say(0.15 + 0.75 * done / len(texts), f"embedded {done} of {len(texts)} passages")
     report.embedded_chunks = sum(len(v) for v in todo.values())
     empty = ChunkSentences(np.zeros((0, 2), np.int32), np.zeros((0, dim), np.float32))
     return out, [s if s is not None else empty for s in sentences]

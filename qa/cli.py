@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import logging
-import ipaddress
 import os
 import re
 import shlex
@@ -192,6 +192,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=_port, default=7860, help="port, 1-65535 (default: 7860)")
     s.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     s.add_argument("--auth-file", metavar="FILE", help="require a login from FILE: one USER:PASSWORD a line")
+    s.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
+                   help="questions answered at once (default: 4; see bench/load.py)")
     _model_arg(s)
 
     e = sub.add_parser("eval", help="measure retrieval quality on a BEIR-format data set",
@@ -322,10 +324,10 @@ def _index_with_model(index: str, seeds: str, model: str) -> None:
     from .config import Settings
     from .embedding import resolve_model
     from .errors import IndexMismatchError, IndexNotFoundError
-    from .store import read_manifest
+    from .index import open_store
 
     try:
-        built = read_manifest(index)["model"]
+        built = open_store(index).read_manifest().model
     except IndexNotFoundError:
         build_index(seeds, index, settings=Settings(model=model, show_progress=sys.stderr.isatty()))
         return
@@ -336,14 +338,84 @@ def _index_with_model(index: str, seeds: str, model: str) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    _check_bindable(args.host, args.port)
-    from ui.app import serve  # Gradio is imported only here, never by `qa ask` or `qa build`
-
+    try:
+        creds = _read_credentials(args.auth, args.auth_file)
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"qa serve: error: {exc}\n")
+        return 2
+    host = args.host.strip() or "127.0.0.1"  # what an empty --host binds to anyway
+    _check_bindable(host, args.port)
+    if ":" in host:  # Gradio builds http://HOST:PORT without brackets and fails on IPv6 literals
+        sys.stderr.write(f"qa serve: error: --host {host!r}: IPv6 addresses are not supported; use an IPv4 "
+                         "address (127.0.0.1 for this machine only, 0.0.0.0 for every interface)\n")
+        return 2
+    if not 0 < args.port < 65536:
+        sys.stderr.write(f"qa serve: error: --port must be between 1 and 65535, got {args.port}\n")
+        return 2
+    if creds is None and not _is_loopback(host):
+        sys.stderr.write(f"qa serve: warning: listening on {host} without --auth; anyone who can reach "
+                         "this port can read the documents and upload files\n")
     if args.model:
         _index_with_model(args.index, args.seeds, args.model)
+    _serve_logging(args.verbose)
+    # Model loading noise (the "Loading weights" bar of a first ONNX export) means nothing to a user;
+    # set before Gradio imports huggingface_hub, which reads it once.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from ui.app import launch  # Gradio is imported only here, never by `qa ask` or `qa build`
+    from ui.service import Service
 
-    return serve(index_dir=args.index, seeds_dir=args.seeds, host=args.host, port=args.port,
-                 auth=args.auth, auth_file=args.auth_file)
+    from .index import is_url
+
+    seeds = Path(args.seeds).resolve()
+    index = args.index if is_url(args.index) else Path(args.index).resolve()
+    service = Service(seeds, index)
+    sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {index}\n")
+    service.start()  # logs "no index ... yet; building it" and the build's progress
+    try:
+        launch(service, host=host, port=args.port, auth=creds, answer_concurrency=args.concurrency)
+    except OSError as exc:  # port taken, address not available here
+        sys.stderr.write(f"qa serve: error: cannot listen on {host}:{args.port}: {exc}\n")
+        return 1
+    return 0
+
+
+def _serve_logging(verbose: bool) -> None:
+    """`qa serve` reports build progress, finished builds and failed sign-ins in the terminal."""
+    if verbose:
+        return  # the root handler already shows INFO from everything
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("qa serve: %(message)s"))
+    logger = logging.getLogger("ui")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    logger.propagate = False  # the root handler shows warnings only, and would repeat these
+
+
+def _read_credentials(auth: str | None, auth_file: str | None) -> list[tuple[str, str]] | None:
+    """USER:PASSWORD pairs from --auth and/or --auth-file (one a line; # comments, blanks ignored)."""
+    lines: list[tuple[str, str]] = []
+    if auth_file:
+        for n, line in enumerate(Path(auth_file).read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                lines.append((f"{auth_file}:{n}", line.strip()))
+    if auth:
+        lines.append(("--auth", auth))
+    creds = []
+    for where, text in lines:
+        user, sep, password = text.partition(":")
+        if not sep or not user or not password:
+            raise ValueError(f"{where}: expected USER:PASSWORD")
+        creds.append((user, password))
+    return creds or None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_bindable(host: str, port: int) -> None:

@@ -8,10 +8,12 @@ Screenshots of each state go to test-artifacts/ at desktop and phone width.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import KLOOP_SENTENCE, SEEDS, SEED_FILE  # noqa: E402
-from ui_helpers import CHROMIUM_ARGS, DESKTOP, chromium_or_skip, running_app, snap  # noqa: E402
+from ui_helpers import (ARTIFACTS, CHROMIUM_ARGS, DESKTOP, PHONE, chromium_or_skip, make_service,  # noqa: E402
+                        running_app, snap)
 
 PAYLOAD_NAME = "harbour <img src=x onerror=alert(9)>.md"
 PAYLOAD = """# Zorbian harbour notes
@@ -49,74 +52,9 @@ def test_serve_help_has_examples():
     assert "examples:" in out.stdout and "--host" in out.stdout and "127.0.0.1" in out.stdout
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("report.txt", "report.txt"),
-    ("../../etc/passwd.txt", "passwd.txt"),
-    ("..\\..\\windows\\evil.md", "evil.md"),
-    (".hidden.md", "hidden.md"),
-    ("<script>alert(1)</script>.html", "script_.html"),  # "/" ends a folder name
-    ("<img src=x onerror=alert(1)>.md", "img src=x onerror=alert(1)_.md"),
-    ("a\x00b\nc.TXT", "abc.txt"),
-    ("résumé 2024.pdf", "résumé 2024.pdf"),
-    ("....", None),
-    ("/", None),
-])
-def test_sanitize_filename(name, expected):
-    from ui.service import sanitize_filename
-
-    assert sanitize_filename(name) == expected
-
-
 @pytest.fixture()
 def service(tmp_path, seed_index):
-    from ui.service import Service
-
-    shutil.copytree(SEEDS, tmp_path / "seeds")
-    shutil.copytree(seed_index, tmp_path / "index")
-    s = Service(tmp_path / "seeds", tmp_path / "index")
-    s.start()
-    return s
-
-
-def _upload(tmp_path: Path, name: str, data: bytes) -> Path:
-    folder = tmp_path / "upload"
-    folder.mkdir(exist_ok=True)
-    path = folder / "incoming"
-    path.write_bytes(data)
-    return path
-
-
-def test_uploads_are_checked_sanitised_and_never_overwrite_silently(service, tmp_path, monkeypatch):
-    seeds = service.seeds_dir
-    before = sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and "seeds" not in p.parts)
-
-    r = service.add_file(_upload(tmp_path, "", b"hello"), "tool.exe")
-    assert not r.ok and ".exe files are not supported" in r.message and ".txt" in r.message
-    r = service.add_file(_upload(tmp_path, "", b"\x00\x01binary"), "data.txt")
-    assert not r.ok and "binary" in r.message
-    r = service.add_file(_upload(tmp_path, "", b"   \n"), "empty.md")
-    assert not r.ok and "empty" in r.message
-    monkeypatch.setattr("ui.service.MAX_UPLOAD_BYTES", 10)
-    r = service.add_file(_upload(tmp_path, "", b"x" * 11), "big.txt")
-    assert not r.ok and "limit" in r.message
-    monkeypatch.undo()
-
-    r = service.add_file(_upload(tmp_path, "", b"Some notes."), "../../outside.txt")
-    assert r.ok and r.saved_as == "outside.txt" and (seeds / "outside.txt").read_bytes() == b"Some notes."
-    assert not (tmp_path / "outside.txt").exists()
-    r = service.add_file(_upload(tmp_path, "", b"Some notes."), "outside.txt")
-    assert r.ok and "same content" in r.message
-    r = service.add_file(_upload(tmp_path, "", b"Other notes."), "outside.txt")
-    assert r.ok and r.saved_as == "outside (2).txt" and "already exists" in r.message
-    assert (seeds / "outside.txt").read_bytes() == b"Some notes."
-    r = service.add_file(_upload(tmp_path, "", b"Newer notes."), "outside.txt", replace=True)
-    assert r.ok and "replaced" in r.message and (seeds / "outside.txt").read_bytes() == b"Newer notes."
-    assert not [p for p in seeds.iterdir() if p.name.startswith(".")], "no temporary files left behind"
-    after = sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and "seeds" not in p.parts)
-    assert before == after or set(after) - set(before) <= {"incoming"}
-
-    rows = {r.source: r.status for r in service.files()}
-    assert rows == {SEED_FILE: "indexed", "outside.txt": "new", "outside (2).txt": "new"}
+    return make_service(tmp_path, seed_index, SEEDS)
 
 
 def test_failed_rebuild_keeps_the_old_index_answering(service):
@@ -134,7 +72,7 @@ def test_failed_rebuild_keeps_the_old_index_answering(service):
 
 
 def test_credentials_from_the_option_and_a_file(tmp_path):
-    from ui.app import read_credentials
+    from qa.cli import _read_credentials as read_credentials
 
     f = tmp_path / "users"
     f.write_text("# who may sign in\nann:s3cret:with:colons\n\nbob:pw\n", encoding="utf-8")
@@ -162,6 +100,185 @@ def test_render_escapes_document_text_and_names():
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_match_strength_labels_and_answer_confidence_in_words():
+    from ui import render
+
+    def p(cos, bm25, score=0.03):
+        return {"rank": 1, "score": score, "text": "t", "source": "a.txt", "title": "", "start": 0, "end": 1,
+                "line_start": 1, "line_end": 1, "page": None, "page_end": None, "chunk_id": "c", "doc_id": "d",
+                "dense_score": cos, "lexical_score": bm25}
+
+    passages = [p(0.40, 8.0), p(0.36, 4.0), p(0.10, 0.0)]
+    r = render.match_strengths(passages)
+    assert r[0] == 1.0 and r[0] > r[1] > r[2]
+    assert [render.strength_label(x) for x in r] == ["strong match", "partial match", "weak match"]
+    assert render.match_strengths([p(0.4, 0.0), p(0.2, 0.0)]) == [1.0, 0.5]  # dense mode: cosine only
+    a = {"question": "q", "query": "q", "mode": "hybrid", "passages": passages, "answer": "x [1]",
+         "abstained": False, "notes": [], "sentences": [{"text": "t", "passage": 1, "start": 0, "end": 1}]}
+    html = render.reply(0, a)
+    assert "strong match" in html and "cosine 0.40" in html and "score 0.0" not in html.split("title=")[0]
+    assert "qa-confidence" not in html  # no probability in this answer: nothing invented
+    assert "likely answer, 82%" in render.reply(0, dict(a, confidence=0.82))
+    assert "unlikely answer, 20%" in render.reply(0, dict(a, confidence=0.2))
+    closest = render.reply(0, dict(a, abstained=True, sentences=[], answer=""))
+    assert "strong match" not in closest and "partial match" not in closest and "weak match" in closest
+
+
+def test_follow_ups_are_read_against_the_last_question_only(service):
+    from ui.handlers import Handlers
+
+    h = Handlers(service)
+    turns = []
+    queries = []
+    for q in ("what happened to Kloop Media", "and what about journalists?", "and women with disabilities?"):
+        html, turns, _ = list(h.chat(q, turns, 5, "hybrid", 0))[-1]
+        queries.append(turns[-1]["answer"]["query"])
+    assert queries[0] == "what happened to Kloop Media"
+    assert "journalists" in queries[1] and "Kloop" in queries[1]
+    assert "women with disabilities" in queries[2] and "Kloop" not in queries[2], queries[2]
+    assert f"Searched for: “{queries[2]}”" in html
+
+
+CONVERSATIONS = [  # written from seeds/: (question, words the answer must quote)
+    [("what happened to Kloop Media", "liquidation of one legal entity"),
+     ("and what about journalists?", "journalists and activists who criticize"),
+     ("were they tortured?", "conditions equivalent to torture")],
+    [("what does the report say about NGOs?", "regulating the activities of NGOs"),
+     ("and women with disabilities?", "women and girls with disabilities"),
+     ("what discrimination did they face?", "intersecting discrimination")],
+    [("what did Agnes Callamard say?", "paints a bleak picture"),
+     ("and what about artificial intelligence?", "rapid development of artificial intelligence"),
+     ("what could it fuel?", "racism, discrimination")],
+    [("how many countries does the report cover?", "155 countries"),
+     ("and what about peaceful protesters?", "Peaceful protesters have encountered"),
+     ("and rallies?", "ban on rallies")],
+    [("what law restricts the media?", "On Protection against Inaccurate"),
+     ("what else did the authorities do?", "blocking of a website"),
+     ("and what about civil society?", "previously active civil society")],
+]
+
+
+def test_follow_up_history_strategies_on_written_conversations(service, capsys):
+    """Condensing against the last question answers as well as against the last (growing) query.
+
+    Measured 2026-11-29 on these 15 turns: no history 13/15, last query 13/15, last question
+    13/15 (both misses are questions that need no history). The seed document is too small
+    to tell the strategies apart by answers; the difference is the query, which no longer grows.
+    """
+    hits, longest = {}, {}
+    for strategy in ("none", "last query", "last question"):
+        hits[strategy], longest[strategy] = 0, 0
+        for conversation in CONVERSATIONS:
+            previous = None
+            for question, wanted in conversation:
+                history = [] if previous is None or strategy == "none" else \
+                    [previous.query if strategy == "last query" else previous.question]
+                previous = service.ask(question, history=history)
+                hits[strategy] += wanted in previous.text
+                longest[strategy] = max(longest[strategy], len(previous.query))
+    with capsys.disabled():
+        print(f"\nfollow-up strategies, answers quoting the expected words of 15 turns: {hits}; "
+              f"longest query: {longest}")
+    assert hits["last question"] >= hits["last query"] and hits["last question"] >= 12
+
+
+def test_documents_panel_words_folder_and_removal(service):
+    from ui import render
+
+    html = render.documents(service.files(), service.seeds_dir.resolve())
+    assert str(service.seeds_dir.resolve()) in html and "Remove…" in html and "Passages" in html
+    report = {"documents": 2, "chunks": 9, "added": ["a"], "changed": [], "removed": [], "renamed": [],
+              "unchanged": 1, "embedded_chunks": 3, "reused_vectors": 6, "seconds": 1.25,
+              "skipped": [{"source": "bad\nname.txt", "reason": "binary file"}]}
+    built = render.build_result({"ready": True}, report, None)
+    assert "9 passages" in built and "embedded 3 passages" in built and "chunk" not in built
+    assert "bad\\nname.txt: binary file" in built  # a newline in a name stays on one line
+    from ui.service import in_words
+
+    assert in_words("embedded 120/400 chunks") == "embedded 120 of 400 passages"
+    assert in_words("chunked 3/10 files") == "read 3 of 10 files"
+
+
+def test_answers_run_concurrently_and_folder_changes_one_at_a_time(service):
+    from ui.app import ANSWER_CONCURRENCY, build_app
+
+    assert ANSWER_CONCURRENCY > 1
+    demo = build_app(service)
+    fns = {getattr(fn, "__name__", ""): block for block in (demo.fns.values() if isinstance(demo.fns, dict)
+                                                             else demo.fns)
+           for fn in [block.fn]}
+    assert fns["chat"].concurrency_limit == ANSWER_CONCURRENCY == fns["ask"].concurrency_limit
+    assert fns["chat"].concurrency_id == fns["ask"].concurrency_id
+    for name in ("upload", "rebuild", "remove"):
+        assert fns[name].concurrency_limit == 1 and fns[name].concurrency_id == fns["upload"].concurrency_id
+    assert fns["upload"].concurrency_id != fns["chat"].concurrency_id
+
+
+def test_answers_given_in_parallel_match_the_same_answers_given_one_by_one(service):
+    """ANSWER_CONCURRENCY > 1 is safe: threads sharing one Retriever get the serial results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ui.app import ANSWER_CONCURRENCY
+
+    questions = ["what happened to Kloop Media", "ban on rallies", "women with disabilities",
+                 "journalists arrested", "freedom of expression", "how do I bake bread"] * 2
+
+    def run(q):
+        a = service.ask(q).to_dict()
+        return a["answer"], [p["chunk_id"] for p in a["passages"]]
+
+    serial = {q: run(q) for q in set(questions)}
+    with ThreadPoolExecutor(ANSWER_CONCURRENCY) as pool:
+        parallel = list(pool.map(run, questions))
+    assert parallel == [serial[q] for q in questions]
+
+
+def test_login_throttle_doubles_the_wait_after_free_failures():
+    from ui.login import Throttle
+
+    now = [0.0]
+    t = Throttle(free=3, base=1.0, cap=8.0, clock=lambda: now[0])
+    assert [t.failed("a") for _ in range(7)] == [0, 0, 0, 1, 2, 4, 8]
+    assert t.wait("a") == 8 and t.wait("b") == 0  # per client
+    now[0] = 9.0
+    assert t.wait("a") == 0
+    t.succeeded("a")
+    assert t.failures("a") == 0 and t.failed("a") == 0
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["--host", "::"], 2, "IPv6 addresses are not supported"),
+    (["--port", "70000"], 2, "between 1 and 65535"),
+    (["--auth", "nopassword"], 2, "expected USER:PASSWORD"),
+])
+def test_serve_refuses_bad_arguments_in_one_line(args, code, words, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "qa", "serve", "--seeds", str(tmp_path), "--index",
+                          str(tmp_path / "index"), *args], capture_output=True, text=True, timeout=60)
+    assert out.returncode == code and words in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and not (tmp_path / "index").exists()
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path, seed_index):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "qa", "serve", "--seeds", str(SEEDS), "--index", str(seed_index),
+                              "--port", str(port)], capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    assert out.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_is_loopback_and_empty_host():
+    from qa.cli import _is_loopback
+
+    assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
+    assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.4")
+
+
 # ---------------------------------------------------------------- in the browser
 
 
@@ -176,26 +293,61 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(app):
+def browser(app):
     chromium = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport=DESKTOP)
-        pg.dialogs = []
-        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-        pg.goto(app["url"])
-        pg.wait_for_selector("#qa-question textarea")
-        # The app builds its index on first start and shows the progress in the header; questions
-        # asked meanwhile get a clear message.
-        if pg.locator("#qa-status .qa-busy").count():
-            snap(pg, "0-building")
-            early = ask(pg, "what happened to Kloop Media")
-            assert "still being built" in early.inner_text() or KLOOP_SENTENCE in early.inner_text()
-        pg.wait_for_selector("#qa-status:has-text('passages')", timeout=180_000)
-        yield pg
-        browser.close()
+        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, app, viewport):
+    pg = browser.new_page(viewport=viewport)
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.goto(app["url"])
+    pg.wait_for_selector("#qa-question textarea")
+    return pg
+
+
+@pytest.fixture(scope="module")
+def page(browser, app):
+    pg = open_page(browser, app, DESKTOP)
+    # The app builds its index on first start and shows the progress in the header; questions
+    # asked meanwhile get a clear message.
+    if pg.locator("#qa-status .qa-busy").count():
+        app["progress"] = pg.locator("#qa-status").inner_text()
+        snap(pg, "0-building")
+        early = ask(pg, "what happened to Kloop Media")
+        assert "still being built" in early.inner_text() or KLOOP_SENTENCE in early.inner_text()
+    pg.wait_for_selector("#qa-status:has-text('passages')", timeout=180_000)
+    yield pg
+    pg.close()
+
+
+NESTED_SCROLLERS = """root => Array.from([root, ...root.querySelectorAll('*')]).filter(e => {
+    const y = getComputedStyle(e).overflowY;
+    return (y === 'auto' || y === 'scroll') && e.scrollHeight > e.clientHeight + 1;
+}).map(e => e.id || e.className)"""
+
+
+def in_viewport(page, selector: str) -> bool:
+    """Whether the element's box lies inside the window and inside every scroll box around it."""
+    return page.evaluate("""sel => {
+        const el = document.querySelector(sel);
+        if (!el) return false;
+        const r = el.getBoundingClientRect();
+        if (r.height === 0 || r.top < 0 || r.bottom > window.innerHeight) return false;
+        for (let box = el.parentElement; box; box = box.parentElement) {
+            const y = getComputedStyle(box).overflowY;
+            if (y !== 'auto' && y !== 'scroll') continue;
+            const b = box.getBoundingClientRect();
+            if (r.top < b.top - 1 || r.bottom > b.bottom + 1) return false;
+        }
+        return true;
+    }""", selector)
 
 
 def ask(page, question: str, timeout: float = 60_000):
@@ -204,8 +356,13 @@ def ask(page, question: str, timeout: float = 60_000):
     n = page.locator(done).count()
     page.fill("#qa-question textarea", question)
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.querySelectorAll('{done}').length > {n} && "
-                           "!document.querySelector('.qa-pending')", timeout=timeout)
+    try:
+        page.wait_for_function(f"document.querySelectorAll('{done}').length > {n} && "
+                               "!document.querySelector('.qa-pending')", timeout=timeout)
+    except Exception:
+        snap(page, "failed-ask")
+        raise AssertionError(f"no reply to {question[:80]!r}; the page shows: "
+                             f"{page.locator('#qa-transcript').inner_text()[-1500:]}") from None
     return page.locator(".qa-turn").last
 
 
@@ -233,6 +390,13 @@ def test_kloop_answer_quotes_and_cites_the_seed(page):
     assert first <= 11 <= max(first, last)
     highlighted = turn.locator(f"#qa-t0-p{n} mark.qa-hl").first.inner_text()
     assert KLOOP_SENTENCE in highlighted
+    # Scores a reader can use: the cited passage is a strong match; the raw figures stay in the hover.
+    score = turn.locator(f"#qa-t0-p{n} .qa-score")
+    assert score.inner_text().strip() == "strong match"
+    assert "cosine" in score.get_attribute("title") and "BM25" in score.get_attribute("title")
+    # One scroll for the page: neither the transcript nor a passage scrolls inside it.
+    turn.locator(".qa-passage").evaluate_all("ds => ds.forEach(d => { d.open = true; })")
+    assert page.locator("#qa-transcript").evaluate(NESTED_SCROLLERS) == []
     snap(page, "1-answer")
 
     # The whole document opens scrolled to the cited span, the sentence highlighted.
@@ -243,13 +407,45 @@ def test_kloop_answer_quotes_and_cites_the_seed(page):
     box = page.locator("#qa-viewer #qa-target").bounding_box()
     doc_box = page.locator("#qa-viewer .qa-doc").bounding_box()
     assert box and doc_box and box["y"] < doc_box["y"] + doc_box["height"], "cited span scrolled into view"
+    # The heading names the file, then its title.
+    assert page.locator("#qa-viewer .qa-doc-head h3").inner_text().strip() == SEED_FILE
+    assert page.locator("#qa-viewer .qa-doc-head .qa-title").count() == 1
     snap(page, "2-document")
 
-    # A follow-up is understood in the context of the previous question.
+    # A follow-up is understood in the context of the previous question, and says what it searched.
     follow = ask(page, "and what about journalists?")
     assert "journalists and activists" in follow.locator(".qa-answer").inner_text()
     assert "follow-up" in follow.inner_text()
+    searched = follow.locator(".qa-searched").inner_text()
+    assert "Searched for:" in searched and "journalists" in searched and "Kloop" in searched
+    # ... against the last question only: a third follow-up does not drag the first one along.
+    third = ask(page, "and women with disabilities?")
+    searched = third.locator(".qa-searched").inner_text()
+    assert "women with disabilities" in searched and "Kloop" not in searched
+    snap(page, "2b-follow-ups")
     page.click("#qa-viewer-col button:has-text('Close document')")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_open_shows_the_cited_sentence_on_the_first_click(browser, app, page, viewport):
+    fresh = open_page(browser, app, viewport)  # a new tab: the viewer has never been shown in it
+    try:
+        turn = ask(fresh, "what happened to Kloop Media")
+        n = int(turn.locator("a.qa-cite").first.inner_text().strip("[]"))
+        turn.locator(f"#qa-t0-p{n} button.qa-open").click()
+        fresh.wait_for_selector("#qa-viewer #qa-target mark.qa-hl")
+        fresh.wait_for_function("""() => {
+            const r = document.querySelector('#qa-viewer mark.qa-hl').getBoundingClientRect();
+            return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+        }""", timeout=5_000)
+        assert KLOOP_SENTENCE in fresh.locator("#qa-viewer mark.qa-hl").first.inner_text()
+        assert in_viewport(fresh, "#qa-viewer mark.qa-hl"), "the cited sentence is on screen after one click"
+        label = "desktop" if viewport == DESKTOP else "phone"
+        ARTIFACTS.mkdir(exist_ok=True)
+        fresh.screenshot(path=str(ARTIFACTS / f"2a-first-click-{label}.png"))
+    finally:
+        fresh.close()
 
 
 @pytest.mark.browser
@@ -261,6 +457,10 @@ def test_unanswerable_question_says_not_found_with_closest_matches(page):
     assert turn.locator(".qa-answer").count() == 0
     assert "Closest matches" in turn.locator(".qa-closest h4").text_content()
     assert turn.locator(".qa-closest .qa-passage").count() >= 1
+    labels = turn.locator(".qa-closest .qa-score").all_inner_texts()
+    assert labels and all(label.strip() == "weak match" for label in labels)
+    # Gradio's footer keeps "Use via API" but not the dangling separator after it.
+    assert page.locator("footer").inner_text().strip().endswith("API")
     snap(page, "3-not-found")
 
 
@@ -342,14 +542,31 @@ def test_upload_rebuild_and_ask_about_the_new_fact(page, app, tmp_path):
     before = ask(page, "when did the Vardane river bridge reopen?")
     assert "don’t seem to answer" in before.inner_text()
 
+    scratch = tmp_path / "scratch notes.md"
+    scratch.write_text("Scratch notes about the Ostrava tram timetable.\n", encoding="utf-8")
     tab(page, "Documents")
-    page.set_input_files("#qa-upload input[type=file]", [str(new), str(bad)])
+    # Where the documents live, as an absolute path.
+    assert str(app["seeds"].resolve()) in page.locator("#qa-documents .qa-folder").inner_text()
+    page.set_input_files("#qa-upload input[type=file]", [str(new), str(bad), str(scratch)])
     page.wait_for_selector("#qa-upload-msg:has-text('added vardane-bridge.txt')", timeout=30_000)
     assert "binary.txt: refused, binary file" in page.locator("#qa-upload-msg").inner_text()
+    assert "Press Rebuild index" in page.locator("#qa-upload-msg").inner_text()
     assert (app["seeds"] / "vardane-bridge.txt").read_text(encoding="utf-8") == NEW_FACT
     assert not (app["seeds"] / "binary.txt").exists()
     page.wait_for_selector("#qa-documents td:has-text('new, not indexed yet')")
     snap(page, "5-uploaded")
+
+    # Removing a document takes a confirmation; the file goes at once, the index at the rebuild.
+    row = page.locator("#qa-documents tr:has(td.qa-name:text-is('scratch notes.md'))")
+    row.locator("button.qa-remove").click()
+    assert "Delete scratch notes.md from the documents folder?" in row.inner_text()
+    assert (app["seeds"] / "scratch notes.md").exists(), "nothing is deleted before the confirmation"
+    snap(page, "5a-remove-confirm")
+    row.locator("button.qa-delete").click()
+    page.wait_for_selector("#qa-remove-msg:has-text('removed scratch notes.md')")
+    assert "Rebuild" not in page.locator("#qa-remove-msg").inner_text()  # it was never indexed
+    assert not (app["seeds"] / "scratch notes.md").exists()
+    assert "scratch notes.md" not in page.locator("#qa-documents").inner_text()  # never indexed: just gone
 
     page.click("#qa-rebuild")
     # The chat keeps answering from the old index while the rebuild runs.
@@ -358,8 +575,23 @@ def test_upload_rebuild_and_ask_about_the_new_fact(page, app, tmp_path):
     assert KLOOP_SENTENCE in during.inner_text()
     tab(page, "Documents")
     page.wait_for_selector("#qa-build-msg:has-text('Index built'):has-text('1 added')", timeout=120_000)
+    built = page.locator("#qa-build-msg").inner_text()
+    assert "passages" in built and "chunk" not in built
     assert "new, not indexed" not in page.locator("#qa-documents").inner_text()
+    # The rebuild was done: the upload notes and their "press Rebuild index" are gone.
+    assert "Press Rebuild index" not in page.locator("#qa-upload-msg").inner_text()
+    assert page.locator("#qa-remove-msg").inner_text().strip() == ""
     snap(page, "6-rebuilt")
+
+    # The same content again: said so, and no rebuild asked for.
+    page.set_input_files("#qa-upload input[type=file]", [str(new)])
+    page.wait_for_selector("#qa-upload-msg:has-text('same content')", timeout=30_000)
+    assert "Rebuild" not in page.locator("#qa-upload-msg").inner_text()
+    assert "up to date" in page.locator("#qa-documents").inner_text()
+    # The terminal running the app told the story too.
+    log = (app["base"] / "serve.log").read_text(encoding="utf-8")
+    assert "index ready:" in log and "rebuild done, the chat now answers from gen-" in log
+    assert re.search(r"build +\d+%: read \d+ of \d+ files", log) and re.search(r"embedding \d+ passages", log)
 
     tab(page, "Chat")
     turn = ask(page, "when did the Vardane river bridge reopen?")
@@ -386,3 +618,74 @@ def test_failed_rebuild_is_shown_and_the_old_index_stays(page, app):
         assert "reopened on 3 March 2024" in turn.locator(".qa-answer").inner_text()
     finally:
         moved.rename(seeds)
+
+
+@pytest.mark.browser
+def test_sign_in_is_throttled_per_client_and_every_endpoint_needs_it(app, page):
+    import httpx
+    from gradio_client import Client
+
+    log = app["base"] / "auth.log"
+    with running_app(app["seeds"], app["base"] / "index", log, extra=("--auth", "ann:right")) as url:
+        login = url + "login"
+        codes = [httpx.post(login, data={"username": "ann", "password": f"wrong{i}"}).status_code
+                 for i in range(5)]
+        assert codes == [400, 400, 400, 400, 429], codes  # 3 free tries, then a lock-out
+        locked = httpx.post(login, data={"username": "ann", "password": "right"})
+        assert locked.status_code == 429 and "Try again in" in locked.json()["detail"]
+        assert int(locked.headers["retry-after"]) >= 1
+        time.sleep(float(locked.headers["retry-after"]) + 0.2)
+        ok = httpx.post(login, data={"username": "ann", "password": "right"})
+        assert ok.status_code == 200
+        assert httpx.post(login, data={"username": "ann", "password": "wrong"}).status_code == 400  # reset
+        # Without the session cookie the API and the config stay closed.
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict("what happened to Kloop Media", api_name="/ask")
+        assert httpx.get(url + "config").status_code in (401, 403)
+        text = log.read_text(encoding="utf-8")
+        assert "failed sign-in from 127.0.0.1" in text and "locked out" in text
+
+
+@pytest.mark.browser
+def test_empty_host_binds_locally_without_the_exposure_warning(app, page):
+    log = app["base"] / "host.log"
+    with running_app(app["seeds"], app["base"] / "index", log, extra=("--host", "")) as url:
+        assert url.startswith("http://127.0.0.1:")
+        wait_for_line(log, "the chat is at")
+    text = log.read_text(encoding="utf-8")
+    assert "the chat is at http://127.0.0.1:" in text and "without --auth" not in text
+
+
+@pytest.mark.browser
+def test_first_run_says_it_prepares_the_model_and_hides_the_noise(tmp_path, browser):
+    """A machine without the ONNX export (a fresh HOME): one line about it, no weight bars or advice."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    log = tmp_path / "serve.log"
+    seen = []
+    with running_app(tmp_path / "seeds", tmp_path / "index", log, env={"HOME": str(home)}, timeout=300) as url:
+        pg = browser.new_page(viewport=DESKTOP)  # the page shows the build as it goes
+        try:
+            pg.goto(url)
+            pg.wait_for_selector("#qa-status")
+            deadline = time.monotonic() + 300
+            while "index ready" not in log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+                seen.append(pg.locator("#qa-status").inner_text())
+                time.sleep(0.5)
+            pg.wait_for_selector("#qa-status:has-text('passages')", timeout=30_000)
+        finally:
+            pg.close()
+        wait_for_line(log, "index ready", timeout=30)
+    assert any("Building the index" in s and "preparing the embedding model once" in s for s in seen), seen[:5]
+    text = log.read_text(encoding="utf-8")
+    assert list((home / ".cache" / "qa" / "onnx").glob("*-int8.onnx")), "the export really ran"
+    assert text.count("preparing the embedding model once (about 20 s)") == 1
+    assert "Loading weights" not in text and "pre-processing" not in text and "Traceback" not in text
+
+
+def wait_for_line(log: Path, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, f"no {text!r} in the log:\n{log.read_text(encoding='utf-8')[-2000:]}"
+        time.sleep(0.3)

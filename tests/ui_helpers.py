@@ -34,14 +34,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(seeds: Path, index: Path, log: Path, *, timeout: float = 180.0) -> Iterator[str]:
+def running_app(seeds: Path, index: Path, log: Path, *, timeout: float = 180.0,
+                extra: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Iterator[str]:
     """`python -m ui` as a subprocess on a free local port; yields its URL, stops it afterwards."""
     port = free_port()
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1",
-               TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1")
+               TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1", **(env or {}))
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "ui", "--seeds", str(seeds), "--index", str(index),
-                                 "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                                 "--port", str(port), *extra], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + timeout
@@ -65,6 +66,17 @@ def running_app(seeds: Path, index: Path, log: Path, *, timeout: float = 180.0) 
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def make_service(tmp_path: Path, seed_index: Path, seeds: Path):
+    """A started ui.service.Service over copies of `seeds` and the prebuilt seed index."""
+    from ui.service import Service
+
+    shutil.copytree(seeds, tmp_path / "seeds")
+    shutil.copytree(seed_index, tmp_path / "index")
+    service = Service(tmp_path / "seeds", tmp_path / "index")
+    service.start()
+    return service
 
 
 def chromium_or_skip() -> str:

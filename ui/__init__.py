@@ -1,5 +1,7 @@
 """The browser chat over a qa index: `qa serve` or `python -m ui`.
 
-Importing `ui` does not import Gradio; `ui.app` does. `ui.service` and `ui.render` hold the
-parts that need no web framework (answers, uploads, rebuilds; HTML).
+Importing `ui` does not import Gradio; `ui.app` (the layout) and `ui.handlers` (its event
+handlers) do. The parts that need no web framework: `ui.service` (answers, the documents
+panel, background rebuilds), `ui.uploads` (files into and out of the documents folder),
+`ui.render` (HTML), `ui.login` (sign-in throttling). The UI uses only what `qa` exports.
 """

@@ -1,4 +1,8 @@
-"""`python -m ui [--index DIR] [--seeds DIR] [--host H] [--port N] [--auth USER:PASSWORD]` = `qa serve`."""
+"""`python -m ui [--index DIR] [--seeds DIR] [--host H] [--port N] [--auth USER:PASSWORD]` = `qa serve`.
+
+It runs the `qa` command's own entry point (the console script's `qa.cli:main`), so both
+start the app the same way: arguments, messages and exit codes live in one place.
+"""
 
 import sys
 

@@ -2,10 +2,10 @@
 
 Start it with `qa serve` (or `python -m ui`). From Python:
 
->>> from ui.app import build_app
+>>> from ui.app import launch
 >>> from ui.service import Service
 >>> service = Service("seeds", "index"); service.start()
->>> build_app(service).launch(server_name="127.0.0.1")
+>>> launch(service, host="127.0.0.1", port=7860)       # or build_app(service) for the Blocks
 
 The named API endpoint `/ask` returns the same JSON as `qa ask --json`, plus "answer" and
 "abstained":
@@ -16,125 +16,29 @@ The named API endpoint `/ask` returns the same JSON as `qa ask --json`, plus "an
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import os
-import sys
-from pathlib import Path
-from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
-from qa.retriever import MODES
+from qa import MODES
 
 from . import render
-from .service import ACCEPTED, MAX_UPLOAD_BYTES, NotReady, Service
-from .style import CSS, TRANSCRIPT_JS, VIEWER_JS
+from .handlers import Handlers
+from .login import LoginThrottle
+from .service import Service
+from .style import CSS, DOCUMENTS_JS, TRANSCRIPT_JS, VIEWER_JS
+from .uploads import ACCEPTED, MAX_UPLOAD_BYTES
 
 logger = logging.getLogger(__name__)
 
-MAX_TURNS = 50
-ANSWER_CONCURRENCY = int(os.environ.get("QA_ANSWER_CONCURRENCY", "1"))  # bench/load.py tries values
+ANSWER_CONCURRENCY = 4   # questions answered at once (chat and /ask share it); the index is read-only
+FOLDER_CONCURRENCY = 1   # uploads, removals and rebuilds change the documents folder: one at a time
 
 
-def build_app(service: Service) -> gr.Blocks:
+def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY) -> gr.Blocks:
     """The Blocks app over one Service. Call `.queue()` / `.launch()` on the result."""
-
-    def chat(question: str, turns: list[dict[str, Any]], k: float, mode: str, per_doc: float):
-        question = question or ""
-        turns = list(turns or [])[-(MAX_TURNS - 1):]
-        if not question.strip():
-            yield render.transcript(turns), turns, ""
-            return
-        turns.append({"question": question, "pending": True})
-        yield render.transcript(turns), turns, ""
-        history = [t["answer"]["query"] for t in turns[:-1] if t.get("answer")]
-        try:
-            a = service.ask(question, history=history[-1:], k=int(k), mode=_mode(mode),
-                            per_doc=int(per_doc) or None)
-            turns[-1] = {"question": question, "answer": a.to_dict()}
-        except NotReady as exc:
-            turns[-1] = {"question": question, "error": str(exc)}
-        except Exception as exc:  # never a traceback in the page
-            logger.exception("answering %r failed", question[:200])
-            turns[-1] = {"question": question,
-                         "error": f"Sorry, something went wrong while answering ({type(exc).__name__}: {exc})."}
-        yield render.transcript(turns), turns, ""
-
-    def clear():
-        return render.transcript([]), [], "", gr.Column(visible=False)
-
-    def open_document(turns: list[dict[str, Any]], evt: gr.EventData):
-        data = evt._data or {}
-        try:
-            t = turns[int(data["turn"])]["answer"]
-            n = int(data["passage"])
-            p = t["passages"][n - 1]
-        except (KeyError, IndexError, TypeError, ValueError):
-            return gr.skip(), gr.skip()
-        sentences = [s for s in t["sentences"] if s["passage"] == n]
-        try:
-            html = render.document(service.document_text(p["doc_id"]), p, sentences)
-        except Exception as exc:
-            logger.exception("opening %s failed", p.get("source"))
-            html = f'<p class="qa-error">Could not open {render.esc(p["source"])}: {render.esc(exc)}</p>'
-        return html, gr.Column(visible=True)
-
-    def upload(files: list[str] | None, replace: bool):
-        results = []
-        for f in files or []:
-            try:
-                results.append(service.add_file(f, Path(f).name, replace=replace))
-            except Exception as exc:
-                logger.exception("upload failed")
-                from .service import UploadResult
-
-                results.append(UploadResult(Path(f).name, None, f"{Path(f).name}: refused, {exc}", False))
-        return render.uploads(results), documents_panel(), None
-
-    def rebuild():
-        service.start_build()
-        return render.status(service.status()), render.build_result(service.status(), None, None), gr.Timer(active=True)
-
-    def tick():
-        s = service.status()
-        b = service.build
-        if s["building"]:
-            return render.status(s), gr.skip(), render.build_result(s, None, None), gr.Timer(active=True)
-        summary = b.report.summary() if b.report is not None else None
-        return (render.status(s), documents_panel(), render.build_result(s, summary, b.finished),
-                gr.Timer(active=False))
-
-    def documents_panel() -> str:
-        try:
-            return render.documents(service.files())
-        except Exception as exc:
-            logger.exception("listing documents failed")
-            return f'<p class="qa-error">Could not list the documents folder: {render.esc(exc)}</p>'
-
-    def on_load():
-        s = service.status()
-        return render.status(s), documents_panel(), gr.Timer(active=s["building"])
-
-    def ask(question: str, k: int = 5, mode: str = "hybrid", per_doc: int = 0,
-            history: list[str] | None = None) -> dict[str, Any]:
-        """Answer a question from the indexed documents.
-
-        Returns the JSON of `qa ask --json` ({"question", "mode", "passages": [{"rank", "score",
-        "text", "source", "title", "start", "end", "line_start", "line_end", "page", ...}]}) plus
-        "answer" (quoted sentences with [n] markers, "" when abstaining), "sentences", "query",
-        and "abstained" (true when the documents don't seem to answer the question).
-        `history`: earlier queries of the conversation (each result's "query"), oldest first.
-        """
-        if mode not in MODES:
-            raise gr.Error(f"mode must be one of {', '.join(MODES)}")
-        try:
-            a = service.ask(question or "", history=list(history or [])[-1:], k=max(1, min(int(k), 50)),
-                            mode=mode, per_doc=int(per_doc) or None)
-        except NotReady as exc:
-            raise gr.Error(str(exc)) from None
-        return a.to_dict()
-
+    h = Handlers(service)
     limit_mb = MAX_UPLOAD_BYTES // (1024 * 1024)
     with gr.Blocks(title="qa · ask your documents", analytics_enabled=False) as demo:
         turns = gr.State([])
@@ -145,7 +49,7 @@ def build_app(service: Service) -> gr.Blocks:
                              apply_default_css=False)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                with gr.Row(equal_height=False):
+                with gr.Row(equal_height=False, elem_id="qa-chat-row"):
                     with gr.Column(scale=3, min_width=320):
                         transcript = gr.HTML(render.transcript([]), elem_id="qa-transcript",
                                              js_on_load=TRANSCRIPT_JS, apply_default_css=False)
@@ -165,7 +69,8 @@ def build_app(service: Service) -> gr.Blocks:
                         viewer = gr.HTML("", elem_id="qa-viewer", js_on_load=VIEWER_JS, apply_default_css=False)
                         close_btn = gr.Button("Close document", size="sm", variant="secondary")
             with gr.Tab("Documents", id="documents") as docs_tab:
-                docs = gr.HTML(elem_id="qa-documents", js_on_load=None, apply_default_css=False)
+                docs = gr.HTML(elem_id="qa-documents", js_on_load=DOCUMENTS_JS, apply_default_css=False)
+                remove_msg = gr.HTML(elem_id="qa-remove-msg", js_on_load=None, apply_default_css=False)
                 files = gr.File(label=f"Add documents: {', '.join(ACCEPTED)}, up to {limit_mb} MB each",
                                 file_count="multiple", file_types=list(ACCEPTED), elem_id="qa-upload")
                 replace = gr.Checkbox(label="Replace files that have the same name (otherwise the upload is "
@@ -176,22 +81,21 @@ def build_app(service: Service) -> gr.Blocks:
         timer = gr.Timer(1.0, active=False)
 
         private = {"api_visibility": "private"}
-        question.submit(chat, [question, turns, k, mode, per_doc], [transcript, turns, question],
-                        concurrency_id="answer", concurrency_limit=ANSWER_CONCURRENCY, show_progress="hidden", **private)
-        clear_btn.click(clear, None, [transcript, turns, question, viewer_col], **private)
-        transcript.open(open_document, [turns], [viewer, viewer_col], show_progress="hidden", **private)
+        answers = {"concurrency_id": "answer", "concurrency_limit": answer_concurrency}
+        folder = {"concurrency_id": "folder", "concurrency_limit": FOLDER_CONCURRENCY}
+        question.submit(h.chat, [question, turns, k, mode, per_doc], [transcript, turns, question],
+                        show_progress="hidden", **answers, **private)
+        clear_btn.click(h.clear, None, [transcript, turns, question, viewer_col], **private)
+        transcript.open(h.open_document, [turns], [viewer, viewer_col], show_progress="hidden", **private)
         close_btn.click(lambda: gr.Column(visible=False), None, viewer_col, **private)
-        files.upload(upload, [files, replace], [upload_msg, docs, files], **private)
-        rebuild_btn.click(rebuild, None, [status, build_msg, timer], **private)
-        timer.tick(tick, None, [status, docs, build_msg, timer], show_progress="hidden", **private)
-        docs_tab.select(documents_panel, None, docs, show_progress="hidden", **private)
-        demo.load(on_load, None, [status, docs, timer], show_progress="hidden", **private)
-        gr.api(ask, api_name="ask", concurrency_id="answer", concurrency_limit=ANSWER_CONCURRENCY)
+        files.upload(h.upload, [files, replace], [upload_msg, docs, files], **folder, **private)
+        docs.delete(h.remove, None, [remove_msg, docs], show_progress="hidden", **folder, **private)
+        rebuild_btn.click(h.rebuild, None, [status, build_msg, timer], **folder, **private)
+        timer.tick(h.tick, None, [status, docs, build_msg, upload_msg, remove_msg, timer], show_progress="hidden", **private)
+        docs_tab.select(h.documents_panel, None, docs, show_progress="hidden", **private)
+        demo.load(h.on_load, None, [status, docs, timer], show_progress="hidden", **private)
+        gr.api(h.ask, api_name="ask", **answers)
     return demo
-
-
-def _mode(mode: str) -> str:
-    return mode if mode in MODES else "hybrid"
 
 
 def theme() -> gr.themes.Base:
@@ -202,52 +106,18 @@ def theme() -> gr.themes.Base:
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"])
 
 
-def read_credentials(auth: str | None, auth_file: str | None) -> list[tuple[str, str]] | None:
-    """USER:PASSWORD pairs from --auth and/or --auth-file (one a line; # comments, blanks ignored)."""
-    lines: list[tuple[str, str]] = []
-    if auth_file:
-        for n, line in enumerate(Path(auth_file).read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                lines.append((f"{auth_file}:{n}", line.strip()))
-    if auth:
-        lines.append(("--auth", auth))
-    creds = []
-    for where, text in lines:
-        user, sep, password = text.partition(":")
-        if not sep or not user or not password:
-            raise ValueError(f"{where}: expected USER:PASSWORD")
-        creds.append((user, password))
-    return creds or None
+def launch(service: Service, *, host: str = "127.0.0.1", port: int = 7860,
+           auth: list[tuple[str, str]] | None = None, answer_concurrency: int = ANSWER_CONCURRENCY) -> None:
+    """Serve the app over a started Service until interrupted. Errors are raised, not printed.
 
-
-def serve(index_dir: str | Path = "index", seeds_dir: str | Path = "seeds", host: str = "127.0.0.1",
-          port: int = 7860, auth: str | None = None, auth_file: str | None = None) -> int:
-    """Load (or start building) the index and serve the app until interrupted."""
-    try:
-        creds = read_credentials(auth, auth_file)
-    except (OSError, ValueError) as exc:
-        sys.stderr.write(f"qa serve: error: {exc}\n")
-        return 2
-    if creds is None and not _is_loopback(host):
-        sys.stderr.write(f"qa serve: warning: listening on {host} without --auth; anyone who can reach "
-                         "this port can read the documents and upload files\n")
-    service = Service(Path(seeds_dir), Path(index_dir))
-    service.start()
-    if service.build.running:
-        sys.stderr.write(f"qa serve: no index at {index_dir} yet; building it from {seeds_dir} "
-                         "(progress is shown in the browser)\n")
-    demo = build_app(service)
+    Failed sign-ins are throttled per client (ui.login.LoginThrottle).
+    """
+    demo = build_app(service, answer_concurrency=answer_concurrency)
     demo.queue(default_concurrency_limit=1)
-    demo.launch(server_name=host, server_port=port, auth=creds, theme=theme(), css=CSS, ssr_mode=False,
+    demo.launch(server_name=host, server_port=port, auth=auth, theme=theme(), css=CSS, ssr_mode=False,
                 show_error=False, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES, inbrowser=False,
-                auth_message="Sign in to ask questions of these documents.")
-    return 0
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+                auth_message="Sign in to ask questions of these documents.",
+                app_kwargs={"middleware": [Middleware(LoginThrottle)]} if auth else None,
+                quiet=True, prevent_thread_lock=True)
+    logger.info("the chat is at %s%s", demo.local_url, " (sign-in required)" if auth else "")
+    demo.block_thread()

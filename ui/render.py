@@ -78,16 +78,19 @@ def reply(i: int, a: dict[str, Any]) -> str:
     passages = a["passages"]
     notes = "".join(f'<p class="qa-note">{esc(n)}</p>' for n in a.get("notes", []))
     if a.get("query") and a["query"] != a["question"]:
-        notes += f'<p class="qa-note">Understood as a follow-up: searched for “{esc(a["query"])}”.</p>'
+        notes += (f'<p class="qa-note qa-searched">Searched for: “{esc(a["query"])}” (read as a follow-up '
+                  "to your last question)</p>")
     if not passages:
         return (f'<div class="qa-a">{notes}<p class="qa-notfound"><strong>No passages matched.</strong> '
                 "Try other words, or check the Documents tab that the index has documents.</p></div>")
     if a["abstained"]:
+        # The best of these does not answer the question: no passage is called more than weak.
+        strengths = [ABSTAINED_SCALE * r for r in match_strengths(passages)]
         head = ('<p class="qa-notfound"><strong>The documents don’t seem to answer this.</strong> '
                 "The closest passages are below, in case one of them helps.</p>")
         return (f'<div class="qa-a">{notes}{head}<section class="qa-sources qa-closest">'
                 f'<h4>Closest matches <span>(not an answer)</span></h4>'
-                f'{"".join(passage(i, n, p, [], opened=False) for n, p in enumerate(passages, 1))}'
+                f'{"".join(passage(i, n, p, [], opened=False, strength=r) for (n, p), r in zip(enumerate(passages, 1), strengths))}'
                 "</section></div>")
     quoted = " ".join(
         f'<q class="qa-quote">{esc(s["text"])}</q>'
@@ -97,15 +100,61 @@ def reply(i: int, a: dict[str, Any]) -> str:
         for s in a["sentences"])
     cited = {s["passage"] for s in a["sentences"]}
     first = min(cited)
-    items = "".join(passage(i, n, p, [s for s in a["sentences"] if s["passage"] == n], opened=n == first)
+    strengths = match_strengths(passages)
+    items = "".join(passage(i, n, p, [s for s in a["sentences"] if s["passage"] == n], opened=n == first,
+                            strength=strengths[n - 1])
                     for n, p in enumerate(passages, 1))
-    return (f'<div class="qa-a">{notes}<p class="qa-answer">{quoted}</p>'
+    return (f'<div class="qa-a">{notes}{confidence(a)}<p class="qa-answer">{quoted}</p>'
             f'<section class="qa-sources"><h4>Sources</h4>{items}</section></div>')
 
 
-def passage(i: int, n: int, p: dict[str, Any], sentences: list[dict[str, Any]], *, opened: bool) -> str:
-    score = (f'<span class="qa-score" title="search score {p["score"]:.4f}; cosine {p["dense_score"]:.2f}; '
-             f'BM25 {p["lexical_score"]:.2f}">score {p["score"]:.3g}</span>')
+def match_strengths(passages: Sequence[dict[str, Any]]) -> list[float]:
+    """How well each passage matches, 0..1, relative to the query's best passage.
+
+    The mean of the passage's cosine and BM25 score, each divided by the best of this reply (a
+    signal no passage has, as in "dense" or "lexical" mode, is left out). Fused RRF scores are
+    not used: they say only in which order passages came, not how far apart they are.
+    """
+    signals = []
+    for key in ("dense_score", "lexical_score"):
+        best = max((float(p.get(key) or 0.0) for p in passages), default=0.0)
+        if best > 0:
+            signals.append([max(0.0, float(p.get(key) or 0.0)) / best for p in passages])
+    if not signals:
+        return [1.0] * len(passages)
+    return [sum(column) / len(signals) for column in zip(*signals)]
+
+
+STRENGTH_LABELS = ((0.8, "strong match"), (0.5, "partial match"), (0.0, "weak match"))
+ABSTAINED_SCALE = 0.45  # closest matches of an unanswered question: all below "partial"
+
+
+def strength_label(r: float) -> str:
+    return next(label for floor, label in STRENGTH_LABELS if r >= floor)
+
+
+def confidence(a: dict[str, Any]) -> str:
+    """'likely answer, 82%' from Answer.confidence (a probability) when the answer has one."""
+    c = a.get("confidence")
+    if not isinstance(c, (int, float)) or not 0 <= c <= 1:
+        return ""
+    words = ("very likely answer" if c >= 0.85 else "likely answer" if c >= 0.6
+             else "possible answer" if c >= 0.35 else "unlikely answer")
+    pct = round(100 * c)
+    return (f'<p class="qa-confidence" title="estimated probability that the quoted sentences answer the '
+            f'question: {c:.2f}"><span class="qa-meter"><span style="width:{pct}%"></span></span> '
+            f"{words}, {pct}%</p>")
+
+
+def passage(i: int, n: int, p: dict[str, Any], sentences: list[dict[str, Any]], *, opened: bool,
+            strength: float = 1.0) -> str:
+    r = max(0.0, min(1.0, strength))
+    label = strength_label(r)
+    raw = (f'search score {p["score"]:.4f}; cosine {p["dense_score"]:.2f}; BM25 {p["lexical_score"]:.2f}; '
+           f"{100 * r:.0f}% of this reply's best match")
+    score = (f'<span class="qa-score qa-{label.split()[0]}" title="{esc(raw)}">'
+             f'<span class="qa-meter" aria-hidden="true"><span style="width:{100 * r:.0f}%"></span></span> '
+             f"{label}</span>")
     cited = ' <span class="qa-badge">cited</span>' if sentences else ""
     body = _marked(p["text"], ((s["start"], s["end"]) for s in sentences), "qa-hl")
     return (f'<details class="qa-passage" id="qa-t{i}-p{n}"{" open" if opened else ""}>'
@@ -150,9 +199,10 @@ def document(record: dict[str, Any] | None, p: dict[str, Any], sentences: Sequen
                 + esc(text[end:hi]))
     else:
         body = esc(text[lo:hi])
-    title = record.get("title") or p["source"]
-    return (f'<div class="qa-doc-head"><h3>{esc(title)}</h3>'
-            f'<p><span class="qa-src">{esc(p["source"])}</span> · <span class="qa-loc">{esc(location(p))}</span>'
+    title = record.get("title") or ""
+    about = f'<span class="qa-title">{esc(title)}</span> · ' if title and title != p["source"] else ""
+    return (f'<div class="qa-doc-head"><h3 class="qa-src">{esc(p["source"])}</h3>'
+            f'<p>{about}<span class="qa-loc">{esc(location(p))}</span>'
             f" · {esc(human_size(record.get('size', 0)))}</p></div>{note}"
             f'<div class="qa-doc" tabindex="0">{before}<div class="qa-doc-text">{body}</div>{after}</div>')
 
@@ -195,44 +245,92 @@ STATUS_LABELS = {
 }
 
 
-def documents(rows: Sequence[Any]) -> str:
+PENDING = ("changed", "new", "deleted")
+
+
+def pending(rows: Sequence[Any]) -> int:
+    """How many files differ from the index (a rebuild has something to do)."""
+    return sum(r.status in PENDING for r in rows)
+
+
+def folder(path: Any) -> str:
+    return (f'<p class="qa-folder">Documents folder: <code class="qa-path">{esc(path)}</code> '
+            "(uploads are saved here; files copied in by hand count too)</p>")
+
+
+def documents(rows: Sequence[Any], where: Any = None) -> str:
+    head = folder(where) if where is not None else ""
     if not rows:
-        return '<p class="qa-message">The documents folder is empty. Add documents below.</p>'
-    pending = sum(r.status in ("changed", "new", "deleted") for r in rows)
-    head = (f'<p class="qa-note"><strong>{pending} file{"s" * (pending != 1)} changed since the last '
-            "build</strong> — press Rebuild index to include the changes.</p>" if pending else
-            '<p class="qa-note">The index is up to date with the documents folder.</p>')
+        return f'{head}<p class="qa-message">The documents folder is empty. Add documents below.</p>'
+    n = pending(rows)
+    head += (f'<p class="qa-note"><strong>{n} file{"s" * (n != 1)} changed since the last '
+             "build</strong> — press Rebuild index to include the changes.</p>" if n else
+             '<p class="qa-note">The index is up to date with the documents folder.</p>')
     body = []
     for r in rows:
         label, cls = STATUS_LABELS.get(r.status, (r.status, ""))
         if r.note:
             label = f"{label}: {r.note}"
+        remove = ("" if r.status in ("deleted", "skipped") and not r.size else
+                  f'<button type="button" class="qa-remove" data-source="{esc(r.source)}" '
+                  f'aria-label="Remove {esc(r.source)}">Remove…</button>')
         body.append(
             f'<tr><td class="qa-name">{esc(r.source)}</td><td>{esc(human_size(r.size)) if r.size else "—"}</td>'
             f'<td>{r.n_chunks if r.n_chunks is not None else "—"}</td>'
             f'<td>{esc(_short_time(r.indexed_at)) if r.indexed_at else "—"}</td>'
-            f'<td><span class="{cls}">{esc(label)}</span></td></tr>')
+            f'<td><span class="{cls}">{esc(label)}</span></td><td class="qa-actions">{remove}</td></tr>')
     return (f'{head}<div class="qa-table-wrap"><table class="qa-table"><thead><tr><th>Name</th><th>Size</th>'
-            f'<th>Passages</th><th>Indexed</th><th>Status</th></tr></thead><tbody>{"".join(body)}'
-            "</tbody></table></div>")
+            f'<th>Passages</th><th>Indexed</th><th>Status</th><th><span class="qa-sr">Actions</span></th></tr>'
+            f'</thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
-def uploads(results: Sequence[Any]) -> str:
+def uploads(results: Sequence[Any], *, pending: int = 0) -> str:
+    """What became of each upload; the rebuild hint only when the folder differs from the index."""
     if not results:
         return ""
     items = "".join(f'<li class="{"qa-ok" if r.ok else "qa-bad"}">{esc(r.message)}</li>' for r in results)
-    added = any(r.ok for r in results)
-    hint = '<p class="qa-note">Press <strong>Rebuild index</strong> to make new files searchable.</p>' if added else ""
+    changed = any(getattr(r, "changed", False) for r in results)
+    hint = ('<p class="qa-note qa-rebuild-hint">Press <strong>Rebuild index</strong> to make new files '
+            "searchable.</p>" if changed and pending else "")
     return f'<ul class="qa-uploads">{items}</ul>{hint}'
 
 
-def build_result(s: dict[str, Any], report_summary: str | None, finished: float | None) -> str:
+def removal(result: Any) -> str:
+    cls = "qa-ok" if result.ok else "qa-bad"
+    hint = (' Press <strong>Rebuild index</strong> to take it out of the answers.'
+            if result.ok and getattr(result, "needs_rebuild", True) else "")
+    return f'<ul class="qa-uploads"><li class="{cls}">{esc(result.message)}.{hint}</li></ul>'
+
+
+def report_summary(report: dict[str, Any]) -> str:
+    """A BuildReport (its to_dict()) in one line, in the app's words."""
+    changes = ", ".join(f"{len(report.get(k) or [])} {k}" for k in ("added", "changed", "removed", "renamed"))
+    docs, passages = report.get("documents", 0), report.get("chunks", 0)
+    return (f"{_count(docs, 'document')}, {_count(passages, 'passage')} ({changes}, "
+            f"{report.get('unchanged', 0)} unchanged); embedded {_count(report.get('embedded_chunks', 0), 'passage')}, "
+            f"reused {report.get('reused_vectors', 0)}; {report.get('seconds', 0.0):.1f} s")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def build_result(s: dict[str, Any], report: dict[str, Any] | None, finished: float | None) -> str:
     if s.get("building"):
         return status(s)
     if s.get("error"):
         keep = " The chat is still answering from the previous index." if s.get("ready") else ""
         return f'<p class="qa-error" role="alert">Rebuild failed: {esc(s["error"])}.{keep}</p>'
-    if report_summary:
+    if report:
         when = time.strftime("%H:%M:%S", time.localtime(finished)) if finished else ""
-        return f'<p class="qa-ok-text">Index built at {when}: {esc(report_summary)}. The chat uses it now.</p>'
+        skipped = report.get("skipped") or []
+        extra = (f" Not indexed: {esc('; '.join(repr_line(p['source']) + ': ' + p['reason'] for p in skipped))}."
+                 if skipped else "")
+        return (f'<p class="qa-ok-text">Index built at {when}: {esc(report_summary(report))}. '
+                f"The chat uses it now.{extra}</p>")
     return ""
+
+
+def repr_line(name: str) -> str:
+    """A file name on one line: control characters (a newline in a name) shown escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in name)

@@ -13,24 +13,25 @@ committed it (Retriever.refresh), so a failed build leaves the old index in serv
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
-import unicodedata
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
-from qa import BuildReport, QAError, Retriever, Settings, build_index
-from qa.answer import Answer, answer
-from qa.config import SUPPORTED_SUFFIXES
-from qa.documents import SourceFile, read_document, scan
+from qa import (Answer, BuildReport, ChangePlan, IndexNotFoundError, QAError, Retriever, Settings, answer,
+                build_index, scan_changes)
+
+from .uploads import ACCEPTED, MAX_UPLOAD_BYTES, RemoveResult, UploadResult, remove_document, save_upload
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-ACCEPTED = tuple(sorted(SUPPORTED_SUFFIXES))
+__all__ = ["Service", "NotReady", "BuildState", "FileRow", "ACCEPTED", "MAX_UPLOAD_BYTES", "UploadResult"]
+
+PREPARING_MODEL = "preparing the embedding model once (about 20 s)"
+LOG_EVERY_SECONDS = 5.0  # build progress lines in the terminal: at most one per stage per 5 s
 
 
 class NotReady(RuntimeError):
@@ -44,7 +45,6 @@ class BuildState:
     running: bool = False
     fraction: float = 0.0
     message: str = ""
-    started: float | None = None
     finished: float | None = None
     error: str | None = None
     report: BuildReport | None = None
@@ -82,20 +82,18 @@ class Service:
         self.seeds_dir = Path(self.seeds_dir)
         self.index_dir = Path(self.index_dir)
         self._lock = threading.Lock()
-        self._upload_lock = threading.Lock()
-        self._build_embedder = None
         self._thread: threading.Thread | None = None
+        self._logged: tuple[str, float] = ("", 0.0)
 
     # ------------------------------------------------------------ index
 
     def start(self) -> None:
         """Load the index if there is one; otherwise start building it from the seeds."""
-        from qa.errors import IndexNotFoundError
-
         try:
-            self.retriever = Retriever.load(self.index_dir, settings=self.settings)
+            with _model_preparation(lambda: logger.info(PREPARING_MODEL)):
+                self.retriever = Retriever.load(self.index_dir, settings=self.settings)
         except IndexNotFoundError:
-            logger.info("no index at %s yet; building it from %s", self.index_dir, self.seeds_dir)
+            logger.info("no index at %s yet; building it from %s", self.index_dir.resolve(), self.seeds_dir.resolve())
             self.start_build()
 
     def start_build(self) -> bool:
@@ -103,7 +101,7 @@ class Service:
         with self._lock:
             if self.build.running:
                 return False
-            self.build = BuildState(running=True, started=time.time(), message="starting")
+            self.build = BuildState(running=True, message="loading the embedding model")
             self._thread = threading.Thread(target=self._run_build, name="qa-build", daemon=True)
             self._thread.start()
             return True
@@ -115,24 +113,33 @@ class Service:
         return self.build
 
     def _progress(self, fraction: float, message: str) -> None:
+        """build_index's progress callback: shown in the browser, logged now and then."""
         self.build.fraction = max(0.0, min(1.0, float(fraction)))
-        self.build.message = message
-        logger.info("build %3.0f%% %s", 100 * self.build.fraction, message)
+        self.build.message = in_words(message)
+        stage, last = self._logged
+        now = time.monotonic()
+        this_stage = re.sub(r"[\d,]+", "#", self.build.message)
+        if this_stage != stage or now - last >= LOG_EVERY_SECONDS:
+            self._logged = (this_stage, now)
+            logger.info("build %3.0f%%: %s", 100 * self.build.fraction, self.build.message)
 
     def _run_build(self) -> None:
         state = self.build
         try:
             settings = self.retriever.settings if self.retriever is not None else (self.settings or Settings())
-            report = build_index(self.seeds_dir, self.index_dir, settings=settings, wait=5.0,
-                                 embedder=self._embedder_for_builds(), progress=self._progress)
-            if self.retriever is None:
-                self.retriever = Retriever.load(self.index_dir, settings=settings,
-                                                embedder=self._embedder_for_builds())
-                self._build_embedder = None  # the retriever owns it now; later builds get their own
-            else:
-                self.retriever.refresh()
+            with _model_preparation(lambda: self._progress(0.0, PREPARING_MODEL)):
+                report = build_index(self.seeds_dir, self.index_dir, settings=settings, wait=5.0,
+                                     progress=self._progress)
+                if self.retriever is None:
+                    self.retriever = Retriever.load(self.index_dir, settings=settings)
+                    logger.info("index ready: %s", report_in_words(report))
+                elif self.retriever.refresh():
+                    logger.info("rebuild done, the chat now answers from %s: %s", report.generation,
+                                report_in_words(report))
+                else:
+                    logger.info("rebuild done, nothing changed: %s", report_in_words(report))
             state.report = report
-            state.message = f"done: {report.summary()}"
+            state.message = f"done: {report_in_words(report)}"
             state.fraction = 1.0
         except Exception as exc:  # shown in the UI; the old index stays in service
             logger.exception("build failed")
@@ -140,19 +147,6 @@ class Service:
         finally:
             state.finished = time.time()
             state.running = False
-
-    def _embedder_for_builds(self):
-        """A separate model instance, so a build never shares a tokenizer with the chat's queries."""
-        if self._build_embedder is None:
-            from qa.embedding import make_embedder, resolve_model
-
-            if self.retriever is not None:
-                info, backend = self.retriever.embedder.info, self.retriever.embedder.backend
-            else:
-                s = self.settings or Settings()
-                info, backend = resolve_model(s.model), s.backend
-            self._build_embedder = make_embedder(info, backend)
-        return self._build_embedder
 
     def status(self) -> dict[str, Any]:
         """Index and build status for the header line."""
@@ -162,8 +156,7 @@ class Service:
                                "error": self.build.error}
         if r is not None:
             m = r.manifest
-            out.update(documents=len(m.documents), chunks=m.chunks, created=m.created,
-                       generation=r.generation)
+            out.update(documents=len(m.documents), chunks=m.chunks, created=m.created, generation=r.generation)
         return out
 
     # ------------------------------------------------------------ answers
@@ -191,144 +184,115 @@ class Service:
 
     def files(self) -> list[FileRow]:
         """Indexed documents plus what changed in the seeds folder since the last build."""
-        indexed = {d.source: d for d in self.retriever.documents()} if self.retriever else {}
-        manifest_docs = self.retriever.manifest.documents if self.retriever else {}
-        try:
-            files, problems = scan(self.seeds_dir, max_file_bytes=MAX_UPLOAD_BYTES)
-        except FileNotFoundError:
-            files, problems = [], []
-        skipped = {p.source: p.reason for p in problems}
-        if self.build.report is not None:
-            skipped.update({p.source: p.reason for p in self.build.report.problems if p.skipped})
-        rows: list[FileRow] = []
-        on_disk = {f.source: f for f in files}
-        for source, f in on_disk.items():
-            d = indexed.get(source)
-            if d is None:
-                status, note = ("skipped", skipped[source]) if source in skipped else ("new", "")
-                rows.append(FileRow(source, f.size, None, None, status, note))
-            else:
-                same = manifest_docs.get(source, {}).get("hash", d.hash) == f.hash
-                rows.append(FileRow(source, f.size, d.n_chunks, d.indexed_at, "indexed" if same else "changed"))
-        for source, d in indexed.items():
-            if source not in on_disk:
-                rows.append(FileRow(source, d.size, d.n_chunks, d.indexed_at, "deleted"))
-        for source, reason in skipped.items():
-            if source not in on_disk and source not in indexed:
-                rows.append(FileRow(source, 0, None, None, "skipped", reason))
-        return sorted(rows, key=lambda r: r.source.lower())
+        skipped_at_build = ({p.source: p.reason for p in self.build.report.problems if p.skipped}
+                            if self.build.report is not None else {})
+        return changes_since_build(self.seeds_dir, self.retriever, skipped_at_build, self.settings or Settings())
 
-    # ------------------------------------------------------------ uploads
+    # ------------------------------------------------------------ uploads and removals
 
     def add_file(self, path: str | Path, name: str | None = None, *, replace: bool = False) -> UploadResult:
-        """Copy an uploaded file into the seeds folder under a safe name; never overwrite silently.
+        """Save an upload into the documents folder (see ui.uploads.save_upload)."""
+        limit = min(MAX_UPLOAD_BYTES, (self.settings or Settings()).max_file_bytes)
+        return save_upload(self.seeds_dir, path, name, replace=replace, max_bytes=limit)
 
-        With `replace` a different file of the same name is replaced (and the result says so);
-        without it the upload is saved as "name (2).txt".
-        """
-        path = Path(path)
-        name = name or path.name
-        safe = sanitize_filename(name)
-        if safe is None:
-            return UploadResult(name, None, f"{name}: refused, the name has no usable characters", False)
-        suffix = Path(safe).suffix.lower()
-        if suffix not in ACCEPTED:
-            return UploadResult(name, None, f"{name}: refused, {suffix or 'files without an extension'} "
-                                f"{'files ' if suffix else ''}are not supported (accepted: {', '.join(ACCEPTED)})", False)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            return UploadResult(name, None, f"{name}: refused, cannot read the upload ({exc.strerror})", False)
-        if size > MAX_UPLOAD_BYTES:
-            return UploadResult(name, None, f"{name}: refused, {size / 1e6:.1f} MB is over the "
-                                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit", False)
-        data = path.read_bytes()
-        reason = _unreadable_reason(path, safe, data)
-        if reason:
-            return UploadResult(name, None, f"{name}: refused, {reason}", False)
-        with self._upload_lock:
-            self.seeds_dir.mkdir(parents=True, exist_ok=True)
-            root = self.seeds_dir.resolve()
-            target = root / safe
-            if target.resolve().parent != root:  # belt and braces: sanitize_filename allows no separators
-                return UploadResult(name, None, f"{name}: refused, unsafe file name", False)
-            if target.exists():
-                if target.is_file() and target.read_bytes() == data:
-                    return UploadResult(name, safe, f"{safe} is already in the documents folder (same content)", True)
-                if replace and target.is_file():
-                    _write_atomic(root, target, data, overwrite=True)
-                    return UploadResult(name, safe, f"replaced the existing {safe}", True)
-                target = _free_name(target)
-            _write_atomic(root, target, data, overwrite=False)
-        renamed = target.name != safe
-        note = (f"saved as {target.name}: a different {safe} already exists" if renamed
-                else f"added {target.name}")
-        if safe != name and not renamed:
-            note += f" (renamed from {name!r})"
-        return UploadResult(name, target.name, note, True)
+    def remove_file(self, source: str) -> RemoveResult:
+        """Delete a file of the documents folder; it leaves the index at the next rebuild."""
+        rows = {r.source: r for r in self.files()}
+        if source not in rows:
+            return RemoveResult(source, f"{source}: not removed, it is not in the documents folder", False)
+        result = remove_document(self.seeds_dir, source)
+        if result.ok and rows[source].n_chunks is None:  # never indexed: nothing to rebuild
+            return replace(result, message=f"removed {source} from the documents folder", needs_rebuild=False)
+        return result
 
 
-def sanitize_filename(name: str) -> str | None:
-    """A plain file name for the seeds folder: no folders, no hidden files, no odd characters.
+def changes_since_build(seeds_dir: Path, retriever: Retriever | None, skipped_at_build: dict[str, str],
+                        settings: Settings) -> list[FileRow]:
+    """One row per file on disk or in the index, with its state relative to the last build.
 
-    >>> sanitize_filename("../../etc/passwd.txt")
-    'passwd.txt'
-    >>> sanitize_filename('<img src=x onerror=alert(1)>.md')
-    'img src=x onerror=alert(1)_.md'
+    What changed is `qa.scan_changes()`'s plan, the same one the build follows.
     """
-    name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")  # control, format chars
-    name = re.sub(r"[^\w .()+,=@-]", "_", name).strip()
-    name = re.sub(r"\s+", " ", name).lstrip(". _")
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    stem = stem.strip(" .")[:120]
-    if not re.search(r"\w", stem):
-        return None
-    return f"{stem}.{suffix.lower()}" if suffix else stem
-
-
-def _unreadable_reason(path: Path, safe: str, data: bytes) -> str | None:
-    """Why the build would skip this file (binary, empty, broken PDF...), or None."""
-    import tempfile
-
-    suffix = Path(safe).suffix.lower()
+    indexed = {d.source: d for d in retriever.documents()} if retriever is not None else {}
     try:
-        if path.suffix.lower() == suffix:
-            doc, problem = read_document(SourceFile(safe, path, len(data), 0.0, ""))
-        else:  # readers are chosen by suffix: check a copy that has the right one
-            with tempfile.TemporaryDirectory() as tmp:
-                copy = Path(tmp) / f"upload{suffix}"
-                copy.write_bytes(data)
-                doc, problem = read_document(SourceFile(safe, copy, len(data), 0.0, ""))
-    except Exception as exc:  # a reader bug: let the build report it instead
-        logger.warning("could not pre-check %s: %s", safe, exc)
-        return None
-    if doc is None:
-        return problem.reason if problem else "unreadable"
-    return None
+        plan = scan_changes(seeds_dir, retriever.manifest if retriever is not None else None, settings)
+    except FileNotFoundError:
+        plan = ChangePlan((), ())
+    skipped = {p.source: p.reason for p in plan.problems}
+    skipped.update(skipped_at_build)
+    size = {f.source: f.size for f in plan.files}
+    rows: list[FileRow] = []
+    for status, sources in (("indexed", plan.unchanged), ("changed", plan.changed)):
+        rows += [FileRow(s, size[s], indexed[s].n_chunks, indexed[s].indexed_at, status)
+                 for s in sources if s in indexed]
+    for source in (*plan.added, *(b for _, b in plan.renamed)):
+        status, note = ("skipped", skipped[source]) if source in skipped else ("new", "")
+        rows.append(FileRow(source, size[source], None, None, status, note))
+    for source in (*plan.removed, *(a for a, _ in plan.renamed)):
+        if source in indexed:
+            d = indexed[source]
+            rows.append(FileRow(source, d.size, d.n_chunks, d.indexed_at, "deleted"))
+    listed = {r.source for r in rows}
+    rows += [FileRow(source, 0, None, None, "skipped", reason)
+             for source, reason in skipped.items() if source not in listed]
+    return sorted(rows, key=lambda r: r.source.lower())
 
 
-def _free_name(target: Path) -> Path:
-    for n in range(2, 10_000):
-        candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
-        if not candidate.exists():
-            return candidate
-    raise FileExistsError(f"too many files named like {target.name}")
+_WORDS = ((re.compile(r"\bchunked (\d+)/(\d+) files"), r"read \1 of \2 files"),
+          (re.compile(r"\bembedded (\d+)/(\d+) chunks"), r"embedded \1 of \2 passages"),
+          (re.compile(r"\bchunks\b"), "passages"), (re.compile(r"\bchunk\b"), "passage"))
 
 
-def _write_atomic(root: Path, target: Path, data: bytes, *, overwrite: bool) -> None:
-    """Write via a hidden temporary file (the build skips dot-files), then link or replace."""
-    tmp = root / f".upload-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
+def in_words(message: str) -> str:
+    """A build progress message as the app says it: "passages", "3 of 10".
+
+    >>> in_words("embedded 120/400 chunks")
+    'embedded 120 of 400 passages'
+    """
+    for pattern, replacement in _WORDS:
+        message = pattern.sub(replacement, message)
+    return message
+
+
+def report_in_words(report: BuildReport) -> str:
+    """BuildReport.summary() in the app's words (passages, not chunks)."""
+    return in_words(report.summary())
+
+
+class _ModelPreparationWatch(logging.Handler):
+    """Calls `on_export` when the embedding backend starts its one-time ONNX export.
+
+    The export announces itself with an INFO record "exporting ... to ONNX" from
+    qa.onnx_embedding; there is no public "is the model prepared" query to ask instead.
+    """
+
+    def __init__(self, on_export) -> None:
+        super().__init__(logging.INFO)
+        self.on_export = on_export
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if str(record.msg).startswith("exporting"):
+            self.on_export()
+
+
+def _quantization_advice(record: logging.LogRecord) -> bool:
+    """False for onnxruntime's "consider pre-processing before quantization" (noise to a user)."""
+    return not ("onnxruntime" in record.pathname and "pre-processing" in str(record.msg))
+
+
+@contextmanager
+def _model_preparation(on_export) -> Iterator[None]:
+    """While loading models: say when the ONNX export runs, drop onnxruntime's advice."""
+    source = logging.getLogger("qa.onnx_embedding")
+    watch = _ModelPreparationWatch(on_export)
+    old_level = source.level
+    if source.getEffectiveLevel() > logging.INFO:
+        source.setLevel(logging.INFO)  # the watch needs the INFO record; root handlers still filter
+    source.addHandler(watch)
+    root = logging.getLogger()
+    root.addFilter(_quantization_advice)  # onnxruntime warns through the root logger itself
     try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            os.link(tmp, target)  # fails if the name was taken meanwhile: never clobbers
+        yield
     finally:
-        tmp.unlink(missing_ok=True)
+        source.removeHandler(watch)
+        source.setLevel(old_level)
+        root.removeFilter(_quantization_advice)

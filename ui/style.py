@@ -12,7 +12,8 @@ CSS = """
           background: var(--neutral-200, #e5e7eb); overflow: hidden; }
 .qa-bar > span { display: block; height: 100%; background: var(--color-accent, #f97316); transition: width .4s; }
 
-#qa-transcript { max-height: calc(100vh - 290px); min-height: 12rem; overflow-y: auto !important; padding-right: .25rem; }
+/* One scroll for the page: the transcript and the passages grow; only the open document scrolls. */
+#qa-transcript { min-height: 12rem; overflow: visible !important; }
 .qa-welcome { color: var(--body-text-color-subdued); padding: 1rem; border: 1px dashed var(--border-color-primary);
               border-radius: .5rem; }
 .qa-welcome p { margin: .25rem 0; }
@@ -40,11 +41,17 @@ CSS = """
 .qa-num { font-weight: 700; }
 .qa-src { font-family: var(--font-mono); font-size: .8rem; overflow-wrap: anywhere; }
 .qa-loc { color: var(--body-text-color-subdued); }
-.qa-score { color: var(--body-text-color-subdued); font-size: .75rem; }
+.qa-score { color: var(--body-text-color-subdued); font-size: .75rem; white-space: nowrap; }
+.qa-meter { display: inline-block; width: 2.6rem; height: .4rem; border-radius: .2rem; vertical-align: middle;
+            background: var(--neutral-200, #e5e7eb); overflow: hidden; }
+.qa-meter > span { display: block; height: 100%; background: #94a3b8; }
+.qa-strong .qa-meter > span, .qa-confidence .qa-meter > span { background: #16a34a; }
+.qa-partial .qa-meter > span { background: #d97706; }
+.qa-confidence { margin: 0 0 .35rem; font-size: .8rem; color: var(--body-text-color-subdued); }
+.qa-searched { font-style: italic; }
 .qa-badge { font-size: .7rem; padding: 0 .35rem; border-radius: .5rem; background: rgba(250, 204, 21, .35); }
 .qa-text { margin: .35rem 0; padding: .4rem .6rem; border-left: 3px solid var(--border-color-primary);
-           white-space: pre-wrap; overflow-wrap: anywhere; font-size: .88rem; line-height: 1.5;
-           max-height: 16rem; overflow-y: auto; }
+           white-space: pre-wrap; overflow-wrap: anywhere; font-size: .88rem; line-height: 1.5; }
 mark.qa-hl { background: rgba(250, 204, 21, .55); color: inherit; padding: 0 .1rem; border-radius: .15rem; }
 mark.qa-span { background: rgba(125, 211, 252, .3); color: inherit; }
 .qa-open { font-size: .8rem; padding: .2rem .55rem; border-radius: .4rem; cursor: pointer;
@@ -52,9 +59,12 @@ mark.qa-span { background: rgba(125, 211, 252, .3); color: inherit; }
            color: var(--body-text-color); overflow-wrap: anywhere; text-align: left; }
 .qa-open:hover { border-color: var(--color-accent, #f97316); }
 
-#qa-viewer .qa-doc-head h3 { margin: 0; font-size: 1rem; overflow-wrap: anywhere; }
+/* The viewer stays in sight beside a long transcript (desktop); on a phone it follows it. */
+#qa-viewer-col { position: sticky; top: .5rem; align-self: flex-start; }
+#qa-viewer .qa-doc-head h3 { margin: 0; font-size: .95rem; overflow-wrap: anywhere; }
+#qa-viewer .qa-title { font-weight: 600; }
 #qa-viewer .qa-doc-head p { margin: .2rem 0 .5rem; font-size: .85rem; }
-.qa-doc { max-height: 70vh; overflow-y: auto; border: 1px solid var(--border-color-primary); border-radius: .5rem;
+.qa-doc { max-height: calc(100vh - 10rem); overflow-y: auto; border: 1px solid var(--border-color-primary); border-radius: .5rem;
           padding: .6rem .8rem; background: var(--background-fill-primary); }
 .qa-doc-text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .88rem; line-height: 1.55; }
 
@@ -65,10 +75,22 @@ mark.qa-span { background: rgba(125, 211, 252, .3); color: inherit; }
 .qa-table td.qa-name { font-family: var(--font-mono); overflow-wrap: anywhere; min-width: 9rem; }
 .qa-table td:nth-child(2) { white-space: nowrap; }
 .qa-uploads { margin: .25rem 0; padding-left: 1.1rem; font-size: .9rem; }
+.qa-folder { font-size: .85rem; margin: 0 0 .4rem; }
+.qa-path { font-family: var(--font-mono); overflow-wrap: anywhere; }
+.qa-actions { white-space: nowrap; }
+.qa-remove, .qa-confirm button { font-size: .75rem; padding: .1rem .45rem; border-radius: .35rem; cursor: pointer;
+             border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+             color: var(--body-text-color); }
+.qa-confirm { font-size: .8rem; white-space: normal; }
+.qa-confirm .qa-delete { border-color: #b91c1c; color: #b91c1c; }
+.qa-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+/* Gradio's footer separator, left dangling when the footer shows only "Use via API". */
+footer .divider:last-child, footer .divider:first-child { display: none; }
 
 @media (max-width: 640px) {
   .gradio-container { padding: 0 .35rem !important; }
-  #qa-transcript { max-height: none; overflow-y: visible !important; }
+  #qa-viewer-col { position: static; }
+  .qa-doc { max-height: 70vh; }
   .qa-a { padding: .6rem .6rem; }
   /* The documents table becomes one short block per file. */
   .qa-table thead { display: none; }
@@ -77,6 +99,7 @@ mark.qa-span { background: rgba(125, 211, 252, .3); color: inherit; }
   .qa-table td.qa-name { display: block; min-width: 0; }
   .qa-table td:nth-child(3)::after { content: " passages"; }
   .qa-table td:nth-child(4) { display: none; }
+  .qa-table td.qa-actions { display: block; padding-top: .25rem; }
 }
 """
 
@@ -108,12 +131,63 @@ watch('value', () => {
 });
 """
 
-# The document viewer scrolls to the cited span whenever it shows a document.
+# The document viewer shows the cited sentence as soon as it opens: it waits until the viewer is
+# laid out (on the first click its hidden column is only now mounted), scrolls the document box to
+# the highlight, then the page if the highlight is still out of sight (on a phone the viewer sits
+# below the chat).
 VIEWER_JS = """
-watch('value', () => {
-  setTimeout(() => {
-    const mark = element.querySelector('#qa-target');
-    if (mark) mark.scrollIntoView({block: 'center'});
-  }, 60);
+const reveal = (tries) => {
+  const mark = element.querySelector('.qa-doc mark.qa-hl') || element.querySelector('#qa-target');
+  if (!mark) return;
+  if (!mark.getClientRects().length || !mark.closest('.qa-doc').clientHeight) {
+    if (tries < 60) setTimeout(() => reveal(tries + 1), 50);
+    return;
+  }
+  const doc = mark.closest('.qa-doc');
+  const d = doc.getBoundingClientRect(), m = mark.getBoundingClientRect();
+  doc.scrollTop += (m.top - d.top) - Math.max(0, doc.clientHeight - m.height) / 3;
+  const visible = (r) => r.top >= 0 && r.bottom <= window.innerHeight;
+  if (visible(mark.getBoundingClientRect())) return;
+  const column = element.closest('#qa-viewer-col') || element;
+  window.scrollBy({top: column.getBoundingClientRect().top - 8, behavior: 'instant'});
+  const r = mark.getBoundingClientRect();
+  if (!visible(r)) window.scrollBy({top: r.top - Math.max(0, window.innerHeight - r.height) / 3, behavior: 'instant'});
+};
+watch('value', () => reveal(0));
+reveal(0);  // the viewer mounts on its first use, already holding the document: no change to watch
+"""
+
+# Removing a document takes two clicks: "Remove…" asks, "Delete file" does it.
+DOCUMENTS_JS = """
+element.addEventListener('click', (event) => {
+  const ask = event.target.closest('button.qa-remove');
+  if (ask && element.contains(ask)) {
+    const cell = ask.parentElement;
+    const box = document.createElement('span');
+    box.className = 'qa-confirm';
+    box.append('Delete ' + ask.dataset.source + ' from the documents folder? ');
+    const yes = document.createElement('button');
+    yes.type = 'button'; yes.className = 'qa-delete'; yes.textContent = 'Delete file';
+    yes.dataset.source = ask.dataset.source;
+    const no = document.createElement('button');
+    no.type = 'button'; no.className = 'qa-cancel'; no.textContent = 'Cancel';
+    box.append(yes, ' ', no);
+    ask.replaceWith(box);
+    return;
+  }
+  const yes = event.target.closest('button.qa-delete');
+  if (yes && element.contains(yes)) {
+    yes.disabled = true;
+    trigger('delete', {source: yes.dataset.source});
+    return;
+  }
+  const no = event.target.closest('button.qa-cancel');
+  if (no && element.contains(no)) {
+    const box = no.closest('.qa-confirm');
+    const again = document.createElement('button');
+    again.type = 'button'; again.className = 'qa-remove'; again.textContent = 'Remove…';
+    again.dataset.source = box.querySelector('.qa-delete').dataset.source;
+    box.replaceWith(again);
+  }
 });
 """

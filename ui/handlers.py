@@ -1,0 +1,175 @@
+"""The app's event handlers: what happens on a question, a click, an upload, a rebuild.
+
+>>> h = Handlers(service)
+>>> html, turns, _ = list(h.chat("what happened to Kloop Media", [], 5, "hybrid", 0))[-1]
+
+Each handler returns the values of its event's outputs (ui/app.py wires them). They never let
+an exception reach the page: errors become a line of text.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qa import MODES
+
+from . import render
+from .service import NotReady, Service
+from .uploads import UploadResult
+
+logger = logging.getLogger(__name__)
+
+MAX_TURNS = 50
+MAX_K = 50
+
+
+class Handlers:
+    """The handlers over one Service."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    # ------------------------------------------------------------ chat
+
+    def chat(self, question: str, turns: list[dict[str, Any]], k: float, mode: str, per_doc: float):
+        question = question or ""
+        turns = list(turns or [])[-(MAX_TURNS - 1):]
+        if not question.strip():
+            yield render.transcript(turns), turns, ""
+            return
+        turns.append({"question": question, "pending": True})
+        yield render.transcript(turns), turns, ""
+        try:
+            a = self.service.ask(question, history=last_question(turns[:-1]), k=int(k), mode=_mode(mode),
+                                 per_doc=int(per_doc) or None)
+            turns[-1] = {"question": question, "answer": a.to_dict()}
+        except NotReady as exc:
+            turns[-1] = {"question": question, "error": str(exc)}
+        except Exception as exc:  # never a traceback in the page
+            logger.exception("answering %r failed", question[:200])
+            turns[-1] = {"question": question,
+                         "error": f"Sorry, something went wrong while answering ({type(exc).__name__}: {exc})."}
+        yield render.transcript(turns), turns, ""
+
+    def clear(self):
+        return render.transcript([]), [], "", gr.Column(visible=False)
+
+    def open_document(self, turns: list[dict[str, Any]], evt: gr.EventData):
+        data = evt._data or {}
+        try:
+            t = turns[int(data["turn"])]["answer"]
+            n = int(data["passage"])
+            p = t["passages"][n - 1]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return gr.skip(), gr.skip()
+        sentences = [s for s in t["sentences"] if s["passage"] == n]
+        try:
+            html = render.document(self.service.document_text(p["doc_id"]), p, sentences)
+        except Exception as exc:
+            logger.exception("opening %s failed", p.get("source"))
+            html = f'<p class="qa-error">Could not open {render.esc(p["source"])}: {render.esc(exc)}</p>'
+        # A fresh marker each time, so opening the same passage again scrolls to it again.
+        return f'<div data-opened="{time.monotonic_ns()}">{html}</div>', gr.Column(visible=True)
+
+    def ask(self, question: str, k: int = 5, mode: str = "hybrid", per_doc: int = 0,
+            history: list[str] | None = None) -> dict[str, Any]:
+        """Answer a question from the indexed documents.
+
+        Returns the JSON of `qa ask --json` ({"question", "mode", "passages": [{"rank", "score",
+        "text", "source", "title", "start", "end", "line_start", "line_end", "page", ...}]}) plus
+        "answer" (quoted sentences with [n] markers, "" when abstaining), "sentences", "query",
+        and "abstained" (true when the documents don't seem to answer the question).
+        `history`: earlier questions of the conversation, oldest first; a follow-up is read
+        against the last one only.
+        """
+        if mode not in MODES:
+            raise gr.Error(f"mode must be one of {', '.join(MODES)}")
+        try:
+            a = self.service.ask(question or "", history=list(history or [])[-1:], k=max(1, min(int(k), MAX_K)),
+                                 mode=mode, per_doc=int(per_doc) or None)
+        except NotReady as exc:
+            raise gr.Error(str(exc)) from None
+        return a.to_dict()
+
+    # ------------------------------------------------------------ documents
+
+    def upload(self, files: list[str] | None, replace: bool):
+        results = []
+        for f in files or []:
+            try:
+                results.append(self.service.add_file(f, Path(f).name, replace=replace))
+            except Exception as exc:
+                logger.exception("upload failed")
+                results.append(UploadResult(Path(f).name, None, f"{Path(f).name}: refused, {exc}", False))
+        rows = self._rows()
+        return render.uploads(results, pending=render.pending(rows)), self._panel(rows), None
+
+    def remove(self, evt: gr.EventData):
+        source = str((evt._data or {}).get("source", ""))
+        try:
+            result = self.service.remove_file(source)
+            message = render.removal(result)
+        except Exception as exc:
+            logger.exception("removing %r failed", source)
+            message = f'<p class="qa-error">Could not remove {render.esc(source)}: {render.esc(exc)}</p>'
+        return message, self._panel(self._rows())
+
+    def rebuild(self):
+        self.service.start_build()
+        s = self.service.status()
+        return render.status(s), render.build_result(s, None, None), gr.Timer(active=True)
+
+    def tick(self):
+        s = self.service.status()
+        b = self.service.build
+        if s["building"]:
+            return (render.status(s), gr.skip(), render.build_result(s, None, None), gr.skip(), gr.skip(),
+                    gr.Timer(active=True))
+        report = b.report.to_dict() if b.report is not None and not b.error else None
+        rows = self._rows()
+        # After a good build the upload and removal notes ("press Rebuild index") have been acted on.
+        done = "" if report is not None else gr.skip()
+        return (render.status(s), self._panel(rows), render.build_result(s, report, b.finished), done, done,
+                gr.Timer(active=False))
+
+    def documents_panel(self) -> str:
+        return self._panel(self._rows())
+
+    def on_load(self):
+        s = self.service.status()
+        return render.status(s), self.documents_panel(), gr.Timer(active=s["building"])
+
+    def _rows(self):
+        try:
+            return self.service.files()
+        except Exception as exc:
+            logger.exception("listing documents failed")
+            return exc
+
+    def _panel(self, rows) -> str:
+        folder = self.service.seeds_dir.resolve()
+        if isinstance(rows, Exception):
+            return (render.folder(folder) +
+                    f'<p class="qa-error">Could not list the documents folder: {render.esc(rows)}</p>')
+        return render.documents(rows, folder)
+
+
+def last_question(turns: list[dict[str, Any]]) -> list[str]:
+    """The previous question the user typed, as history: follow-ups never snowball.
+
+    Condensing against the last *query* would carry every earlier question along ("women ...
+    who was arrested what happened to Kloop Media"); the last question alone keeps one step.
+    """
+    for t in reversed(turns):
+        if t.get("answer"):
+            return [t["answer"].get("question") or t["question"]]
+    return []
+
+
+def _mode(mode: str) -> str:
+    return mode if mode in MODES else "hybrid"
