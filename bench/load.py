@@ -1,6 +1,6 @@
 """Load: many people asking at once, through `qa serve`'s /ask and through `answer()` in-process.
 
-For each Gradio concurrency limit asked for (QA_ANSWER_CONCURRENCY, read by ui/app.py), starts
+For each Gradio concurrency limit asked for (`qa serve --concurrency N`), starts
 `qa serve` on a copy of the index (127.0.0.1, a free port), fires --requests /ask calls from
 --clients threads at once through gradio_client, and prints p50/p95/p99 latency, answers/s,
 errors and the server's peak RSS (VmHWM). Then the same for `answer()` in this process with a
@@ -87,10 +87,9 @@ def start_server(index: Path, seeds: Path, limit: int, log: Path,
                  timeout: float) -> tuple[subprocess.Popen, str]:
     """`qa serve` on 127.0.0.1 with the answer concurrency `limit`; returns once it answers HTTP."""
     port = free_port()
-    env = dict(os.environ, QA_ANSWER_CONCURRENCY=str(limit), HF_HUB_OFFLINE="1",
-               GRADIO_ANALYTICS_ENABLED="False")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
     cmd = [sys.executable, "-m", "qa", "serve", "--index", str(index), "--seeds", str(seeds),
-           "--host", "127.0.0.1", "--port", str(port)]
+           "--host", "127.0.0.1", "--port", str(port), "--concurrency", str(limit)]
     proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout
