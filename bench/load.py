@@ -10,7 +10,9 @@ thread pool of each size, single-threaded first as the baseline. Every run is bo
     python bench/load.py [--index index] [--seeds seeds] [--requests 200] [--limits 1 2 4 8]
     python bench/load.py --index /tmp/scifact-index --beir ../shared/eval/scifact --skip-serve
 
-With --beir the questions are that BEIR set's queries (load the matching index); otherwise a
+"CPU ms/a" is the answering process's CPU time per answer: unlike wall time it hardly grows
+when other jobs load the machine, and 1000 * cores / it bounds the answers/s an idle machine
+could give. With --beir the questions are that BEIR set's queries (load the matching index); otherwise a
 fixed list of questions about the seed document.
 """
 
@@ -54,19 +56,21 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
+    cpu: float = 0.0  # CPU seconds the answering process spent on the batch (all its threads)
     peak_mb: float | None = None
 
     def row(self) -> str:
         ms = 1000 * np.asarray(self.latencies or [np.nan])
         p50, p95, p99 = np.percentile(ms, [50, 95, 99])
         rate = len(self.latencies) / self.wall if self.wall else float("nan")
+        cpu = 1000 * self.cpu / len(self.latencies) if self.latencies else float("nan")
         mem = f"{self.peak_mb:8.0f}" if self.peak_mb is not None else f"{'-':>8}"
         return (f"{self.name:<34} {len(self.latencies):>5} {len(self.errors):>4} {p50:9.1f} {p95:9.1f} "
-                f"{p99:9.1f} {rate:9.1f} {mem}")
+                f"{p99:9.1f} {rate:9.1f} {cpu:8.1f} {mem}")
 
 
 HEADER = (f"{'run':<34} {'ok':>5} {'err':>4} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} "
-          f"{'answers/s':>9} {'peak MB':>8}")
+          f"{'answers/s':>9} {'CPU ms/a':>8} {'peak MB':>8}")
 
 
 def peak_rss_mb(pid: int | str = "self") -> float:
@@ -75,6 +79,12 @@ def peak_rss_mb(pid: int | str = "self") -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU time of a process so far, all threads (utime and stime in /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -114,8 +124,10 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def fire(name: str, call, questions: list[str], requests: int, clients: int, deadline: float) -> Run:
-    """`requests` calls of `call(question)` from `clients` threads at once, within `deadline` s."""
+def fire(name: str, call, questions: list[str], requests: int, clients: int, deadline: float,
+         pid: int | str = "self") -> Run:
+    """`requests` calls of `call(question)` from `clients` threads at once, within `deadline` s;
+    `pid` is the process that answers (its CPU time is recorded)."""
     run = Run(name)
     lock = threading.Lock()
     stop_at = time.monotonic() + deadline
@@ -135,10 +147,10 @@ def fire(name: str, call, questions: list[str], requests: int, clients: int, dea
         with lock:
             run.latencies.append(time.perf_counter() - t)
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), cpu_seconds(pid)
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(one, range(requests)))
-    run.wall = time.perf_counter() - t0
+    run.wall, run.cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
     return run
 
 
@@ -161,7 +173,7 @@ def serve_runs(args, questions: list[str]) -> list[Run]:
                         raise ValueError("reply without an answer")
 
                 run = fire(f"/ask, concurrency_limit={limit}", call, questions, args.requests,
-                           args.clients, args.deadline)
+                           args.clients, args.deadline, pid=proc.pid)
                 run.peak_mb = peak_rss_mb(proc.pid)
                 runs.append(run)
                 print(run.row(), flush=True)
