@@ -247,8 +247,8 @@ def test_login_throttle_doubles_the_wait_after_free_failures():
 
 
 @pytest.mark.parametrize("args, code, words", [
-    (["--host", "::"], 2, "IPv6 addresses are not supported"),
-    (["--port", "70000"], 2, "between 1 and 65535"),
+    (["--host", "::"], 2, "IPv6 address :: is not supported"),
+    (["--port", "70000"], 2, "from 1 to 65535"),
     (["--auth", "nopassword"], 2, "expected USER:PASSWORD"),
 ])
 def test_serve_refuses_bad_arguments_in_one_line(args, code, words, tmp_path):
