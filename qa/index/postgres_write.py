@@ -87,8 +87,8 @@ def write(store: "PostgresStore", conn, manifest: Manifest, documents: Sequence[
     ensure_schema(store, conn)
     gen = conn.execute(sql.SQL("SELECT nextval({})").format(
         sql.Literal(f'"{store.schema}".qa_generation_seq'))).fetchone()[0]
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(chunks), -1)
     dim = int(vectors.shape[1]) if len(chunks) else int(manifest.dimension)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(chunks), dim)
     t = {name: store.table(gen, name) for name in TABLES}
     conn.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
     for stmt in _create_tables(t, dim):

@@ -1,0 +1,489 @@
+"""The index in PostgreSQL + pgvector, against a real local server (tests/pg_server.py).
+
+Search results are checked against references: brute-force numpy cosines for the dense side,
+qa.lexical.LexicalIndex (bm25s) for BM25. Concurrency is tested with real processes: a build
+killed by SIGKILL, a lock holder that dies.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, SEEDS, write
+
+pg_server = pytest.importorskip("pg_server")
+
+try:
+    pg_server.bin_dir()
+    import psycopg  # noqa: F401
+    import pgvector  # noqa: F401
+except (pg_server.ServerUnavailable, ImportError) as exc:
+    pytest.skip(f"PostgreSQL tests need the postgres extra ({exc}): pip install -e '.[postgres]'",
+                allow_module_level=True)
+
+from qa.answer import split_sentences  # noqa: E402
+from qa.chunking import Chunk, chunk_document  # noqa: E402
+from qa.config import Settings  # noqa: E402
+from qa.documents import read_document, scan  # noqa: E402
+from qa.errors import BuildLockedError, IndexCorruptError, IndexNotFoundError, QAError  # noqa: E402
+from qa.index.base import ChunkSentences  # noqa: E402
+from qa.index.format import DocumentRecord, Manifest  # noqa: E402
+from qa.index.postgres import DatabaseError, PostgresStore, parse_location  # noqa: E402
+from qa.lexical import LexicalIndex, with_title  # noqa: E402
+
+EXTRA_DOCS = {
+    "vitamin-d.md": "# Vitamin D and falls\n\nIn a trial of 2,000 older adults, daily vitamin D "
+                    "supplements did not reduce the number of falls. Falls were fewer only among people "
+                    "who started with a severe deficiency.\n\nBone density rose slightly in the treated "
+                    "group after two years.",
+    "bees.txt": "Honey bees navigate by the sun. A forager returning to the hive dances: the angle of "
+                "its waggle run tells the others the direction of the flowers, its length the distance."
+                "\n\nColonies collapse when mites spread viruses between bees during the winter.",
+    "notes/kloop.txt": "Kloop Media was liquidated by a court in Bishkek in 2024. Kloop Media "
+                       "journalists kept publishing from abroad; camera operators of Kloop were arrested "
+                       "and charged with calling for mass unrest.",
+}
+QUERIES = ["what happened to Kloop Media", "vitamin D falls in older adults", "how do bees find flowers",
+           "journalists journalists arrested", "the of and", "zzzz unknownword", "Бишкек 2024"]
+
+
+@dataclass
+class Corpus:
+    """Everything write_generation takes, made by the real pipeline (real model)."""
+
+    manifest: Manifest
+    documents: list[DocumentRecord]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    lexical_texts: list[str]
+    sentences: list[ChunkSentences]
+
+
+def make_corpus(folder: Path, embedder, counter) -> Corpus:
+    settings = Settings()
+    info = embedder.info
+    files, _ = scan(folder)
+    documents, chunks = [], []
+    for f in files:
+        doc, _ = read_document(f)
+        doc_chunks = chunk_document(doc, counter, settings.chunker, info.max_seq_length)
+        documents.append(DocumentRecord(doc.id, doc.source, doc.title, doc.hash, doc.size, doc.mtime,
+                                        doc.format, len(doc_chunks), "2026-11-29T04:00:00+0000", doc.text,
+                                        doc.page_starts, doc.line_anchors))
+        chunks.extend(doc_chunks)
+    vectors = embedder.encode([c.text for c in chunks])
+    titles = {d.doc_id: d.title for d in documents}
+    lexical_texts = [with_title(c.text, titles[c.doc_id]) for c in chunks]
+    sentences = []
+    for c in chunks:
+        spans = np.array(split_sentences(c.text), dtype=np.int32).reshape(-1, 2)
+        vecs = embedder.encode([c.text[a:b] for a, b in spans]) if len(spans) else np.zeros((0, info.dimension), np.float32)
+        sentences.append(ChunkSentences(spans, vecs))
+    manifest = Manifest(
+        generation="gen-ignored", model={"name": info.name, "path": str(info.path), "fingerprint": info.fingerprint,
+                                         "dimension": info.dimension, "max_seq_length": info.max_seq_length,
+                                         "backend": embedder.backend},
+        chunker=settings.chunker.as_dict(), lexical=settings.lexical.as_dict(), index_type="flat",
+        chunks=len(chunks), dimension=info.dimension, corpus_root=str(folder))
+    return Corpus(manifest, documents, chunks, vectors, lexical_texts, sentences)
+
+
+def write_corpus(store, corpus: Corpus) -> Manifest:
+    with store.lock(wait=30):
+        live = store.write_generation(corpus.manifest, corpus.documents, corpus.chunks, corpus.vectors,
+                                      corpus.lexical_texts, corpus.sentences)
+        store.clean_up()
+    return live
+
+
+@pytest.fixture(scope="session")
+def server():
+    with pg_server.local_server(fsync=False) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("pgcorpus")
+    for name in os.listdir(SEEDS):
+        (base / name).write_bytes((SEEDS / name).read_bytes())
+    for name, text in EXTRA_DOCS.items():
+        write(base, name, text)
+    return base
+
+
+@pytest.fixture(scope="session")
+def corpus(corpus_dir, embedder, counter) -> Corpus:
+    return make_corpus(corpus_dir, embedder, counter)
+
+
+_names = iter(range(10**6))
+
+
+@pytest.fixture
+def url(server) -> str:
+    """A fresh index name in the shared server for each test."""
+    return server.index_url(f"t{next(_names)}_{os.getpid()}")
+
+
+@pytest.fixture
+def store(url):
+    s = PostgresStore(url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def built(store, corpus):
+    write_corpus(store, corpus)
+    return store
+
+
+# ---------------------------------------------------------------- the URL
+
+def test_location_parsing_strips_our_parameter_and_hides_the_password():
+    conninfo, schema, shown = parse_location("postgresql://u:secret@h:5432/db?index=notes&sslmode=require")
+    assert conninfo == "postgresql://u:secret@h:5432/db?sslmode=require"
+    assert schema == "notes"
+    assert "secret" not in shown and "index=notes" in shown
+    assert parse_location("postgres://h/db")[1] == "qa"
+    for bad in ("x;drop table y", "Notes", "", "1abc", "a" * 41, 'a"b'):
+        with pytest.raises(ValueError, match="index name"):
+            parse_location(f"postgresql://h/db?index={bad}")
+
+
+# ---------------------------------------------------------------- contents
+
+def test_round_trip_of_records(built, corpus):
+    gen = built.load()
+    m = built.read_manifest()
+    assert m.generation == gen.manifest.generation and m.generation.startswith("gen-")
+    assert m.chunks == gen.n_chunks == len(corpus.chunks)
+    assert m.model == corpus.manifest.model and m.lexical == corpus.manifest.lexical
+    assert set(m.documents) == {d.source for d in corpus.documents}
+    listing = gen.documents()
+    assert [d.source for d in listing] == sorted(d.source for d in corpus.documents)
+    assert all(d.text is None for d in listing)
+    for doc in corpus.documents:
+        assert gen.document(doc.doc_id) == doc  # text, page starts and line anchors included
+    assert gen.document("no-such-doc") is None
+    rows = [0, len(corpus.chunks) - 1, 2]
+    assert gen.chunks(rows) == {r: corpus.chunks[r] for r in rows}
+    by_doc = gen.chunks_of([d.doc_id for d in corpus.documents])
+    assert [c for d in corpus.documents for c in by_doc[d.doc_id]] == corpus.chunks
+    for c in corpus.chunks:
+        doc = gen.document(c.doc_id)
+        assert doc.text[c.start:c.end] == c.text
+
+
+def test_vectors_and_sentences_round_trip_exactly(built, corpus):
+    gen = built.load()
+    hashes, vectors = gen.reusable_vectors()
+    assert np.array_equal(vectors, corpus.vectors)
+    assert {h: corpus.chunks[r].text_hash for h, r in hashes.items()} == {h: h for h in hashes}
+    assert set(hashes) == {c.text_hash for c in corpus.chunks}
+    rows = list(range(len(corpus.chunks)))
+    got = gen.sentences(rows)
+    assert set(got) == set(rows)
+    for r in rows:
+        assert np.array_equal(got[r].spans, corpus.sentences[r].spans)
+        assert np.array_equal(got[r].vectors, corpus.sentences[r].vectors)
+
+
+def test_dense_search_matches_brute_force(built, corpus, embedder):
+    gen = built.load()
+    for query in QUERIES:
+        q = embedder.encode([query])[0]
+        exact = corpus.vectors @ q
+        rows, cosines = gen.dense_top(q, 5)
+        assert list(rows) == list(np.argsort(-exact, kind="stable")[:5])
+        np.testing.assert_allclose(cosines, exact[rows], atol=1e-5)
+        assert np.all(np.diff(cosines) <= 1e-7)  # best first
+        rows, cosines = gen.dense_top(q, 10_000)
+        assert sorted(rows) == list(range(len(corpus.chunks)))  # depth beyond the index: everything
+        some = [3, 0, 5]
+        np.testing.assert_allclose(gen.dense_scores(q, some), exact[some], atol=1e-5)
+
+
+def test_bm25_in_sql_matches_the_reference(built, corpus):
+    gen = built.load()
+    reference = LexicalIndex.build(corpus.lexical_texts, Settings().lexical)
+    for query in QUERIES:
+        expected = reference.scores(query)
+        rows, scores = gen.lexical_top(query, 100)
+        positive = np.flatnonzero(expected > 0)
+        assert sorted(rows) == sorted(positive), query
+        np.testing.assert_allclose(scores, expected[rows], rtol=1e-5)
+        assert np.all(np.diff(scores) <= 1e-6)
+        all_rows = list(range(len(corpus.chunks)))
+        np.testing.assert_allclose(gen.lexical_scores(query, all_rows), expected, rtol=1e-5, atol=1e-6)
+    rows, scores = gen.lexical_top("kloop media", 2)  # a depth below the matches: the best ones
+    assert list(rows) == list(np.argsort(-reference.scores("kloop media"), kind="stable")[:2])
+    assert gen.lexical_top("the of and", 10)[0].size == 0  # stop words only: nothing
+
+
+def test_empty_generation(store, corpus):
+    empty = Corpus(corpus.manifest.with_(chunks=0, documents={}), [], [], np.zeros((0, 384), np.float32), [], [])
+    write_corpus(store, empty)
+    gen = store.load()
+    assert gen.n_chunks == 0 and gen.documents() == []
+    assert gen.dense_top(np.ones(384, np.float32) / 20, 10)[0].size == 0
+    assert gen.lexical_top("kloop", 10)[0].size == 0
+    assert gen.reusable_vectors()[1].shape[0] == 0
+
+
+# ---------------------------------------------------------------- generations
+
+def test_a_new_generation_goes_live_and_loaded_ones_stay_pinned(built, corpus, embedder):
+    old = built.load()
+    first = built.read_manifest().generation
+    smaller = Corpus(corpus.manifest, corpus.documents[:1], [c for c in corpus.chunks if c.doc_id == corpus.documents[0].doc_id],
+                     None, None, None)
+    n = len(smaller.chunks)
+    smaller.vectors, smaller.lexical_texts, smaller.sentences = (corpus.vectors[:n], corpus.lexical_texts[:n],
+                                                                corpus.sentences[:n])
+    live = write_corpus(built, smaller)
+    assert live.generation != first and built.read_manifest().generation == live.generation
+    new = built.load()
+    assert new.n_chunks == n and len(new.documents()) == 1
+    # The generation loaded before keeps answering from its own tables.
+    q = embedder.encode(["bees"])[0]
+    assert old.n_chunks == len(corpus.chunks) and len(old.documents()) == len(corpus.documents)
+    assert len(old.dense_top(q, 100)[0]) == len(corpus.chunks)
+    assert set(new.dense_top(q, 100)[0]) == set(range(n))
+
+
+def test_clean_up_keeps_the_live_and_the_previous_generation(built, corpus):
+    names = [built.read_manifest().generation]
+    oldest = built.load()
+    for _ in range(2):
+        names.append(write_corpus(built, corpus).generation)  # write_corpus cleans up after itself
+    previous = built.load()
+    names.append(write_corpus(built, corpus).generation)
+    with psycopg.connect(parse_location(built.location)[0]) as conn:
+        live_tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s",
+                                   (built.schema,)).fetchone()[0]
+    assert live_tables == 2 + 2 * 5  # qa_generations, qa_live, and the tables of two generations
+    assert previous.n_chunks == len(previous.dense_top(np.ones(384, np.float32) / 20, 1000)[0])
+    with pytest.raises(IndexNotFoundError, match="run `qa build"):
+        oldest.documents()  # dropped: the reader is told to load again rather than served stale rows
+
+
+def test_verify_notices_tampered_tables(built):
+    gen = built.load()
+    with psycopg.connect(parse_location(built.location)[0], autocommit=True) as conn:
+        conn.execute(f'DELETE FROM "{built.schema}".g{gen.gen}_chunks WHERE row = 0')
+    with pytest.raises(IndexCorruptError, match="qa build --full"):
+        built.load(verify=True)
+    built.load(verify=False)
+
+
+def test_two_indexes_in_one_database_are_independent(server, corpus):
+    a, b = PostgresStore(server.index_url("idx_a")), PostgresStore(server.index_url("idx_b"))
+    try:
+        write_corpus(a, corpus)
+        with pytest.raises(IndexNotFoundError):
+            b.read_manifest()
+        with a.lock(), b.lock(wait=0):  # separate build locks too
+            pass
+        write_corpus(b, corpus)
+        assert a.read_manifest().generation == b.read_manifest().generation == "gen-1"
+    finally:
+        a.close()
+        b.close()
+
+
+# ---------------------------------------------------------------- errors
+
+def test_clear_errors(server, store, corpus):
+    with pytest.raises(IndexNotFoundError, match="no index .* run `qa build --index"):
+        store.read_manifest()
+    with pytest.raises(IndexNotFoundError):
+        store.load()
+    dead = PostgresStore(f"postgresql://qa:secret@127.0.0.1:{_closed_port()}/db")
+    with pytest.raises(DatabaseError, match="cannot connect to PostgreSQL at postgresql://qa@127.0.0.1") as info:
+        dead.read_manifest()
+    assert "secret" not in str(info.value) and "\n" not in str(info.value)
+    assert isinstance(info.value, QAError) and isinstance(info.value, ConnectionError)
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS someone_else")
+        conn.execute("CREATE TABLE IF NOT EXISTS someone_else.payroll (x int)")
+    foreign = PostgresStore(server.index_url("someone_else"))
+    with pytest.raises(DatabaseError, match="not a qa index"):
+        write_corpus(foreign, corpus)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- builds and concurrency
+
+def test_the_build_lock_serializes_builds(store, url):
+    other = PostgresStore(url)
+    with store.lock():
+        t0 = time.monotonic()
+        with pytest.raises(BuildLockedError, match="another build is running .*qa build lock"):
+            with other.lock(wait=0.5):
+                pass
+        assert time.monotonic() - t0 >= 0.45
+    released = threading.Event()
+
+    def hold():
+        with store.lock():
+            released.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.3)
+    threading.Timer(0.5, released.set).start()
+    with other.lock(wait=10):  # waits for the holder to finish
+        assert released.is_set()
+    holder.join()
+
+
+def _python(code: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_dead_lock_holder_releases_the_lock(store, url):
+    proc = _python(f"""
+        from qa.index.postgres import PostgresStore
+        import time
+        with PostgresStore({url!r}).lock():
+            print("locked", flush=True)
+            time.sleep(120)
+    """)
+    try:
+        assert proc.stdout.readline().strip() == "locked"
+        with pytest.raises(BuildLockedError):
+            with store.lock(wait=0):
+                pass
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    with store.lock(wait=10):
+        pass
+
+
+def test_a_build_killed_mid_write_leaves_the_previous_generation_answering(built, corpus, embedder, url):
+    before = built.read_manifest().generation
+    q = embedder.encode(["Kloop Media"])[0]
+    expected = built.load().dense_top(q, 5)
+    # A big build (random vectors, real tokenizer) in another process, killed while it COPYs rows.
+    proc = _python(f"""
+        import numpy as np
+        from qa.index.postgres import PostgresStore
+        from qa.index.base import ChunkSentences
+        from qa.index.format import DocumentRecord, Manifest
+        from qa.chunking import Chunk
+        from qa.config import Settings
+        n = 60000
+        rng = np.random.default_rng(0)
+        vectors = rng.normal(size=(n, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        words = "alpha beta gamma delta kloop media court journalist bee honey".split()
+        texts = [" ".join(rng.choice(words, 30)) for _ in range(n)]
+        doc = DocumentRecord("d", "big.txt", "Big", "h", 1, 0.0, "txt", n, "now", "x" * 10)
+        chunks = [Chunk(f"c-{{i}}", "d", t, 0, 1, 1, 1) for i, t in enumerate(texts)]
+        sents = [ChunkSentences(np.zeros((1, 2), np.int32), vectors[i:i + 1]) for i in range(n)]
+        s = Settings()
+        m = Manifest("gen-x", {{"name": "m", "fingerprint": "f", "dimension": 384}}, s.chunker.as_dict(),
+                     s.lexical.as_dict(), "flat", n, 384)
+        store = PostgresStore({url!r})
+        with store.lock():
+            store.write_generation(m, [doc], chunks, vectors, texts, sents)
+        print("finished", flush=True)
+    """)
+    admin = psycopg.connect(parse_location(url)[0], autocommit=True)
+    try:
+        def copying() -> bool:
+            assert proc.poll() is None, proc.stderr.read()
+            row = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'qa build' "
+                                "AND query LIKE 'COPY%%' AND xact_start IS NOT NULL").fetchone()
+            return row[0] > 0
+
+        _wait_for(copying)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        # The server notices the dead client, rolls its transaction back and frees the lock.
+        _wait_for(lambda: admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name "
+                                        "LIKE 'qa build%%'").fetchone()[0] == 0, timeout=30)
+        tables = {r[0] for r in admin.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s",
+                                              (built.schema,)).fetchall()}
+    finally:
+        admin.close()
+    assert built.read_manifest().generation == before
+    rows, cosines = built.load().dense_top(q, 5)
+    assert list(rows) == list(expected[0])
+    assert len(tables) == 2 + 5  # no half-written tables left behind
+    live = write_corpus(built, corpus)  # the next build takes the lock and succeeds
+    assert live.generation != before and built.load().n_chunks == len(corpus.chunks)
+
+
+def test_readers_never_see_half_a_build(built, corpus, embedder, url):
+    """Threads keep searching while builds of two different sizes alternate; every result comes
+    from one whole generation (all its rows exist, counts match that generation)."""
+    reader = PostgresStore(url)
+    half = len(corpus.chunks) // 2
+    small = Corpus(corpus.manifest, corpus.documents, corpus.chunks[:half], corpus.vectors[:half],
+                   corpus.lexical_texts[:half], corpus.sentences[:half])
+    q = embedder.encode(["journalists arrested"])[0]
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    searches = [0]
+
+    def search():
+        try:
+            while not stop.is_set():
+                try:
+                    gen = reader.load(verify=False)
+                except IndexNotFoundError:
+                    continue  # loaded a generation that the next build dropped: load again
+                try:
+                    rows, _ = gen.dense_top(q, 1000)
+                    lrows, _ = gen.lexical_top("kloop media journalists", 1000)
+                except IndexNotFoundError:
+                    continue
+                assert len(rows) == gen.n_chunks and all(r < gen.n_chunks for r in lrows)
+                searches[0] += 1
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=search) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(4):
+            write_corpus(built, small if i % 2 == 0 else corpus)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        reader.close()
+    assert not errors, errors[0]
+    assert searches[0] > 10
