@@ -14,7 +14,7 @@ Layout: one schema per index (`?index=NAME`, default `qa`), holding
     g<gen>_chunks(row, chunk_id, doc_id, text, start, "end", line_start, line_end, page,
                   page_end, text_hash)    row i = chunk i, as in the folder index
     g<gen>_vectors(row, embedding vector(d))   + an HNSW index (inner product)
-    g<gen>_terms(term, rows int[], tfs int[], lens int[])   BM25 postings lists
+    g<gen>_terms(term, df, rows int[], tfs int[], lens int[])   BM25 postings lists
     g<gen>_sentences(row, idx, start, "end", vector vector(d))
 
 Every generation has its own tables rather than a generation column in shared ones: a build
@@ -55,8 +55,11 @@ SCHEMES = ("postgresql://", "postgres://")
 
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
-EF_SEARCH = 100
-"""hnsw.ef_search: candidates the HNSW scan keeps (at least the depth asked for); bench/postgres.py."""
+EF_SEARCH = 150
+"""hnsw.ef_search, the candidates an HNSW scan keeps (never fewer than the depth asked for).
+On SciFact (16k chunks, m=16, ef_construction=64; bench/postgres.py) the 100 nearest chunks come
+back with recall 0.964 at 100, 0.981 at 150, 0.989 at 200 (the 10 nearest: 0.994, 0.999, 0.999)
+while latency grows about linearly: 150 is the smallest with recall@100 >= 0.98."""
 POOL_SIZE = 8
 DROP_LOCK_TIMEOUT = "5s"  # clean_up leaves a generation a long query still reads for the next build
 
@@ -336,11 +339,11 @@ class PostgresGeneration:
         # tf part = tf / (tf + k1 (1 - b + b len / avgdl)); a query term that repeats counts again.
         bm25 = sql.SQL(
             "WITH q AS (SELECT t AS term, count(*) AS n FROM unnest(%(terms)s::text[]) t GROUP BY t), "
-            "p AS (SELECT q.n * ln(1 + (%(N)s - cardinality(x.rows) + 0.5) / (cardinality(x.rows) + 0.5)) AS w, "
-            "u.row, u.tf, u.len FROM q JOIN {terms} x ON x.term = q.term, "
-            "unnest(x.rows, x.tfs, x.lens) AS u(row, tf, len) {only}) "
-            "SELECT row, sum(w * tf / (tf + %(k1)s * (1 - %(b)s + %(b)s * len / %(avgdl)s))) AS s "
-            "FROM p GROUP BY row {order}")
+            "w AS MATERIALIZED (SELECT q.n * ln(1.0::float8 + (%(N)s - x.df + 0.5::float8) / (x.df + 0.5::float8)) "
+            "AS w, x.rows, x.tfs, x.lens "
+            "FROM q JOIN {terms} x ON x.term = q.term) "
+            "SELECT u.row, sum(w.w * u.tf / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * u.len / %(avgdl)s))) AS s "
+            "FROM w, unnest(w.rows, w.tfs, w.lens) AS u(row, tf, len) {only} GROUP BY u.row {order}")
         self._sql = {
             "dense_top": sql.SQL("SELECT row, -(embedding <#> %b) FROM {v} ORDER BY embedding <#> %b "
                                  "LIMIT %s").format(v=t["vectors"]),

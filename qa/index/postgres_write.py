@@ -108,8 +108,8 @@ def write(store: "PostgresStore", conn, manifest: Manifest, documents: Sequence[
                 encode_rows([np.arange(len(chunks), dtype=np.int32)], vectors))
     lengths, postings = _postings(lexical_texts, LexicalSettings(**manifest.lexical))
     _copy_rows(conn, sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(t["terms"]),
-               ["text", "int4[]", "int4[]", "int4[]"],
-               ((term, rows, tfs, lengths[rows].tolist()) for term, (rows, tfs) in postings.items()))
+               ["text", "int4", "int4[]", "int4[]", "int4[]"],
+               ((term, len(rows), rows, tfs, lengths[rows].tolist()) for term, (rows, tfs) in postings.items()))
     _copy_bytes(conn, sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(t["sentences"]),
                 _sentence_rows(sentences, dim))
     t1 = time.perf_counter()
@@ -145,8 +145,9 @@ def _create_tables(t: dict[str, Any], dim: int) -> list:
         ("CREATE TABLE {} (row integer NOT NULL, embedding vector({}) NOT NULL)", t["vectors"],
          sql.Literal(dim)),
         # One row per term: its postings list as parallel arrays (chunk rows, term frequencies,
-        # chunk lengths in tokens), so a query reads one row per query term.
-        ("CREATE TABLE {} (term text NOT NULL, rows integer[] NOT NULL, tfs integer[] NOT NULL, "
+        # chunk lengths in tokens), so a query reads one row per query term. `df` is the length of
+        # the list: BM25's idf must not read a (TOASTed) array once per posting.
+        ("CREATE TABLE {} (term text NOT NULL, df integer NOT NULL, rows integer[] NOT NULL, tfs integer[] NOT NULL, "
          "lens integer[] NOT NULL)", t["terms"]),
         ('CREATE TABLE {} (row integer NOT NULL, idx integer NOT NULL, start integer NOT NULL, '
          '"end" integer NOT NULL, vector vector({}) NOT NULL)', t["sentences"], sql.Literal(dim)),
