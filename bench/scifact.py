@@ -4,7 +4,7 @@ Runs the same evaluation as `qa eval` on the BEIR SciFact test split and prints 
 Recall@10, Recall@100 and MRR@10 per mode, query latency, build time, and the reference rows
 of the data folder's SOURCE.md underneath. Nothing is asserted: these are figures to read.
 
-    python bench/scifact.py [--scifact ../shared/eval/scifact] [--index /tmp/scifact-index] [--json]
+    python bench/scifact.py [--scifact DIR] [--index /tmp/scifact-index] [--json]
 
 With --index the index is kept, so a rerun (say, after changing fusion settings) reuses its
 vectors and takes seconds instead of minutes.
@@ -18,11 +18,10 @@ import re
 import sys
 from pathlib import Path
 
+from eval_data import SCIFACT
 from qa.config import Settings
 from qa.evaluate import evaluate
 
-HERE = Path(__file__).resolve().parent
-DEFAULT_SCIFACT = HERE.parent.parent / "shared" / "eval" / "scifact"
 TARGETS = {"dense": 0.665, "lexical": 0.665, "hybrid": 0.70}  # nDCG@10, from issue #3
 
 
@@ -42,7 +41,7 @@ def references(source_md: Path) -> list[tuple[str, str, str, str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scifact", type=Path, default=DEFAULT_SCIFACT)
+    ap.add_argument("--scifact", type=Path, default=SCIFACT)
     ap.add_argument("--index", type=Path, default=None, help="keep the index here (reruns reuse vectors)")
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
     args = ap.parse_args()

@@ -6,7 +6,7 @@
 'amnesty-report-kyrgyzstan-2023.txt'
 """
 
-from .build import BuildReport, build_index
+from .build import BuildReport, ChangePlan, build_index, plan_changes, scan_changes
 from .config import Settings
 from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      QAError, UnreadableDocument)
@@ -15,7 +15,8 @@ from .retriever import Passage, Retriever
 __version__ = "0.1.0"
 
 __all__ = [
-    "Retriever", "Passage", "build_index", "BuildReport", "Settings", "QAError",
+    "Retriever", "Passage", "build_index", "BuildReport", "ChangePlan", "plan_changes", "scan_changes",
+    "Settings", "QAError",
     "IndexNotFoundError", "IndexMismatchError", "IndexCorruptError", "BuildLockedError",
     "UnreadableDocument", "__version__",
 ]

@@ -1,7 +1,9 @@
-"""build_index(): documents -> chunks -> vectors -> a new index generation, incrementally.
+"""build_index(): plan -> reuse -> read, chunk and embed what is new -> write a new generation.
 
-Unchanged documents keep their chunks; vectors are reused by chunk text hash, so an edited file
-re-embeds only the chunks whose text changed and a renamed file re-embeds nothing.
+Unchanged documents keep their chunks; vectors (of chunks and of their sentences) are reused by
+chunk text hash, so an edited file re-embeds only the chunks whose text changed and a renamed
+file re-embeds nothing. `plan_changes()` says what changed since the last build, for the build
+and for the UI's documents panel alike.
 
 >>> report = build_index("seeds", "index")
 >>> report.summary()
@@ -14,18 +16,19 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import dense, store
+from . import dense
 from .chunking import Chunk, chunk_document
 from .config import Settings
-from .documents import Document, Problem, read_document, scan
-from .embedding import Embedder, ModelInfo, TokenCounter, make_embedder, resolve_model
-from .errors import QAError
-from .lexical import LexicalIndex, with_title
-from .table import ChunkTable, write_table
+from .documents import Document, Problem, SourceFile, read_document, scan
+from .embedding import Embedder, ModelInfo, make_embedder, resolve_model
+from .errors import IndexNotFoundError, QAError
+from .index import ChunkSentences, DocumentRecord, Generation, Manifest, Store, open_store
+from .index import is_url
+from .lexical import with_title
 
 logger = logging.getLogger(__name__)
 
@@ -71,35 +74,106 @@ class BuildReport:
                 f"{self.seconds:.1f} s")
 
 
+
+@dataclass(frozen=True)
+class ChangePlan:
+    """What changed in the documents folder since the last build (sources are relative paths)."""
+
+    files: tuple[SourceFile, ...]           # every supported file found, hashed
+    problems: tuple[Problem, ...]           # files skipped while scanning, with reasons
+    unchanged: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()  # (old source, new source), same content
+
+    @property
+    def pending(self) -> bool:
+        """Whether a build would change the index."""
+        return bool(self.changed or self.added or self.removed or self.renamed)
+
+
+def plan_changes(files: Sequence[SourceFile], manifest: Manifest | None,
+                 problems: Sequence[Problem] = ()) -> ChangePlan:
+    """Compare the files found now with the documents of an index's manifest. Pure.
+
+    >>> plan_changes([], None).pending
+    False
+    """
+    old = manifest.documents if manifest is not None else {}
+    current = {f.source for f in files}
+    old_by_hash = {entry["hash"]: src for src, entry in old.items()}
+    unchanged, changed, added, renamed = [], [], [], []
+    for f in files:
+        prev = old.get(f.source)
+        if prev is not None and prev["hash"] == f.hash:
+            unchanged.append(f.source)
+        elif prev is not None:
+            changed.append(f.source)
+        elif f.hash in old_by_hash and old_by_hash[f.hash] not in current:
+            renamed.append((old_by_hash[f.hash], f.source))
+        else:
+            added.append(f.source)
+    renamed_from = {a for a, _ in renamed}
+    removed = sorted(s for s in old if s not in current and s not in renamed_from)
+    return ChangePlan(tuple(files), tuple(problems), tuple(unchanged), tuple(changed), tuple(added),
+                      tuple(removed), tuple(renamed))
+
+
+def scan_changes(seeds_dir: str | Path, manifest: Manifest | None, settings: Settings | None = None
+                 ) -> ChangePlan:
+    """Scan the documents folder and plan against `manifest` (None: everything is new)."""
+    settings = settings or Settings()
+    files, problems = scan(seeds_dir, max_file_bytes=settings.max_file_bytes,
+                           follow_symlinks=settings.follow_symlinks)
+    return plan_changes(files, manifest, problems)
+
+
 def model_identity(info: ModelInfo, backend: str) -> dict[str, Any]:
     return {"name": info.name, "path": str(info.path), "fingerprint": info.fingerprint,
             "dimension": info.dimension, "max_seq_length": info.max_seq_length, "backend": backend}
 
 
-def _old_index(index_dir: Path, settings: Settings, identity: dict[str, Any], full: bool):
-    """(manifest, table, vectors) of the live index if it can be reused, else a reason why not."""
+def _old_generation(store: Store, settings: Settings, identity: dict[str, Any], full: bool
+                    ) -> tuple[Generation | None, str | None]:
+    """The live generation if it can be reused, else None and the reason why not."""
     try:
-        manifest = store.read_manifest(index_dir)
-    except store.IndexNotFoundError:
+        manifest = store.read_manifest()
+    except IndexNotFoundError:
         return None, "no index yet"
     except QAError as exc:
         return None, f"the old index is unusable ({exc})"
     if full:
         return None, "--full was asked for"
-    old_model = manifest.get("model", {})
     for key in ("fingerprint", "backend", "dimension"):
-        if old_model.get(key) != identity[key]:
-            return None, (f"the model changed ({key}: {old_model.get(key)} -> {identity[key]}); "
+        if manifest.model.get(key) != identity[key]:
+            return None, (f"the model changed ({key}: {manifest.model.get(key)} -> {identity[key]}); "
                           "all chunks are embedded again")
-    if manifest.get("chunker") != settings.chunker.as_dict():
+    if manifest.chunker != settings.chunker.as_dict():
         return None, "the chunker settings changed; all documents are chunked and embedded again"
     try:
-        gen = store.verify(index_dir, manifest, full=True)
-        table = ChunkTable(gen / "chunks.sqlite")
-        vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        return store.load(verify=True), None
     except Exception as exc:
         return None, f"the old index is unusable ({exc})"
-    return (manifest, table, vectors), None
+
+
+def check_locations(seeds_dir: Path, index: str | Path) -> None:
+    """The documents folder must exist, and a folder index must not lie inside it (or be it)."""
+    if not seeds_dir.is_dir():
+        raise FileNotFoundError(f"no documents folder at {seeds_dir.resolve()}")
+    if is_url(index):
+        return
+    index_path = Path(index).resolve()
+    seeds = seeds_dir.resolve()
+    if index_path == seeds or seeds in index_path.parents:
+        raise IndexLocationError(f"the index folder {index_path} is inside the documents folder {seeds}; "
+                                 "a build never writes there: choose another --index")
+    if index_path.exists() and not index_path.is_dir():
+        raise IndexLocationError(f"{index_path} is a file, not an index folder; choose another --index")
+
+
+class IndexLocationError(QAError, ValueError):
+    """The index location cannot be used (inside the documents folder, or a file)."""
 
 
 def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index", *,
@@ -108,171 +182,181 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
                 progress: Progress | None = None) -> BuildReport:
     """Build or update the index of the documents under `seeds_dir`.
 
-    Holds the index's build lock (waiting up to `wait` seconds); writes a new generation and
-    switches to it atomically. Never modifies anything under `seeds_dir`.
+    `index_dir` is a folder or a `postgresql://` URL. Holds the index's build lock (waiting up to
+    `wait` seconds); writes a new generation and switches to it atomically. Never writes anything
+    under `seeds_dir`.
     """
     settings = settings or Settings()
-    seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
+    seeds_dir = Path(seeds_dir)
+    check_locations(seeds_dir, index_dir)
+    store = open_store(index_dir)
     t0 = time.perf_counter()
     say = progress or (lambda f, m: None)
     report = BuildReport(index_dir=str(index_dir), seeds_dir=str(seeds_dir))
-    with store.build_lock(index_dir, wait=wait):
-        store.clean_up(index_dir)
+    with store.lock(wait=wait):
+        store.clean_up()
         if embedder is None:
             embedder = make_embedder(resolve_model(settings.model), settings.backend)
-        info = embedder.info
-        identity = model_identity(info, embedder.backend)
+        identity = model_identity(embedder.info, embedder.backend)
         say(0.0, "scanning documents")
-        files, problems = scan(seeds_dir, max_file_bytes=settings.max_file_bytes)
-        report.problems.extend(problems)
-
-        old, reason = _old_index(index_dir, settings, identity, full)
-        report.full_rebuild = old is None
-        report.full_reason = reason
+        old, reason = _old_generation(store, settings, identity, full)
+        report.full_rebuild, report.full_reason = old is None, reason
         if reason:
             logger.info("full rebuild: %s", reason)
-        old_manifest, old_table, old_vectors = old if old else ({}, None, None)
-        old_docs: dict[str, dict[str, Any]] = old_manifest.get("documents", {})
-        old_by_hash = {d["hash"]: src for src, d in old_docs.items()}
-
-        counter = TokenCounter(info.path)
-        say(0.05, f"reading {len(files)} files")
-        doc_records: list[dict[str, Any]] = []
-        chunks: list[Chunk] = []
-        current = {f.source for f in files}
-        reuse_sources = [f.source for f in files if f.source in old_docs and old_docs[f.source]["hash"] == f.hash]
-        reused = old_table.chunks_of([old_docs[s]["doc_id"] for s in reuse_sources]) if old_table else {}
-        for i, f in enumerate(files):
-            prev = old_docs.get(f.source)
-            if prev and prev["hash"] == f.hash and old_table is not None:
-                rec = old_table.document_record(prev["doc_id"])
-                doc_records.append(rec)
-                chunks.extend(reused[prev["doc_id"]])
-                report.unchanged += 1
-                continue
-            doc, problem = read_document(f)
-            if problem is not None:
-                report.problems.append(problem)
-            if doc is None:
-                continue
-            doc_chunks = chunk_document(doc, counter, settings.chunker, info.max_seq_length)
-            doc_records.append(_record(doc, len(doc_chunks)))
-            chunks.extend(doc_chunks)
-            if prev:
-                report.changed.append(f.source)
-            elif f.hash in old_by_hash and old_by_hash[f.hash] not in current:
-                report.renamed.append((old_by_hash[f.hash], f.source))
-            else:
-                report.added.append(f.source)
-            if i % 50 == 0:
-                say(0.05 + 0.1 * i / max(len(files), 1), f"chunked {i + 1}/{len(files)} files")
-        renamed_from = {a for a, _ in report.renamed}
-        report.removed = sorted(s for s in old_docs if s not in current and s not in renamed_from)
-        # A file that was indexed but is unreadable now is dropped too; its problem says why.
-        indexed_sources = {r["source"] for r in doc_records}
-        report.removed += sorted(s for s in old_docs if s in current and s not in indexed_sources)
-
-        if (old is not None and not (report.added or report.changed or report.removed or report.renamed)
-                and old_manifest.get("lexical") == settings.lexical.as_dict()):
-            # Nothing changed: keep the live generation rather than write an identical one.
-            old_table.close()
-            report.generation = old_manifest["generation"]
-            report.index_type = old_manifest["index"]["type"]
-            report.documents, report.chunks = len(doc_records), len(chunks)
-            report.reused_vectors = len(chunks)
-            report.seconds = time.perf_counter() - t0
-            say(1.0, "index is up to date")
-            return report
-
-        vectors = _vectors(chunks, embedder, settings, old_table, old_vectors, report, say)
-        if old_table is not None:
-            old_table.close()
-        final = write_generation(index_dir, seeds_dir, doc_records, chunks, vectors, settings,
-                                 identity, say)
-        index_type = store.read_manifest(index_dir)["index"]["type"]
-        report.generation = final.name
-        report.index_type = index_type
-        report.documents = len(doc_records)
-        report.chunks = len(chunks)
+        plan = scan_changes(seeds_dir, old.manifest if old else None, settings)
+        report.problems.extend(plan.problems)
+        try:
+            records, chunks = _gather(plan, old, embedder.info, settings, report, say)
+            if (old is not None and not (report.added or report.changed or report.removed or report.renamed)
+                    and old.manifest.lexical == settings.lexical.as_dict()):
+                # Nothing changed: keep the live generation rather than write an identical one.
+                report.generation, report.index_type = old.manifest.generation, old.manifest.index_type
+                report.documents, report.chunks = len(records), len(chunks)
+                report.reused_vectors = len(chunks)
+                report.seconds = time.perf_counter() - t0
+                say(1.0, "index is up to date")
+                return report
+            vectors, sentences = _vectors(chunks, embedder, settings, old, report, say)
+        finally:
+            if old is not None:
+                old.close()
+        say(0.9, "writing the index")
+        manifest = Manifest(
+            generation="gen-new", model=identity, chunker=settings.chunker.as_dict(),
+            lexical=settings.lexical.as_dict(), index_type=dense.choose_index_type(len(chunks)),
+            chunks=len(chunks), dimension=int(embedder.info.dimension),
+            documents={r.source: r.entry() for r in records},
+            corpus_root=str(seeds_dir.resolve()), created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            qa_version=_version())
+        titles = {r.doc_id: r.title for r in records}
+        lexical_texts = [with_title(c.text, titles[c.doc_id]) if settings.lexical.title else c.text
+                         for c in chunks]
+        manifest = store.write_generation(manifest, records, chunks, vectors, lexical_texts, sentences,
+                                          progress=lambda m: say(0.95, m))
+        say(0.98, "cleaning up old generations")
+        store.clean_up()
+        report.generation, report.index_type = manifest.generation, manifest.index_type
+        report.documents, report.chunks = len(records), len(chunks)
         report.seconds = time.perf_counter() - t0
         say(1.0, "done")
-        logger.info("built %s: %s", final, report.summary())
+        logger.info("built %s: %s", manifest.generation, report.summary())
         return report
 
 
-def write_generation(index_dir: Path, seeds_dir: Path, doc_records: list[dict[str, Any]],
-                     chunks: list[Chunk], vectors: np.ndarray, settings: Settings,
-                     identity: dict[str, Any], say: Progress = lambda f, m: None) -> Path:
-    """Write all index files for these chunks and vectors as a new generation and make it live.
+def _gather(plan: ChangePlan, old: Generation | None, info: ModelInfo, settings: Settings,
+            report: BuildReport, say: Progress) -> tuple[list[DocumentRecord], list[Chunk]]:
+    """Reuse the records and chunks of unchanged documents; read and chunk the rest."""
+    old_docs = old.manifest.documents if old is not None else {}
+    keep = set(plan.unchanged) if old is not None else set()
+    reused = old.chunks_of([old_docs[s]["doc_id"] for s in keep]) if old is not None else {}
+    old_records = {d.doc_id: d for d in old.documents()} if old is not None and keep else {}
+    counter = info.token_counter()
+    kind = {**{s: "changed" for s in plan.changed}, **{s: "added" for s in plan.added},
+            **{b: "renamed" for _, b in plan.renamed}}
+    records: list[DocumentRecord] = []
+    chunks: list[Chunk] = []
+    say(0.05, f"reading {len(plan.files)} files")
+    for i, f in enumerate(plan.files):
+        if f.source in keep:
+            doc_id = old_docs[f.source]["doc_id"]
+            records.append(_stored(old, old_records[doc_id]))
+            chunks.extend(reused[doc_id])
+            report.unchanged += 1
+            continue
+        doc, problem = read_document(f, settings)
+        if problem is not None:
+            report.problems.append(problem)
+        if doc is None:
+            continue
+        doc_chunks = chunk_document(doc, counter, settings.chunker, info.max_seq_length)
+        records.append(_record(doc, len(doc_chunks)))
+        chunks.extend(doc_chunks)
+        what = kind.get(f.source, "added") if old is not None else "added"
+        if what == "renamed":
+            report.renamed.append(next(p for p in plan.renamed if p[1] == f.source))
+        else:
+            getattr(report, what).append(f.source)
+        if i % 20 == 0:
+            say(0.05 + 0.1 * i / max(len(plan.files), 1), f"read {i + 1} of {len(plan.files)} files")
+    report.removed = list(plan.removed) if old is not None else []
+    # A file that was indexed but is unreadable now is dropped too; its problem says why.
+    indexed = {r.source for r in records}
+    report.removed += sorted(s for s in old_docs if s not in indexed and s not in report.removed
+                             and s not in {a for a, _ in report.renamed} and s in {f.source for f in plan.files})
+    return records, chunks
 
-    Call while holding the build lock.
-    """
-    say(0.9, "writing the index")
-    tmp = store.new_generation(index_dir)
-    np.save(tmp / "vectors.npy", vectors, allow_pickle=False)
-    index_type = dense.choose_index_type(len(chunks))
-    dense.save_faiss(dense.build_faiss(vectors, index_type), tmp / "dense.faiss")
-    write_table(tmp / "chunks.sqlite", doc_records, chunks)
-    titles = {r["doc_id"]: r["title"] for r in doc_records}
-    texts = [with_title(c.text, titles[c.doc_id]) if settings.lexical.title else c.text for c in chunks]
-    LexicalIndex.build(texts, settings.lexical).save(tmp / "bm25")
-    manifest = {
-        "qa_version": _version(),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "corpus_root": str(seeds_dir.resolve()),
-        "model": identity,
-        "chunker": settings.chunker.as_dict(),
-        "lexical": settings.lexical.as_dict(),
-        "index": {"type": index_type, "chunks": len(chunks), "dimension": int(vectors.shape[1])},
-        "documents": {r["source"]: {k: r[k] for k in ("doc_id", "hash", "size", "mtime", "title",
-                                                        "format", "n_chunks", "indexed_at")}
-                      for r in doc_records},
-    }
-    say(0.95, "switching to the new index")
-    final = store.commit_generation(index_dir, tmp, manifest)
-    say(0.98, "cleaning up old generations")
-    store.clean_up(index_dir)
-    return final
+
+def _stored(old: Generation, listing: DocumentRecord) -> DocumentRecord:
+    """An unchanged document's full stored record (text and offset maps) for the new generation."""
+    full = old.document(listing.doc_id)
+    return full if full is not None else listing
 
 
-def _record(doc: Document, n_chunks: int) -> dict[str, Any]:
-    return {"doc_id": doc.id, "source": doc.source, "title": doc.title, "hash": doc.hash,
-            "size": doc.size, "mtime": doc.mtime, "format": doc.format, "n_chunks": n_chunks,
-            "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "text": doc.text,
-            "page_starts": list(doc.page_starts) if doc.page_starts else None,
-            "line_anchors": [list(a) for a in doc.line_anchors] if doc.line_anchors else None}
+def _record(doc: Document, n_chunks: int) -> DocumentRecord:
+    return DocumentRecord(
+        doc_id=doc.id, source=doc.source, title=doc.title, hash=doc.hash, size=doc.size, mtime=doc.mtime,
+        format=doc.format, n_chunks=n_chunks, indexed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        text=doc.text, page_starts=tuple(doc.page_starts) if doc.page_starts else None,
+        line_anchors=tuple(tuple(a) for a in doc.line_anchors) if doc.line_anchors else None)
 
 
-def _vectors(chunks: list[Chunk], embedder: Embedder, settings: Settings, old_table: ChunkTable | None,
-             old_vectors: np.ndarray | None, report: BuildReport, say: Progress) -> np.ndarray:
-    """One vector per chunk: reused by text hash where possible, embedded otherwise."""
+def _vectors(chunks: list[Chunk], embedder: Embedder, settings: Settings, old: Generation | None,
+             report: BuildReport, say: Progress) -> tuple[np.ndarray, list[ChunkSentences]]:
+    """One vector per chunk and its sentences' vectors: reused by text hash, embedded otherwise."""
     dim = embedder.info.dimension
     out = np.zeros((len(chunks), dim), dtype=np.float32)
-    old_rows = old_table.text_hash_rows() if old_table is not None else {}
+    sentences: list[ChunkSentences | None] = [None] * len(chunks)
+    old_rows, old_vectors = old.reusable_vectors() if old is not None else ({}, None)
     todo: dict[str, list[int]] = {}
+    reuse: dict[int, int] = {}
     for i, c in enumerate(chunks):
         row = old_rows.get(c.text_hash)
         if row is not None:
             out[i] = old_vectors[row]
+            reuse[i] = row
             report.reused_vectors += 1
         else:
             todo.setdefault(c.text_hash, []).append(i)
+    if reuse:
+        stored = old.sentences(sorted(set(reuse.values())))
+        for i, row in reuse.items():
+            sentences[i] = stored.get(row)
     groups = list(todo.values())
     texts = [chunks[rows[0]].text for rows in groups]
     if texts:
         from tqdm.auto import tqdm
 
-        say(0.15, f"embedding {len(texts)} chunks")
+        say(0.15, f"embedding {len(texts)} passages")
         batch = max(settings.batch_size, 1) * 8
-        with tqdm(total=len(texts), unit="chunk", desc="embedding",
+        with tqdm(total=len(texts), unit="passage", desc="embedding",
                   disable=not settings.show_progress) as bar:
             for start in range(0, len(texts), batch):
-                part = embedder.encode(texts[start:start + batch], batch_size=settings.batch_size)
-                for rows, vec in zip(groups[start:start + batch], part):
+                part_texts = texts[start:start + batch]
+                part = embedder.encode(part_texts, batch_size=settings.batch_size)
+                part_sentences = chunk_sentences(part_texts, embedder, settings)
+                for rows, vec, sent in zip(groups[start:start + batch], part, part_sentences):
                     out[rows] = vec
+                    for r in rows:
+                        sentences[r] = sent
                 bar.update(len(part))
-                say(0.15 + 0.75 * bar.n / len(texts), f"embedded {bar.n}/{len(texts)} chunks")
+                say(0.15 + 0.75 * bar.n / len(texts), f"embedded {bar.n} of {len(texts)} passages")
     report.embedded_chunks = sum(len(v) for v in todo.values())
+    empty = ChunkSentences(np.zeros((0, 2), np.int32), np.zeros((0, dim), np.float32))
+    return out, [s if s is not None else empty for s in sentences]
+
+
+def chunk_sentences(texts: Sequence[str], embedder: Embedder, settings: Settings) -> list[ChunkSentences]:
+    """The sentences of each chunk text and a vector for each (what the answer scorer reads)."""
+    from .answer import split_sentences
+
+    spans = [np.array(split_sentences(t), dtype=np.int32).reshape(-1, 2) for t in texts]
+    flat = [t[a:b] for t, s in zip(texts, spans) for a, b in s]
+    vectors = embedder.encode(flat, batch_size=settings.batch_size) if flat else np.zeros(
+        (0, embedder.info.dimension), np.float32)
+    out, at = [], 0
+    for s in spans:
+        out.append(ChunkSentences(s, vectors[at:at + len(s)]))
+        at += len(s)
     return out
 
 

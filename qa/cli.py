@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import ipaddress
 import os
+import re
+import shlex
 import sys
 import textwrap
 from pathlib import Path
 from typing import Sequence
+
+from .errors import QAError
 
 EXAMPLES = {
     "qa": """\
@@ -50,6 +55,59 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
+    return value
+
+
+_HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
+
+
+def _host(text: str) -> str:
+    """An IPv4 address or a host name. IPv6 literals are refused: the chat server (Gradio)
+    builds its own URL from the host without brackets and fails on it."""
+    if not text:
+        return text
+    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    try:
+        address = ipaddress.ip_address(bare)
+    except ValueError:
+        if not _HOSTNAME.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"not an IP address or host name: {_safe(text)!r}") from None
+        return text
+    if address.version == 6:
+        raise argparse.ArgumentTypeError(
+            f"IPv6 address {text} is not supported by the chat server; use 127.0.0.1 (this machine), "
+            "0.0.0.0 (every IPv4 interface) or a host name")
+    return str(address)
+
+
+def _safe(text: object) -> str:
+    r"""`text` on one printable line: control characters, line breaks and undecodable bytes in
+    file names are shown escaped, as repr() shows them, so one line stays one entry.
+
+    >>> _safe("a\nb\tc é")
+    'a\\nb\\tc é'
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _print_json(obj: object) -> None:
+    """JSON on stdout; names with undecodable bytes (lone surrogates) come out \\u-escaped."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # JSON must be valid UTF-8, whatever stdout's error handler
+        text = json.dumps(obj, indent=2, ensure_ascii=True)
+    print(text)
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -84,6 +142,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="if another build is running, wait this long for it (default: 0)")
     b.add_argument("--json", action="store_true", help="print the build report as JSON")
+    b.add_argument("--follow-symlinks", action="store_true",
+                   help="also index symlinks that point outside the documents folder (default: skip them)")
     _settings_args(b)
 
     a = sub.add_parser("ask", help="print the passages that answer a question, with citations",
@@ -105,8 +165,9 @@ def _parser() -> argparse.ArgumentParser:
                        epilog=textwrap.dedent(EXAMPLES["serve"]), formatter_class=fmt)
     s.add_argument("--index", default="index", help="index folder (default: index)")
     s.add_argument("--seeds", default="seeds", help="documents folder; uploads go here (default: seeds)")
-    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    s.add_argument("--port", type=_positive_int, default=7860, help="port (default: 7860)")
+    s.add_argument("--host", type=_host, default="127.0.0.1",
+                   help="IPv4 address or host name to listen on (default: 127.0.0.1)")
+    s.add_argument("--port", type=_port, default=7860, help="port, 1-65535 (default: 7860)")
     s.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     s.add_argument("--auth-file", metavar="FILE", help="require a login from FILE: one USER:PASSWORD a line")
 
@@ -124,6 +185,7 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: a temporary folder)")
     e.add_argument("--json", action="store_true", help="print one JSON object, figures keyed by mode")
     _settings_args(e)
+    parser.commands = {"build": b, "ask": a, "serve": s, "eval": e}  # to word errors as `qa ask: ...`
     return parser
 
 
@@ -152,53 +214,80 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from .build import build_index
     from .config import Settings
 
-    settings = Settings(show_progress=not args.json and sys.stderr.isatty())
+    _check_build_folders(Path(args.seeds), Path(args.index))
+    settings = Settings(show_progress=not args.json and sys.stderr.isatty(),
+                        follow_symlinks=args.follow_symlinks)
     if args.model:
         settings = settings.with_(model=args.model)
     if args.backend:
         settings = settings.with_(backend=args.backend)
     report = build_index(args.seeds, args.index, settings=settings, full=args.full, wait=args.wait)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        _print_json(report.to_dict())
         return 0
     if report.full_rebuild and report.full_reason not in (None, "no index yet"):
-        print(f"full rebuild: {report.full_reason}")
+        print(f"full rebuild: {_safe(report.full_reason)}")
     print(f"indexed {report.summary()}")
     for label, items in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
         for s in items[:20]:
-            print(f"  {label}: {s}")
+            print(f"  {label}: {_safe(s)}")
     for a, b in report.renamed[:20]:
-        print(f"  renamed: {a} -> {b}")
+        print(f"  renamed: {_safe(a)} -> {_safe(b)}")
     for p in report.problems:
-        print(f"  {'skipped' if p.skipped else 'warning'}: {p.source}: {p.reason}")
-    print(f"index: {args.index} ({report.index_type}, {report.generation})")
+        print(f"  {'skipped' if p.skipped else 'warning'}: {_safe(p.source)}: {_safe(p.reason)}")
+    print(f"index: {_safe(args.index)} ({report.index_type}, {report.generation})")
     return 0
+
+
+def _check_build_folders(seeds: Path, index: Path) -> None:
+    """Refuse, before anything is created, a build that cannot succeed (nothing left behind)."""
+    if not seeds.is_dir():
+        what = "is not a folder" if seeds.exists() else "does not exist"
+        raise FileNotFoundError(f"documents folder {seeds.absolute()} {what}; give one with --seeds")
+    if index.exists() and not index.is_dir():
+        raise FileExistsError(f"--index {index.absolute()} is a file, not a folder; give a folder")
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
     from .answer import PASSAGE_FIELDS
     from .retriever import Retriever
 
-    retriever = Retriever.load(args.index, settings=_query_settings(args))
+    retriever = _load(args)
     passages = retriever.search(args.question, k=args.k, mode=args.mode, per_doc=args.per_doc)
     if args.json:
         out = {"question": args.question, "mode": args.mode, "passages": [
             {"rank": i, **{key: getattr(p, key) for key in PASSAGE_FIELDS}}
             for i, p in enumerate(passages, start=1)]}
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        _print_json(out)
         return 0
     if not passages:
         print("No passages found.")
         return 0
-    root = retriever.manifest.get("corpus_root")
+    root = retriever.manifest.corpus_root
     for i, p in enumerate(passages, start=1):
         where = _display_path(root, p.source)
         loc = f"p. {p.page}" if p.page is not None else f"{p.line_start}-{p.line_end}"
         sep = " " if p.page is not None else ":"
-        print(f"[{i}] {where}{sep}{loc} (score {p.score:.2f})")
+        print(f"[{i}] {_safe(where)}{sep}{loc} (score {p.score:.2f})")
         print(textwrap.indent(p.text.strip(), "    "))
         print()
     return 0
+
+
+def _load(args: argparse.Namespace):
+    """The Retriever of --index; when there is none, the error gives the command that builds it."""
+    from .errors import IndexNotFoundError
+    from .retriever import Retriever
+
+    try:
+        return Retriever.load(args.index, settings=_query_settings(args))
+    except IndexNotFoundError as exc:
+        from .index import is_url
+
+        index = args.index if is_url(args.index) else Path(args.index).absolute()
+        seeds = Path("seeds").absolute() if Path("seeds").is_dir() else "YOUR_DOCUMENTS_FOLDER"
+        raise IndexNotFoundError(f"no index at {index}; build it with: qa build --index "
+                                 f"{shlex.quote(str(index))} --seeds {shlex.quote(str(seeds))}") from exc
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -221,34 +310,75 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    _check_bindable(args.host, args.port)
     from ui.app import serve  # Gradio is imported only here, never by `qa ask` or `qa build`
 
     return serve(index_dir=args.index, seeds_dir=args.seeds, host=args.host, port=args.port,
                  auth=args.auth, auth_file=args.auth_file)
 
 
+def _check_bindable(host: str, port: int) -> None:
+    """Fail early, in one line, when the server could not listen on host:port."""
+    import socket
+
+    try:
+        addresses = socket.getaddrinfo(host or "127.0.0.1", port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OSError(f"cannot resolve host {host!r} ({exc.strerror})") from None
+    errors = []
+    for family, kind, proto, _, address in addresses:  # "localhost" may be ::1 and 127.0.0.1
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself does
+            try:
+                probe.bind(address)
+                return
+            except OSError as exc:
+                errors.append(exc.strerror or str(exc))
+    raise OSError(f"cannot listen on {host}:{port} ({errors[0]})")
+
+
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
+
+
+def _one_line(exc: BaseException) -> str:
+    """The error as one line: OSError as 'reason: file', others by their first line."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        text = f"{exc.strerror}: {exc.filename}"
+    elif isinstance(exc, OSError) and _SHORT_WRITE.search(str(exc)):  # numpy's words for it
+        text = f"short write ({exc}): the disk is full or a file-size limit was reached"
+    else:
+        text = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
+    if not isinstance(exc, (OSError, QAError)):
+        text = f"{type(exc).__name__}: {text} (`qa --verbose ...` shows where)"
+    return _safe(text if len(text) <= 500 else text[:497] + "...")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `qa` console script."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # worded by the subcommand's parser: `qa ask: error: ...`, not `qa: error: ...`
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.getLogger().level)  # bm25s sets DEBUG on its own logger
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from .errors import QAError
 
     commands = {"build": _cmd_build, "ask": _cmd_ask, "serve": _cmd_serve, "eval": _cmd_eval}
     try:
         return commands[args.command](args)
-    except (QAError, FileNotFoundError) as exc:
-        sys.stderr.write(f"qa {args.command}: error: {exc}\n")
-        return 1
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
     except BrokenPipeError:  # `qa ask ... | head`: the reader left; that is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a full disk, a faiss write error, a bug: one line, not a traceback
+        if args.verbose and not isinstance(exc, QAError):
+            raise
+        sys.stderr.write(f"qa {args.command}: error: {_one_line(exc)}\n")
+        return 1
 
 
 if __name__ == "__main__":

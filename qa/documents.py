@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .config import SUPPORTED_SUFFIXES
+from .config import SUPPORTED_SUFFIXES, Settings
 from .errors import UnreadableDocument
 from .formats import READERS, LineMap, page_of
 
 logger = logging.getLogger(__name__)
 
-_SNIFF_BYTES = 8192
+_DEFAULTS = Settings()
 
 
 @dataclass(frozen=True)
@@ -98,106 +98,202 @@ def _first_line_title(text: str, fallback: str) -> str:
     return fallback
 
 
-def _read_plain(data: bytes) -> tuple[str, str | None, tuple | None, tuple | None, str | None]:
-    if b"\x00" in data[:_SNIFF_BYTES] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+def _reject_binary(data: bytes) -> None:
+    """Text formats: a NUL byte anywhere (outside UTF-16) means a binary file, whatever its size."""
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in data:
         raise UnreadableDocument("binary file (contains NUL bytes)")
+
+
+def _read_plain(data: bytes, settings: Settings) -> tuple:
+    _reject_binary(data)
     text, caveat = decode_text(data)
     return text, None, None, None, caveat
 
 
-def _read_rich(suffix: str) -> Callable[[bytes], tuple]:
-    def read(data: bytes) -> tuple:
-        ex = READERS[suffix](data)
+def _read_rich(suffix: str) -> Callable[[bytes, Settings], tuple]:
+    def read(data: bytes, settings: Settings) -> tuple:
+        if suffix in _TEXT_MARKUP:
+            _reject_binary(data)
+        ex = READERS[suffix](data, settings)
         return ex.text, ex.title, ex.page_starts, ex.line_anchors, None
 
     return read
 
 
-_READERS: dict[str, Callable[[bytes], tuple]] = {
+_TEXT_MARKUP = frozenset({".html", ".htm"})
+_READERS: dict[str, Callable[[bytes, Settings], tuple]] = {
     ".txt": _read_plain, ".md": _read_plain, ".markdown": _read_plain,
     **{suffix: _read_rich(suffix) for suffix in READERS},
 }
 
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
-def scan(root: str | Path, *, max_file_bytes: int = 50 * 1024 * 1024
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def scan(root: str | Path, *, max_file_bytes: int | None = None, follow_symlinks: bool = False
          ) -> tuple[list[SourceFile], list[Problem]]:
     """Find and hash every supported file under `root` (recursively, sorted, hidden files skipped).
 
-    Never follows a symlink loop; never writes anything under `root`.
+    Every other entry that is not a hidden file gets a Problem with the reason. A symlink whose
+    target lies outside `root` is skipped unless `follow_symlinks`. Never follows a symlink
+    loop, never opens anything but a regular file, never writes anything under `root`.
     """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"no documents folder at {root}")
+    limit = _DEFAULTS.max_file_bytes if max_file_bytes is None else max_file_bytes
     files: list[SourceFile] = []
     problems: list[Problem] = []
-    for path in _walk(root, problems):
-        source = path.relative_to(root).as_posix()
-        try:
-            st = path.stat()
-        except OSError as exc:
-            problems.append(Problem(source, f"broken symlink or unreadable ({exc.strerror})"))
+    for source, path, st in _walk(root, follow_symlinks, problems):
+        if Path(source).suffix.lower() not in SUPPORTED_SUFFIXES:
+            problems.append(Problem(source, f"unsupported file type (qa reads {' '.join(SUPPORTED_SUFFIXES)})"))
             continue
-        if not stat.S_ISREG(st.st_mode):
-            continue
-        if st.st_size > max_file_bytes:
-            problems.append(Problem(source, f"too large ({st.st_size:,} bytes; limit {max_file_bytes:,})"))
+        if st.st_size > limit:
+            problems.append(Problem(source, f"too large ({st.st_size:,} bytes; limit {limit:,})"))
             continue
         try:
             digest = sha256_file(path)
-        except OSError as exc:
-            problems.append(Problem(source, f"cannot read ({exc.strerror or exc})"))
+        except (OSError, UnreadableDocument) as exc:
+            problems.append(Problem(source, _read_error(exc)))
             continue
         files.append(SourceFile(source, path, st.st_size, st.st_mtime, digest))
     return files, problems
 
 
-def _walk(root: Path, problems: list[Problem]) -> Iterator[Path]:
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _walk(root: Path, follow_symlinks: bool, problems: list[Problem]
+          ) -> Iterator[tuple[str, Path, os.stat_result]]:
+    """(source, path, stat) of every non-hidden non-folder entry, top-down in name order.
+
+    Folders are visited with an explicit stack (no recursion limit on deep trees); the
+    (device, inode) of each visited folder stops symlink loops.
+    """
+    real_root = os.path.realpath(root)
     seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
-        here = Path(dirpath)
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        label = prefix.rstrip("/") or "."
         try:
-            st = here.stat()
-        except OSError:
+            st = folder.stat()
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Problem(label + "/", f"folder not read ({exc.strerror or exc})"))
             continue
         if (st.st_dev, st.st_ino) in seen:
-            problems.append(Problem(here.relative_to(root).as_posix(), "symlink loop: folder already visited"))
-            dirnames[:] = []
+            problems.append(Problem(label + "/", "symlink loop or second link: folder already visited"))
             continue
         seen.add((st.st_dev, st.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = here / name
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                yield path
-            elif path.is_symlink() and not path.exists():
-                problems.append(Problem(path.relative_to(root).as_posix(), "broken symlink"))
+            source, path = prefix + entry.name, folder / entry.name
+            st = _entry_stat(entry, source, real_root, follow_symlinks, problems)
+            if st is None:
+                continue
+            if not _utf8(source):
+                problems.append(Problem(source, "file name is not valid UTF-8"))
+            elif stat.S_ISDIR(st.st_mode):
+                subfolders.append((path, source + "/"))
+            elif stat.S_ISREG(st.st_mode):
+                yield source, path, st
+            else:  # never opened: opening a FIFO blocks until a writer comes
+                problems.append(Problem(source, f"{_kind(st.st_mode)}, not a regular file"))
+        stack.extend(reversed(subfolders))
+
+
+def _entry_stat(entry: os.DirEntry, source: str, real_root: str, follow_symlinks: bool,
+                problems: list[Problem]) -> os.stat_result | None:
+    """The stat of what `entry` stands for, or None (with a Problem) when it must be left out."""
+    try:
+        if not entry.is_symlink():
+            return entry.stat(follow_symlinks=False)
+        target = os.path.realpath(entry.path)
+        st = os.stat(entry.path)
+    except OSError as exc:
+        reason = "broken symlink" if entry.is_symlink() else f"cannot read ({exc.strerror or exc})"
+        problems.append(Problem(source, reason))
+        return None
+    if not follow_symlinks and not _inside(target, real_root):
+        problems.append(Problem(source, f"symlink to {target}, outside the documents folder "
+                                        "(qa build --follow-symlinks includes it)"))
+        return None
+    return st
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # undecodable bytes in the name (surrogateescape)
+        return False
+
+
+def _read_error(exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return f"cannot read ({exc.strerror or exc})"
+    return str(exc)
+
+
+def _open_regular(path: Path) -> int:
+    """A read-only descriptor of a regular file. Never blocks: a FIFO or device is refused."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise UnreadableDocument(f"{_kind(mode)}, not a regular file")
+    return fd
+
+
+def read_bytes(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file, refused (UnreadableDocument) when it holds more than `limit`."""
+    with os.fdopen(_open_regular(path), "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:  # it grew since it was scanned
+        raise UnreadableDocument(f"too large (over {limit:,} bytes)")
+    return data
 
 
 def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes, read in 1 MiB blocks."""
+    """Hex sha256 of a regular file's bytes, read in 1 MiB blocks."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with os.fdopen(_open_regular(path), "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
 
 
-def read_document(file: SourceFile) -> tuple[Document | None, Problem | None]:
-    """Parse one file. Returns (document, None), (document, caveat) or (None, reason-to-skip)."""
+def read_document(file: SourceFile, settings: Settings | None = None
+                  ) -> tuple[Document | None, Problem | None]:
+    """Parse one file. Returns (document, None), (document, caveat) or (None, reason-to-skip).
+
+    The limits of `settings` (default Settings()) bound the bytes read, the text kept and, for
+    .docx and .pdf, the work done before the text is known.
+    """
+    settings = settings or _DEFAULTS
     suffix = file.path.suffix.lower()
     try:
-        data = file.path.read_bytes()
-    except OSError as exc:
-        return None, Problem(file.source, f"cannot read ({exc.strerror or exc})")
-    try:
-        text, title, pages, anchors, caveat = _READERS[suffix](data)
-    except UnreadableDocument as exc:
-        return None, Problem(file.source, str(exc))
+        data = read_bytes(file.path, settings.max_file_bytes)
+        text, title, pages, anchors, caveat = _READERS[suffix](data, settings)
+    except (OSError, UnreadableDocument) as exc:
+        return None, Problem(file.source, _read_error(exc))
     except Exception as exc:  # a reader bug must not stop the build
         logger.exception("reader failed on %s", file.source)
         return None, Problem(file.source, f"could not parse: {type(exc).__name__}: {exc}")
+    if len(text) > settings.max_text_chars:
+        return None, Problem(file.source, f"yields too much text ({len(text):,} characters; "
+                                          f"limit {settings.max_text_chars:,})")
+    if "\x00" in text:  # from UTF-16 or a reader: same length, so every offset map stays valid
+        text = text.replace("\x00", " ")
     if not text.strip():
         return None, Problem(file.source, "empty (no text)")
     doc = Document(
@@ -209,13 +305,15 @@ def read_document(file: SourceFile) -> tuple[Document | None, Problem | None]:
     return doc, (Problem(file.source, caveat, skipped=False) if caveat else None)
 
 
-def load_corpus(root: str | Path, *, max_file_bytes: int = 50 * 1024 * 1024
+def load_corpus(root: str | Path, settings: Settings | None = None
                 ) -> tuple[list[Document], list[Problem]]:
-    """Read every supported document under `root`."""
-    files, problems = scan(root, max_file_bytes=max_file_bytes)
+    """Read every supported document under `root`, within the limits of `settings`."""
+    settings = settings or _DEFAULTS
+    files, problems = scan(root, max_file_bytes=settings.max_file_bytes,
+                           follow_symlinks=settings.follow_symlinks)
     docs = []
     for f in files:
-        doc, problem = read_document(f)
+        doc, problem = read_document(f, settings)
         if doc is not None:
             docs.append(doc)
         if problem is not None:

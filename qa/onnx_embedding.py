@@ -5,7 +5,7 @@ as sentence-transformers does (fp32 vectors match torch to ~1e-6). Exporting nee
 a cached export needs only onnxruntime + tokenizers, so queries never import torch.
 
 >>> path = onnx_model_path(model_dir)            # exports once into ~/.cache/qa/onnx
->>> OnnxEmbedder(model_dir, path).encode(["hello world"]).shape
+>>> OnnxEmbedder(resolve_model(), path).encode(["hello world"]).shape
 (1, 384)
 """
 
@@ -19,17 +19,18 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .embedding import ModelInfo
 
 logger = logging.getLogger(__name__)
 
 EXPORT_VERSION = "2"  # bump when the export recipe changes: invalidates cached files
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _META_QUANTIZED = "qa.quantized"
-_SORT_WINDOW = 4096  # texts tokenized, length-sorted and padded together
-_BATCH_TOKENS = 2048  # padded tokens per onnxruntime call: small batches stay in cache
 _SAMPLE = ["A short text.", "A longer text, so that the traced batch has some padding in it."]
 _PROBE = ["The check runs the exported graph on a sequence length it was not traced with."]
 
@@ -204,26 +205,20 @@ def onnx_model_path(model_dir: str | Path, cache_dir: str | Path | None = None, 
 
 
 class OnnxEmbedder:
-    """Sentence embeddings with tokenizers + onnxruntime; same vectors as sentence-transformers."""
+    """Sentence embeddings with tokenizers + onnxruntime; same vectors as sentence-transformers.
 
-    def __init__(self, model_dir: str | Path, onnx_path: str | Path, *, max_seq_length: int = 256,
+    Each text runs alone, unpadded: int8 dynamic quantization scales activations per call, so
+    in a batch a text's vector depended on its neighbours (cosine down to 0.977), and an
+    incremental build ranked differently from a full one. Alone, a text's vector is a function
+    of the text only (bench/batch_independence.py measures what that costs).
+    """
+
+    def __init__(self, info: "ModelInfo | str | Path", onnx_path: str | Path, *,
                  threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        self.model_dir, self.onnx_path = Path(model_dir), Path(onnx_path)
-        self.name = self.model_dir.name
-        self.max_seq_length = max_seq_length
-        self.batch_tokens = _BATCH_TOKENS
-        self.dimension = _dimension(self.model_dir)
-        tokenizer_file = str(_module_dir(self.model_dir, "Transformer") / "tokenizer.json")
-        self._tok = Tokenizer.from_file(tokenizer_file)  # tokenizer.json may pin 128: override
-        self._tok.no_padding()
-        self._tok.enable_truncation(max_length=max_seq_length)
-        self._counter = Tokenizer.from_file(tokenizer_file)
-        self._counter.no_padding()
-        self._counter.no_truncation()
-        self._pad_id = self._tok.token_to_id("[PAD]") or 0
+        self.onnx_path = Path(onnx_path)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -235,56 +230,49 @@ class OnnxEmbedder:
             options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(str(self.onnx_path), options,
                                              providers=["CPUExecutionProvider"])
-        self._feeds = [i.name for i in self._session.get_inputs()]
         meta = self._session.get_modelmeta().custom_metadata_map
-        self.backend = "onnx-int8" if meta.get(_META_QUANTIZED) == "1" else "onnx"
-        logger.info("ONNX embedder %s (%s) from %s", self.name, self.backend, self.onnx_path)
+        built = "onnx-int8" if meta.get(_META_QUANTIZED) == "1" else "onnx"
+        self.info = _info(info, built)
+        if self.info.backend != built:
+            raise ValueError(f"{self.onnx_path.name} is an {built} model, not {self.info.backend}")
+        tokenizer_file = str(_module_dir(self.info.path, "Transformer") / "tokenizer.json")
+        self._tok = Tokenizer.from_file(tokenizer_file)  # tokenizer.json may pin 128: override
+        self._tok.no_padding()
+        self._tok.enable_truncation(max_length=self.info.max_seq_length)
+        self._feeds = [i.name for i in self._session.get_inputs()]
+        logger.info("ONNX embedder %s (%s) from %s", self.info.name, self.backend, self.onnx_path)
 
-    def count_tokens(self, text: str) -> int:
-        """Word pieces of `text` including [CLS]/[SEP], never truncated: `count_tokens("hello") == 3`."""
-        return len(self._counter.encode(text).ids)
+    @property
+    def backend(self) -> str:
+        return self.info.backend
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32,
-               show_progress: bool = False) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text, in input order."""
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False,
+               kind: str = "passage") -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text, in input order.
+
+        `batch_size` and `kind` are accepted for the common interface: texts run one at a time
+        and these models embed queries and passages alike.
+        """
         from tqdm import tqdm
 
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not show_progress) as bar:
-            for start in range(0, len(texts), _SORT_WINDOW):
-                window = [str(t) for t in texts[start:start + _SORT_WINDOW]]
-                ids = [e.ids for e in self._tok.encode_batch(window)]
-                order = np.argsort([-len(x) for x in ids], kind="stable")  # longest first
-                for rows in _batches(order, [len(x) for x in ids], batch_size, self.batch_tokens):
-                    out[start + rows] = self._embed([ids[i] for i in rows])
-                    bar.update(len(rows))
+        out = np.zeros((len(texts), self.info.dimension), dtype=np.float32)
+        for i, text in enumerate(tqdm(texts, desc="embedding", unit="chunk", disable=not show_progress)):
+            out[i] = self._embed(self._tok.encode(str(text)).ids)
         return out
 
-    def _embed(self, batch: list[list[int]]) -> np.ndarray:
-        feeds = _pad(batch, self._pad_id)
+    def _embed(self, ids: list[int]) -> np.ndarray:
+        input_ids = np.asarray([ids], dtype=np.int64)
+        feeds = {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids),
+                 "token_type_ids": np.zeros_like(input_ids)}
         hidden = self._session.run(["last_hidden_state"], {k: feeds[k] for k in self._feeds})[0]
-        weights = feeds["attention_mask"][:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        pooled = hidden[0].mean(axis=0)  # no padding: the mask is all ones
+        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
 
 
-def _batches(order: np.ndarray, lengths: list[int], size: int, tokens: int):
-    """Slices of `order` (longest first) of at most `size` texts and `tokens` padded tokens."""
-    start = 0
-    while start < len(order):
-        width = max(lengths[order[start]], 1)
-        end = min(start + max(1, min(size, tokens // width)), len(order))
-        yield order[start:end]
-        start = end
+def _info(info: "ModelInfo | str | Path", backend: str) -> "ModelInfo":
+    """The ModelInfo itself, or one resolved from a bare model folder (bench scripts do that)."""
+    from .embedding import ModelInfo, resolve_model
 
-
-def _dimension(model_dir: Path) -> int:
-    pooling = _module_dir(model_dir, "Pooling", "1_Pooling") / "config.json"
-    if pooling.is_file():
-        config = json.loads(pooling.read_text())
-        if not config.get("pooling_mode_mean_tokens", True):
-            raise ValueError(f"{model_dir}: only mean pooling is supported by the ONNX backend")
-        return int(config["word_embedding_dimension"])
-    config_file = _module_dir(model_dir, "Transformer") / "config.json"
-    return int(json.loads(config_file.read_text())["hidden_size"])
+    if isinstance(info, ModelInfo):
+        return info
+    return resolve_model(str(Path(info).resolve()), backend=backend)

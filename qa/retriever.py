@@ -1,4 +1,6 @@
-"""Retriever.load(dir).search(query, k) -> list[Passage]: dense, lexical or hybrid search.
+"""Retriever.load(index).search(query, k) -> list[Passage]: dense, lexical or hybrid search.
+
+`index` is a folder or a `postgresql://` URL; the store does the searching, this module fuses.
 
 >>> from qa import Retriever
 >>> retriever = Retriever.load("index")
@@ -10,23 +12,27 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from . import dense, store
+from . import checks
 from .config import ChunkerSettings, FusionSettings, Settings
 from .embedding import Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
-from .lexical import LexicalIndex
-from .table import ChunkTable, DocumentRow
+from .index import ChunkSentences, DocumentRecord, Generation, Manifest, open_store
 
 logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES = ("hybrid", "dense", "lexical")
+
+
+PASSAGE_FIELDS = ("score", "text", "source", "title", "start", "end", "line_start", "line_end", "page",
+                  "chunk_id", "doc_id", "page_end", "dense_score", "lexical_score")
+"""The per-passage keys of `qa ask --json` (after "rank"), in order."""
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,7 @@ class Passage:
     "hybrid" the reciprocal-rank-fusion score sum(weight / (rrf_k + rank)) over the dense and
     the BM25 ranking, ranks from 1, a ranking the passage is absent from adding nothing: with
     the defaults 2/61 at most (first in both). Higher is better; it is comparable only within
-    one query. (With FusionSettings(method="blend") it is the weighted sum of the min-max
-    normalised cosine and BM25 over the candidates, between 0 and the sum of the weights.)
+    one query.
     `dense_score` (cosine) and `lexical_score` (BM25, 0 when no query word occurs) are both
     filled in for hybrid results; "dense" and "lexical" results leave the other one at 0.0.
     """
@@ -57,9 +62,13 @@ class Passage:
     page_end: int | None = None
     dense_score: float = 0.0
     lexical_score: float = 0.0
+    # Where it came from, for looking up its stored sentences; not part of its value.
+    row: int = field(default=-1, repr=False, compare=False)
+    generation: str = field(default="", repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """What `qa ask --json` and `/ask` print for a passage (after "rank"), in that order."""
+        return {key: getattr(self, key) for key in PASSAGE_FIELDS}
 
     @property
     def location(self) -> str:
@@ -70,56 +79,48 @@ class Passage:
         return f"{self.source}:{self.line_start}-{self.line_end}"
 
 
-@dataclass
-class _Loaded:
-    """One generation of the index, loaded; replaced whole on refresh."""
-
-    manifest: dict[str, Any]
-    generation: str
-    table: ChunkTable
-    faiss: Any
-    vectors: np.ndarray  # memory-mapped; row i is chunk i
-    lexical: LexicalIndex
-    docs: dict[str, DocumentRow]
-
-
 class Retriever:
-    """Searches one index directory. Thread-safe; `refresh()` switches to a newer build."""
+    """Searches one index. Thread-safe; `refresh()` switches to a newer build."""
 
-    def __init__(self, index_dir: Path, loaded: _Loaded, embedder: Embedder, settings: Settings,
+    def __init__(self, store, generation: Generation, embedder: Embedder, settings: Settings,
                  verify: bool):
-        self.index_dir = index_dir
-        self._loaded = loaded
+        self.store = store
+        self._gen = generation
         self.embedder = embedder
         self.settings = settings
         self._verify = verify
         self._refresh_lock = threading.Lock()
 
     @classmethod
-    def load(cls, index_dir: str | Path = "index", *, settings: Settings | None = None,
+    def load(cls, index: str | Path = "index", *, settings: Settings | None = None,
              embedder: Embedder | None = None, verify: bool = True) -> "Retriever":
         """Open an index. Fails if it is missing, corrupted, or built with another model/chunker.
 
         With `settings=None` the index's own model is used; pass settings (or an embedder) to
         insist on a particular model, and get IndexMismatchError if the index differs.
         """
-        index_dir = Path(index_dir)
-        loaded = _load_generation(index_dir, verify=verify)
-        manifest = loaded.manifest
+        store = open_store(index)
+        generation = store.load(verify=verify)
+        manifest = generation.manifest
         settings = settings or _settings_of(manifest)
         if embedder is None:
-            _check_backend(index_dir, manifest, settings.backend)  # before loading any model
+            _check_backend(store.location, manifest, settings.backend)  # before loading any model
             embedder = make_embedder(resolve_model(settings.model), settings.backend)
-        _check_compatible(index_dir, manifest, embedder, settings)
-        return cls(index_dir, loaded, embedder, settings, verify)
+        _check_compatible(store.location, manifest, embedder, settings)
+        return cls(store, generation, embedder, settings, verify)
 
     @property
-    def manifest(self) -> dict[str, Any]:
-        return self._loaded.manifest
+    def index_dir(self) -> str:
+        """Where the index lives: a folder or a URL (as given)."""
+        return self.store.location
+
+    @property
+    def manifest(self) -> Manifest:
+        return self._gen.manifest
 
     @property
     def generation(self) -> str:
-        return self._loaded.generation
+        return self._gen.manifest.generation
 
     def refresh(self) -> bool:
         """Switch to the newest generation if a build has completed since load. True if switched.
@@ -127,119 +128,120 @@ class Retriever:
         Searches running meanwhile finish on the generation they started with.
         """
         with self._refresh_lock:
-            manifest = store.read_manifest(self.index_dir)
-            if manifest["generation"] == self._loaded.generation:
+            if self.store.read_manifest().generation == self.generation:
                 return False
-            loaded = _load_generation(self.index_dir, verify=self._verify)
-            _check_compatible(self.index_dir, loaded.manifest, self.embedder, self.settings)
-            self._loaded = loaded
-            logger.info("switched to %s", loaded.generation)
+            generation = self.store.load(verify=self._verify)
+            _check_compatible(self.store.location, generation.manifest, self.embedder, self.settings)
+            self._gen = generation  # the old one is left to the garbage collector: searches may hold it
+            logger.info("switched to %s", generation.manifest.generation)
             return True
 
-    def documents(self) -> list[DocumentRow]:
-        """The indexed documents, sorted by source."""
-        return sorted(self._loaded.docs.values(), key=lambda d: d.source)
+    def documents(self) -> list[DocumentRecord]:
+        """The indexed documents, sorted by source (without their text)."""
+        return self._gen.documents()
 
-    def document(self, doc_id: str) -> dict[str, Any] | None:
+    def document(self, doc_id: str) -> DocumentRecord | None:
         """A document's stored record, including the full text the spans refer to."""
-        return self._loaded.table.document_record(doc_id)
+        return self._gen.document(doc_id)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.encode([text], batch_size=1)[0]
+        return self.embedder.encode([text], batch_size=1, kind="query")[0]
 
     def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid",
                per_doc: int | None = None) -> list[Passage]:
-        """The k best passages for `query`; at most `per_doc` from any one document if given."""
-        if mode not in MODES:
-            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
-        loaded = self._loaded
-        n = loaded.faiss.ntotal
-        if k <= 0 or n == 0 or not query.strip():
+        """The k best passages for `query`; at most `per_doc` from any one document if given.
+
+        Raises qa.checks.BadArgument (a ValueError and TypeError) on a wrong argument; k above
+        `settings.max_k` is clamped to it.
+        """
+        query, k, mode, per_doc = checks.search_args(query, k, mode, per_doc, self.settings)
+        gen = self._gen
+        n = gen.n_chunks
+        if n == 0 or not query.strip():
             return []
         fusion = self.settings.fusion
         depth = min(n, max(fusion.candidates, k * (4 if per_doc else 1)))
         qvec = self.embed_query(query) if mode != "lexical" else None
-        lex_all = loaded.lexical.scores(query) if mode != "dense" else None
-
-        dense_rank: list[int] = []
-        dense_scores: dict[int, float] = {}
-        if qvec is not None:
-            s, rows = dense.search_faiss(loaded.faiss, qvec, depth)
-            dense_rank = [int(r) for r in rows]
-            dense_scores = dict(zip(dense_rank, map(float, s)))
-        lex_rank: list[int] = []
-        if lex_all is not None:
-            top = np.argpartition(-lex_all, min(depth, n) - 1)[:depth] if depth < n else np.arange(n)
-            top = top[np.argsort(-lex_all[top], kind="stable")]
-            lex_rank = [int(r) for r in top if lex_all[r] > 0]
+        dense_rows, dense_cos = gen.dense_top(qvec, depth) if qvec is not None else ((), ())
+        lex_rows, lex_bm25 = gen.lexical_top(query, depth) if mode != "dense" else ((), ())
+        dense_rank = [int(r) for r in dense_rows]
+        lex_rank = [int(r) for r in lex_rows]
+        dense_scores = dict(zip(dense_rank, map(float, dense_cos)))
+        lex_scores = dict(zip(lex_rank, map(float, lex_bm25)))
 
         if mode == "dense":
-            ranked = [(r, dense_scores[r]) for r in dense_rank]
+            ranked = list(dense_scores.items())
         elif mode == "lexical":
-            ranked = [(r, float(lex_all[r])) for r in lex_rank]
+            ranked = list(lex_scores.items())
         else:
-            if fusion.method == "blend":
-                # A blend needs both scores of every candidate; the cosines of rows that only BM25
-                # found come from the stored vectors (treating them as the minimum loses recall).
-                missing = [r for r in lex_rank if r not in dense_scores]
-                if missing:
-                    dense_scores.update(zip(missing, map(float, loaded.vectors[missing] @ qvec)))
-            ranked = fuse(dense_rank, lex_rank, fusion, dense_scores, lex_all)
+            ranked = fuse(dense_rank, lex_rank, fusion)
 
-        picked = _cap_per_doc(ranked, loaded, per_doc, k)
-        chunks = loaded.table.chunks([r for r, _ in picked])
+        chunks = gen.chunks([r for r, _ in ranked[:k] if not per_doc] or [r for r, _ in ranked])
+        picked = _cap_per_doc(ranked, chunks, per_doc, k)
+        rows = [r for r, _ in picked]
+        if qvec is not None:
+            missing = [r for r in rows if r not in dense_scores]
+            dense_scores.update(zip(missing, map(float, gen.dense_scores(qvec, missing)))) if missing else None
+        if mode == "hybrid":
+            missing = [r for r in rows if r not in lex_scores]
+            lex_scores.update(zip(missing, map(float, gen.lexical_scores(query, missing)))) if missing else None
+        docs = {d.doc_id: d for d in self._documents(gen)}
         out = []
         for row, score in picked:
             c = chunks[row]
-            doc = loaded.docs[c.doc_id]
-            dscore = dense_scores.get(row)
-            if dscore is None and qvec is not None:
-                dscore = float(loaded.vectors[row] @ qvec)
+            doc = docs[c.doc_id]
             out.append(Passage(
                 text=c.text, score=float(score), source=doc.source, title=doc.title, start=c.start,
                 end=c.end, line_start=c.line_start, line_end=c.line_end, chunk_id=c.id,
-                doc_id=c.doc_id, page=c.page, page_end=c.page_end, dense_score=float(dscore or 0.0),
-                lexical_score=float(lex_all[row]) if lex_all is not None else 0.0))
+                doc_id=c.doc_id, page=c.page, page_end=c.page_end,
+                dense_score=dense_scores.get(row, 0.0), lexical_score=lex_scores.get(row, 0.0),
+                row=row, generation=gen.manifest.generation))
         return out
 
+    def sentences(self, passages: Sequence[Passage]) -> list[ChunkSentences | None]:
+        """The sentences stored at build time for each passage (spans into `passage.text`, vectors).
 
-def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings,
-         dense_scores: dict[int, float] | None = None, lex_scores: np.ndarray | None = None
-         ) -> list[tuple[int, float]]:
-    """Fuse two rankings of rows into one, best first.
+        None for a passage of a generation that is no longer loaded (a refresh came between).
+        """
+        gen = self._gen
+        rows = [p.row for p in passages if p.generation == gen.manifest.generation and p.row >= 0]
+        found = gen.sentences(rows) if rows else {}
+        return [found.get(p.row) if p.generation == gen.manifest.generation else None for p in passages]
 
-    "rrf": score = wd / (rrf_k + dense rank) + wl / (rrf_k + lexical rank), ranks from 1.
-    "blend": min-max normalised dense cosine and BM25 over the candidates, weighted sum.
+    def _documents(self, gen: Generation) -> list[DocumentRecord]:
+        """The document listing of a generation, cached on it (immutable)."""
+        cached = getattr(gen, "_qa_documents", None)
+        if cached is None:
+            cached = gen.documents()
+            try:
+                gen._qa_documents = cached  # type: ignore[attr-defined]
+            except AttributeError:
+                pass
+        return cached
+
+
+def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of two rankings of rows, best first.
+
+    score = wd / (rrf_k + dense rank) + wl / (rrf_k + lexical rank), ranks from 1.
+    >>> fuse([1, 2], [2], FusionSettings())[0][0]
+    2
     """
     scores: dict[int, float] = {}
-    if fusion.method == "rrf":
-        for weight, ranking in ((fusion.dense_weight, dense_rank), (fusion.lexical_weight, lex_rank)):
-            for rank, row in enumerate(ranking, start=1):
-                scores[row] = scores.get(row, 0.0) + weight / (fusion.rrf_k + rank)
-    elif fusion.method == "blend":
-        rows = list(dict.fromkeys(dense_rank + lex_rank))
-        d = np.array([(dense_scores or {}).get(r, np.nan) for r in rows], dtype=np.float64)
-        l = np.array([lex_scores[r] if lex_scores is not None else 0.0 for r in rows], dtype=np.float64)
-        for arr in (d, l):
-            lo = np.nanmin(arr) if np.isfinite(arr).any() else 0.0
-            hi = np.nanmax(arr) if np.isfinite(arr).any() else 1.0
-            arr[:] = np.nan_to_num((arr - lo) / (hi - lo) if hi > lo else arr * 0 + 1, nan=0.0)
-        total = fusion.dense_weight * d + fusion.lexical_weight * l
-        scores = dict(zip(rows, map(float, total)))
-    else:
-        raise ValueError(f"unknown fusion method {fusion.method!r}; use 'rrf' or 'blend'")
+    for weight, ranking in ((fusion.dense_weight, dense_rank), (fusion.lexical_weight, lex_rank)):
+        for rank, row in enumerate(ranking, start=1):
+            scores[row] = scores.get(row, 0.0) + weight / (fusion.rrf_k + rank)
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
 
 
-def _cap_per_doc(ranked: list[tuple[int, float]], loaded: _Loaded, per_doc: int | None,
+def _cap_per_doc(ranked: list[tuple[int, float]], chunks: dict[int, Any], per_doc: int | None,
                  k: int) -> list[tuple[int, float]]:
     if not per_doc:
         return ranked[:k]
-    doc_of = {c_row: c.doc_id for c_row, c in loaded.table.chunks([r for r, _ in ranked]).items()}
     counts: dict[str, int] = {}
     picked = []
     for row, score in ranked:
-        doc = doc_of[row]
+        doc = chunks[row].doc_id
         if counts.get(doc, 0) < per_doc:
             counts[doc] = counts.get(doc, 0) + 1
             picked.append((row, score))
@@ -248,45 +250,28 @@ def _cap_per_doc(ranked: list[tuple[int, float]], loaded: _Loaded, per_doc: int 
     return picked
 
 
-def _load_generation(index_dir: Path, *, verify: bool) -> _Loaded:
-    manifest = store.read_manifest(index_dir)
-    gen = store.verify(index_dir, manifest, full=verify)
-    table = ChunkTable(gen / "chunks.sqlite")
-    faiss_index = dense.load_faiss(gen / "dense.faiss", mmap=manifest["index"]["type"] != "flat")
-    vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
-    large = manifest["index"]["type"] != "flat"  # big indexes stay on disk, paged in as used
-    lexical = LexicalIndex.load(gen / "bm25", mmap=large)
-    docs = {d.doc_id: d for d in table.documents()}
-    if faiss_index.ntotal != manifest["index"]["chunks"] or lexical.n_chunks != faiss_index.ntotal:
-        from .errors import IndexCorruptError
-
-        raise IndexCorruptError(f"index at {index_dir} is inconsistent (vectors {faiss_index.ntotal}, "
-                                f"BM25 {lexical.n_chunks}); run `qa build --full`")
-    return _Loaded(manifest, manifest["generation"], table, faiss_index, vectors, lexical, docs)
-
-
-def _settings_of(manifest: dict[str, Any]) -> Settings:
+def _settings_of(manifest: Manifest) -> Settings:
     """The settings an index was built with (model, backend, chunker)."""
-    built = manifest["model"]
+    built = manifest.model
     path = Path(built["path"])
     model = built["name"] if built["name"].startswith("bundled:") or not path.is_dir() else str(path)
-    c = manifest["chunker"]
+    c = manifest.chunker
     chunker = ChunkerSettings(chunk_tokens=c["chunk_tokens"], overlap_tokens=c["overlap_tokens"],
                               separators=tuple(c["separators"]))
     return Settings(model=model, backend=built.get("backend", "torch"), chunker=chunker)
 
 
-def _check_backend(index_dir: Path, manifest: dict[str, Any], backend: str) -> None:
-    built = manifest["model"].get("backend", "torch")
+def _check_backend(index_dir: str, manifest: Manifest, backend: str) -> None:
+    built = manifest.model.get("backend", "torch")
     if built != backend:
         raise IndexMismatchError(
             f"index at {index_dir} was built with the {built} embedding backend, but queries would "
             f"use {backend}; use --backend {built} or run `qa build --full --backend {backend}`")
 
 
-def _check_compatible(index_dir: Path, manifest: dict[str, Any], embedder: Embedder,
+def _check_compatible(index_dir: str, manifest: Manifest, embedder: Embedder,
                       settings: Settings) -> None:
-    built = manifest["model"]
+    built = manifest.model
     info = embedder.info
     if built["fingerprint"] != info.fingerprint or built["dimension"] != info.dimension:
         raise IndexMismatchError(
@@ -295,8 +280,8 @@ def _check_compatible(index_dir: Path, manifest: dict[str, Any], embedder: Embed
             f"(fingerprint {info.fingerprint}, dim {info.dimension}); run `qa build --full "
             f"--index {index_dir}` to rebuild it with this model")
     _check_backend(index_dir, manifest, embedder.backend)
-    if manifest["chunker"] != settings.chunker.as_dict():
-        c = manifest["chunker"]
+    if manifest.chunker != settings.chunker.as_dict():
+        c = manifest.chunker
         raise IndexMismatchError(
             f"index at {index_dir} was built with chunk size {c['chunk_tokens']} / overlap "
             f"{c['overlap_tokens']} tokens, but the settings ask for {settings.chunker.chunk_tokens} / "

@@ -1,15 +1,21 @@
-"""The chunk table: documents and chunks in one SQLite file. Row i of `chunks` is vector i."""
+"""The chunk table: documents, chunks and sentence spans in one SQLite file. Row i of `chunks` is vector i.
+
+Sentence row j (in `sentences`, numbered across the whole table in chunk order) is row j of the
+generation's sentence vectors.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from .chunking import Chunk
+from .index.format import DocumentRecord
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -24,42 +30,33 @@ CREATE TABLE chunks (
     text_hash TEXT NOT NULL
 );
 CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE TABLE sentences (
+    row INTEGER PRIMARY KEY, chunk_row INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX sentences_chunk ON sentences(chunk_row);
 """
 
 CHUNK_COLUMNS = 'chunk_id, doc_id, text, start, "end", line_start, line_end, page, page_end'
 
 
-@dataclass(frozen=True)
-class DocumentRow:
-    """One indexed document as stored (the full text is fetched separately)."""
-
-    doc_id: str
-    source: str
-    title: str
-    hash: str
-    size: int
-    mtime: float
-    format: str
-    n_chunks: int
-    indexed_at: str
-
-
-def write_table(path: Path, documents: Iterable[dict[str, Any]], chunks: Sequence[Chunk]) -> None:
-    """Write a new table file. `documents` rows carry DocumentRow fields plus text/page_starts/line_anchors."""
+def write_table(path: Path, documents: Iterable[DocumentRecord], chunks: Sequence[Chunk],
+                sentence_spans: Sequence[np.ndarray] = ()) -> None:
+    """Write a new table file: documents with their text, chunks, and each chunk's sentence spans."""
     con = sqlite3.connect(path)
     try:
         con.executescript(SCHEMA)
         con.executemany(
             "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(d["doc_id"], d["source"], d["title"], d["hash"], d["size"], d["mtime"], d["format"],
-              d["n_chunks"], d["indexed_at"], d["text"],
-              json.dumps(d.get("page_starts")) if d.get("page_starts") else None,
-              json.dumps(d.get("line_anchors")) if d.get("line_anchors") else None)
+            [(d.doc_id, d.source, d.title, d.hash, d.size, d.mtime, d.format, d.n_chunks, d.indexed_at,
+              d.text, json.dumps(list(d.page_starts)) if d.page_starts else None,
+              json.dumps([list(a) for a in d.line_anchors]) if d.line_anchors else None)
              for d in documents])
         con.executemany(
             'INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)',
             [(i, c.id, c.doc_id, c.text, c.start, c.end, c.line_start, c.line_end, c.page,
               c.page_end, c.text_hash) for i, c in enumerate(chunks)])
+        flat = [(row, int(a), int(b)) for row, spans in enumerate(sentence_spans) for a, b in spans]
+        con.executemany('INSERT INTO sentences VALUES (?,?,?,?)', [(i, *x) for i, x in enumerate(flat)])
         con.commit()
     finally:
         con.close()
@@ -108,19 +105,34 @@ class ChunkTable:
         """text hash -> a row holding that text's vector (for reuse)."""
         return {h: r for r, h in self._query("SELECT row, text_hash FROM chunks")}
 
-    def documents(self) -> list[DocumentRow]:
-        return [DocumentRow(*r) for r in self._query(
+    def sentence_spans(self, rows: Sequence[int]) -> dict[int, tuple[np.ndarray, int]]:
+        """chunk row -> (its sentence spans int32 [n, 2], the sentence row of the first one)."""
+        out: dict[int, tuple[np.ndarray, int]] = {}
+        rows = sorted({int(r) for r in rows})
+        for i in range(0, len(rows), 500):
+            part = rows[i:i + 500]
+            marks = ",".join("?" * len(part))
+            found: dict[int, list[tuple[int, int, int]]] = {}
+            for srow, crow, a, b in self._query(
+                    f'SELECT row, chunk_row, start, "end" FROM sentences WHERE chunk_row IN ({marks}) ORDER BY row',
+                    part):
+                found.setdefault(crow, []).append((srow, a, b))
+            for crow in part:
+                got = found.get(crow, [])
+                spans = np.array([(a, b) for _, a, b in got], dtype=np.int32).reshape(-1, 2)
+                out[crow] = (spans, got[0][0] if got else 0)
+        return out
+
+    def documents(self) -> list[DocumentRecord]:
+        return [DocumentRecord(*r) for r in self._query(
             "SELECT doc_id, source, title, hash, size, mtime, format, n_chunks, indexed_at "
             "FROM documents ORDER BY source")]
 
-    def document_record(self, doc_id: str) -> dict[str, Any] | None:
+    def document_record(self, doc_id: str) -> DocumentRecord | None:
         """Everything stored about a document, including its text and offset maps."""
         rows = self._query("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
         if not rows:
             return None
-        cols = ("doc_id", "source", "title", "hash", "size", "mtime", "format", "n_chunks",
-                "indexed_at", "text", "page_starts", "line_anchors")
-        rec = dict(zip(cols, rows[0]))
-        for key in ("page_starts", "line_anchors"):
-            rec[key] = json.loads(rec[key]) if rec[key] else None
-        return rec
+        *fields, pages, anchors = rows[0]
+        return DocumentRecord(*fields, page_starts=tuple(json.loads(pages)) if pages else None,
+                              line_anchors=tuple(tuple(a) for a in json.loads(anchors)) if anchors else None)

@@ -28,7 +28,7 @@ def model_info():
 def embedder(model_info):
     from qa.embedding import make_embedder
 
-    return make_embedder(model_info)
+    return make_embedder(model_info)  # onnx-int8: the backend users get (Settings default)
 
 
 @pytest.fixture(scope="session")

@@ -135,7 +135,7 @@ def test_kloop_answer_quotes_the_sentence_verbatim_with_its_citation(retriever):
     assert cited.source == SEED_FILE
     # Verbatim: the quoted text is exactly the span of the passage and of the document.
     assert cited.text[first.start:first.end] == first.text
-    doc = retriever.document(cited.doc_id)["text"]
+    doc = retriever.document(cited.doc_id).text
     assert doc[first.doc_start:first.doc_end] == first.text
     assert cited.line_start <= 11 <= cited.line_end
     assert a.text.startswith(first.text + f" [{first.passage}]")
@@ -147,7 +147,7 @@ def test_every_quoted_sentence_is_a_span_of_its_document(retriever):
         assert 1 <= len(a.sentences) <= 3, q
         for s in a.sentences:
             p = a.passages[s.passage - 1]
-            assert retriever.document(p.doc_id)["text"][s.doc_start:s.doc_end] == s.text
+            assert retriever.document(p.doc_id).text[s.doc_start:s.doc_end] == s.text
 
 
 @pytest.mark.parametrize("question", ANSWERABLE)

@@ -16,7 +16,7 @@ import pytest
 
 from qa import BuildLockedError, IndexCorruptError, Retriever, build_index
 from qa.documents import read_document, scan
-from qa.store import build_lock, read_manifest
+from qa.index.folder import FolderStore
 
 from conftest import write
 from test_formats import make_pdf
@@ -137,7 +137,7 @@ def test_build_killed_at_any_stage_leaves_the_old_index_answering(tmp_path, embe
 def test_second_concurrent_build_is_refused_or_waits(tmp_path, embedder):
     seeds, index = tmp_path / "seeds", tmp_path / "index"
     write(seeds, "a.txt", FACTS["rivers.txt"])
-    with build_lock(index):
+    with FolderStore(index).lock():
         with pytest.raises(BuildLockedError, match="another build is running"):
             build_index(seeds, index, embedder=embedder)
         proc = subprocess.run([sys.executable, "-m", "qa", "build", "--seeds", str(seeds), "--index", str(index)],
@@ -147,8 +147,8 @@ def test_second_concurrent_build_is_refused_or_waits(tmp_path, embedder):
     # a holder that died (even by SIGKILL) does not block the next build
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
-        from qa.store import build_lock
-        with build_lock({str(index)!r}):
+        from qa.index.folder import FolderStore
+        with FolderStore({str(index)!r}).lock():
             print("locked", flush=True)
             time.sleep(60)
     """)], stdout=subprocess.PIPE, text=True)
@@ -181,7 +181,7 @@ def test_corrupted_index_file_is_detected(tmp_path, embedder, damage):
     seeds, index = tmp_path / "seeds", tmp_path / "index"
     write(seeds, "a.txt", FACTS["rivers.txt"])
     build_index(seeds, index, embedder=embedder)
-    target = index / read_manifest(index)["generation"] / "dense.faiss"
+    target = index / FolderStore(index).read_manifest().generation / "dense.faiss"
     data = bytearray(target.read_bytes())
     if damage == "flip":
         data[len(data) // 2] ^= 0xFF
@@ -218,6 +218,10 @@ def test_bad_input_is_reported_and_the_rest_indexed(tmp_path, embedder):
     (seeds / "loop").mkdir()
     (seeds / "loop" / "again").symlink_to(seeds / "loop", target_is_directory=True)
     (seeds / "ignored.exe").write_bytes(b"MZ")
+    write(tmp_path / "outside", "secret.txt", "zzsecret of the machine")
+    (seeds / "passwd.txt").symlink_to(tmp_path / "outside" / "secret.txt")  # out of the folder
+    os.mkfifo(seeds / "fifo.txt")  # opening it would block the build
+    write(seeds, "late-nul.md", b"words " * 2000 + b"\x00")  # a NUL after the first 8 KiB
     before = snapshot(seeds)
 
     from qa.config import Settings
@@ -230,7 +234,7 @@ def test_bad_input_is_reported_and_the_rest_indexed(tmp_path, embedder):
     assert "empty" in reasons["empty.txt"] and "broken symlink" in reasons["dangling.txt"]
     assert any("symlink loop" in r for r in reasons.values())
     assert "cp1252" in reasons["latin1.txt"] and "latin1.txt" not in skipped
-    indexed = {s for s in read_manifest(index)["documents"]}
+    indexed = {s for s in FolderStore(index).read_manifest().documents}
     assert indexed == {"good.txt", "good.md", "latin1.txt", "scripty.html", "report.pdf"}
     assert snapshot(seeds) == before, "the build never changes the seeds folder"
 
@@ -243,6 +247,10 @@ def test_bad_input_is_reported_and_the_rest_indexed(tmp_path, embedder):
     assert retriever.search("Chatkal range", k=1, mode="lexical")[0].page == 3
     out = report.to_dict()
     assert {"source": "huge.txt", "reason": reasons["huge.txt"]} in out["skipped"]
+    assert {"passwd.txt", "fifo.txt", "late-nul.md", "ignored.exe"} <= skipped
+    assert "outside the documents folder" in reasons["passwd.txt"] and "FIFO" in reasons["fifo.txt"]
+    assert reasons["late-nul.md"] == "binary file (contains NUL bytes)"
+    assert reasons["ignored.exe"].startswith("unsupported file type")
 
 
 def test_unreadable_file_is_reported(tmp_path, monkeypatch):
@@ -250,9 +258,9 @@ def test_unreadable_file_is_reported(tmp_path, monkeypatch):
     write(tmp_path, "secret.txt", "text")
     files, _ = scan(tmp_path)
 
-    def deny(self):
+    def deny(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr("qa.documents.os.open", deny)
     doc, problem = read_document(files[0])
     assert doc is None and "Permission denied" in problem.reason

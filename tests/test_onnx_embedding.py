@@ -15,7 +15,10 @@ import pytest
 from qa.onnx_embedding import OnnxEmbedder, export_onnx, onnx_model_path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+# shared/ lies beside the repository, or beside the folder of worktrees holding it
+SCIFACT = next((p for p in (ROOT.parent / "shared" / "eval" / "scifact",
+                            ROOT.parent.parent / "shared" / "eval" / "scifact") if p.is_dir()),
+               ROOT.parent / "shared" / "eval" / "scifact")
 EDGE_CASES = ["", "   ", "hello", "Ünïcödé — naïve café ☕ 東京", "a " * 600]  # 600 words: truncated
 
 
@@ -84,12 +87,23 @@ def test_cache_holds_both_exports_and_no_temp_files(cache: Path, model_dir: Path
 
 def test_attributes(fp32: OnnxEmbedder, int8: OnnxEmbedder) -> None:
     assert (fp32.backend, int8.backend) == ("onnx", "onnx-int8")
-    assert fp32.dimension == int8.dimension == 384
-    assert fp32.max_seq_length == 256 and fp32.name
+    assert (fp32.info.backend, int8.info.backend) == ("onnx", "onnx-int8")
+    assert fp32.info.dimension == int8.info.dimension == 384
+    assert fp32.info.max_seq_length == 256 and fp32.info.name
+    assert fp32.info.fingerprint == int8.info.fingerprint  # the same model, two backends
+
+
+def test_model_info_must_match_the_file(model_dir: Path, cache: Path) -> None:
+    from qa.embedding import resolve_model
+
+    info = resolve_model(str(model_dir), backend="onnx")
+    with pytest.raises(ValueError, match="onnx-int8"):
+        OnnxEmbedder(info, onnx_model_path(model_dir, cache, quantize=True))
 
 
 def test_fp32_matches_sentence_transformers(fp32: OnnxEmbedder, reference, sentences) -> None:
-    assert max(fp32.count_tokens(s) for s in sentences) > 256  # truncation is exercised
+    counter = fp32.info.token_counter()
+    assert max(counter.count(s) for s in sentences) > 256  # truncation is exercised
     got, want = fp32.encode(sentences), reference(sentences)
     assert got.dtype == np.float32 and got.shape == want.shape
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
@@ -110,21 +124,25 @@ def test_int8_close_and_keeps_neighbours(fp32: OnnxEmbedder, int8: OnnxEmbedder,
     assert (want_top[:, 0] == got_top[:, 0]).mean() >= 0.7  # the best hit rarely moves
 
 
-def test_count_tokens_matches_hf_tokenizer(fp32: OnnxEmbedder, model_dir: Path, sentences) -> None:
+def test_token_counter_matches_hf_tokenizer(fp32: OnnxEmbedder, model_dir: Path, sentences) -> None:
     from transformers import AutoTokenizer
 
     hf = AutoTokenizer.from_pretrained(str(model_dir))
+    counter = fp32.info.token_counter()
     long = " ".join(sentences)  # well past 512 word pieces: never truncated
     for text in [*sentences, long]:
-        assert fp32.count_tokens(text) == len(hf(text, add_special_tokens=True)["input_ids"])
-    assert fp32.count_tokens("hello") == 3
+        assert counter.count(text) == len(hf(text, add_special_tokens=True)["input_ids"])
+    assert counter.count("hello") == 3
 
 
-def test_batching_restores_input_order(fp32: OnnxEmbedder, sentences) -> None:
+def test_vectors_do_not_depend_on_batch_neighbours(fp32: OnnxEmbedder, int8: OnnxEmbedder,
+                                                   sentences) -> None:
     texts = sorted(sentences, key=lambda s: (len(s) * 7919) % 31)  # lengths well mixed
-    one_by_one = np.vstack([fp32.encode([t]) for t in texts])
-    for batch_size in (1, 3, 64):
-        np.testing.assert_allclose(fp32.encode(texts, batch_size=batch_size), one_by_one, atol=2e-5)
+    for emb in (fp32, int8):
+        one_by_one = np.vstack([emb.encode([t]) for t in texts])
+        for batch_size in (1, 3, 64):
+            assert np.array_equal(emb.encode(texts, batch_size=batch_size), one_by_one)
+        assert np.array_equal(emb.encode(texts[::-1])[::-1], one_by_one)  # order is no matter
 
 
 def test_empty_input(fp32: OnnxEmbedder, int8: OnnxEmbedder) -> None:
@@ -158,15 +176,3 @@ def test_export_onnx_int8_directly(model_dir: Path, tmp_path: Path, int8: OnnxEm
     assert direct.backend == "onnx-int8"
     texts = ["Vitamin D deficiency is linked to tuberculosis.", "Aspirin reduces fever."]
     np.testing.assert_allclose(direct.encode(texts), int8.encode(texts), atol=1e-4)
-
-
-def test_batches_respect_count_and_token_budget() -> None:
-    from qa.onnx_embedding import _batches
-
-    lengths = [256, 256, 256, 100, 60, 60, 10, 3, 3]
-    order = np.argsort([-n for n in lengths], kind="stable")
-    batches = list(_batches(order, lengths, 4, 600))
-    assert np.concatenate(batches).tolist() == order.tolist()  # every text once, order kept
-    for rows in batches:
-        assert len(rows) <= 4 and len(rows) * max(lengths[i] for i in rows) <= max(600, 256)
-    assert [len(b) for b in batches] == [2, 2, 4, 1]

@@ -10,7 +10,7 @@ import pytest
 
 from qa import (IndexMismatchError, IndexNotFoundError, Passage, Retriever, Settings, build_index)
 from qa.config import ChunkerSettings
-from qa.store import generation_dir, read_manifest
+from qa.index.folder import FolderStore
 
 from conftest import KLOOP_SENTENCE, SEED_FILE
 
@@ -26,7 +26,7 @@ def test_kloop_question_ranks_its_passage_first(seed_index, embedder):
     assert top.source == SEED_FILE and top.page is None
     assert top.line_start <= 11 <= top.line_end
     doc = retriever.document(top.doc_id)
-    assert doc["text"][top.start:top.end] == top.text
+    assert doc.text[top.start:top.end] == top.text
     assert top.location == f"{SEED_FILE}:{top.line_start}-{top.line_end}"
     for mode in ("dense", "lexical"):
         assert KLOOP_SENTENCE in retriever.search(QUESTION, k=1, mode=mode)[0].text
@@ -42,7 +42,7 @@ def test_save_load_round_trip_gives_identical_results(seed_index, embedder):
 
 def test_faiss_scores_equal_brute_force_cosine(seed_index, embedder):
     retriever = Retriever.load(seed_index, embedder=embedder)
-    gen = generation_dir(seed_index, read_manifest(seed_index))
+    gen = seed_index / FolderStore(seed_index).read_manifest().generation
     vectors = np.load(gen / "vectors.npy", allow_pickle=False)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     for q in (QUESTION, "artificial intelligence and elections", "Agnes Callamard"):
@@ -51,7 +51,7 @@ def test_faiss_scores_equal_brute_force_cosine(seed_index, embedder):
         got = retriever.search(q, k=len(vectors), mode="dense")
         table = {p.chunk_id: p.score for p in got}
         order = np.argsort(-brute)
-        rows = retriever._loaded.table.chunks(list(range(len(vectors))))
+        rows = retriever._gen.chunks(list(range(len(vectors))))
         assert [rows[i].id for i in order] == [p.chunk_id for p in got]
         for i, c in rows.items():
             assert table[c.id] == pytest.approx(float(brute[i]), abs=1e-5)
@@ -75,7 +75,7 @@ def seed_index_source():
 
 
 def test_missing_index_says_how_to_build(tmp_path):
-    with pytest.raises(IndexNotFoundError, match=r"no index at .*; run `qa build`"):
+    with pytest.raises(IndexNotFoundError, match=r"no index at .*; run `qa build"):
         Retriever.load(tmp_path / "nothing-here")
     with pytest.raises(FileNotFoundError):  # the same error, caught as a built-in
         Retriever.load(tmp_path / "nothing-here")

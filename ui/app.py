@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from .style import CSS, TRANSCRIPT_JS, VIEWER_JS
 logger = logging.getLogger(__name__)
 
 MAX_TURNS = 50
+ANSWER_CONCURRENCY = int(os.environ.get("QA_ANSWER_CONCURRENCY", "1"))  # bench/load.py tries values
 
 
 def build_app(service: Service) -> gr.Blocks:
@@ -175,7 +177,7 @@ def build_app(service: Service) -> gr.Blocks:
 
         private = {"api_visibility": "private"}
         question.submit(chat, [question, turns, k, mode, per_doc], [transcript, turns, question],
-                        concurrency_id="answer", concurrency_limit=1, show_progress="hidden", **private)
+                        concurrency_id="answer", concurrency_limit=ANSWER_CONCURRENCY, show_progress="hidden", **private)
         clear_btn.click(clear, None, [transcript, turns, question, viewer_col], **private)
         transcript.open(open_document, [turns], [viewer, viewer_col], show_progress="hidden", **private)
         close_btn.click(lambda: gr.Column(visible=False), None, viewer_col, **private)
@@ -184,7 +186,7 @@ def build_app(service: Service) -> gr.Blocks:
         timer.tick(tick, None, [status, docs, build_msg, timer], show_progress="hidden", **private)
         docs_tab.select(documents_panel, None, docs, show_progress="hidden", **private)
         demo.load(on_load, None, [status, docs, timer], show_progress="hidden", **private)
-        gr.api(ask, api_name="ask", concurrency_id="answer", concurrency_limit=1)
+        gr.api(ask, api_name="ask", concurrency_id="answer", concurrency_limit=ANSWER_CONCURRENCY)
     return demo
 
 

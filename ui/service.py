@@ -162,8 +162,8 @@ class Service:
                                "error": self.build.error}
         if r is not None:
             m = r.manifest
-            out.update(documents=len(m.get("documents", {})), chunks=m["index"]["chunks"],
-                       created=m.get("created", ""), generation=r.generation)
+            out.update(documents=len(m.documents), chunks=m.chunks, created=m.created,
+                       generation=r.generation)
         return out
 
     # ------------------------------------------------------------ answers
@@ -184,14 +184,15 @@ class Service:
         return "There is no index yet. Add documents and press Rebuild index."
 
     def document_text(self, doc_id: str) -> dict[str, Any] | None:
-        return self.retriever.document(doc_id) if self.retriever is not None else None
+        record = self.retriever.document(doc_id) if self.retriever is not None else None
+        return record.to_dict() if record is not None else None
 
     # ------------------------------------------------------------ documents panel
 
     def files(self) -> list[FileRow]:
         """Indexed documents plus what changed in the seeds folder since the last build."""
         indexed = {d.source: d for d in self.retriever.documents()} if self.retriever else {}
-        manifest_docs = self.retriever.manifest.get("documents", {}) if self.retriever else {}
+        manifest_docs = self.retriever.manifest.documents if self.retriever else {}
         try:
             files, problems = scan(self.seeds_dir, max_file_bytes=MAX_UPLOAD_BYTES)
         except FileNotFoundError:

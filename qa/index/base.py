@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -88,12 +88,14 @@ class Store(Protocol):
 
     def write_generation(self, manifest: Manifest, documents: Sequence[DocumentRecord],
                          chunks: Sequence[Chunk], vectors: np.ndarray, lexical_texts: Sequence[str],
-                         sentences: Sequence[ChunkSentences]) -> Manifest:
+                         sentences: Sequence[ChunkSentences],
+                         progress: Callable[[str], None] | None = None) -> Manifest:
         """Write a complete new generation and make it live atomically; call under `lock()`.
 
         `manifest.generation` is ignored (the store names it); returns the live manifest.
         `documents` carry their text; `lexical_texts[i]` is what BM25 indexes for chunk i;
-        `sentences[i]` belongs to chunk i.
+        `sentences[i]` belongs to chunk i. `progress("switching to the new index")` is called
+        right before the new generation is made live.
         """
 
     def clean_up(self) -> None:

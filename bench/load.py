@@ -1,0 +1,233 @@
+"""Load: many people asking at once, through `qa serve`'s /ask and through `answer()` in-process.
+
+For each Gradio concurrency limit asked for (QA_ANSWER_CONCURRENCY, read by ui/app.py), starts
+`qa serve` on a copy of the index (127.0.0.1, a free port), fires --requests /ask calls from
+--clients threads at once through gradio_client, and prints p50/p95/p99 latency, answers/s,
+errors and the server's peak RSS (VmHWM). Then the same for `answer()` in this process with a
+thread pool of each size, single-threaded first as the baseline. Every run is bounded by
+--requests and --deadline seconds. Prints figures; asserts nothing.
+
+    python bench/load.py [--index index] [--seeds seeds] [--requests 200] [--limits 1 2 4 8]
+    python bench/load.py --index /tmp/scifact-index --beir ../shared/eval/scifact --skip-serve
+
+With --beir the questions are that BEIR set's queries (load the matching index); otherwise a
+fixed list of questions about the seed document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SEED_QUESTIONS = [
+    "what happened to Kloop Media", "were journalists arrested", "what does the report say about protests",
+    "which law restricts false information", "how are women and girls treated",
+    "what did Amnesty International report", "was a website blocked", "what about NGOs",
+    "is there torture in Kyrgyzstan", "what is the draft law on mass media",
+    "how many countries does the report cover", "what year does the report assess",
+    "were rallies banned", "what happened to civil society", "who criticizes the authorities",
+    "freedom of expression and association", "unfair trials of activists",
+    "what are cultural traditions used for", "liquidation of a legal entity",
+    "what is the capital of France",  # not in the documents: an abstention is an answer too
+]
+
+
+@dataclass
+class Run:
+    """One batch of calls: latencies in seconds, wall time of the whole batch."""
+
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    wall: float = 0.0
+    peak_mb: float | None = None
+
+    def row(self) -> str:
+        ms = 1000 * np.asarray(self.latencies or [np.nan])
+        p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+        rate = len(self.latencies) / self.wall if self.wall else float("nan")
+        mem = f"{self.peak_mb:8.0f}" if self.peak_mb is not None else f"{'-':>8}"
+        return (f"{self.name:<34} {len(self.latencies):>5} {len(self.errors):>4} {p50:9.1f} {p95:9.1f} "
+                f"{p99:9.1f} {rate:9.1f} {mem}")
+
+
+HEADER = (f"{'run':<34} {'ok':>5} {'err':>4} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} "
+          f"{'answers/s':>9} {'peak MB':>8}")
+
+
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """Peak resident memory of a process (VmHWM from /proc; not inherited over fork/exec)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(index: Path, seeds: Path, limit: int, log: Path,
+                 timeout: float) -> tuple[subprocess.Popen, str]:
+    """`qa serve` on 127.0.0.1 with the answer concurrency `limit`; returns once it answers HTTP."""
+    port = free_port()
+    env = dict(os.environ, QA_ANSWER_CONCURRENCY=str(limit), HF_HUB_OFFLINE="1",
+               GRADIO_ANALYTICS_ENABLED="False")
+    cmd = [sys.executable, "-m", "qa", "serve", "--index", str(index), "--seeds", str(seeds),
+           "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"qa serve exited with {proc.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.5)
+    stop(proc)
+    raise RuntimeError(f"qa serve did not answer within {timeout:.0f} s; see {log}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def fire(name: str, call, questions: list[str], requests: int, clients: int, deadline: float) -> Run:
+    """`requests` calls of `call(question)` from `clients` threads at once, within `deadline` s."""
+    run = Run(name)
+    lock = threading.Lock()
+    stop_at = time.monotonic() + deadline
+
+    def one(i: int) -> None:
+        if time.monotonic() > stop_at:
+            with lock:
+                run.errors.append("deadline")
+            return
+        t = time.perf_counter()
+        try:
+            call(questions[i % len(questions)], max(stop_at - time.monotonic(), 0.1))
+        except Exception as exc:  # a failed call is a figure here, not a crash
+            with lock:
+                run.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+            return
+        with lock:
+            run.latencies.append(time.perf_counter() - t)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(one, range(requests)))
+    run.wall = time.perf_counter() - t0
+    return run
+
+
+def serve_runs(args, questions: list[str]) -> list[Run]:
+    from gradio_client import Client
+
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="qa-load-") as tmp:
+        for limit in args.limits:
+            log = Path(tmp) / f"serve-{limit}.log"
+            proc, url = start_server(args.index, args.seeds, limit, log, args.start_timeout)
+            try:
+                client = Client(url, verbose=False, max_workers=args.clients, download_files=False,
+                                analytics_enabled=False)
+                client.predict(questions[0], api_name="/ask")  # warm-up: model and caches loaded
+
+                def call(question: str, timeout: float) -> None:
+                    result = client.submit(question, 5, "hybrid", 0, None, api_name="/ask").result(timeout)
+                    if "answer" not in result:
+                        raise ValueError("reply without an answer")
+
+                run = fire(f"/ask, concurrency_limit={limit}", call, questions, args.requests,
+                           args.clients, args.deadline)
+                run.peak_mb = peak_rss_mb(proc.pid)
+                runs.append(run)
+                print(run.row(), flush=True)
+                for e in sorted(set(run.errors))[:3]:
+                    print(f"    error: {e}")
+            finally:
+                stop(proc)
+    return runs
+
+
+def inprocess_runs(args, questions: list[str]) -> list[Run]:
+    from qa import Retriever
+    from qa.answer import answer
+
+    retriever = Retriever.load(args.index)
+    answer(retriever, questions[0])  # warm-up
+
+    def call(question: str, timeout: float) -> None:
+        answer(retriever, question)
+
+    runs = []
+    for threads in args.threads:
+        n = args.requests if threads > 1 else min(args.requests, len(questions) * 5)
+        run = fire(f"answer(), {threads} thread{'s' if threads > 1 else ''}", call, questions, n,
+                   threads, args.deadline)
+        run.peak_mb = peak_rss_mb()
+        runs.append(run)
+        print(run.row(), flush=True)
+    return runs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--index", type=Path, default=ROOT / "index",
+                    help="index folder (qa serve builds it from --seeds if missing)")
+    ap.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="documents folder for qa serve")
+    ap.add_argument("--beir", type=Path, help="ask this BEIR set's queries instead of the seed questions")
+    ap.add_argument("--requests", type=int, default=200, help="calls per run (default 200)")
+    ap.add_argument("--clients", type=int, default=200, help="callers at once (default 200)")
+    ap.add_argument("--limits", type=int, nargs="+", default=[1, 2, 4, 8],
+                    help="Gradio concurrency limits of the answer path to try")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2, 4, 8],
+                    help="thread-pool sizes for answer() in-process (1 = one after another)")
+    ap.add_argument("--deadline", type=float, default=120.0, help="seconds per run at most")
+    ap.add_argument("--start-timeout", type=float, default=180.0, help="seconds for qa serve to start")
+    ap.add_argument("--skip-serve", action="store_true", help="only answer() in-process")
+    ap.add_argument("--skip-inprocess", action="store_true", help="only /ask through qa serve")
+    args = ap.parse_args()
+
+    if args.beir:
+        from qa.evaluate import load_beir
+
+        data = load_beir(args.beir)
+        questions = [data.queries[q] for q in data.qrels if q in data.queries]
+    else:
+        questions = SEED_QUESTIONS
+    print(f"{len(questions)} distinct questions; index {args.index}; {os.cpu_count()} CPUs")
+    print(HEADER)
+    if not args.skip_serve:
+        serve_runs(args, questions)
+    if not args.skip_inprocess:
+        inprocess_runs(args, questions)
+    print("\ntargets: 200 concurrent /ask p95 <= 2 s (aim 0.5 s), >= 50 answers/s (aim 150); "
+          "answer() p50/p95 <= 15/40 ms (aim 5/15) on SciFact")
+
+
+if __name__ == "__main__":
+    main()

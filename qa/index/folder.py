@@ -1,0 +1,256 @@
+"""The folder store: an index as plain files in one directory, generations switched atomically.
+
+Layout (every file plain and versioned; nothing is pickled; names from qa.index.format)::
+
+    index/manifest.json            the live manifest; names the current generation
+    index/gen-<id>/dense.faiss     FAISS index over the chunk vectors (row i = chunk row i)
+    index/gen-<id>/vectors.npy     the same vectors, float32, reused by incremental builds
+    index/gen-<id>/chunks.sqlite   documents, chunks and sentence spans
+    index/gen-<id>/sentences.npy   one vector per sentence row
+    index/gen-<id>/bm25/           bm25s arrays (.npy) and vocabulary (.json)
+    index/.lock                    held (flock) by a running build
+
+A build writes a new generation in a temporary folder, fsyncs it, renames it into place and
+only then replaces manifest.json (os.replace is atomic), so a crash at any moment leaves the
+previous manifest and generation intact.
+
+>>> store = FolderStore("index")
+>>> gen = store.load()
+>>> gen.chunks([0])[0].text[:20]
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from .. import dense
+from ..chunking import Chunk
+from ..config import LexicalSettings
+from ..documents import sha256_file
+from ..errors import BuildLockedError, IndexCorruptError, IndexNotFoundError
+from ..lexical import LexicalIndex
+from ..table import ChunkTable, write_table
+from . import format as fmt
+from .base import ChunkSentences
+from .format import DocumentRecord, Manifest
+
+logger = logging.getLogger(__name__)
+
+
+class FolderStore:
+    """An index in a directory. Safe to share between threads; builds hold an flock."""
+
+    def __init__(self, location: str | Path):
+        self.path = Path(location)
+        self.location = str(location)
+
+    def __repr__(self) -> str:
+        return f"FolderStore({self.location!r})"
+
+    # ------------------------------------------------------------ manifest
+
+    def read_manifest(self) -> Manifest:
+        path = self.path / fmt.MANIFEST
+        if not path.exists():
+            raise IndexNotFoundError(f"no index at {self.path.resolve()}; run `qa build --index "
+                                     f"{self.path.resolve()}` to create it")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"index manifest {path} is unreadable ({exc}); run `qa build --full`") from exc
+        return Manifest.from_dict(data, str(self.path))
+
+    # ------------------------------------------------------------ reading
+
+    def load(self, *, verify: bool = True) -> "FolderGeneration":
+        manifest = self.read_manifest()
+        gen = self._verify(manifest, full=verify)
+        return FolderGeneration(manifest, gen)
+
+    def _verify(self, manifest: Manifest, *, full: bool) -> Path:
+        """Every file the manifest lists is present with its size (and checksum if `full`)."""
+        gen = self.path / manifest.generation
+        for rel, expected in manifest.files.items():
+            f = gen / rel
+            problem = None
+            if not f.is_file():
+                problem = "is missing"
+            elif f.stat().st_size != expected["size"]:
+                problem = f"has {f.stat().st_size} bytes, expected {expected['size']} (truncated?)"
+            elif full and sha256_file(f) != expected["sha256"]:
+                problem = "fails its checksum (corrupted)"
+            if problem:
+                raise IndexCorruptError(f"index file {f} {problem}; run `qa build --full` to rebuild the index")
+        return gen
+
+    # ------------------------------------------------------------ writing
+
+    @contextmanager
+    def lock(self, wait: float = 0.0) -> Iterator[None]:
+        """Hold the build lock; the OS releases it if the holder dies (even by SIGKILL)."""
+        created = not self.path.exists()
+        self.path.mkdir(parents=True, exist_ok=True)
+        path = self.path / fmt.LOCK
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        ok = False
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                        raise BuildLockedError(
+                            f"another build is running on {self.path} (pid {holder}); wait for it to "
+                            "finish or pass --wait SECONDS") from None
+                    time.sleep(0.2)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+            ok = True
+        finally:
+            os.close(fd)  # closing releases the flock
+            if not ok and created and not (self.path / fmt.MANIFEST).exists():
+                # A first build that failed leaves nothing behind.
+                shutil.rmtree(self.path, ignore_errors=True)
+
+    def write_generation(self, manifest: Manifest, documents: Sequence[DocumentRecord],
+                         chunks: Sequence[Chunk], vectors: np.ndarray, lexical_texts: Sequence[str],
+                         sentences: Sequence[ChunkSentences],
+                         progress: Callable[[str], None] | None = None) -> Manifest:
+        say = progress or (lambda message: None)
+        tmp = self._new_tmp()
+        np.save(tmp / fmt.VECTORS, vectors, allow_pickle=False)
+        dense.save_faiss(dense.build_faiss(vectors, manifest.index_type), tmp / fmt.DENSE)
+        write_table(tmp / fmt.TABLE, documents, chunks, [s.spans for s in sentences])
+        dim = vectors.shape[1] if vectors.ndim == 2 else manifest.dimension
+        sent = (np.concatenate([s.vectors for s in sentences]).astype(np.float32)
+                if sentences and sum(len(s.vectors) for s in sentences) else np.zeros((0, dim), np.float32))
+        np.save(tmp / fmt.SENTENCE_VECTORS, sent, allow_pickle=False)
+        LexicalIndex.build(lexical_texts, LexicalSettings(**manifest.lexical)).save(tmp / fmt.BM25)
+        say("switching to the new index")
+        return self._commit(tmp, manifest)
+
+    def _new_tmp(self) -> Path:
+        self.path.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+        tmp = self.path / (fmt.TMP_PREFIX + name)
+        tmp.mkdir()
+        return tmp
+
+    def _commit(self, tmp: Path, manifest: Manifest) -> Manifest:
+        """Make a fully written generation live: fsync, rename into place, swap the manifest."""
+        name = tmp.name[len(fmt.TMP_PREFIX):]
+        files = {}
+        for f in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            files[f.relative_to(tmp).as_posix()] = {"sha256": sha256_file(f), "size": f.stat().st_size}
+        manifest = manifest.with_(generation=name, files=files)
+        for f in tmp.rglob("*"):
+            _fsync_path(f)
+        _fsync_path(tmp)
+        os.rename(tmp, self.path / name)
+        tmp_manifest = self.path / (fmt.TMP_PREFIX + fmt.MANIFEST)
+        with open(tmp_manifest, "w", encoding="utf-8") as f:
+            json.dump(manifest.to_dict(), f, indent=2, ensure_ascii=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_manifest, self.path / fmt.MANIFEST)
+        _fsync_path(self.path)
+        return manifest
+
+    def clean_up(self, *, keep: int = 2) -> None:
+        """Remove leftovers of interrupted builds and all but the newest `keep` generations."""
+        if not self.path.is_dir():
+            return
+        try:
+            live = self.read_manifest().generation
+        except Exception:
+            live = None
+        for p in self.path.iterdir():
+            if p.name.startswith(fmt.TMP_PREFIX):
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        gens = sorted((p for p in self.path.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+        old = [p for p in gens if p.name != live]
+        for p in old[: max(len(old) - (keep - 1), 0)]:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FolderGeneration:
+    """One generation folder, loaded: FAISS, memory-mapped vectors, BM25 arrays, the SQLite table."""
+
+    def __init__(self, manifest: Manifest, folder: Path):
+        self.manifest = manifest
+        self.folder = folder
+        large = manifest.index_type != "flat"  # big indexes stay on disk, paged in as used
+        self.table = ChunkTable(folder / fmt.TABLE)
+        self.faiss = dense.load_faiss(folder / fmt.DENSE, mmap=large)
+        self.vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
+        self.sentence_vectors = np.load(folder / fmt.SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+        self.lexical = LexicalIndex.load(folder / fmt.BM25, mmap=large)
+        if self.faiss.ntotal != manifest.chunks or self.lexical.n_chunks != self.faiss.ntotal:
+            raise IndexCorruptError(f"index at {folder.parent} is inconsistent (vectors {self.faiss.ntotal}, "
+                                    f"BM25 {self.lexical.n_chunks}); run `qa build --full`")
+
+    @property
+    def n_chunks(self) -> int:
+        return int(self.faiss.ntotal)
+
+    def dense_top(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        scores, rows = dense.search_faiss(self.faiss, query, depth)
+        return rows, scores
+
+    def dense_scores(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)] @ query, dtype=np.float32)
+
+    def lexical_top(self, query: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.lexical.top(query, depth)
+
+    def lexical_scores(self, query: str, rows: Sequence[int]) -> np.ndarray:
+        return self.lexical.scores_of(query, rows)
+
+    def chunks(self, rows: Sequence[int]) -> dict[int, Chunk]:
+        return self.table.chunks(rows)
+
+    def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
+        return self.table.chunks_of(doc_ids)
+
+    def reusable_vectors(self) -> tuple[dict[str, int], np.ndarray]:
+        return self.table.text_hash_rows(), self.vectors
+
+    def sentences(self, rows: Sequence[int]) -> dict[int, ChunkSentences]:
+        out = {}
+        for row, (spans, first) in self.table.sentence_spans(rows).items():
+            out[row] = ChunkSentences(spans, self.sentence_vectors[first:first + len(spans)])
+        return out
+
+    def documents(self) -> list[DocumentRecord]:
+        return self.table.documents()
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return self.table.document_record(doc_id)
+
+    def close(self) -> None:
+        self.table.close()
