@@ -64,6 +64,10 @@ POOL_SIZE = 8
 DROP_LOCK_TIMEOUT = "5s"  # clean_up leaves a generation a long query still reads for the next build
 
 
+class BadIndexURL(QAError, ValueError):
+    """A `postgresql://` index location qa cannot use (an invalid index name)."""
+
+
 class DatabaseError(QAError, ConnectionError):
     """The database could not be reached or refused what qa needs; the message says what to do."""
 
@@ -84,7 +88,7 @@ def parse_location(location: str) -> tuple[str, str, str]:
     names = [v for k, v in params if k == INDEX_PARAM]
     name = names[-1] if names else DEFAULT_INDEX
     if not _NAME.match(name):
-        raise ValueError(f"index name {name!r} in {INDEX_PARAM}= is not valid: use 1-40 lower-case "
+        raise BadIndexURL(f"index name {name!r} in {INDEX_PARAM}= is not valid: use 1-40 lower-case "
                          "letters, digits or _, starting with a letter or _")
     rest = [(k, v) for k, v in params if k != INDEX_PARAM]
     conninfo = urlunsplit(parts._replace(query=urlencode(rest)))
@@ -289,7 +293,8 @@ class PostgresStore:
 
     def write_generation(self, manifest: Manifest, documents: Sequence[DocumentRecord],
                          chunks: Sequence[Chunk], vectors: np.ndarray, lexical_texts: Sequence[str],
-                         sentences: Sequence[ChunkSentences]) -> Manifest:
+                         sentences: Sequence[ChunkSentences],
+                         progress: Callable[[str], None] | None = None) -> Manifest:
         """Load a whole new generation and make it live, all in one transaction."""
         from . import postgres_write as pg_write
 
@@ -298,7 +303,7 @@ class PostgresStore:
         conn = self.connect(autocommit=False, purpose="qa build")
         try:
             live = pg_write.write(self, conn, manifest, documents, chunks, vectors, lexical_texts,
-                                  sentences)
+                                  sentences, progress or (lambda message: None))
             conn.commit()
         except _psycopg().Error as exc:
             conn.rollback()

@@ -11,7 +11,7 @@ import logging
 import re
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -79,7 +79,7 @@ def ensure_schema(store: "PostgresStore", conn) -> None:
 
 def write(store: "PostgresStore", conn, manifest: Manifest, documents: Sequence[DocumentRecord],
           chunks: Sequence[Chunk], vectors: np.ndarray, lexical_texts: Sequence[str],
-          sentences: Sequence[ChunkSentences]) -> Manifest:
+          sentences: Sequence[ChunkSentences], progress: Callable[[str], None]) -> Manifest:
     """Create and fill the tables of a new generation and make it live, in `conn`'s open
     transaction; the caller commits. Returns the live manifest."""
     sql = _sql()
@@ -122,6 +122,7 @@ def write(store: "PostgresStore", conn, manifest: Manifest, documents: Sequence[
     from psycopg.types.json import Jsonb
 
     avgdl = float(lengths.mean()) if len(lengths) else 0.0
+    progress("switching to the new index")
     conn.execute(sql.SQL("INSERT INTO {} (gen, name, manifest, n_chunks, avgdl) VALUES (%s, %s, %s, %s, %s)"
                          ).format(store.meta("generations")),
                  (gen, live.generation, Jsonb(live.to_dict()), len(chunks), avgdl))
