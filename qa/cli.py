@@ -235,8 +235,19 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(f"  renamed: {_safe(a)} -> {_safe(b)}")
     for p in report.problems:
         print(f"  {'skipped' if p.skipped else 'warning'}: {_safe(p.source)}: {_safe(p.reason)}")
-    print(f"index: {_safe(args.index)} ({report.index_type}, {report.generation})")
+    print(f"index: {_safe(_shown(args.index))} ({report.index_type}, {report.generation})")
     return 0
+
+
+def _shown(index: str) -> str:
+    """--index as output shows it: a database URL without its password."""
+    from .index import is_url
+
+    if not is_url(index):
+        return index
+    from .index.postgres import shown_location
+
+    return shown_location(index)
 
 
 def _check_build_folders(seeds: Path, index: Path) -> None:
@@ -284,7 +295,7 @@ def _load(args: argparse.Namespace):
     except IndexNotFoundError as exc:
         from .index import is_url
 
-        index = args.index if is_url(args.index) else Path(args.index).absolute()
+        index = _shown(args.index) if is_url(args.index) else Path(args.index).absolute()
         seeds = Path("seeds").absolute() if Path("seeds").is_dir() else "YOUR_DOCUMENTS_FOLDER"
         raise IndexNotFoundError(f"no index at {index}; build it with: qa build --index "
                                  f"{shlex.quote(str(index))} --seeds {shlex.quote(str(seeds))}") from exc

@@ -37,6 +37,7 @@ from qa.chunking import Chunk, chunk_document  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.documents import read_document, scan  # noqa: E402
 from qa.errors import BuildLockedError, IndexCorruptError, IndexNotFoundError, QAError  # noqa: E402
+from qa.index import open_store  # noqa: E402
 from qa.index.base import ChunkSentences  # noqa: E402
 from qa.index.format import DocumentRecord, Manifest  # noqa: E402
 from qa.index.postgres import DatabaseError, PostgresStore, parse_location  # noqa: E402
@@ -95,8 +96,18 @@ def make_corpus(folder: Path, embedder, counter) -> Corpus:
                                          "dimension": info.dimension, "max_seq_length": info.max_seq_length,
                                          "backend": embedder.backend},
         chunker=settings.chunker.as_dict(), lexical=settings.lexical.as_dict(), index_type="flat",
-        chunks=len(chunks), dimension=info.dimension, corpus_root=str(folder))
+        chunks=len(chunks), dimension=info.dimension, corpus_root=str(folder),
+        documents={d.source: d.entry() for d in documents})
     return Corpus(manifest, documents, chunks, vectors, lexical_texts, sentences)
+
+
+def subset(corpus: Corpus, n: int) -> Corpus:
+    """The first n chunks and the documents they belong to, with a manifest that says so."""
+    chunks = corpus.chunks[:n]
+    ids = {c.doc_id for c in chunks}
+    documents = [d for d in corpus.documents if d.doc_id in ids]
+    manifest = corpus.manifest.with_(chunks=n, documents={d.source: d.entry() for d in documents})
+    return Corpus(manifest, documents, chunks, corpus.vectors[:n], corpus.lexical_texts[:n], corpus.sentences[:n])
 
 
 def write_corpus(store, corpus: Corpus) -> Manifest:
@@ -138,16 +149,35 @@ def url(server) -> str:
 
 
 @pytest.fixture
-def store(url):
+def pg_store(url):
     s = PostgresStore(url)
     yield s
     s.close()
+
+
+@pytest.fixture(params=["postgres", "folder"])
+def location(request, tmp_path) -> str:
+    """The contract tests run on every store: an index in PostgreSQL and one in a folder."""
+    return request.getfixturevalue("url") if request.param == "postgres" else str(tmp_path / "index")
+
+
+@pytest.fixture
+def store(location):
+    s = open_store(location)
+    yield s
+    getattr(s, "close", lambda: None)()
 
 
 @pytest.fixture
 def built(store, corpus):
     write_corpus(store, corpus)
     return store
+
+
+@pytest.fixture
+def pg_built(pg_store, corpus):
+    write_corpus(pg_store, corpus)
+    return pg_store
 
 
 # ---------------------------------------------------------------- the URL
@@ -234,7 +264,7 @@ def test_bm25_in_sql_matches_the_reference(built, corpus):
 
 
 def test_empty_generation(store, corpus):
-    empty = Corpus(corpus.manifest.with_(chunks=0, documents={}), [], [], np.zeros((0, 384), np.float32), [], [])
+    empty = subset(corpus, 0)
     write_corpus(store, empty)
     gen = store.load()
     assert gen.n_chunks == 0 and gen.documents() == []
@@ -248,11 +278,8 @@ def test_empty_generation(store, corpus):
 def test_a_new_generation_goes_live_and_loaded_ones_stay_pinned(built, corpus, embedder):
     old = built.load()
     first = built.read_manifest().generation
-    smaller = Corpus(corpus.manifest, corpus.documents[:1], [c for c in corpus.chunks if c.doc_id == corpus.documents[0].doc_id],
-                     None, None, None)
+    smaller = subset(corpus, sum(1 for c in corpus.chunks if c.doc_id == corpus.documents[0].doc_id))
     n = len(smaller.chunks)
-    smaller.vectors, smaller.lexical_texts, smaller.sentences = (corpus.vectors[:n], corpus.lexical_texts[:n],
-                                                                corpus.sentences[:n])
     live = write_corpus(built, smaller)
     assert live.generation != first and built.read_manifest().generation == live.generation
     new = built.load()
@@ -264,29 +291,29 @@ def test_a_new_generation_goes_live_and_loaded_ones_stay_pinned(built, corpus, e
     assert set(new.dense_top(q, 100)[0]) == set(range(n))
 
 
-def test_clean_up_keeps_the_live_and_the_previous_generation(built, corpus):
-    names = [built.read_manifest().generation]
-    oldest = built.load()
+def test_clean_up_keeps_the_live_and_the_previous_generation(pg_built, corpus):
+    names = [pg_built.read_manifest().generation]
+    oldest = pg_built.load()
     for _ in range(2):
-        names.append(write_corpus(built, corpus).generation)  # write_corpus cleans up after itself
-    previous = built.load()
-    names.append(write_corpus(built, corpus).generation)
-    with psycopg.connect(parse_location(built.location)[0]) as conn:
+        names.append(write_corpus(pg_built, corpus).generation)  # write_corpus cleans up after itself
+    previous = pg_built.load()
+    names.append(write_corpus(pg_built, corpus).generation)
+    with psycopg.connect(parse_location(pg_built.location)[0]) as conn:
         live_tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s",
-                                   (built.schema,)).fetchone()[0]
+                                   (pg_built.schema,)).fetchone()[0]
     assert live_tables == 2 + 2 * 5  # qa_generations, qa_live, and the tables of two generations
     assert previous.n_chunks == len(previous.dense_top(np.ones(384, np.float32) / 20, 1000)[0])
     with pytest.raises(IndexNotFoundError, match="run `qa build"):
         oldest.documents()  # dropped: the reader is told to load again rather than served stale rows
 
 
-def test_verify_notices_tampered_tables(built):
-    gen = built.load()
-    with psycopg.connect(parse_location(built.location)[0], autocommit=True) as conn:
-        conn.execute(f'DELETE FROM "{built.schema}".g{gen.gen}_chunks WHERE row = 0')
+def test_verify_notices_tampered_tables(pg_built):
+    gen = pg_built.load()
+    with psycopg.connect(parse_location(pg_built.location)[0], autocommit=True) as conn:
+        conn.execute(f'DELETE FROM "{pg_built.schema}".g{gen.gen}_chunks WHERE row = 0')
     with pytest.raises(IndexCorruptError, match="qa build --full"):
-        built.load(verify=True)
-    built.load(verify=False)
+        pg_built.load(verify=True)
+    pg_built.load(verify=False)
 
 
 def test_two_indexes_in_one_database_are_independent(server, corpus):
@@ -306,11 +333,11 @@ def test_two_indexes_in_one_database_are_independent(server, corpus):
 
 # ---------------------------------------------------------------- errors
 
-def test_clear_errors(server, store, corpus):
+def test_clear_errors(server, pg_store, corpus):
     with pytest.raises(IndexNotFoundError, match="no index .* run `qa build --index"):
-        store.read_manifest()
+        pg_store.read_manifest()
     with pytest.raises(IndexNotFoundError):
-        store.load()
+        pg_store.load()
     dead = PostgresStore(f"postgresql://qa:secret@127.0.0.1:{_closed_port()}/db")
     with pytest.raises(DatabaseError, match="cannot connect to PostgreSQL at postgresql://qa@127.0.0.1") as info:
         dead.read_manifest()
@@ -334,11 +361,11 @@ def _closed_port() -> int:
 
 # ---------------------------------------------------------------- builds and concurrency
 
-def test_the_build_lock_serializes_builds(store, url):
-    other = PostgresStore(url)
+def test_the_build_lock_serializes_builds(store, location):
+    other = open_store(location)
     with store.lock():
         t0 = time.monotonic()
-        with pytest.raises(BuildLockedError, match="another build is running .*qa build lock"):
+        with pytest.raises(BuildLockedError, match="another build is running"):
             with other.lock(wait=0.5):
                 pass
         assert time.monotonic() - t0 >= 0.45
@@ -370,11 +397,11 @@ def _wait_for(predicate, timeout: float = 60.0) -> None:
         time.sleep(0.02)
 
 
-def test_a_dead_lock_holder_releases_the_lock(store, url):
+def test_a_dead_lock_holder_releases_the_lock(store, location):
     proc = _python(f"""
-        from qa.index.postgres import PostgresStore
+        from qa.index import open_store
         import time
-        with PostgresStore({url!r}).lock():
+        with open_store({location!r}).lock():
             print("locked", flush=True)
             time.sleep(120)
     """)
@@ -390,10 +417,10 @@ def test_a_dead_lock_holder_releases_the_lock(store, url):
         pass
 
 
-def test_a_build_killed_mid_write_leaves_the_previous_generation_answering(built, corpus, embedder, url):
-    before = built.read_manifest().generation
+def test_a_build_killed_mid_write_leaves_the_previous_generation_answering(pg_built, corpus, embedder, url):
+    before = pg_built.read_manifest().generation
     q = embedder.encode(["Kloop Media"])[0]
-    expected = built.load().dense_top(q, 5)
+    expected = pg_built.load().dense_top(q, 5)
     # A big build (random vectors, real tokenizer) in another process, killed while it COPYs rows.
     proc = _python(f"""
         import numpy as np
@@ -434,24 +461,23 @@ def test_a_build_killed_mid_write_leaves_the_previous_generation_answering(built
         _wait_for(lambda: admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name "
                                         "LIKE 'qa build%%'").fetchone()[0] == 0, timeout=30)
         tables = {r[0] for r in admin.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s",
-                                              (built.schema,)).fetchall()}
+                                              (pg_built.schema,)).fetchall()}
     finally:
         admin.close()
-    assert built.read_manifest().generation == before
-    rows, cosines = built.load().dense_top(q, 5)
+    assert pg_built.read_manifest().generation == before
+    rows, cosines = pg_built.load().dense_top(q, 5)
     assert list(rows) == list(expected[0])
     assert len(tables) == 2 + 5  # no half-written tables left behind
-    live = write_corpus(built, corpus)  # the next build takes the lock and succeeds
-    assert live.generation != before and built.load().n_chunks == len(corpus.chunks)
+    live = write_corpus(pg_built, corpus)  # the next build takes the lock and succeeds
+    assert live.generation != before and pg_built.load().n_chunks == len(corpus.chunks)
 
 
-def test_readers_never_see_half_a_build(built, corpus, embedder, url):
+def test_readers_never_see_half_a_build(pg_built, corpus, embedder, url):
     """Threads keep searching while builds of two different sizes alternate; every result comes
     from one whole generation (all its rows exist, counts match that generation)."""
     reader = PostgresStore(url)
     half = len(corpus.chunks) // 2
-    small = Corpus(corpus.manifest, corpus.documents, corpus.chunks[:half], corpus.vectors[:half],
-                   corpus.lexical_texts[:half], corpus.sentences[:half])
+    small = subset(corpus, half)
     q = embedder.encode(["journalists arrested"])[0]
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -479,7 +505,7 @@ def test_readers_never_see_half_a_build(built, corpus, embedder, url):
         t.start()
     try:
         for i in range(4):
-            write_corpus(built, small if i % 2 == 0 else corpus)
+            write_corpus(pg_built, small if i % 2 == 0 else corpus)
     finally:
         stop.set()
         for t in threads:
@@ -487,3 +513,161 @@ def test_readers_never_see_half_a_build(built, corpus, embedder, url):
         reader.close()
     assert not errors, errors[0]
     assert searches[0] > 10
+
+
+# ---------------------------------------------------------------- end to end: build_index, Retriever, CLI, serve
+
+@pytest.fixture
+def docs(tmp_path, corpus_dir) -> Path:
+    """A private copy of the small corpus that a test may change."""
+    import shutil
+
+    shutil.copytree(corpus_dir, tmp_path / "docs")
+    return tmp_path / "docs"
+
+
+def test_postgres_index_answers_like_the_folder_index(docs, tmp_path, url, embedder):
+    from qa import Retriever, build_index
+    from qa.answer import answer
+
+    folder = build_index(docs, tmp_path / "index", embedder=embedder)
+    pg = build_index(docs, url, embedder=embedder)
+    assert (pg.documents, pg.chunks, pg.added) == (folder.documents, folder.chunks, folder.added)
+    a = Retriever.load(tmp_path / "index", embedder=embedder)
+    b = Retriever.load(url, embedder=embedder)
+    def entries(r):
+        return {s: {k: v for k, v in e.items() if k != "indexed_at"} for s, e in r.manifest.documents.items()}
+
+    assert entries(b) == entries(a)
+    for mode in ("hybrid", "dense", "lexical"):
+        for query in QUERIES:
+            pa, pb = a.search(query, k=5, mode=mode), b.search(query, k=5, mode=mode)
+            assert [p.chunk_id for p in pb] == [p.chunk_id for p in pa], (mode, query)
+            for x, y in zip(pa, pb):
+                assert (y.source, y.start, y.end, y.line_start, y.text) == (x.source, x.start, x.end, x.line_start, x.text)
+                assert y.score == pytest.approx(x.score, rel=1e-4, abs=1e-6)
+                assert y.dense_score == pytest.approx(x.dense_score, abs=1e-5)
+                assert y.lexical_score == pytest.approx(x.lexical_score, rel=1e-4, abs=1e-6)
+    for query in ("what happened to Kloop Media", "vitamin D and falls"):
+        assert answer(b, query).text == answer(a, query).text
+    assert [d.source for d in b.documents()] == [d.source for d in a.documents()]
+
+
+def test_incremental_rebuilds_and_refresh(docs, url, embedder):
+    from qa import Retriever, build_index
+
+    first = build_index(docs, url, embedder=embedder)
+    retriever = Retriever.load(url, embedder=embedder)
+    assert not retriever.refresh()
+    write(docs, "glaciers.txt", "The Inylchek glacier in Kyrgyzstan is one of the longest glaciers outside "
+                                "the polar regions.\n\nIts ice-dammed Lake Merzbacher drains every summer.")
+    (docs / "bees.txt").unlink()
+    second = build_index(docs, url, embedder=embedder)
+    assert second.added == ["glaciers.txt"] and second.removed == ["bees.txt"]
+    assert second.reused_vectors == first.chunks - 1 and second.embedded_chunks == 1
+    assert retriever.search("Lake Merzbacher", k=1)[0].source != "glaciers.txt"  # still the old generation
+    assert retriever.refresh() and retriever.generation == second.generation
+    assert retriever.search("Lake Merzbacher", k=1)[0].source == "glaciers.txt"
+    assert all(p.source != "bees.txt" for p in retriever.search("honey bees dance", k=10))
+    unchanged = build_index(docs, url, embedder=embedder)
+    assert unchanged.generation == second.generation and unchanged.unchanged == second.documents
+
+
+def test_an_index_built_with_other_settings_is_refused(docs, url, embedder):
+    from qa import IndexMismatchError, Retriever, build_index
+    from qa.config import ChunkerSettings
+
+    build_index(docs, url, embedder=embedder)
+    other = Settings(chunker=ChunkerSettings(chunk_tokens=100, overlap_tokens=20))
+    with pytest.raises(IndexMismatchError, match="qa build --full"):
+        Retriever.load(url, settings=other, embedder=embedder)
+    report = build_index(docs, url, settings=other, embedder=embedder)
+    assert report.full_rebuild and "chunker" in report.full_reason
+
+
+def _qa(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, cwd=ROOT)
+
+
+def test_cli_build_ask_and_eval_with_a_database_url(docs, tmp_path, server):
+    import json
+
+    url = server.index_url(f"cli_{os.getpid()}").replace("postgres@", "postgres:secret@")  # trust auth ignores it
+    built = _qa("build", "--seeds", str(docs), "--index", url, "--json")
+    assert built.returncode == 0, built.stderr
+    assert json.loads(built.stdout)["documents"] == 4
+    shown = _qa("build", "--seeds", str(docs), "--index", url)
+    assert shown.returncode == 0 and "secret" not in shown.stdout and "index=cli_" in shown.stdout
+    asked = _qa("ask", "what happened to Kloop Media", "--index", url, "--json", "-k", "2")
+    assert asked.returncode == 0, asked.stderr
+    passages = json.loads(asked.stdout)["passages"]
+    assert len(passages) == 2 and "Kloop" in passages[0]["text"]
+    missing = _qa("ask", "anything", "--index", server.index_url("never_built"))
+    assert missing.returncode != 0 and "qa build --index" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    refused = _qa("ask", "anything", "--index", f"postgresql://qa:secret@127.0.0.1:{_closed_port()}/db")
+    assert refused.returncode != 0 and "cannot connect to PostgreSQL" in refused.stderr
+    assert "secret" not in refused.stderr and "Traceback" not in refused.stderr
+    bad = _qa("ask", "anything", "--index", "postgresql://127.0.0.1/db?index=Robert');DROP")
+    assert bad.returncode != 0 and "index name" in bad.stderr and "Traceback" not in bad.stderr
+    # qa eval on a tiny BEIR folder, its index kept in the database.
+    beir = tmp_path / "beir"
+    (beir / "qrels").mkdir(parents=True)
+    corpus = {"k1": ("Kloop Media", EXTRA_DOCS["notes/kloop.txt"]), "v1": ("Vitamin D", EXTRA_DOCS["vitamin-d.md"]),
+              "b1": ("Bees", EXTRA_DOCS["bees.txt"])}
+    (beir / "corpus.jsonl").write_text("".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n"
+                                               for i, (t, x) in corpus.items()), encoding="utf-8")
+    (beir / "queries.jsonl").write_text('{"_id": "q1", "text": "who liquidated Kloop Media"}\n'
+                                        '{"_id": "q2", "text": "how do bees tell direction"}\n', encoding="utf-8")
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\tk1\t1\nq2\tb1\t1\n", encoding="utf-8")
+    evaluated = _qa("eval", str(beir), "--index", server.index_url(f"eval_{os.getpid()}"), "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    report = json.loads(evaluated.stdout)
+    assert report["documents"] == 3 and report["modes"]["hybrid"]["ndcg_10"] == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+def test_two_servers_share_one_database_while_a_third_process_rebuilds(docs, tmp_path, server):
+    """Two `qa serve` processes answer from one database; `qa build` in a third process adds a
+    document; every question gets an answer, and afterwards both servers cite the new document."""
+    from gradio_client import Client
+
+    from ui_helpers import running_app
+
+    url = server.index_url(f"serve_{os.getpid()}")
+    assert _qa("build", "--seeds", str(docs), "--index", url).returncode == 0
+    new_fact = ("The Vardane bridge over the Chu river was opened in 1931 and rebuilt in stone in 1958 "
+                "after a spring flood carried the wooden one away.")
+    with running_app(docs, url, tmp_path / "a.log") as a, running_app(docs, url, tmp_path / "b.log") as b:
+        clients = [Client(a, verbose=False), Client(b, verbose=False)]
+        asked, failures = [0], []
+        stop = threading.Event()
+
+        def keep_asking(client):
+            questions = ["what happened to Kloop Media", "do vitamin D supplements prevent falls"]
+            while not stop.is_set() and asked[0] < 400:
+                try:
+                    out = client.predict(questions[asked[0] % 2], api_name="/ask")
+                    assert out["passages"], out
+                    asked[0] += 1
+                except Exception as exc:  # noqa: BLE001 - every failure is reported
+                    failures.append(repr(exc))
+                    return
+
+        threads = [threading.Thread(target=keep_asking, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        write(docs, "bridges.txt", new_fact)
+        rebuilt = _qa("build", "--seeds", str(docs), "--index", url, "--json")
+        time.sleep(3)  # the servers look for a new generation every 2 s
+        stop.set()
+        for t in threads:
+            t.join(60)
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        assert not failures, failures[:3]
+        assert asked[0] >= 4
+        for client in clients:
+            out = client.predict("when was the Vardane bridge opened", api_name="/ask")
+            assert out["passages"][0]["source"] == "bridges.txt", out["passages"][0]

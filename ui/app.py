@@ -231,7 +231,9 @@ def serve(index_dir: str | Path = "index", seeds_dir: str | Path = "seeds", host
     if creds is None and not _is_loopback(host):
         sys.stderr.write(f"qa serve: warning: listening on {host} without --auth; anyone who can reach "
                          "this port can read the documents and upload files\n")
-    service = Service(Path(seeds_dir), Path(index_dir))
+    from qa.index import is_url
+
+    service = Service(Path(seeds_dir), index_dir if is_url(index_dir) else Path(index_dir))
     service.start()
     if service.build.running:
         sys.stderr.write(f"qa serve: no index at {index_dir} yet; building it from {seeds_dir} "

@@ -30,6 +30,9 @@ from qa.documents import SourceFile, read_document, scan
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+REFRESH_SECONDS = 2.0
+"""How often answers look for a generation another process (another machine, with a database
+index) has committed: one small read of the manifest."""
 ACCEPTED = tuple(sorted(SUPPORTED_SUFFIXES))
 
 
@@ -79,8 +82,11 @@ class Service:
     build: BuildState = field(default_factory=BuildState)
 
     def __post_init__(self) -> None:
+        from qa.index import is_url
+
         self.seeds_dir = Path(self.seeds_dir)
-        self.index_dir = Path(self.index_dir)
+        self.index_dir = self.index_dir if is_url(self.index_dir) else Path(self.index_dir)
+        self._checked = time.monotonic()
         self._lock = threading.Lock()
         self._upload_lock = threading.Lock()
         self._build_embedder = None
@@ -172,7 +178,19 @@ class Service:
             mode: str = "hybrid", per_doc: int | None = None) -> Answer:
         if self.retriever is None:
             raise NotReady(self._not_ready_message())
+        self._refresh_now_and_then()
         return answer(self.retriever, question, history=history, k=k, mode=mode, per_doc=per_doc)
+
+    def _refresh_now_and_then(self) -> None:
+        """Switch to a newer generation built elsewhere; at most one check per REFRESH_SECONDS."""
+        now = time.monotonic()
+        if now - self._checked < REFRESH_SECONDS:
+            return
+        self._checked = now
+        try:
+            self.retriever.refresh()
+        except QAError as exc:  # the loaded generation keeps answering
+            logger.warning("could not check %s for a newer index: %s", self.index_dir, exc)
 
     def _not_ready_message(self) -> str:
         b = self.build

@@ -99,6 +99,16 @@ def parse_location(location: str) -> tuple[str, str, str]:
     return conninfo, name, shown
 
 
+def shown_location(location: str) -> str:
+    """The URL as messages show it: no password. `shown_location("postgresql://u:pw@h/db")`
+    -> 'postgresql://u@h/db?index=qa'."""
+    try:
+        return parse_location(location)[2]
+    except BadIndexURL:
+        parts = urlsplit(location)
+        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
+
+
 def _psycopg():
     try:
         import psycopg
