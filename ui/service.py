@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 REFRESH_SECONDS = 2.0
-"""How often answers look for a generation another process (another machine, with a database
-index) has committed: one small read of the manifest."""
+"""How often answers look for a generation that another machine committed to a database index
+(one small query). A folder index is refreshed after this app's own builds, as before."""
 ACCEPTED = tuple(sorted(SUPPORTED_SUFFIXES))
 
 
@@ -87,6 +87,7 @@ class Service:
         self.seeds_dir = Path(self.seeds_dir)
         self.index_dir = self.index_dir if is_url(self.index_dir) else Path(self.index_dir)
         self._checked = time.monotonic()
+        self._shared = is_url(self.index_dir)  # other machines may rebuild it
         self._lock = threading.Lock()
         self._upload_lock = threading.Lock()
         self._build_embedder = None
@@ -184,7 +185,7 @@ class Service:
     def _refresh_now_and_then(self) -> None:
         """Switch to a newer generation built elsewhere; at most one check per REFRESH_SECONDS."""
         now = time.monotonic()
-        if now - self._checked < REFRESH_SECONDS:
+        if not self._shared or now - self._checked < REFRESH_SECONDS:
             return
         self._checked = now
         try:
