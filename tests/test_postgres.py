@@ -359,6 +359,17 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+def test_readers_survive_the_server_dropping_their_connections(pg_built, corpus, server):
+    gen = pg_built.load()
+    assert len(gen.documents()) == len(corpus.documents)  # the pool now holds a connection
+    with psycopg.connect(server.url, autocommit=True) as admin:
+        killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE application_name = 'qa' AND pid <> pg_backend_pid()").fetchone()[0]
+    assert killed >= 1
+    assert len(gen.documents()) == len(corpus.documents)  # retried once on a new connection
+    assert pg_built.read_manifest().generation == gen.manifest.generation
+
+
 # ---------------------------------------------------------------- builds and concurrency
 
 def test_the_build_lock_serializes_builds(store, location):

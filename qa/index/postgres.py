@@ -236,6 +236,8 @@ class PostgresStore:
             except psycopg.OperationalError as exc:
                 if attempt or not conn_was_broken(exc):
                     raise DatabaseError(f"PostgreSQL at {self.shown}: {_first_line(exc)}") from None
+            except psycopg.Error as exc:  # no privilege, a server error: one line, no traceback
+                raise DatabaseError(f"PostgreSQL at {self.shown}: {_first_line(exc)}") from None
 
     def _not_found(self) -> str:
         return (f"no index {self.schema!r} in the database at {self.shown} (or a newer build removed "
