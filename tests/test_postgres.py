@@ -682,3 +682,19 @@ def test_two_servers_share_one_database_while_a_third_process_rebuilds(docs, tmp
         for client in clients:
             out = client.predict("when was the Vardane bridge opened", api_name="/ask")
             assert out["passages"][0]["source"] == "bridges.txt", out["passages"][0]
+
+
+def test_a_store_that_found_no_index_reads_the_first_build(server, corpus):
+    """A reader that looked before pgvector existed in the database sees the first build."""
+    with psycopg.connect(server.url, autocommit=True) as admin:
+        admin.execute("CREATE DATABASE fresh")
+    url = server.url.rsplit("/", 1)[0] + "/fresh?index=first"
+    reader = PostgresStore(url)
+    try:
+        with pytest.raises(IndexNotFoundError):
+            reader.read_manifest()
+        write_corpus(PostgresStore(url), corpus)
+        gen = reader.load()
+        assert len(gen.dense_top(corpus.vectors[0], 3)[0]) == 3
+    finally:
+        reader.close()

@@ -146,7 +146,7 @@ class _Pool:
         finally:
             if conn is not None:
                 with self._lock:
-                    if self._closed or conn.closed or conn.broken:
+                    if self._closed or conn.closed or conn.broken or not conn.reusable:
                         conn.close()
                     else:
                         self._idle.append(conn)
@@ -192,10 +192,13 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise DatabaseError(f"cannot connect to PostgreSQL at {self.shown}: "
                                 f"{_first_line(exc)}") from None
+        conn.reusable = True
         try:
             register_vector(conn)
         except psycopg.ProgrammingError:
-            pass  # no pgvector yet: fine for a first build, which creates it; readers find no index
+            # No pgvector yet: fine for a first build, which creates it, and readers find no
+            # index; but the pool must not keep a connection that cannot pass vectors.
+            conn.reusable = False
         if not autocommit:
             conn.commit()
         return conn
