@@ -13,6 +13,7 @@ from .config import SUPPORTED_SUFFIXES, Settings
 from .documents import SourceFile, read_document
 from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      QAError, UnreadableDocument)
+from .index import describe_location, is_url
 from .retriever import MODES, Passage, Retriever
 
 __version__ = "0.1.0"
@@ -23,5 +24,6 @@ __all__ = [
     "UnreadableDocument", "BadArgument", "__version__",
     # what the browser app (ui/) uses: answers, the search modes, the accepted files, what changed
     "answer", "Answer", "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
+    "is_url", "describe_location",
     "read_document", "SourceFile",
 ]

@@ -258,8 +258,15 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(f"  renamed: {_safe(a)} -> {_safe(b)}")
     for p in report.problems:
         print(f"  {'skipped' if p.skipped else 'warning'}: {_safe(p.source)}: {_safe(p.reason)}")
-    print(f"index: {_safe(args.index)} ({report.index_type}, {report.generation})")
+    print(f"index: {_safe(_shown(args.index))} ({report.index_type}, {report.generation})")
     return 0
+
+
+def _shown(index: str) -> str:
+    """--index as output shows it: as given for a folder, a database URL without its password."""
+    from .index import describe_location, is_url
+
+    return describe_location(index) if is_url(index) else index
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -298,7 +305,7 @@ def _load(args: argparse.Namespace):
     except IndexNotFoundError as exc:
         from .index import is_url
 
-        index = args.index if is_url(args.index) else Path(args.index).absolute()
+        index = _shown(args.index) if is_url(args.index) else Path(args.index).absolute()
         seeds = Path("seeds").absolute() if Path("seeds").is_dir() else "YOUR_DOCUMENTS_FOLDER"
         raise IndexNotFoundError(f"no index at {index}; build it with: qa build --index "
                                  f"{shlex.quote(str(index))} --seeds {shlex.quote(str(seeds))}") from exc
@@ -362,7 +369,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     seeds = Path(args.seeds).resolve()
     index = args.index if is_url(args.index) else Path(args.index).resolve()
     service = Service(seeds, index)
-    sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {index}\n")
+    sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {_shown(str(index))}\n")
     service.start()  # logs "no index ... yet; building it" and the build's progress
     try:
         launch(service, host=host, port=args.port, auth=creds, answer_concurrency=args.concurrency)

@@ -29,6 +29,7 @@ from .build import build_index
 from .config import Settings
 from .embedding import Embedder
 from .errors import IndexMismatchError, QAError
+from .index import is_url
 from .retriever import MODES, Retriever
 
 logger = logging.getLogger(__name__)
@@ -195,12 +196,12 @@ def evaluate(beir_dir: str | Path, *, modes: Sequence[str] = MODES, index_dir: s
             raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
     data = load_beir(beir_dir, split)
     if index_dir is not None:
-        _check_replaceable(Path(index_dir))
+        _check_replaceable(index_dir if is_url(index_dir) else Path(index_dir))
     say = progress or (lambda f, m: None)
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
         corpus_dir = Path(tmp) / CORPUS_FOLDER
         ids = write_corpus(data, corpus_dir)
-        index = Path(index_dir) if index_dir else Path(tmp) / "index"
+        index = (index_dir if is_url(index_dir) else Path(index_dir)) if index_dir else Path(tmp) / "index"
         say(0.0, f"indexing {len(ids)} documents")
         t0 = time.perf_counter()
         built = build_index(corpus_dir, index, settings=settings, embedder=embedder,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from qa import (Answer, BuildReport, ChangePlan, IndexNotFoundError, QAError, Retriever, Settings, answer,
-                build_index, scan_changes)
+                build_index, describe_location, is_url, scan_changes)
 
 from .uploads import ACCEPTED, MAX_UPLOAD_BYTES, RemoveResult, UploadResult, remove_document, save_upload
 
@@ -32,6 +32,9 @@ __all__ = ["Service", "NotReady", "BuildState", "FileRow", "ACCEPTED", "MAX_UPLO
 
 PREPARING_MODEL = "preparing the embedding model once (about 20 s)"
 LOG_EVERY_SECONDS = 5.0  # build progress lines in the terminal: at most one per stage per 5 s
+REFRESH_SECONDS = 2.0
+"""How often answers look for a generation that another machine committed to a database index
+(one small query). A folder index is refreshed after this app's own builds, as before."""
 
 
 class NotReady(RuntimeError):
@@ -80,7 +83,9 @@ class Service:
 
     def __post_init__(self) -> None:
         self.seeds_dir = Path(self.seeds_dir)
-        self.index_dir = Path(self.index_dir)
+        self.index_dir = self.index_dir if is_url(self.index_dir) else Path(self.index_dir)
+        self._checked = time.monotonic()
+        self._shared = is_url(self.index_dir)  # other machines may rebuild it
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._logged: tuple[str, float] = ("", 0.0)
@@ -93,7 +98,8 @@ class Service:
             with _model_preparation(lambda: logger.info(PREPARING_MODEL)):
                 self.retriever = Retriever.load(self.index_dir, settings=self.settings)
         except IndexNotFoundError:
-            logger.info("no index at %s yet; building it from %s", self.index_dir.resolve(), self.seeds_dir.resolve())
+            logger.info("no index at %s yet; building it from %s", describe_location(self.index_dir),
+                        self.seeds_dir.resolve())
             self.start_build()
 
     def start_build(self) -> bool:
@@ -165,7 +171,19 @@ class Service:
             mode: str = "hybrid", per_doc: int | None = None) -> Answer:
         if self.retriever is None:
             raise NotReady(self._not_ready_message())
+        self._refresh_now_and_then()
         return answer(self.retriever, question, history=history, k=k, mode=mode, per_doc=per_doc)
+
+    def _refresh_now_and_then(self) -> None:
+        """Switch to a newer generation built elsewhere; at most one check per REFRESH_SECONDS."""
+        now = time.monotonic()
+        if not self._shared or now - self._checked < REFRESH_SECONDS:
+            return
+        self._checked = now
+        try:
+            self.retriever.refresh()
+        except QAError as exc:  # the loaded generation keeps answering
+            logger.warning("could not check %s for a newer index: %s", describe_location(self.index_dir), exc)
 
     def _not_ready_message(self) -> str:
         b = self.build

@@ -19,6 +19,16 @@ def is_url(location: str | Path) -> bool:
     return isinstance(location, str) and location.startswith(URL_SCHEMES)
 
 
+def describe_location(location: str | Path) -> str:
+    """Where an index is, as messages show it: an absolute folder, or a database URL without
+    its password (`describe_location("postgresql://u:pw@h/db")` -> 'postgresql://u@h/db?index=qa')."""
+    if is_url(location):
+        from .postgres import shown_location
+
+        return shown_location(str(location))
+    return str(Path(location).resolve())
+
+
 def open_store(location: str | Path) -> Store:
     """The store for `location`: a PostgreSQL URL or a folder path."""
     if is_url(location):
@@ -30,4 +40,4 @@ def open_store(location: str | Path) -> Store:
     return FolderStore(location)
 
 
-__all__ = ["open_store", "is_url", "Store", "Generation", "ChunkSentences", "Manifest", "DocumentRecord"]
+__all__ = ["open_store", "is_url", "describe_location", "Store", "Generation", "ChunkSentences", "Manifest", "DocumentRecord"]

@@ -1,0 +1,700 @@
+"""The index in PostgreSQL + pgvector, against a real local server (tests/pg_server.py).
+
+Search results are checked against references: brute-force numpy cosines for the dense side,
+qa.lexical.LexicalIndex (bm25s) for BM25. Concurrency is tested with real processes: a build
+killed by SIGKILL, a lock holder that dies.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, SEEDS, write
+
+pg_server = pytest.importorskip("pg_server")
+
+try:
+    pg_server.bin_dir()
+    import psycopg  # noqa: F401
+    import pgvector  # noqa: F401
+except (pg_server.ServerUnavailable, ImportError) as exc:
+    pytest.skip(f"PostgreSQL tests need the postgres extra ({exc}): pip install -e '.[postgres]'",
+                allow_module_level=True)
+
+from qa.answer import split_sentences  # noqa: E402
+from qa.chunking import Chunk, chunk_document  # noqa: E402
+from qa.config import Settings  # noqa: E402
+from qa.documents import read_document, scan  # noqa: E402
+from qa.errors import BuildLockedError, IndexCorruptError, IndexNotFoundError, QAError  # noqa: E402
+from qa.index import open_store  # noqa: E402
+from qa.index.base import ChunkSentences  # noqa: E402
+from qa.index.format import DocumentRecord, Manifest  # noqa: E402
+from qa.index.postgres import DatabaseError, PostgresStore, parse_location  # noqa: E402
+from qa.lexical import LexicalIndex, with_title  # noqa: E402
+
+EXTRA_DOCS = {
+    "vitamin-d.md": "# Vitamin D and falls\n\nIn a trial of 2,000 older adults, daily vitamin D "
+                    "supplements did not reduce the number of falls. Falls were fewer only among people "
+                    "who started with a severe deficiency.\n\nBone density rose slightly in the treated "
+                    "group after two years.",
+    "bees.txt": "Honey bees navigate by the sun. A forager returning to the hive dances: the angle of "
+                "its waggle run tells the others the direction of the flowers, its length the distance."
+                "\n\nColonies collapse when mites spread viruses between bees during the winter.",
+    "notes/kloop.txt": "Kloop Media was liquidated by a court in Bishkek in 2024. Kloop Media "
+                       "journalists kept publishing from abroad; camera operators of Kloop were arrested "
+                       "and charged with calling for mass unrest.",
+}
+QUERIES = ["what happened to Kloop Media", "vitamin D falls in older adults", "how do bees find flowers",
+           "journalists journalists arrested", "the of and", "zzzz unknownword", "Бишкек 2024"]
+
+
+@dataclass
+class Corpus:
+    """Everything write_generation takes, made by the real pipeline (real model)."""
+
+    manifest: Manifest
+    documents: list[DocumentRecord]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    lexical_texts: list[str]
+    sentences: list[ChunkSentences]
+
+
+def make_corpus(folder: Path, embedder, counter) -> Corpus:
+    settings = Settings()
+    info = embedder.info
+    files, _ = scan(folder)
+    documents, chunks = [], []
+    for f in files:
+        doc, _ = read_document(f)
+        doc_chunks = chunk_document(doc, counter, settings.chunker, info.max_seq_length)
+        documents.append(DocumentRecord(doc.id, doc.source, doc.title, doc.hash, doc.size, doc.mtime,
+                                        doc.format, len(doc_chunks), "2026-11-29T04:00:00+0000", doc.text,
+                                        doc.page_starts, doc.line_anchors))
+        chunks.extend(doc_chunks)
+    vectors = embedder.encode([c.text for c in chunks])
+    titles = {d.doc_id: d.title for d in documents}
+    lexical_texts = [with_title(c.text, titles[c.doc_id]) for c in chunks]
+    sentences = []
+    for c in chunks:
+        spans = np.array(split_sentences(c.text), dtype=np.int32).reshape(-1, 2)
+        vecs = embedder.encode([c.text[a:b] for a, b in spans]) if len(spans) else np.zeros((0, info.dimension), np.float32)
+        sentences.append(ChunkSentences(spans, vecs))
+    manifest = Manifest(
+        generation="gen-ignored", model={"name": info.name, "path": str(info.path), "fingerprint": info.fingerprint,
+                                         "dimension": info.dimension, "max_seq_length": info.max_seq_length,
+                                         "backend": embedder.backend},
+        chunker=settings.chunker.as_dict(), lexical=settings.lexical.as_dict(), index_type="flat",
+        chunks=len(chunks), dimension=info.dimension, corpus_root=str(folder),
+        documents={d.source: d.entry() for d in documents})
+    return Corpus(manifest, documents, chunks, vectors, lexical_texts, sentences)
+
+
+def subset(corpus: Corpus, n: int) -> Corpus:
+    """The first n chunks and the documents they belong to, with a manifest that says so."""
+    chunks = corpus.chunks[:n]
+    ids = {c.doc_id for c in chunks}
+    documents = [d for d in corpus.documents if d.doc_id in ids]
+    manifest = corpus.manifest.with_(chunks=n, documents={d.source: d.entry() for d in documents})
+    return Corpus(manifest, documents, chunks, corpus.vectors[:n], corpus.lexical_texts[:n], corpus.sentences[:n])
+
+
+def write_corpus(store, corpus: Corpus) -> Manifest:
+    with store.lock(wait=30):
+        live = store.write_generation(corpus.manifest, corpus.documents, corpus.chunks, corpus.vectors,
+                                      corpus.lexical_texts, corpus.sentences)
+        store.clean_up()
+    return live
+
+
+@pytest.fixture(scope="session")
+def server():
+    with pg_server.local_server(fsync=False) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("pgcorpus")
+    for name in os.listdir(SEEDS):
+        (base / name).write_bytes((SEEDS / name).read_bytes())
+    for name, text in EXTRA_DOCS.items():
+        write(base, name, text)
+    return base
+
+
+@pytest.fixture(scope="session")
+def corpus(corpus_dir, embedder, counter) -> Corpus:
+    return make_corpus(corpus_dir, embedder, counter)
+
+
+_names = iter(range(10**6))
+
+
+@pytest.fixture
+def url(server) -> str:
+    """A fresh index name in the shared server for each test."""
+    return server.index_url(f"t{next(_names)}_{os.getpid()}")
+
+
+@pytest.fixture
+def pg_store(url):
+    s = PostgresStore(url)
+    yield s
+    s.close()
+
+
+@pytest.fixture(params=["postgres", "folder"])
+def location(request, tmp_path) -> str:
+    """The contract tests run on every store: an index in PostgreSQL and one in a folder."""
+    return request.getfixturevalue("url") if request.param == "postgres" else str(tmp_path / "index")
+
+
+@pytest.fixture
+def store(location):
+    s = open_store(location)
+    yield s
+    getattr(s, "close", lambda: None)()
+
+
+@pytest.fixture
+def built(store, corpus):
+    write_corpus(store, corpus)
+    return store
+
+
+@pytest.fixture
+def pg_built(pg_store, corpus):
+    write_corpus(pg_store, corpus)
+    return pg_store
+
+
+# ---------------------------------------------------------------- the URL
+
+def test_location_parsing_strips_our_parameter_and_hides_the_password():
+    conninfo, schema, shown = parse_location("postgresql://u:secret@h:5432/db?index=notes&sslmode=require")
+    assert conninfo == "postgresql://u:secret@h:5432/db?sslmode=require"
+    assert schema == "notes"
+    assert "secret" not in shown and "index=notes" in shown
+    assert parse_location("postgres://h/db")[1] == "qa"
+    for bad in ("x;drop table y", "Notes", "", "1abc", "a" * 41, 'a"b'):
+        with pytest.raises(ValueError, match="index name"):
+            parse_location(f"postgresql://h/db?index={bad}")
+
+
+# ---------------------------------------------------------------- contents
+
+def test_round_trip_of_records(built, corpus):
+    gen = built.load()
+    m = built.read_manifest()
+    assert m.generation == gen.manifest.generation and m.generation.startswith("gen-")
+    assert m.chunks == gen.n_chunks == len(corpus.chunks)
+    assert m.model == corpus.manifest.model and m.lexical == corpus.manifest.lexical
+    assert set(m.documents) == {d.source for d in corpus.documents}
+    listing = gen.documents()
+    assert [d.source for d in listing] == sorted(d.source for d in corpus.documents)
+    assert all(d.text is None for d in listing)
+    for doc in corpus.documents:
+        assert gen.document(doc.doc_id) == doc  # text, page starts and line anchors included
+    assert gen.document("no-such-doc") is None
+    rows = [0, len(corpus.chunks) - 1, 2]
+    assert gen.chunks(rows) == {r: corpus.chunks[r] for r in rows}
+    by_doc = gen.chunks_of([d.doc_id for d in corpus.documents])
+    assert [c for d in corpus.documents for c in by_doc[d.doc_id]] == corpus.chunks
+    for c in corpus.chunks:
+        doc = gen.document(c.doc_id)
+        assert doc.text[c.start:c.end] == c.text
+
+
+def test_vectors_and_sentences_round_trip_exactly(built, corpus):
+    gen = built.load()
+    hashes, vectors = gen.reusable_vectors()
+    assert np.array_equal(vectors, corpus.vectors)
+    assert {h: corpus.chunks[r].text_hash for h, r in hashes.items()} == {h: h for h in hashes}
+    assert set(hashes) == {c.text_hash for c in corpus.chunks}
+    rows = list(range(len(corpus.chunks)))
+    got = gen.sentences(rows)
+    assert set(got) == set(rows)
+    for r in rows:
+        assert np.array_equal(got[r].spans, corpus.sentences[r].spans)
+        assert np.array_equal(got[r].vectors, corpus.sentences[r].vectors)
+
+
+def test_dense_search_matches_brute_force(built, corpus, embedder):
+    gen = built.load()
+    for query in QUERIES:
+        q = embedder.encode([query])[0]
+        exact = corpus.vectors @ q
+        rows, cosines = gen.dense_top(q, 5)
+        assert list(rows) == list(np.argsort(-exact, kind="stable")[:5])
+        np.testing.assert_allclose(cosines, exact[rows], atol=1e-5)
+        assert np.all(np.diff(cosines) <= 1e-7)  # best first
+        rows, cosines = gen.dense_top(q, 10_000)
+        assert sorted(rows) == list(range(len(corpus.chunks)))  # depth beyond the index: everything
+        some = [3, 0, 5]
+        np.testing.assert_allclose(gen.dense_scores(q, some), exact[some], atol=1e-5)
+
+
+def test_bm25_in_sql_matches_the_reference(built, corpus):
+    gen = built.load()
+    reference = LexicalIndex.build(corpus.lexical_texts, Settings().lexical)
+    for query in QUERIES:
+        expected = reference.scores(query)
+        rows, scores = gen.lexical_top(query, 100)
+        positive = np.flatnonzero(expected > 0)
+        assert sorted(rows) == sorted(positive), query
+        np.testing.assert_allclose(scores, expected[rows], rtol=1e-5)
+        assert np.all(np.diff(scores) <= 1e-6)
+        all_rows = list(range(len(corpus.chunks)))
+        np.testing.assert_allclose(gen.lexical_scores(query, all_rows), expected, rtol=1e-5, atol=1e-6)
+    rows, scores = gen.lexical_top("kloop media", 2)  # a depth below the matches: the best ones
+    assert list(rows) == list(np.argsort(-reference.scores("kloop media"), kind="stable")[:2])
+    assert gen.lexical_top("the of and", 10)[0].size == 0  # stop words only: nothing
+
+
+def test_empty_generation(store, corpus):
+    empty = subset(corpus, 0)
+    write_corpus(store, empty)
+    gen = store.load()
+    assert gen.n_chunks == 0 and gen.documents() == []
+    assert gen.dense_top(np.ones(384, np.float32) / 20, 10)[0].size == 0
+    assert gen.lexical_top("kloop", 10)[0].size == 0
+    assert gen.reusable_vectors()[1].shape[0] == 0
+
+
+# ---------------------------------------------------------------- generations
+
+def test_a_new_generation_goes_live_and_loaded_ones_stay_pinned(built, corpus, embedder):
+    old = built.load()
+    first = built.read_manifest().generation
+    smaller = subset(corpus, sum(1 for c in corpus.chunks if c.doc_id == corpus.documents[0].doc_id))
+    n = len(smaller.chunks)
+    live = write_corpus(built, smaller)
+    assert live.generation != first and built.read_manifest().generation == live.generation
+    new = built.load()
+    assert new.n_chunks == n and len(new.documents()) == 1
+    # The generation loaded before keeps answering from its own tables.
+    q = embedder.encode(["bees"])[0]
+    assert old.n_chunks == len(corpus.chunks) and len(old.documents()) == len(corpus.documents)
+    assert len(old.dense_top(q, 100)[0]) == len(corpus.chunks)
+    assert set(new.dense_top(q, 100)[0]) == set(range(n))
+
+
+def test_clean_up_keeps_the_live_and_the_previous_generation(pg_built, corpus):
+    names = [pg_built.read_manifest().generation]
+    oldest = pg_built.load()
+    for _ in range(2):
+        names.append(write_corpus(pg_built, corpus).generation)  # write_corpus cleans up after itself
+    previous = pg_built.load()
+    names.append(write_corpus(pg_built, corpus).generation)
+    with psycopg.connect(parse_location(pg_built.location)[0]) as conn:
+        live_tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s",
+                                   (pg_built.schema,)).fetchone()[0]
+    assert live_tables == 2 + 2 * 5  # qa_generations, qa_live, and the tables of two generations
+    assert previous.n_chunks == len(previous.dense_top(np.ones(384, np.float32) / 20, 1000)[0])
+    with pytest.raises(IndexNotFoundError, match="run `qa build"):
+        oldest.documents()  # dropped: the reader is told to load again rather than served stale rows
+
+
+def test_verify_notices_tampered_tables(pg_built):
+    gen = pg_built.load()
+    with psycopg.connect(parse_location(pg_built.location)[0], autocommit=True) as conn:
+        conn.execute(f'DELETE FROM "{pg_built.schema}".g{gen.gen}_chunks WHERE row = 0')
+    with pytest.raises(IndexCorruptError, match="qa build --full"):
+        pg_built.load(verify=True)
+    pg_built.load(verify=False)
+
+
+def test_two_indexes_in_one_database_are_independent(server, corpus):
+    a, b = PostgresStore(server.index_url("idx_a")), PostgresStore(server.index_url("idx_b"))
+    try:
+        write_corpus(a, corpus)
+        with pytest.raises(IndexNotFoundError):
+            b.read_manifest()
+        with a.lock(), b.lock(wait=0):  # separate build locks too
+            pass
+        write_corpus(b, corpus)
+        assert a.read_manifest().generation == b.read_manifest().generation == "gen-1"
+    finally:
+        a.close()
+        b.close()
+
+
+# ---------------------------------------------------------------- errors
+
+def test_clear_errors(server, pg_store, corpus):
+    with pytest.raises(IndexNotFoundError, match="no index .* run `qa build --index"):
+        pg_store.read_manifest()
+    with pytest.raises(IndexNotFoundError):
+        pg_store.load()
+    dead = PostgresStore(f"postgresql://qa:secret@127.0.0.1:{_closed_port()}/db")
+    with pytest.raises(DatabaseError, match="cannot connect to PostgreSQL at postgresql://qa@127.0.0.1") as info:
+        dead.read_manifest()
+    assert "secret" not in str(info.value) and "\n" not in str(info.value)
+    assert isinstance(info.value, QAError) and isinstance(info.value, ConnectionError)
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS someone_else")
+        conn.execute("CREATE TABLE IF NOT EXISTS someone_else.payroll (x int)")
+    foreign = PostgresStore(server.index_url("someone_else"))
+    with pytest.raises(DatabaseError, match="not a qa index"):
+        write_corpus(foreign, corpus)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_readers_survive_the_server_dropping_their_connections(pg_built, corpus, server):
+    gen = pg_built.load()
+    assert len(gen.documents()) == len(corpus.documents)  # the pool now holds a connection
+    with psycopg.connect(server.url, autocommit=True) as admin:
+        killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE application_name = 'qa' AND pid <> pg_backend_pid()").fetchone()[0]
+    assert killed >= 1
+    assert len(gen.documents()) == len(corpus.documents)  # retried once on a new connection
+    assert pg_built.read_manifest().generation == gen.manifest.generation
+
+
+# ---------------------------------------------------------------- builds and concurrency
+
+def test_the_build_lock_serializes_builds(store, location):
+    other = open_store(location)
+    with store.lock():
+        t0 = time.monotonic()
+        with pytest.raises(BuildLockedError, match="another build is running"):
+            with other.lock(wait=0.5):
+                pass
+        assert time.monotonic() - t0 >= 0.45
+    released = threading.Event()
+
+    def hold():
+        with store.lock():
+            released.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.3)
+    threading.Timer(0.5, released.set).start()
+    with other.lock(wait=10):  # waits for the holder to finish
+        assert released.is_set()
+    holder.join()
+
+
+def _python(code: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_dead_lock_holder_releases_the_lock(store, location):
+    proc = _python(f"""
+        from qa.index import open_store
+        import time
+        with open_store({location!r}).lock():
+            print("locked", flush=True)
+            time.sleep(120)
+    """)
+    try:
+        assert proc.stdout.readline().strip() == "locked"
+        with pytest.raises(BuildLockedError):
+            with store.lock(wait=0):
+                pass
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    with store.lock(wait=10):
+        pass
+
+
+def test_a_build_killed_mid_write_leaves_the_previous_generation_answering(pg_built, corpus, embedder, url):
+    before = pg_built.read_manifest().generation
+    q = embedder.encode(["Kloop Media"])[0]
+    expected = pg_built.load().dense_top(q, 5)
+    # A big build (random vectors, real tokenizer) in another process, killed while it COPYs rows.
+    proc = _python(f"""
+        import numpy as np
+        from qa.index.postgres import PostgresStore
+        from qa.index.base import ChunkSentences
+        from qa.index.format import DocumentRecord, Manifest
+        from qa.chunking import Chunk
+        from qa.config import Settings
+        n = 60000
+        rng = np.random.default_rng(0)
+        vectors = rng.normal(size=(n, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        words = "alpha beta gamma delta kloop media court journalist bee honey".split()
+        texts = [" ".join(rng.choice(words, 30)) for _ in range(n)]
+        doc = DocumentRecord("d", "big.txt", "Big", "h", 1, 0.0, "txt", n, "now", "x" * 10)
+        chunks = [Chunk(f"c-{{i}}", "d", t, 0, 1, 1, 1) for i, t in enumerate(texts)]
+        sents = [ChunkSentences(np.zeros((1, 2), np.int32), vectors[i:i + 1]) for i in range(n)]
+        s = Settings()
+        m = Manifest("gen-x", {{"name": "m", "fingerprint": "f", "dimension": 384}}, s.chunker.as_dict(),
+                     s.lexical.as_dict(), "flat", n, 384)
+        store = PostgresStore({url!r})
+        with store.lock():
+            store.write_generation(m, [doc], chunks, vectors, texts, sents)
+        print("finished", flush=True)
+    """)
+    admin = psycopg.connect(parse_location(url)[0], autocommit=True)
+    try:
+        def copying() -> bool:
+            assert proc.poll() is None, proc.stderr.read()
+            row = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'qa build' "
+                                "AND query LIKE 'COPY%%' AND xact_start IS NOT NULL").fetchone()
+            return row[0] > 0
+
+        _wait_for(copying)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        # The server notices the dead client, rolls its transaction back and frees the lock.
+        _wait_for(lambda: admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name "
+                                        "LIKE 'qa build%%'").fetchone()[0] == 0, timeout=30)
+        tables = {r[0] for r in admin.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s",
+                                              (pg_built.schema,)).fetchall()}
+    finally:
+        admin.close()
+    assert pg_built.read_manifest().generation == before
+    rows, cosines = pg_built.load().dense_top(q, 5)
+    assert list(rows) == list(expected[0])
+    assert len(tables) == 2 + 5  # no half-written tables left behind
+    live = write_corpus(pg_built, corpus)  # the next build takes the lock and succeeds
+    assert live.generation != before and pg_built.load().n_chunks == len(corpus.chunks)
+
+
+def test_readers_never_see_half_a_build(pg_built, corpus, embedder, url):
+    """Threads keep searching while builds of two different sizes alternate; every result comes
+    from one whole generation (all its rows exist, counts match that generation)."""
+    reader = PostgresStore(url)
+    half = len(corpus.chunks) // 2
+    small = subset(corpus, half)
+    q = embedder.encode(["journalists arrested"])[0]
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    searches = [0]
+
+    def search():
+        try:
+            while not stop.is_set():
+                try:
+                    gen = reader.load(verify=False)
+                except IndexNotFoundError:
+                    continue  # loaded a generation that the next build dropped: load again
+                try:
+                    rows, _ = gen.dense_top(q, 1000)
+                    lrows, _ = gen.lexical_top("kloop media journalists", 1000)
+                except IndexNotFoundError:
+                    continue
+                assert len(rows) == gen.n_chunks and all(r < gen.n_chunks for r in lrows)
+                searches[0] += 1
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=search) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(4):
+            write_corpus(pg_built, small if i % 2 == 0 else corpus)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        reader.close()
+    assert not errors, errors[0]
+    assert searches[0] > 10
+
+
+# ---------------------------------------------------------------- end to end: build_index, Retriever, CLI, serve
+
+@pytest.fixture
+def docs(tmp_path, corpus_dir) -> Path:
+    """A private copy of the small corpus that a test may change."""
+    import shutil
+
+    shutil.copytree(corpus_dir, tmp_path / "docs")
+    return tmp_path / "docs"
+
+
+def test_postgres_index_answers_like_the_folder_index(docs, tmp_path, url, embedder):
+    from qa import Retriever, build_index
+    from qa.answer import answer
+
+    folder = build_index(docs, tmp_path / "index", embedder=embedder)
+    pg = build_index(docs, url, embedder=embedder)
+    assert (pg.documents, pg.chunks, pg.added) == (folder.documents, folder.chunks, folder.added)
+    a = Retriever.load(tmp_path / "index", embedder=embedder)
+    b = Retriever.load(url, embedder=embedder)
+    def entries(r):
+        return {s: {k: v for k, v in e.items() if k != "indexed_at"} for s, e in r.manifest.documents.items()}
+
+    assert entries(b) == entries(a)
+    for mode in ("hybrid", "dense", "lexical"):
+        for query in QUERIES:
+            pa, pb = a.search(query, k=5, mode=mode), b.search(query, k=5, mode=mode)
+            assert [p.chunk_id for p in pb] == [p.chunk_id for p in pa], (mode, query)
+            for x, y in zip(pa, pb):
+                assert (y.source, y.start, y.end, y.line_start, y.text) == (x.source, x.start, x.end, x.line_start, x.text)
+                assert y.score == pytest.approx(x.score, rel=1e-4, abs=1e-6)
+                assert y.dense_score == pytest.approx(x.dense_score, abs=1e-5)
+                assert y.lexical_score == pytest.approx(x.lexical_score, rel=1e-4, abs=1e-6)
+    for query in ("what happened to Kloop Media", "vitamin D and falls"):
+        assert answer(b, query).text == answer(a, query).text
+    assert [d.source for d in b.documents()] == [d.source for d in a.documents()]
+
+
+def test_incremental_rebuilds_and_refresh(docs, url, embedder):
+    from qa import Retriever, build_index
+
+    first = build_index(docs, url, embedder=embedder)
+    retriever = Retriever.load(url, embedder=embedder)
+    assert not retriever.refresh()
+    write(docs, "glaciers.txt", "The Inylchek glacier in Kyrgyzstan is one of the longest glaciers outside "
+                                "the polar regions.\n\nIts ice-dammed Lake Merzbacher drains every summer.")
+    (docs / "bees.txt").unlink()
+    second = build_index(docs, url, embedder=embedder)
+    assert second.added == ["glaciers.txt"] and second.removed == ["bees.txt"]
+    assert second.reused_vectors == first.chunks - 1 and second.embedded_chunks == 1
+    assert retriever.search("Lake Merzbacher", k=1)[0].source != "glaciers.txt"  # still the old generation
+    assert retriever.refresh() and retriever.generation == second.generation
+    assert retriever.search("Lake Merzbacher", k=1)[0].source == "glaciers.txt"
+    assert all(p.source != "bees.txt" for p in retriever.search("honey bees dance", k=10))
+    unchanged = build_index(docs, url, embedder=embedder)
+    assert unchanged.generation == second.generation and unchanged.unchanged == second.documents
+
+
+def test_an_index_built_with_other_settings_is_refused(docs, url, embedder):
+    from qa import IndexMismatchError, Retriever, build_index
+    from qa.config import ChunkerSettings
+
+    build_index(docs, url, embedder=embedder)
+    other = Settings(chunker=ChunkerSettings(chunk_tokens=100, overlap_tokens=20))
+    with pytest.raises(IndexMismatchError, match="qa build --full"):
+        Retriever.load(url, settings=other, embedder=embedder)
+    report = build_index(docs, url, settings=other, embedder=embedder)
+    assert report.full_rebuild and "chunker" in report.full_reason
+
+
+def _qa(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, cwd=ROOT)
+
+
+def test_cli_build_ask_and_eval_with_a_database_url(docs, tmp_path, server):
+    import json
+
+    url = server.index_url(f"cli_{os.getpid()}").replace("postgres@", "postgres:secret@")  # trust auth ignores it
+    built = _qa("build", "--seeds", str(docs), "--index", url, "--json")
+    assert built.returncode == 0, built.stderr
+    assert json.loads(built.stdout)["documents"] == 4
+    shown = _qa("build", "--seeds", str(docs), "--index", url)
+    assert shown.returncode == 0 and "secret" not in shown.stdout and "index=cli_" in shown.stdout
+    asked = _qa("ask", "what happened to Kloop Media", "--index", url, "--json", "-k", "2")
+    assert asked.returncode == 0, asked.stderr
+    passages = json.loads(asked.stdout)["passages"]
+    assert len(passages) == 2 and "Kloop" in passages[0]["text"]
+    missing = _qa("ask", "anything", "--index", server.index_url("never_built"))
+    assert missing.returncode != 0 and "qa build --index" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    refused = _qa("ask", "anything", "--index", f"postgresql://qa:secret@127.0.0.1:{_closed_port()}/db")
+    assert refused.returncode != 0 and "cannot connect to PostgreSQL" in refused.stderr
+    assert "secret" not in refused.stderr and "Traceback" not in refused.stderr
+    bad = _qa("ask", "anything", "--index", "postgresql://127.0.0.1/db?index=Robert');DROP")
+    assert bad.returncode != 0 and "index name" in bad.stderr and "Traceback" not in bad.stderr
+    # qa eval on a tiny BEIR folder, its index kept in the database.
+    beir = tmp_path / "beir"
+    (beir / "qrels").mkdir(parents=True)
+    corpus = {"k1": ("Kloop Media", EXTRA_DOCS["notes/kloop.txt"]), "v1": ("Vitamin D", EXTRA_DOCS["vitamin-d.md"]),
+              "b1": ("Bees", EXTRA_DOCS["bees.txt"])}
+    (beir / "corpus.jsonl").write_text("".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n"
+                                               for i, (t, x) in corpus.items()), encoding="utf-8")
+    (beir / "queries.jsonl").write_text('{"_id": "q1", "text": "who liquidated Kloop Media"}\n'
+                                        '{"_id": "q2", "text": "how do bees tell direction"}\n', encoding="utf-8")
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\tk1\t1\nq2\tb1\t1\n", encoding="utf-8")
+    evaluated = _qa("eval", str(beir), "--index", server.index_url(f"eval_{os.getpid()}"), "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    report = json.loads(evaluated.stdout)
+    assert report["documents"] == 3 and report["modes"]["hybrid"]["ndcg_10"] == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+def test_two_servers_share_one_database_while_a_third_process_rebuilds(docs, tmp_path, server):
+    """Two `qa serve` processes answer from one database; `qa build` in a third process adds a
+    document; every question gets an answer, and afterwards both servers cite the new document."""
+    from gradio_client import Client
+
+    from ui_helpers import running_app
+
+    url = server.index_url(f"serve_{os.getpid()}")
+    assert _qa("build", "--seeds", str(docs), "--index", url).returncode == 0
+    new_fact = ("The Vardane bridge over the Chu river was opened in 1931 and rebuilt in stone in 1958 "
+                "after a spring flood carried the wooden one away.")
+    with running_app(docs, url, tmp_path / "a.log") as a, running_app(docs, url, tmp_path / "b.log") as b:
+        clients = [Client(a, verbose=False), Client(b, verbose=False)]
+        asked, failures = [0], []
+        stop = threading.Event()
+
+        def keep_asking(client):
+            questions = ["what happened to Kloop Media", "do vitamin D supplements prevent falls"]
+            while not stop.is_set() and asked[0] < 400:
+                try:
+                    out = client.predict(questions[asked[0] % 2], api_name="/ask")
+                    assert out["passages"], out
+                    asked[0] += 1
+                except Exception as exc:  # noqa: BLE001 - every failure is reported
+                    failures.append(repr(exc))
+                    return
+
+        threads = [threading.Thread(target=keep_asking, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        write(docs, "bridges.txt", new_fact)
+        rebuilt = _qa("build", "--seeds", str(docs), "--index", url, "--json")
+        time.sleep(3)  # the servers look for a new generation every 2 s
+        stop.set()
+        for t in threads:
+            t.join(60)
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        assert not failures, failures[:3]
+        assert asked[0] >= 4
+        for client in clients:
+            out = client.predict("when was the Vardane bridge opened", api_name="/ask")
+            assert out["passages"][0]["source"] == "bridges.txt", out["passages"][0]
+
+
+def test_a_store_that_found_no_index_reads_the_first_build(server, corpus):
+    """A reader that looked before pgvector existed in the database sees the first build."""
+    with psycopg.connect(server.url, autocommit=True) as admin:
+        admin.execute("CREATE DATABASE fresh")
+    url = server.url.rsplit("/", 1)[0] + "/fresh?index=first"
+    reader = PostgresStore(url)
+    try:
+        with pytest.raises(IndexNotFoundError):
+            reader.read_manifest()
+        write_corpus(PostgresStore(url), corpus)
+        gen = reader.load()
+        assert len(gen.dense_top(corpus.vectors[0], 3)[0]) == 3
+    finally:
+        reader.close()
