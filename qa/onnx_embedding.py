@@ -269,6 +269,35 @@ class OnnxEmbedder:
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+    def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *,
+                     batch_size: int = 32) -> list[np.ndarray]:
+        """Unit vectors of character spans (e.g. sentences) of each text, from ONE forward pass
+        per text: the mean of the text's token vectors whose characters fall inside the span.
+
+        A span with no token inside the model's window gets a zero row. Added for the answer
+        scorer's sentence vectors (qa/answer/sentences.py): free at build time, as the chunks
+        are run through the model anyway.
+        >>> [v.shape for v in embedder.encode_spans(["He left. She stayed."], [[(0, 8), (9, 20)]])]
+        [(2, 384)]
+        """
+        out = [np.zeros((len(s), self.dimension), dtype=np.float32) for s in spans]
+        encodings = self._tok.encode_batch([str(t) for t in texts])
+        ids = [e.ids for e in encodings]
+        order = np.argsort([-len(x) for x in ids], kind="stable")
+        for rows in _batches(order, [len(x) for x in ids], batch_size, self.batch_tokens):
+            feeds = _pad([ids[i] for i in rows], self._pad_id)
+            hidden = self._session.run(["last_hidden_state"], {k: feeds[k] for k in self._feeds})[0]
+            for row, i in enumerate(rows):
+                offsets = np.asarray(encodings[i].offsets, dtype=np.int64).reshape(-1, 2)
+                special = np.asarray(encodings[i].special_tokens_mask, dtype=bool)
+                for j, (a, b) in enumerate(spans[i]):
+                    inside = (offsets[:, 0] >= a) & (offsets[:, 1] <= b) & ~special
+                    if inside.any():
+                        v = hidden[row, :len(offsets)][inside].mean(axis=0)
+                        out[i][j] = v / max(float(np.linalg.norm(v)), 1e-12)
+        return out
+
+
 def _batches(order: np.ndarray, lengths: list[int], size: int, tokens: int):
     """Slices of `order` (longest first) of at most `size` texts and `tokens` padded tokens."""
     start = 0
