@@ -28,6 +28,7 @@ from .embedding import Embedder, ModelInfo, make_embedder, resolve_model
 from .errors import IndexNotFoundError, QAError
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, Store, open_store
 from .index import is_url
+from .answer.sentences import chunk_vectors
 from .lexical import with_title
 
 logger = logging.getLogger(__name__)
@@ -337,33 +338,17 @@ def _vectors(chunks: list[Chunk], embedder: Embedder, settings: Settings, old: G
                   disable=not settings.show_progress) as bar:
             for start in range(0, len(texts), batch):
                 part_texts = texts[start:start + batch]
-                part = embedder.encode(part_texts, batch_size=settings.batch_size)
-                part_sentences = chunk_sentences(part_texts, embedder, settings)
+                part, part_sentences = chunk_vectors(part_texts, embedder, settings.batch_size)
                 for rows, vec, sent in zip(groups[start:start + batch], part, part_sentences):
                     out[rows] = vec
                     for r in rows:
-                        sentences[r] = sent
+                        sentences[r] = ChunkSentences(*sent)
                 bar.update(len(part))  # tqdm counts nothing when disabled: keep our own count
                 done += len(part)
                 say(0.15 + 0.75 * done / len(texts), f"embedded {done} of {len(texts)} passages")
     report.embedded_chunks = sum(len(v) for v in todo.values())
     empty = ChunkSentences(np.zeros((0, 2), np.int32), np.zeros((0, dim), np.float32))
     return out, [s if s is not None else empty for s in sentences]
-
-
-def chunk_sentences(texts: Sequence[str], embedder: Embedder, settings: Settings) -> list[ChunkSentences]:
-    """The sentences of each chunk text and a vector for each (what the answer scorer reads)."""
-    from .answer import split_sentences
-
-    spans = [np.array(split_sentences(t), dtype=np.int32).reshape(-1, 2) for t in texts]
-    flat = [t[a:b] for t, s in zip(texts, spans) for a, b in s]
-    vectors = embedder.encode(flat, batch_size=settings.batch_size) if flat else np.zeros(
-        (0, embedder.info.dimension), np.float32)
-    out, at = [], 0
-    for s in spans:
-        out.append(ChunkSentences(s, vectors[at:at + len(s)]))
-        at += len(s)
-    return out
 
 
 def _version() -> str:

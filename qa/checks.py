@@ -96,3 +96,16 @@ def search_args(query: Any, k: Any, mode: Any, per_doc: Any, settings: Settings 
             check_count(k, "k", maximum=settings.max_k),
             check_mode(mode),
             check_count(per_doc, "per_doc", allow_none=True))
+
+
+def check_history(history: Any) -> list[str]:
+    """The earlier queries of a conversation: None or a list of str (each checked as text).
+
+    >>> check_history(None)
+    []
+    """
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes)) or not isinstance(history, (list, tuple)):
+        raise BadArgument(f"history must be a list of earlier questions, not {_kind(history)}")
+    return [check_text(h, "each history item") for h in history]

@@ -23,7 +23,8 @@ EXAMPLES = {
           qa ask "what happened to Kloop Media"     top passages with citations
           qa ask "Kloop Media" -k 3 --json          the same as one JSON object
           qa serve                                  the browser chat on http://127.0.0.1:7860
-          qa eval ../shared/eval/scifact            nDCG@10 and recall of each search mode""",
+          qa eval ../shared/eval/scifact            nDCG@10 and recall of each search mode
+          qa eval-answers ../shared/eval/squad2-absent-a    how often the quoted answers are right""",
     "build": """\
         examples:
           qa build
@@ -46,6 +47,11 @@ EXAMPLES = {
           qa eval ../shared/eval/scifact            dense, lexical and hybrid, as a table
           qa eval ../shared/eval/scifact --mode hybrid --json
           qa eval ~/beir/nfcorpus --index /tmp/nfcorpus-index    keep the index; reruns reuse its vectors""",
+    "eval-answers": """\
+        examples:
+          qa eval-answers ../shared/eval/squad2-absent-a
+          qa eval-answers ../shared/eval/wikiqa-dev --json
+          qa eval-answers ../shared/eval/squad2-dev-a --curve curve.png    risk-coverage table and plot""",
 }
 
 
@@ -210,7 +216,23 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: a temporary folder)")
     e.add_argument("--json", action="store_true", help="print one JSON object, figures keyed by mode")
     _settings_args(e)
-    parser.commands = {"build": b, "ask": a, "serve": s, "eval": e}  # to word errors as `qa ask: ...`
+
+    v = sub.add_parser("eval-answers", help="measure the quoted answers on an answer set",
+                       description="Index an answer set's documents/, answer every question of its "
+                                   "questions.jsonl and report answer accuracy, abstention, MAP/MRR and "
+                                   "answer() latency.",
+                       epilog=textwrap.dedent(EXAMPLES["eval-answers"]), formatter_class=fmt)
+    v.add_argument("set_dir", metavar="SET_DIR", help="folder with documents/ and questions.jsonl")
+    v.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid",
+                   help="search mode (default: hybrid)")
+    v.add_argument("-k", type=_positive_int, default=5, help="passages per question (default: 5)")
+    v.add_argument("--index", metavar="DIR", default=None,
+                   help="build the index here and keep it (default: a temporary folder)")
+    v.add_argument("--curve", metavar="PNG", nargs="?", const="", default=None,
+                   help="print the risk-coverage table; with a file name also draw it (needs matplotlib)")
+    v.add_argument("--json", action="store_true", help="print one JSON object")
+    _settings_args(v)
+    parser.commands = {"build": b, "ask": a, "serve": s, "eval": e, "eval-answers": v}  # to word errors as `qa ask: ...`
     return parser
 
 
@@ -270,20 +292,26 @@ def _shown(index: str) -> str:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from .answer import PASSAGE_FIELDS
-    from .retriever import Retriever
+    from .answer import answer
 
     retriever = _load(args)
-    passages = retriever.search(args.question, k=args.k, mode=args.mode, per_doc=args.per_doc)
+    reply = answer(retriever, args.question, k=args.k, mode=args.mode, per_doc=args.per_doc)
+    passages = reply.passages
     if args.json:
-        out = {"question": args.question, "mode": args.mode, "passages": [
-            {"rank": i, **{key: getattr(p, key) for key in PASSAGE_FIELDS}}
-            for i, p in enumerate(passages, start=1)]}
+        d = reply.to_dict()
+        out = {"question": args.question, "mode": args.mode, "passages": d["passages"],
+               **{key: d[key] for key in ("answer", "abstained", "confidence", "sentences")}}
         _print_json(out)
         return 0
     if not passages:
         print("No passages found.")
         return 0
+    if reply.abstained:
+        print("Not found in the documents. The closest passages:")
+    else:
+        print(f"Answer ({reply.confidence_words}):")
+        print(textwrap.indent(_safe(reply.text), "    "))
+    print()
     root = retriever.manifest.corpus_root
     for i, p in enumerate(passages, start=1):
         where = _display_path(root, p.source)
@@ -322,6 +350,19 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(format_table(report))
+    return 0
+
+
+def _cmd_eval_answers(args: argparse.Namespace) -> int:
+    from .answer.evaluate import draw_curve, evaluate_answers, format_report
+    settings = _settings(args, show_progress=False)
+    report = evaluate_answers(args.set_dir, mode=args.mode, k=args.k, index_dir=args.index, settings=settings)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(format_report(report, curve=args.curve is not None))
+    if args.curve:
+        draw_curve(report, args.curve)
     return 0
 
 
@@ -466,7 +507,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.setLevel(logging.getLogger().level)  # bm25s sets DEBUG on its own logger
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-    commands = {"build": _cmd_build, "ask": _cmd_ask, "serve": _cmd_serve, "eval": _cmd_eval}
+    commands = {"build": _cmd_build, "ask": _cmd_ask, "serve": _cmd_serve, "eval": _cmd_eval,
+                "eval-answers": _cmd_eval_answers}
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:

@@ -243,6 +243,32 @@ class SentenceTransformerEmbedder:
                                        show_progress_bar=False, convert_to_numpy=True)[0]
         return out
 
+    def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *,
+                     batch_size: int = 32) -> list[np.ndarray]:
+        """Unit vectors of character spans of each text from one forward pass per text (the mean
+        of the token vectors inside each span), as OnnxEmbedder.encode_spans; zero rows for spans
+        outside the model's window. Added for the answer scorer's sentence vectors."""
+        import torch
+
+        tokenizer = self.model.tokenizer
+        encoder = self.model[0].auto_model
+        out = [np.zeros((len(s), self.info.dimension), dtype=np.float32) for s in spans]
+        for start in range(0, len(texts), batch_size):
+            batch = [str(t) for t in texts[start:start + batch_size]]
+            enc = tokenizer(batch, padding=True, truncation=True, max_length=self.info.max_seq_length,
+                            return_offsets_mapping=True, return_special_tokens_mask=True, return_tensors="pt")
+            offsets = enc.pop("offset_mapping").numpy()
+            special = enc.pop("special_tokens_mask").numpy().astype(bool) | (enc["attention_mask"].numpy() == 0)
+            with torch.no_grad():
+                hidden = encoder(**enc).last_hidden_state.numpy()
+            for row in range(len(batch)):
+                for j, (a, b) in enumerate(spans[start + row]):
+                    inside = (offsets[row, :, 0] >= a) & (offsets[row, :, 1] <= b) & ~special[row]
+                    if inside.any():
+                        v = hidden[row][inside].mean(axis=0)
+                        out[start + row][j] = v / max(float(np.linalg.norm(v)), 1e-12)
+        return out
+
 
 BACKENDS = ST_BACKENDS
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -21,29 +19,15 @@ from typing import Sequence
 import numpy as np
 
 from .config import LexicalSettings
+from .text import analyser
+from .text import tokenize as text_tokens
 
 logger = logging.getLogger(__name__)
 
-# \w is Unicode-aware in Python: Latin with accents, Cyrillic, digits all make tokens.
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 _PARAMS = "qa_lexical.json"
 _DENSE_SHARE = 8
 """Above n_chunks / _DENSE_SHARE touched postings, summing into one n_chunks-long array is
 cheaper than sorting the postings; below (every selective query), only touched rows are kept."""
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
 
 
 def tokenize(text: str, settings: LexicalSettings) -> list[str]:
@@ -52,12 +36,13 @@ def tokenize(text: str, settings: LexicalSettings) -> list[str]:
     >>> tokenize("The Journalists' arrests", LexicalSettings())
     ['journalist', 'arrest']
     """
-    tokens = [t for t in _TOKEN.findall(text.lower()) if t != "_"]
+    english = analyser("english")
+    tokens = text_tokens(text)
     if settings.stopwords:
-        tokens = [t for t in tokens if t not in _stopwords()]
+        tokens = [t for t in tokens if t not in english.search_stop_words]
     if settings.stem and tokens:
         # The English stemmer leaves non-Latin words as they are.
-        tokens = _stemmer().stemWords(tokens)
+        tokens = english.stem(tokens)
     return tokens
 
 

@@ -260,13 +260,49 @@ class OnnxEmbedder:
             out[i] = self._embed(self._tok.encode(str(text)).ids)
         return out
 
-    def _embed(self, ids: list[int]) -> np.ndarray:
+    def _hidden(self, ids: list[int]) -> np.ndarray:
+        """The token vectors of one unpadded text: [tokens, hidden]."""
         input_ids = np.asarray([ids], dtype=np.int64)
         feeds = {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids),
                  "token_type_ids": np.zeros_like(input_ids)}
-        hidden = self._session.run(["last_hidden_state"], {k: feeds[k] for k in self._feeds})[0]
-        pooled = hidden[0].mean(axis=0)  # no padding: the mask is all ones
-        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+        return self._session.run(["last_hidden_state"], {k: feeds[k] for k in self._feeds})[0][0]
+
+    def _embed(self, ids: list[int]) -> np.ndarray:
+        return _unit_rows(self._hidden(ids).mean(axis=0, keepdims=True))[0]  # no padding: mean of all
+
+    def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector and unit vectors of its character spans (e.g. sentences), from ONE
+        forward pass per text: a span's vector is the mean of the token vectors inside it, so the
+        answer scorer's sentence vectors cost the build nothing extra. A span with no token inside
+        the model's window gets a zero row.
+
+        >>> vectors, parts = embedder.encode_with_spans(["He left. She stayed."], [[(0, 8), (9, 20)]])
+        >>> vectors.shape, parts[0].shape
+        ((1, 384), (2, 384))
+        """
+        vectors = np.zeros((len(texts), self.info.dimension), dtype=np.float32)
+        parts = [np.zeros((len(s), self.info.dimension), dtype=np.float32) for s in spans]
+        for i, (text, text_spans) in enumerate(zip(texts, spans)):
+            enc = self._tok.encode(str(text))
+            hidden = self._hidden(enc.ids)
+            vectors[i] = _unit_rows(hidden.mean(axis=0, keepdims=True))[0]
+            offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+            special = np.asarray(enc.special_tokens_mask, dtype=bool)
+            for j, (a, b) in enumerate(text_spans):
+                inside = (offsets[:, 0] >= a) & (offsets[:, 1] <= b) & ~special
+                if inside.any():
+                    parts[i][j] = _unit_rows(hidden[inside].mean(axis=0, keepdims=True))[0]
+        return vectors, parts
+
+    def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *,
+                     batch_size: int = 32) -> list[np.ndarray]:
+        """Unit vectors of character spans of each text (see encode_with_spans)."""
+        return self.encode_with_spans(texts, spans)[1]
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def _info(info: "ModelInfo | str | Path", backend: str) -> "ModelInfo":

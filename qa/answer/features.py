@@ -1,0 +1,171 @@
+"""What the answer scorer measures about each candidate sentence, as one row of numbers.
+
+Features are few and each has a reason (weights in scorer.json, fitted by bench/fit_answer.py):
+how close the sentence is to the question (cosines of the sentence, of it with its neighbours, of
+its passage, and the passage's rank), how many of the question's words it shares (single words,
+adjacent pairs, the question's names and numbers), whether it holds the kind of thing asked for
+(a number for "how many", a date for "when", a name for "who"/"where"), negation mismatch, the
+same overlaps weighted by how rare each question word is among the candidates, and question-level
+signals of absence: the share of the question's words, of its names, and
+whether the asked-for kind of thing, are missing from every candidate. An on-topic question whose
+specific ask is absent ("what is the capital of Kyrgyzstan") shows up in those.
+
+>>> profile = question_profile("How many sites were blocked in 2023?")
+>>> profile.wants, profile.terms
+('number', ['site', 'block', '2023'])
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+from ..text import content_terms
+
+FEATURES = (
+    "cosine", "cosine_context", "cosine_passage", "log_rank", "overlap", "overlap_context",
+    "pair_overlap", "name_overlap", "type_mismatch", "negation_mismatch", "novelty",
+    "missing_everywhere", "names_missing_everywhere", "type_absent_everywhere", "cosine_gap",
+    "log_words", "rare_overlap", "rare_overlap_context", "rare_missing_everywhere",
+    "focus_in_context", "focus_missing_everywhere",
+)
+
+_WANTS = (  # first match wins: (kind, pattern on the lowercased question)
+    ("date", re.compile(r"\b(?:when|what (?:year|century|decade|date|month|day|time period)|"
+                        r"which (?:year|century|decade|date|month)|in what year|how long ago|since when)\b")),
+    ("number", re.compile(r"\b(?:how (?:many|much|long|old|far|big|large|tall|high|often|wide|deep|fast|heavy)|"
+                          r"what (?:percentage|percent|number|amount|proportion|share|fraction|size)|"
+                          r"how \w+ (?:percent|per cent)|(?:what|which) (?:is|was|are|were) the (?:population|"
+                          r"area|length|height|cost|price|budget|distance|speed|temperature|weight|age|size))\b")),
+    ("person", re.compile(r"\b(?:who|whom|whose)\b")),
+    ("place", re.compile(r"\b(?:where|what (?:country|city|state|region|place|continent|town|island)|"
+                         r"which (?:country|city|state|region|place|continent|town|island)|"
+                         r"(?:what|which) (?:is|was|are|were) the capital)\b")),
+)
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                          "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+                          "eighty ninety hundred hundreds thousand thousands million millions billion billions "
+                          "trillion dozen dozens half quarter percent several".split())
+_MONTHS = frozenset("january february march april may june july august september october november "
+                    "december".split())
+_DATE_WORDS = frozenset("century centuries decade decades bc ad bce ce year years".split())
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|without|cannot|n't)\b|n't\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*")
+_DIGITS = re.compile(r"\d")
+_YEAR = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b")
+_WORDS = re.compile(r"\w+")
+
+
+# Words that only frame what is asked ("the name of", "the kind of"): never the focus.
+_FRAME = frozenset(content_terms("name names kind type sort number amount part role purpose reason way "
+                                 "example main called call term word mean happen happened"))
+
+
+@dataclass(frozen=True)
+class QuestionProfile:
+    """The parts of a question the features look at."""
+
+    terms: list[str]         # content terms, stemmed, in order
+    names: frozenset[str]    # stems of capitalised words (not the first) and numbers in the question
+    wants: str | None        # "date", "number", "person", "place" or None
+    negated: bool
+    focus: str | None = None  # the first content term that is not a framing word: "capital" in
+    #                           "what is the capital of Kyrgyzstan", the thing asked about
+
+
+def question_profile(question: str) -> QuestionProfile:
+    """Read a question once: its content terms, names, asked-for kind and negation."""
+    terms = list(dict.fromkeys(content_terms(question)))
+    names = set()
+    for m in _CAPITALISED.finditer(question.strip()):
+        names.update(content_terms(m.group()))
+    names.update(t for t in terms if _DIGITS.search(t))
+    lowered = question.lower()
+    wants = next((kind for kind, pattern in _WANTS if pattern.search(lowered)), None)
+    focus = next((t for t in terms if t not in _FRAME), None)
+    return QuestionProfile(terms, frozenset(n for n in names if n in terms), wants,
+                           bool(_NEGATION.search(question)), focus)
+
+
+def holds_kind(text: str, kind: str | None, question_terms: frozenset[str] = frozenset()) -> bool:
+    """Whether `text` holds a thing of the asked-for kind that the question does not already name."""
+    if kind is None:
+        return True
+    words = [w.lower() for w in _WORDS.findall(text)]
+    if kind in ("number", "date"):
+        fresh = [w for w in words if w not in question_terms]
+        if any(_DIGITS.search(w) for w in fresh) or any(w in _NUMBER_WORDS for w in fresh):
+            return True
+        return kind == "date" and (bool(_YEAR.search(text)) or any(w in _MONTHS or w in _DATE_WORDS
+                                                                   for w in fresh))
+    # person / place: a capitalised word that is not the question's own
+    for m in _CAPITALISED.finditer(text):
+        stems = _terms(m.group())
+        if stems and not set(stems) <= question_terms:
+            return True
+    return False
+
+
+@lru_cache(maxsize=1 << 16)
+def _terms(text: str) -> tuple[str, ...]:
+    """content_terms, remembered: the same sentences and passages come back question after question."""
+    return tuple(content_terms(text))
+
+
+def candidate_features(profile: QuestionProfile, texts: Sequence[str], context_texts: Sequence[str],
+                       cosines: np.ndarray, context_cosines: np.ndarray, passage_cosines: np.ndarray,
+                       ranks: Sequence[int], passage_texts: Sequence[str]) -> np.ndarray:
+    """One row of FEATURES per candidate sentence.
+
+    `context_texts` are each sentence with its neighbours in the chunk; `passage_texts` all the
+    retrieved passages (for the question-level "missing everywhere" signals).
+    """
+    n = len(texts)
+    out = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    if n == 0:
+        return out
+    q = set(profile.terms)
+    pairs = {(a, b) for a, b in zip(profile.terms, profile.terms[1:])}
+    everywhere = set().union(*(_terms(t) for t in passage_texts))
+    missing = len(q - everywhere) / len(q) if q else 0.0
+    names_missing = len(profile.names - everywhere) / len(profile.names) if profile.names else 0.0
+    kinds = [holds_kind(t, profile.wants, frozenset(q)) for t in texts]
+    type_absent = float(profile.wants is not None and not any(kinds))
+    best_cosine = float(np.max(cosines))
+    sentence_terms = [_terms(t) for t in texts]
+    # How rare each question word is among the candidates (a word in every sentence tells little);
+    # a word in none of them weighs the most.
+    df = {t: sum(1 for terms in sentence_terms if t in terms) for t in q}
+    idf = {t: math.log(1 + n / (1 + df[t])) for t in q}
+    idf_total = sum(idf.values()) or 1.0
+    rare_missing = sum(idf[t] for t in q - everywhere) / idf_total
+    focus_missing = float(profile.focus is not None and profile.focus not in everywhere)
+    for i, (text, context) in enumerate(zip(texts, context_texts)):
+        terms = sentence_terms[i]
+        own = set(terms)
+        around = own | set(_terms(context))
+        own_pairs = set(zip(terms, terms[1:]))
+        out[i] = (
+            cosines[i], context_cosines[i], passage_cosines[i], math.log(ranks[i]),
+            len(q & own) / len(q) if q else 0.0,
+            len(q & around) / len(q) if q else 0.0,
+            len(pairs & own_pairs) / len(pairs) if pairs else 0.0,
+            len(profile.names & own) / len(profile.names) if profile.names else 1.0,
+            float(not kinds[i]),
+            float(profile.negated != bool(_NEGATION.search(text))),
+            len(own - q) / len(own) if own else 0.0,
+            missing, names_missing, type_absent,
+            cosines[i] - best_cosine,
+            math.log(1 + len(text.split())),
+            sum(idf[t] for t in q & own) / idf_total,
+            sum(idf[t] for t in q & around) / idf_total,
+            rare_missing,
+            float(profile.focus is None or profile.focus in around),
+            focus_missing,
+        )
+    return out

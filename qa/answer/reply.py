@@ -1,0 +1,308 @@
+"""Passages -> a short extractive answer: sentences quoted verbatim, each with its citation.
+
+>>> from qa import Retriever, answer
+>>> a = answer(Retriever.load("index"), "what happened to Kloop Media")
+>>> a.text
+'As examples, human rights defenders cited ... "Kloop Media," as well as the ban on rallies. [1]'
+>>> a.confidence  # calibrated probability that the quote answers the question
+0.87
+
+How: the top passages are cut into sentences (spans of the document text, never rewritten);
+`gather` measures each candidate (qa/answer/features.py), the fitted sentence model ranks them,
+and the answer model turns the best one into a calibrated confidence (qa/answer/scorer.py).
+Below the scorer's threshold the answer abstains: the passages are shown only as the closest
+matches. Everything per sentence except the question's own vector is a lookup
+(qa/answer/sentences.py), so answering costs one question embedding plus arithmetic.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, MutableMapping, Sequence
+
+import numpy as np
+
+from ..checks import check_history, search_args
+from ..text import content_terms
+from .conversation import condense
+from .features import candidate_features, question_profile
+from .scorer import Scorer, answer_features, load_scorer, softmax
+from .sentences import SentenceData, sentence_data
+
+if TYPE_CHECKING:
+    from ..retriever import Passage, Retriever
+
+logger = logging.getLogger(__name__)
+
+EXTRA_WITHIN = 0.25     # an extra sentence needs this share of the best one's belief (see bench/fit_answer.py)
+MAX_SENTENCES = 3
+MAX_CANDIDATES = 300
+
+_ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+_CONTINUES = re.compile(r"^[\"'“‘«(]?(?:he|she|it|they|this|these|that|those|its|their|his|her|such|"
+                        r"however|but|thus|therefore|instead|consequently|as a result|in response|"
+                        r"in addition|moreover|furthermore|also|both|the latter|the former)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One quoted sentence: `passage.text[start:end] == text` for the cited passage."""
+
+    text: str
+    passage: int          # 1-based citation number = rank of the passage in Answer.passages
+    start: int            # span inside that passage's text
+    end: int
+    doc_start: int        # span inside the document's text (what retriever.document() returns)
+    doc_end: int
+    score: float          # the sentence model's share of belief (softmax over the candidates)
+    cosine: float
+    overlap: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "passage": self.passage, "start": self.start, "end": self.end,
+                "doc_start": self.doc_start, "doc_end": self.doc_end, "score": round(self.score, 4),
+                "cosine": round(self.cosine, 4), "overlap": round(self.overlap, 4)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to one question: passages (cited as [1], [2], ...) and the quoted sentences."""
+
+    question: str
+    query: str                         # what was searched for (the question, or its condensed follow-up)
+    passages: list[Passage]
+    sentences: list[AnswerSentence]
+    abstained: bool
+    best_score: float                  # the best sentence's share of belief (0.0 if there was none)
+    mode: str = "hybrid"
+    notes: list[str] = field(default_factory=list)  # e.g. "the question was shortened"
+    confidence: float = 0.0            # calibrated probability that the (would-be) answer is right
+
+    @property
+    def text(self) -> str:
+        """The extractive answer with citation markers, or "" when abstaining."""
+        return " ".join(f"{s.text} [{s.passage}]" for s in self.sentences)
+
+    @property
+    def confidence_words(self) -> str:
+        """The confidence for people: "likely answer, 82%" or "not found in the documents"."""
+        return describe_confidence(self.confidence, self.abstained)
+
+    def to_dict(self) -> dict[str, Any]:
+        """`qa ask --json` plus "query", "answer", "sentences", "abstained", "confidence" and "best_score"."""
+        return {
+            "question": self.question, "mode": self.mode,
+            "passages": [{"rank": i, **p.to_dict()} for i, p in enumerate(self.passages, start=1)],
+            "query": self.query, "answer": self.text,
+            "sentences": [s.to_dict() for s in self.sentences],
+            "abstained": self.abstained, "confidence": round(self.confidence, 4),
+            "best_score": round(self.best_score, 4), "notes": list(self.notes),
+        }
+
+
+def describe_confidence(confidence: float, abstained: bool) -> str:
+    """`describe_confidence(0.82, False) -> 'likely answer, 82%'`."""
+    if abstained:
+        return "not found in the documents"
+    word = "likely answer" if confidence >= 0.7 else "possible answer"
+    return f"{word}, {round(100 * confidence)}%"
+
+
+def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None = None, k: int = 5,
+           mode: str = "hybrid", per_doc: int | None = None, abstain_below: float | None = None,
+           scorer: Scorer | None = None) -> Answer:
+    """Answer `question` from the index: search, then quote the best one to three sentences.
+
+    `history` holds the earlier queries of the conversation (each Answer.query), oldest first; a
+    follow-up such as "and what about journalists?" is searched together with the last one.
+    `abstain_below` overrides the scorer's confidence threshold (-1 never abstains).
+    """
+    notes: list[str] = []
+    limit = retriever.settings.max_question_chars
+    if isinstance(question, str) and len(question) > limit:
+        notes.append(f"Only the first {limit:,} characters of the question were used.")
+    question, k, mode, per_doc = search_args(question, k, mode, per_doc, retriever.settings)
+    question = " ".join(question.split())
+    history = check_history(history)
+    previous = history[-1] if history else None
+    query = condense(question, previous)
+    passages = retriever.search(query, k=k, mode=mode, per_doc=per_doc) if question else []
+    focus = question if previous is not None and query != question else query
+    pool = gather(retriever, query, focus, passages)
+    return decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)
+
+
+# ---------------------------------------------------------------- candidates
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that could be quoted; `next` is the candidate right after it in its passage (or -1)."""
+
+    text: str
+    passage: int
+    start: int
+    end: int
+    doc_start: int
+    next: int = -1
+
+
+@dataclass
+class Pool:
+    """The candidates of one question with their FEATURES rows (what the scorer sees)."""
+
+    candidates: list[Candidate]
+    features: np.ndarray
+    on_focus: list[bool]  # for a follow-up: the candidate speaks to the new question's words
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
+                "on_focus": self.on_focus}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Pool":
+        from .features import FEATURES
+
+        return cls([Candidate(**c) for c in d["candidates"]],
+                   np.asarray(d["features"], dtype=np.float64).reshape(-1, len(FEATURES)), d["on_focus"])
+
+
+def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Passage],
+           cache: MutableMapping[str, SentenceData] | None = None) -> Pool:
+    """The candidate sentences of `passages` and their features for `query`."""
+    from .features import FEATURES
+
+    if not passages:
+        return Pool([], np.zeros((0, len(FEATURES))), [])
+    data = sentence_data(retriever, passages, cache)
+    qvec = retriever.embed_query(query).astype(np.float32)
+    cands: list[Candidate] = []
+    rows: list[tuple[float, float, float, int, str]] = []  # cosine, context cosine, passage cosine, rank, context
+    seen: set[tuple[str, int]] = set()
+    for number, (p, d) in enumerate(zip(passages, data), start=1):
+        spans, vecs = d.spans, d.vectors
+        if not len(spans):
+            continue
+        centre = vecs.sum(axis=0)
+        passage_cos = float(centre @ qvec / max(float(np.linalg.norm(centre)), 1e-12))
+        cos = vecs @ qvec
+        previous_candidate = -2
+        for i, (a, b) in enumerate(spans.tolist()):
+            s = p.text[a:b]
+            if not _quotable(s, i, len(spans), p.start):
+                continue
+            key = (p.doc_id, p.start + a)
+            if key in seen:
+                continue
+            seen.add(key)
+            if previous_candidate == i - 1 and cands:
+                cands[-1] = Candidate(**{**cands[-1].__dict__, "next": len(cands)})
+            lo, hi = max(i - 1, 0), min(i + 2, len(spans))
+            ctx = vecs[lo:hi].sum(axis=0)
+            ctx_cos = float(ctx @ qvec / max(float(np.linalg.norm(ctx)), 1e-12))
+            cands.append(Candidate(s, number, a, b, p.start + a))
+            rows.append((float(cos[i]), ctx_cos, passage_cos, number, p.text[spans[lo][0]:spans[hi - 1][1]]))
+            previous_candidate = i
+            if len(cands) >= MAX_CANDIDATES:
+                break
+        if len(cands) >= MAX_CANDIDATES:
+            break
+    if not cands:
+        return Pool([], np.zeros((0, len(FEATURES))), [])
+    profile = question_profile(query)
+    features = candidate_features(
+        profile, [c.text for c in cands], [r[4] for r in rows], np.array([r[0] for r in rows]),
+        np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), [r[3] for r in rows],
+        [p.text for p in passages])
+    wanted = set(content_terms(focus))
+    on_focus = [bool(wanted & set(content_terms(c.text))) for c in cands] if focus != query else \
+        [True] * len(cands)
+    return Pool(cands, features, on_focus)
+
+
+def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
+    """Headings, bylines, captions and fragments cut by a chunk edge are not quoted."""
+    ends = _ENDS.search(s) is not None
+    if len(s) < 15 or len(s.split()) < (3 if ends else 12) or not any(ch.isalpha() for ch in s):
+        return False
+    if i == 0 and chunk_start > 0 and not (s[0].isupper() or s[0].isdigit() or s[0] in "\"'“‘«(["):
+        return False
+    return not (i == n - 1 and not ends and n > 1)
+
+
+# ---------------------------------------------------------------- decision
+
+
+def rank(pool: Pool, scorer: Scorer) -> tuple[np.ndarray, list[AnswerSentence], float]:
+    """The sentence logits, the would-be quoted sentences and the answer's confidence."""
+    logits = scorer.sentence_logits(pool.features)
+    if not all(pool.on_focus) and any(pool.on_focus):
+        # A follow-up quotes only sentences that speak to the new question ("journalists"),
+        # not the previous answer again.
+        logits = np.where(pool.on_focus, logits, logits - 50.0)
+    confidence = scorer.confidence(answer_features(logits, pool.features))
+    return logits, pick(pool, softmax(logits)), confidence
+
+
+def decide(question: str, query: str, passages: Sequence[Passage], pool: Pool, scorer: Scorer,
+           mode: str = "hybrid", notes: list[str] | None = None,
+           abstain_below: float | None = None) -> Answer:
+    """The Answer for a gathered pool: quote, or abstain when the confidence is below the threshold."""
+    notes = notes or []
+    if not pool.candidates:
+        return Answer(question, query, list(passages), [], True, 0.0, mode, notes, 0.0)
+    _, picked, confidence = rank(pool, scorer)
+    threshold = scorer.abstain_below if abstain_below is None else abstain_below
+    abstained = confidence < threshold
+    return Answer(question, query, list(passages), [] if abstained else picked, abstained,
+                  picked[0].score, mode, notes, confidence)
+
+
+def pick(pool: Pool, probs: np.ndarray) -> list[AnswerSentence]:
+    """The best sentence, its continuation when it has one, and near-best sentences saying something new."""
+    from .features import FEATURES
+
+    order = [int(i) for i in np.argsort(-probs, kind="stable")]
+    col_cos, col_overlap = FEATURES.index("cosine"), FEATURES.index("overlap")
+
+    def make(i: int) -> AnswerSentence:
+        c = pool.candidates[i]
+        return AnswerSentence(c.text, c.passage, c.start, c.end, c.doc_start, c.doc_start + len(c.text),
+                              float(probs[i]), float(pool.features[i, col_cos]),
+                              float(pool.features[i, col_overlap]))
+
+    best = order[0]
+    chosen = [best]
+    nxt = pool.candidates[best].next
+    if nxt >= 0 and continues(pool.candidates[best].text, pool.candidates[nxt].text):
+        chosen.append(nxt)
+    for i in order[1:]:
+        if len(chosen) >= MAX_SENTENCES or probs[i] < probs[best] * EXTRA_WITHIN:
+            break
+        if i in chosen or any(_same_words(pool.candidates[i].text, pool.candidates[j].text) for j in chosen):
+            continue
+        chosen.append(i)
+    return [make(i) for i in chosen]
+
+
+def continues(sentence: str, following: str) -> bool:
+    """Whether `following` carries on `sentence` ("... was closed. The ministry had complained ...").
+
+    It does when it opens with a pronoun or a connective, or with "The X" where X is a word of
+    `sentence`, or when `sentence` ends with a colon.
+    >>> continues("Kloop's website was closed by the ministry.", "The ministry had complained that ...")
+    True
+    """
+    if sentence.rstrip().endswith(":"):
+        return True
+    if _CONTINUES.match(following):
+        return True
+    m = re.match(r"^[\"'“‘«(]?(?:the|this|that|these|those)\s+(\w+)", following, re.IGNORECASE)
+    return bool(m) and bool(set(content_terms(m.group(1))) & set(content_terms(sentence)))
+
+
+def _same_words(a: str, b: str) -> bool:
+    ta, tb = set(content_terms(a)), set(content_terms(b))
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.8

@@ -1,0 +1,116 @@
+"""The fitted answer scorer: sentence probabilities, and the calibrated confidence of an answer.
+
+Two small logistic regressions, their weights plain JSON in `scorer.json` (fitted by
+bench/fit_answer.py from the public sets in /work/shared/eval, cross-validated across articles):
+
+1. the sentence model: which candidate holds the answer, a conditional logit over the question's
+   candidates (softmax of a linear score of the candidate's FEATURES), fitted on answerable
+   questions only: choosing a sentence and deciding whether to answer are separate questions;
+2. the answer model: P(the quoted answer is right) from the best sentence's logit, its margin
+   over the runner-up and the question-level absence signals. This is `Answer.confidence`.
+
+An answer is given when its confidence reaches `abstain_below` (in scorer.json, chosen from the
+cross-validated risk-coverage curve; the reason is recorded next to it).
+
+>>> scorer = load_scorer()
+>>> round(scorer.confidence(np.array([3.0, 2.0, 0.0, 0.0, 0.0, 0.6])), 2)  # doctest: +SKIP
+0.83
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .features import FEATURES
+
+WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
+ANSWER_FEATURES = ("best_logit", "margin", "missing_everywhere", "focus_missing_everywhere")
+"""The answer model's inputs: how strongly the best sentence wins, and how much of the question
+(its share of words, its focus word) no candidate mentions. Richer sets (cosines, overlaps, names,
+asked-for kind of the best sentence) scored no better across articles (bench/fit_answer.py)."""
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """sigmoid(((x - mean) / scale) . weights + bias), over named features."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return ((np.atleast_2d(x) - self.mean) / self.scale) @ self.weights + self.bias
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"features": list(self.names), "mean": _floats(self.mean), "scale": _floats(self.scale),
+                "weights": _floats(self.weights), "bias": round(float(self.bias), 6)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Logistic":
+        return cls(tuple(d["features"]), np.asarray(d["mean"], dtype=np.float64),
+                   np.asarray(d["scale"], dtype=np.float64), np.asarray(d["weights"], dtype=np.float64),
+                   float(d["bias"]))
+
+
+def _floats(a: np.ndarray) -> list[float]:
+    return [round(float(x), 6) for x in a]
+
+
+def sigmoid(z: np.ndarray | float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """The two models, the abstain threshold and the fingerprint of the weights file."""
+
+    sentence: Logistic
+    answer: Logistic
+    abstain_below: float
+    fingerprint: str
+    record: dict[str, Any]
+
+    def sentence_logits(self, features: np.ndarray) -> np.ndarray:
+        return self.sentence.logits(features)
+
+    def confidence(self, answer_features: np.ndarray) -> float:
+        return float(sigmoid(self.answer.logits(answer_features))[0])
+
+
+def answer_features(logits: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """ANSWER_FEATURES of a question from its candidates' sentence logits and FEATURES rows."""
+    order = np.argsort(-logits, kind="stable")
+    best = int(order[0])
+    second = float(logits[order[1]]) if len(order) > 1 else float(logits[best]) - 5.0
+    row = features[best]
+    return np.array([logits[best], logits[best] - second, row[FEATURES.index("missing_everywhere")],
+                     row[FEATURES.index("focus_missing_everywhere")]], dtype=np.float64)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """The sentence model's share of belief over one question's candidates."""
+    e = np.exp(logits - np.max(logits))
+    return e / e.sum()
+
+
+def scorer_from_dict(d: dict[str, Any], fingerprint: str = "") -> Scorer:
+    sentence, answer = Logistic.from_dict(d["sentence"]), Logistic.from_dict(d["answer"])
+    if sentence.names != FEATURES or answer.names != ANSWER_FEATURES:
+        raise ValueError("scorer weights were fitted on other features; rerun bench/fit_answer.py")
+    return Scorer(sentence, answer, float(d["abstain_below"]), fingerprint, d)
+
+
+@lru_cache(maxsize=4)
+def load_scorer(path: str | Path = WEIGHTS_FILE) -> Scorer:
+    """The scorer stored in `path` (default: the package's scorer.json)."""
+    raw = Path(path).read_bytes()
+    return scorer_from_dict(json.loads(raw), hashlib.sha256(raw).hexdigest()[:16])

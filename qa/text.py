@@ -1,0 +1,161 @@
+"""The one text analyser: word tokens, stop words, stemming, content terms and sentence spans.
+
+BM25 (qa/lexical.py) and the answer scorer (qa/answer/) both read text through this module, so
+a word means the same thing to both. Everything language-specific comes from `analyser(language)`,
+a lookup in `_LANGUAGES`: adding a language is one more row there.
+
+>>> content_terms("What happened to the journalists?")
+['happen', 'journalist']
+>>> t = 'He left. "Why?" she asked.'
+>>> [t[a:b] for a, b in split_sentences(t)]
+['He left.', '"Why?" she asked.']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+# \w is Unicode-aware in Python: Latin with accents, Cyrillic, digits all make tokens.
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+# Function words and question filler ("tell", "say") that carry no topic: what a question's
+# content terms leave out. Wider than the list BM25 drops (Lucene's 33 words, as bm25s ships
+# them), which stays as it is so that BM25 scores do not move.
+_ENGLISH_STOP = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had
+has have having he her here hers herself him himself his how i if in into is it its itself just
+me more most my myself no nor not now of off on once only or other our ours ourselves out over own
+please same she should so some such tell than that the their theirs them themselves then there
+these they this those through to too under until up very was we were what when where which while
+who whom why will with would you your yours yourself yourselves say said says know give show
+may might must shall many much
+""".split())
+
+
+def _bm25s_english() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+# language -> (Snowball stemmer name, content stop words, loader of the BM25 stop words)
+_LANGUAGES: dict[str, tuple[str, frozenset[str], Any]] = {
+    "english": ("english", _ENGLISH_STOP, _bm25s_english),
+}
+
+
+@dataclass(frozen=True)
+class Analyser:
+    """One language's stop words and stemmer: `analyser("english").stem(["blocked"]) -> ['block']`."""
+
+    language: str
+    stop_words: frozenset[str]          # dropped from content terms
+    search_stop_words: frozenset[str]   # dropped from BM25 tokens (a shorter list)
+    stemmer_name: str
+
+    def stem(self, words: list[str]) -> list[str]:
+        """Snowball stems; the English stemmer leaves non-Latin words as they are."""
+        return _stemmer(self.stemmer_name).stemWords(words) if words else []
+
+
+@lru_cache(maxsize=None)
+def analyser(language: str = "english") -> Analyser:
+    """The analyser of `language` (a key of the language table); ValueError for unknown ones."""
+    key = language.lower()
+    if key not in _LANGUAGES:
+        raise ValueError(f"no text analyser for language {language!r}; known: {', '.join(_LANGUAGES)}")
+    stemmer_name, stop, search_stop = _LANGUAGES[key]
+    return Analyser(key, stop, search_stop(), stemmer_name)
+
+
+@lru_cache(maxsize=None)
+def _stemmer(name: str):
+    import Stemmer  # PyStemmer
+
+    return Stemmer.Stemmer(name)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens: `tokenize("Kloop's site_") -> ['kloop', 's', 'site_']`."""
+    return [t for t in _TOKEN.findall(text.lower()) if t != "_"]
+
+
+def content_terms(text: str, language: str = "english") -> list[str]:
+    """Stemmed words of `text` without stop words and one-letter words (digits stay), in order.
+
+    >>> content_terms("the blocked sites")
+    ['block', 'site']
+    """
+    a = analyser(language)
+    words = [w for w in tokenize(text) if w not in a.stop_words and (len(w) > 1 or w.isdigit())]
+    return a.stem(words)
+
+
+# ---------------------------------------------------------------- sentences
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st vs etc e.g i.e inc ltd jr sr no art fig gen sen rep gov col lt sgt capt "
+    "mt ft approx dept est jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k p pp vol ch "
+    "sec para cf al".split())
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(\s+)")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences of `text`, whitespace trimmed.
+
+    Blank lines always end a sentence; a single line break does too unless the next line starts
+    in lower case (hard-wrapped prose). Inside a paragraph a sentence ends at . ! ? (and any
+    closing quotes) followed by a space and a capital or digit, except after abbreviations.
+
+    >>> t = 'He left. "Why?" she asked. Dr. Roe stayed.'
+    >>> [t[a:b] for a, b in split_sentences(t)]
+    ['He left.', '"Why?" she asked.', 'Dr. Roe stayed.']
+    """
+    spans: list[tuple[int, int]] = []
+    for block_start, block_end in _blocks(text):
+        start = block_start
+        for m in _SENTENCE_END.finditer(text, block_start, block_end):
+            cut, nxt = m.start(1), m.end()
+            if nxt >= block_end:
+                break
+            follower = text[nxt]
+            if not (follower.isupper() or follower.isdigit() or follower in "\"'“‘«([¿¡"):
+                continue
+            if text[cut - 1] == "." and _is_abbreviation(text, start, m.start()):
+                continue
+            spans.append((start, cut))
+            start = nxt
+        spans.append((start, block_end))
+    return [(a, b) for a, b in (_trim(text, a, b) for a, b in spans) if b > a]
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Paragraph-ish spans: split at blank lines and at line breaks before a non-lowercase line."""
+    out, start = [], 0
+    for m in re.finditer(r"\n[ \t\r\f\v]*(?:\n\s*)*", text):
+        after = text[m.end():m.end() + 1]
+        if m.group().count("\n") > 1 or not after or not after.islower():
+            out.append((start, m.start()))
+            start = m.end()
+    out.append((start, len(text)))
+    return out
+
+
+def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
+    word = re.search(r"([\w.]+)$", text[sentence_start:dot])
+    if not word:
+        return False
+    w = word.group(1).lower().rstrip(".")
+    return w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha())
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b

@@ -1,0 +1,40 @@
+"""qa.text: the one analyser BM25 and the answer scorer share."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.config import LexicalSettings
+from qa.lexical import tokenize as bm25_tokens
+from qa.text import analyser, content_terms, split_sentences, tokenize
+
+
+def test_tokenize_is_unicode_and_lowercase():
+    assert tokenize("Kloop Media, Бишкек 2023!") == ["kloop", "media", "бишкек", "2023"]
+
+
+def test_bm25_tokens_are_unchanged_for_english():
+    # The BM25 stop list stays Lucene's 33 words: "what", "who" and "about" remain searchable.
+    assert bm25_tokens("What is the Journalists' arrest about?", LexicalSettings()) == \
+        ["what", "journalist", "arrest", "about"]
+    assert bm25_tokens("The cats", LexicalSettings(stem=False, stopwords=False)) == ["the", "cats"]
+
+
+def test_content_terms_drop_question_words_and_stem():
+    assert content_terms("What happened to the journalists?") == ["happen", "journalist"]
+    assert content_terms("how many sites in 2023") == ["site", "2023"]
+
+
+def test_analyser_is_a_table_lookup():
+    english = analyser("English")
+    assert english.language == "english" and "what" in english.stop_words
+    assert english.search_stop_words < english.stop_words
+    assert english.stem(["blocked", "Бишкек"]) == ["block", "Бишкек"]
+    with pytest.raises(ValueError, match="no text analyser"):
+        analyser("klingon")
+
+
+def test_split_sentences_spans_are_exact():
+    text = 'He left. "Why?" she asked. Dr. Roe stayed.\n\nA heading\nNext one.'
+    assert [text[a:b] for a, b in split_sentences(text)] == \
+        ["He left.", '"Why?" she asked.', "Dr. Roe stayed.", "A heading", "Next one."]
