@@ -170,20 +170,11 @@ def _run(path: Path, feeds: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def model_fingerprint(model_dir: str | Path) -> str:
-    """sha256 of the config/tokenizer files and the weights' sizes and edges (cheap, no torch)."""
-    model_dir = Path(model_dir)
-    folder = _module_dir(model_dir, "Transformer")
-    h = hashlib.sha256(f"qa-onnx-{EXPORT_VERSION}\0".encode())
-    for f in (model_dir / "modules.json", folder / "config.json", folder / "tokenizer.json"):
-        h.update(f.name.encode() + b"\0" + (f.read_bytes() if f.is_file() else b"-") + b"\0")
-    for f in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
-        size = f.stat().st_size
-        with open(f, "rb") as fh:
-            head = fh.read(65536)
-            fh.seek(max(0, size - 65536))
-            tail = fh.read()
-        h.update(f"{f.name}\0{size}\0".encode() + head + tail)
-    return h.hexdigest()[:16]
+    """The model folder's fingerprint (qa.embedding.fingerprint_dir) with the export recipe's version."""
+    from .embedding import fingerprint_dir
+
+    key = f"qa-onnx-{EXPORT_VERSION}\0{fingerprint_dir(Path(model_dir))}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def onnx_model_path(model_dir: str | Path, cache_dir: str | Path | None = None, *,
