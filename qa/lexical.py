@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from .config import LexicalSettings
-from .text import analyser
+from .text import analyse
 from .text import tokenize as text_tokens
 
 logger = logging.getLogger(__name__)
@@ -31,19 +31,13 @@ cheaper than sorting the postings; below (every selective query), only touched r
 
 
 def tokenize(text: str, settings: LexicalSettings) -> list[str]:
-    """Lower-cased word tokens, English stop words dropped and stemmed if the settings say so.
+    """Lower-cased word tokens, stop words dropped and stemmed if the settings say so, each word
+    by its own language's analyser (English for Latin script, Russian or Kyrgyz for Cyrillic).
 
     >>> tokenize("The Journalists' arrests", LexicalSettings())
     ['journalist', 'arrest']
     """
-    english = analyser("english")
-    tokens = text_tokens(text)
-    if settings.stopwords:
-        tokens = [t for t in tokens if t not in english.search_stop_words]
-    if settings.stem and tokens:
-        # The English stemmer leaves non-Latin words as they are.
-        tokens = english.stem(tokens)
-    return tokens
+    return analyse(text_tokens(text), stop="search" if settings.stopwords else None, stem=settings.stem)
 
 
 def with_title(text: str, title: str) -> str:

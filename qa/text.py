@@ -42,10 +42,59 @@ def _bm25s_english() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
-# language -> (Snowball stemmer name, content stop words, loader of the BM25 stop words)
-_LANGUAGES: dict[str, tuple[str, frozenset[str], Any]] = {
+def _from_language_table(code: str):
+    """Content and BM25 stop words of a language qa/language.py knows."""
+    from . import language
+
+    return language.stopwords(code), lambda: language.search_stopwords(code)
+
+
+# language -> (Snowball stemmer name or None, content stop words, loader of the BM25 stop words)
+_LANGUAGES: dict[str, tuple[str | None, frozenset[str], Any]] = {
     "english": ("english", _ENGLISH_STOP, _bm25s_english),
+    "russian": ("russian", *_from_language_table("ru")),
+    "kyrgyz": (None, *_from_language_table("ky")),  # Snowball has no Kyrgyz stemmer: words stay whole
 }
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_KYRGYZ_LETTERS = re.compile(r"[ңөүҢӨҮ]")
+
+
+def word_language(word: str) -> str:
+    """Which analyser reads a word, by its letters: Cyrillic words are Russian (Kyrgyz if they hold
+    ң, ө or ү), everything else English. Per word, so a query and a document always agree and
+    mixed-language text works; English words are read exactly as before.
+
+    >>> word_language("журналисты"), word_language("журналисттер"), word_language("Kloop")
+    ('russian', 'russian', 'english')
+    >>> word_language("көчөсү")
+    'kyrgyz'
+    """
+    if not _CYRILLIC.search(word):
+        return "english"
+    return "kyrgyz" if _KYRGYZ_LETTERS.search(word) else "russian"
+
+
+def analyse(words: list[str], *, stop: str | None = "content", stem: bool = True) -> list[str]:
+    """Drop stop words (`stop`: "content", "search" or None) and stem, each word by its own
+    language's analyser; order kept.
+
+    >>> analyse(["the", "journalists", "и", "журналисты"])
+    ['journalist', 'журналист']
+    """
+    by_language: dict[str, list[int]] = {}
+    kept: list[str] = []
+    for w in words:
+        a = analyser(word_language(w))
+        if stop == "content" and w in a.stop_words or stop == "search" and w in a.search_stop_words:
+            continue
+        by_language.setdefault(a.language, []).append(len(kept))
+        kept.append(w)
+    if stem:
+        for language, at in by_language.items():
+            for i, stemmed in zip(at, analyser(language).stem([kept[i] for i in at])):
+                kept[i] = stemmed
+    return kept
 
 
 @dataclass(frozen=True)
@@ -55,11 +104,13 @@ class Analyser:
     language: str
     stop_words: frozenset[str]          # dropped from content terms
     search_stop_words: frozenset[str]   # dropped from BM25 tokens (a shorter list)
-    stemmer_name: str
+    stemmer_name: str | None
 
     def stem(self, words: list[str]) -> list[str]:
-        """Snowball stems; the English stemmer leaves non-Latin words as they are."""
-        return _stemmer(self.stemmer_name).stemWords(words) if words else []
+        """Snowball stems (words as they are for a language without a stemmer)."""
+        if not words or self.stemmer_name is None:
+            return list(words)
+        return _stemmer(self.stemmer_name).stemWords(words)
 
 
 @lru_cache(maxsize=None)
@@ -84,23 +135,33 @@ def tokenize(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(text.lower()) if t != "_"]
 
 
-def content_terms(text: str, language: str = "english") -> list[str]:
-    """Stemmed words of `text` without stop words and one-letter words (digits stay), in order.
+def content_terms(text: str) -> list[str]:
+    """Stemmed words of `text` without stop words and one-letter words (digits stay), in order;
+    each word read by its own language's analyser (see word_language).
 
     >>> content_terms("the blocked sites")
     ['block', 'site']
+    >>> content_terms("Что случилось с журналистами?")
+    ['случ', 'журналист']
     """
-    a = analyser(language)
-    words = [w for w in tokenize(text) if w not in a.stop_words and (len(w) > 1 or w.isdigit())]
-    return a.stem(words)
+    return analyse([w for w in tokenize(text) if len(w) > 1 or w.isdigit()], stop="content")
 
 
 # ---------------------------------------------------------------- sentences
 
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st vs etc e.g i.e inc ltd jr sr no art fig gen sen rep gov col lt sgt capt "
-    "mt ft approx dept est jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k p pp vol ch "
-    "sec para cf al".split())
+def _abbreviations() -> frozenset[str]:
+    """The words before a full stop that does not end a sentence: English, plus the Russian and
+    Kyrgyz lists of qa/language.py ("т. е." -> "е", "гг." -> "гг")."""
+    from . import language
+
+    english = ("mr mrs ms dr prof st vs etc e.g i.e inc ltd jr sr no art fig gen sen rep gov col lt "
+               "sgt capt mt ft approx dept est jan feb mar apr jun jul aug sep sept oct nov dec u.s "
+               "u.k p pp vol ch sec para cf al").split()
+    other = [a.split()[-1].rstrip(".").lower() for lang in ("ru", "ky") for a in language.abbreviations(lang)]
+    return frozenset(english + [a for a in other if a])
+
+
+_ABBREVIATIONS = _abbreviations()
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(\s+)")
 
 

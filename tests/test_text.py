@@ -38,3 +38,22 @@ def test_split_sentences_spans_are_exact():
     text = 'He left. "Why?" she asked. Dr. Roe stayed.\n\nA heading\nNext one.'
     assert [text[a:b] for a, b in split_sentences(text)] == \
         ["He left.", '"Why?" she asked.', "Dr. Roe stayed.", "A heading", "Next one."]
+
+
+def test_cyrillic_words_are_read_by_their_own_language():
+    from qa.config import LexicalSettings
+    from qa.lexical import tokenize
+    from qa.text import word_language
+
+    # Russian inflections meet at one stem, in questions and in BM25 alike; stop words go.
+    assert sorted(content_terms("Что случилось с журналистами?")) == sorted(content_terms("журналисты случились"))
+    assert tokenize("журналистов и журналистами", LexicalSettings()) == ["журналист", "журналист"]
+    # Kyrgyz has no Snowball stemmer: its words stay whole; English is read as before.
+    assert word_language("көчөсү") == "kyrgyz" and content_terms("көчөсү") == ["көчөсү"]
+    assert tokenize("The Journalists' arrests", LexicalSettings()) == ["journalist", "arrest"]
+
+
+def test_russian_abbreviations_do_not_end_a_sentence():
+    t = "В 1991 г. Киргизия стала независимой, т. е. вышла из СССР. «Клооп» закрыли."
+    assert [t[a:b] for a, b in split_sentences(t)] == [
+        "В 1991 г. Киргизия стала независимой, т. е. вышла из СССР.", "«Клооп» закрыли."]
