@@ -92,6 +92,10 @@ class LexicalIndex:
         vals = np.concatenate([self._data[c] for c in cols])
         return np.bincount(rows, weights=vals, minlength=self.n_chunks).astype(np.float32)
 
+    def knows(self, token: str) -> bool:
+        """Whether a token (as `tokenize` makes them) occurs anywhere in the indexed chunks."""
+        return token in self._vocab
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if self._bm25 is not None:
