@@ -6,6 +6,7 @@
 'amnesty-report-kyrgyzstan-2023.txt'
 """
 
+from .answer import Answer, answer
 from .build import BuildReport, build_index
 from .config import Settings
 from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
@@ -15,7 +16,7 @@ from .retriever import Passage, Retriever
 __version__ = "0.1.0"
 
 __all__ = [
-    "Retriever", "Passage", "build_index", "BuildReport", "Settings", "QAError",
+    "Retriever", "Passage", "answer", "Answer", "build_index", "BuildReport", "Settings", "QAError",
     "IndexNotFoundError", "IndexMismatchError", "IndexCorruptError", "BuildLockedError",
     "UnreadableDocument", "__version__",
 ]
