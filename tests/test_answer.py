@@ -256,6 +256,22 @@ def test_partial_answers_quote_the_continuation_verbatim(tmp_path, embedder):
         assert a.passages[s.passage - 1].text[s.start:s.end] == s.text
 
 
+def test_sentence_vectors_are_pooled_per_sentence_span(embedder):
+    import numpy as np
+
+    from qa.answer.sentences import sentence_vectors
+
+    texts = ["Sea otters eat crabs. They use stones as tools.\n\nA heading", "One sentence only."]
+    (spans, vectors), (spans2, vectors2) = sentence_vectors(texts, embedder)
+    assert [texts[0][a:b] for a, b in spans.tolist()] == ["Sea otters eat crabs.", "They use stones as tools.",
+                                                         "A heading"]
+    assert spans.dtype == np.int32 and vectors.dtype == np.float32 and vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5) and spans2.tolist() == [[0, 18]]
+    # Each sentence is closest to a question about it, though all come from one forward pass.
+    q = embedder.encode(["what do otters use as tools"])[0]
+    assert int(np.argmax(vectors @ q)) == 1
+
+
 def calibrate(retriever) -> None:
     """Print the confidence of each seed question against the fitted threshold."""
     import statistics
