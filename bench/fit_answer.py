@@ -218,8 +218,9 @@ def main() -> None:
     weights = fit([r for rows in data.values() for _, r in rows], [s for s, rows in data.items() for _ in rows])
     weights["abstain_below"] = threshold
     final = scorer_from_dict(weights)
-    table("final weights, scored on the same questions (optimistic)",
-          {s: [outcome(r, final, -1.0) for _, r in rows] for s, rows in data.items()}, threshold)
+    final_outcomes = {s: [outcome(r, final, -1.0) for _, r in rows] for s, rows in data.items()}
+    table("final weights, scored on the same questions (optimistic)", final_outcomes, threshold)
+    table("cross-validated, never abstaining", cv, 0.0)
     lat = np.array([r.latency_ms for rows in data.values() for _, r in rows])
     print(f"\nanswer() latency while collecting (sentence vectors cached per chunk): p50 {np.percentile(lat, 50):.1f} ms, "
           f"p95 {np.percentile(lat, 95):.1f} ms")
@@ -230,11 +231,16 @@ def main() -> None:
             "data": hashlib.sha256(json.dumps(sorted(r.question.id for rows in data.values() for _, r in rows))
                                    .encode()).hexdigest()[:16],
             "threshold_reason": THRESHOLD_REASON,
-            "cross_validated": {s: {k: (None if v is None else round(v, 4)) for k, v in m.items()
-                                    if "latency" not in k} for s, m in cvm.items()},
+            "cross_validated": _rounded(cvm),
+            "final": _rounded({s: summarize(with_threshold(o, threshold)) for s, o in final_outcomes.items()}),
         }
         WEIGHTS_FILE.write_text(json.dumps(weights, indent=1) + "\n")
         print(f"\nwrote {WEIGHTS_FILE}")
+
+
+def _rounded(per_set: dict[str, dict]) -> dict[str, dict]:
+    return {s: {k: (None if v is None else round(v, 4)) for k, v in m.items() if "latency" not in k}
+            for s, m in per_set.items()}
 
 
 THRESHOLD_REASON = ("the confidence is a calibrated probability that the quote is right; the threshold maximises "

@@ -19,11 +19,11 @@ from .retriever import MODES, Passage, Retriever
 __version__ = "0.1.0"
 
 __all__ = [
-    "Retriever", "Passage", "build_index", "BuildReport", "Settings", "QAError",
+    "Retriever", "Passage", "answer", "Answer", "build_index", "BuildReport", "Settings", "QAError",
     "IndexNotFoundError", "IndexMismatchError", "IndexCorruptError", "BuildLockedError",
     "UnreadableDocument", "BadArgument", "__version__",
-    # what the browser app (ui/) uses: answers, the search modes, the accepted files, what changed
-    "answer", "Answer", "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
+    # what the browser app (ui/) uses: the search modes, the accepted files, what changed
+    "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
     "is_url", "describe_location",
     "read_document", "SourceFile",
 ]

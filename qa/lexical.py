@@ -161,6 +161,10 @@ class LexicalIndex:
         """BM25 of `query` for some rows (0 where no query term occurs)."""
         return self.hits(query).score_of(np.asarray(rows, dtype=np.int64))
 
+    def knows(self, token: str) -> bool:
+        """Whether a token (as `tokenize` makes them) occurs anywhere in the indexed chunks."""
+        return token in self._vocab
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if self._bm25 is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Sequence
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
+
+QUERY_CACHE = 256
+"""Query vectors kept (384 floats each: 0.4 MB in all)."""
 
 PASSAGE_FIELDS = ("score", "text", "source", "title", "start", "end", "line_start", "line_end", "page",
                   "chunk_id", "doc_id", "page_end", "dense_score", "lexical_score")
@@ -90,6 +94,8 @@ class Retriever:
         self.settings = settings
         self._verify = verify
         self._refresh_lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
     def load(cls, index: str | Path = "index", *, settings: Settings | None = None,
@@ -144,8 +150,25 @@ class Retriever:
         """A document's stored record, including the full text the spans refer to."""
         return self._gen.document(doc_id)
 
+    def knows(self, term: str) -> bool:
+        """Whether a BM25 term occurs anywhere in the index (the answer scorer asks of question words)."""
+        return self._gen.knows(term)
+
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embedder.encode([text], batch_size=1, kind="query")[0]
+        """The query's vector (read-only). The last few are kept: answer() searches and then
+        scores sentences with the same question, and people repeat questions."""
+        with self._cache_lock:
+            vector = self._query_vectors.get(text)
+            if vector is not None:
+                self._query_vectors.move_to_end(text)
+                return vector
+        vector = self.embedder.encode([text], batch_size=1, kind="query")[0]
+        vector.setflags(write=False)
+        with self._cache_lock:
+            self._query_vectors[text] = vector
+            while len(self._query_vectors) > QUERY_CACHE:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid",
                per_doc: int | None = None) -> list[Passage]:

@@ -42,13 +42,18 @@ def test_build_then_ask_json(workdir):
     for key in ("rank", "score", "text", "source", "title", "start", "end", "line_start",
                 "line_end", "page", "chunk_id", "doc_id"):
         assert key in top
+    assert result["abstained"] is False and 0.0 < result["confidence"] <= 1.0
+    assert KLOOP_SENTENCE in result["answer"] and result["sentences"][0]["passage"] == 1
 
 
 def test_ask_prints_numbered_citations(workdir):
     if not (workdir / "index" / "manifest.json").exists():
         qa("build", cwd=workdir)
     out = qa("ask", "what happened to Kloop Media", "-k", "2", cwd=workdir).stdout
-    first = out.splitlines()[0]
+    lines = out.splitlines()
+    assert lines[0].startswith("Answer (likely answer, ") or lines[0].startswith("Answer (possible answer, ")
+    assert KLOOP_SENTENCE in lines[1] and lines[1].rstrip().endswith("]")  # the quote, with its citation
+    first = next(line for line in lines if line.startswith("[1] "))
     assert first.startswith(f"[1] seeds/{SEED_FILE}:") and "(score " in first
     assert "[2] " in out and "Kloop Media" in out
 

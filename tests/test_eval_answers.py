@@ -108,3 +108,20 @@ def test_eval_answers_refuses_a_folder_that_is_not_a_set(tmp_path):
     r = _qa("eval-answers", str(tmp_path))
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and "not an answer set" in r.stderr
+
+
+WIKIQA = Path("/work/shared/eval/wikiqa-dev")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not WIKIQA.is_dir(), reason="the shared WikiQA set is not on this machine")
+def test_the_fitted_weights_reproduce_their_recorded_figures():
+    """scorer.json records what its weights scored when fitted; `qa eval-answers` must agree."""
+    from qa.answer.evaluate import evaluate_answers
+    from qa.answer.scorer import load_scorer
+
+    scorer = load_scorer()
+    recorded = scorer.record["record"]["final"]["wikiqa-dev"]
+    report = evaluate_answers(WIKIQA, scorer=scorer)
+    for key in ("answer_accuracy", "answered_precision", "map", "mrr"):
+        assert report.metrics[key] == pytest.approx(recorded[key], abs=0.02), key

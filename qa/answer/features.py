@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -32,7 +32,7 @@ FEATURES = (
     "pair_overlap", "name_overlap", "type_mismatch", "negation_mismatch", "novelty",
     "missing_everywhere", "names_missing_everywhere", "type_absent_everywhere", "cosine_gap",
     "log_words", "rare_overlap", "rare_overlap_context", "rare_missing_everywhere",
-    "focus_in_context", "focus_missing_everywhere",
+    "focus_in_context", "focus_missing_everywhere", "missing_from_corpus", "focus_missing_from_corpus",
 )
 
 _WANTS = (  # first match wins: (kind, pattern on the lowercased question)
@@ -119,11 +119,14 @@ def _terms(text: str) -> tuple[str, ...]:
 
 def candidate_features(profile: QuestionProfile, texts: Sequence[str], context_texts: Sequence[str],
                        cosines: np.ndarray, context_cosines: np.ndarray, passage_cosines: np.ndarray,
-                       ranks: Sequence[int], passage_texts: Sequence[str]) -> np.ndarray:
+                       ranks: Sequence[int], passage_texts: Sequence[str],
+                       in_corpus: Callable[[str], bool] | None = None) -> np.ndarray:
     """One row of FEATURES per candidate sentence.
 
     `context_texts` are each sentence with its neighbours in the chunk; `passage_texts` all the
-    retrieved passages (for the question-level "missing everywhere" signals).
+    retrieved passages (for the question-level "missing everywhere" signals); `in_corpus` says
+    whether a term occurs anywhere in the indexed documents (without it: in the passages).
+    A word absent from the whole corpus is stronger evidence than one absent from five passages.
     """
     n = len(texts)
     out = np.zeros((n, len(FEATURES)), dtype=np.float64)
@@ -145,6 +148,9 @@ def candidate_features(profile: QuestionProfile, texts: Sequence[str], context_t
     idf_total = sum(idf.values()) or 1.0
     rare_missing = sum(idf[t] for t in q - everywhere) / idf_total
     focus_missing = float(profile.focus is not None and profile.focus not in everywhere)
+    known = in_corpus or everywhere.__contains__
+    corpus_missing = sum(1 for t in q if not known(t)) / len(q) if q else 0.0
+    focus_corpus_missing = float(profile.focus is not None and not known(profile.focus))
     for i, (text, context) in enumerate(zip(texts, context_texts)):
         terms = sentence_terms[i]
         own = set(terms)
@@ -167,5 +173,7 @@ def candidate_features(profile: QuestionProfile, texts: Sequence[str], context_t
             rare_missing,
             float(profile.focus is None or profile.focus in around),
             focus_missing,
+            corpus_missing,
+            focus_corpus_missing,
         )
     return out

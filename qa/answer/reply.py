@@ -215,11 +215,19 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     features = candidate_features(
         profile, [c.text for c in cands], [r[4] for r in rows], np.array([r[0] for r in rows]),
         np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), [r[3] for r in rows],
-        [p.text for p in passages])
+        [p.text for p in passages], _corpus_terms(retriever))
     wanted = set(content_terms(focus))
     on_focus = [bool(wanted & set(content_terms(c.text))) for c in cands] if focus != query else \
         [True] * len(cands)
     return Pool(cands, features, on_focus)
+
+
+def _corpus_terms(retriever: Retriever):
+    """`term -> bool`: does the term occur anywhere in the index (the BM25 vocabulary)? None if unknown."""
+    knows = getattr(retriever, "knows", None)
+    if knows is None:
+        logger.warning("no corpus vocabulary on %r: absence is judged from the passages only", retriever)
+    return knows
 
 
 def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:

@@ -13,8 +13,8 @@ An answer is given when its confidence reaches `abstain_below` (in scorer.json, 
 cross-validated risk-coverage curve; the reason is recorded next to it).
 
 >>> scorer = load_scorer()
->>> round(scorer.confidence(np.array([3.0, 2.0, 0.0, 0.0, 0.0, 0.6])), 2)  # doctest: +SKIP
-0.83
+>>> scorer.abstain_below, scorer.fingerprint
+(0.43, 'ff53dc46efc35933')
 """
 
 from __future__ import annotations

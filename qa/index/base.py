@@ -51,6 +51,9 @@ class Generation(Protocol):
     def lexical_scores(self, query: str, rows: Sequence[int]) -> np.ndarray:
         """BM25 of `query` for the given chunk rows (0 where no query term occurs)."""
 
+    def knows(self, term: str) -> bool:
+        """Whether a BM25 term (as qa.lexical.tokenize makes them) occurs anywhere in the index."""
+
     def chunks(self, rows: Sequence[int]) -> dict[int, Chunk]:
         """Chunks by row."""
 

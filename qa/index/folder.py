@@ -236,6 +236,9 @@ class FolderGeneration:
     def lexical_scores(self, query: str, rows: Sequence[int]) -> np.ndarray:
         return self.lexical.scores_of(query, rows)
 
+    def knows(self, term: str) -> bool:
+        return self.lexical.knows(term)
+
     def chunks(self, rows: Sequence[int]) -> dict[int, Chunk]:
         return self.table.chunks(rows)
 
