@@ -28,7 +28,7 @@ from .embedding import Embedder, ModelInfo, make_embedder, resolve_model
 from .errors import IndexNotFoundError, QAError
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, Store, open_store
 from .index import is_url
-from .answer.sentences import chunk_vectors
+from .answer.sentences import REPRESENTATION, chunk_vectors
 from .lexical import with_title
 
 logger = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
             chunks=len(chunks), dimension=int(embedder.info.dimension),
             documents={r.source: r.entry() for r in records},
             corpus_root=str(seeds_dir.resolve()), created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            qa_version=_version())
+            qa_version=_version(), answer_model=answer_identity())
         titles = {r.doc_id: r.title for r in records}
         lexical_texts = [with_title(c.text, titles[c.doc_id]) if settings.lexical.title else c.text
                          for c in chunks]
@@ -246,6 +246,13 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         say(1.0, "done")
         logger.info("built %s: %s", manifest.generation, report.summary())
         return report
+
+
+def answer_identity() -> dict[str, Any]:
+    """What the stored sentence data was made for: the answer scorer's weights and representation."""
+    from .answer.scorer import load_scorer
+
+    return {"scorer_fingerprint": load_scorer().fingerprint, "sentence_vectors": REPRESENTATION}
 
 
 def _gather(plan: ChangePlan, old: Generation | None, info: ModelInfo, settings: Settings,
