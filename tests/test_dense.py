@@ -63,5 +63,6 @@ def test_large_index_is_chosen_and_recorded(tmp_path, monkeypatch, embedder):
 
 
 def test_index_of_one_backend_refuses_another(seed_index):
-    with pytest.raises(IndexMismatchError, match=r"built with the torch embedding backend.*--backend"):
-        Retriever.load(seed_index, settings=Settings(backend="onnx-int8"))
+    # the shared seed index is built with the default backend, onnx-int8
+    with pytest.raises(IndexMismatchError, match=r"built with the onnx-int8 embedding backend.*--backend"):
+        Retriever.load(seed_index, settings=Settings(backend="torch"))

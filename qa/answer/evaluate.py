@@ -24,6 +24,7 @@ import numpy as np
 from ..config import Settings
 from ..errors import IndexMismatchError, QAError
 from .metrics import METRIC_KEYS, Outcome, any_match, average_precision, reciprocal_rank, risk_coverage, summarize
+from . import reply
 from .reply import Pool, decide, gather, rank
 from .scorer import Scorer, load_scorer
 from .sentences import SentenceData
@@ -73,6 +74,7 @@ class QuestionRun:
     sources: list[str]
     latency_ms: float
     document_pool: Pool | None = None
+    unsupported: bool = False  # every specific word of the question is absent from the index
 
 
 def run_question(retriever: Any, q: AnswerQuestion, *, k: int, mode: str, scorer: Scorer,
@@ -82,13 +84,14 @@ def run_question(retriever: Any, q: AnswerQuestion, *, k: int, mode: str, scorer
     passages = retriever.search(q.question, k=k, mode=mode)
     pool = gather(retriever, q.question, q.question, passages, cache)
     decide(q.question, q.question, passages, pool, scorer, mode)
+    unsupported = reply.ABSENT_WORDS_RULE and bool(reply.unsupported_words(retriever, q.question, passages))
     latency = 1000 * (time.perf_counter() - t)
     doc_pool = None
     if q.document:
         # The WikiQA protocol ranks the named document's sentences: all its passages.
         mine = [p for p in retriever.search(q.question, k=100, mode=mode) if p.source == q.document]
         doc_pool = gather(retriever, q.question, q.question, mine, cache)
-    return QuestionRun(q, pool, [p.source for p in passages], latency, doc_pool)
+    return QuestionRun(q, pool, [p.source for p in passages], latency, doc_pool, unsupported)
 
 
 def outcome(run: QuestionRun, scorer: Scorer, abstain_below: float | None = None) -> Outcome:
@@ -100,6 +103,8 @@ def outcome(run: QuestionRun, scorer: Scorer, abstain_below: float | None = None
         texts = [s.text for s in picked]
     else:
         texts, confidence = [], 0.0
+    if run.unsupported:  # answer() abstains whatever the confidence: so does every threshold here
+        confidence = 0.0
     ap = rr = None
     if run.document_pool is not None:
         labels = []
@@ -169,12 +174,13 @@ def evaluate_answers(set_dir: str | Path, *, mode: str = "hybrid", k: int = 5,
 
 def _check_replaceable(index_dir: Path, documents: Path) -> None:
     """Refuse to turn an index of other documents into one of the answer set."""
-    from .. import store
+    from ..errors import IndexNotFoundError
+    from ..index import open_store
 
-    if not store.manifest_path(index_dir).is_file():
-        return  # nothing there yet
     try:
-        root = store.read_manifest(index_dir).get("corpus_root", "")
+        root = open_store(index_dir).read_manifest().corpus_root
+    except IndexNotFoundError:
+        return  # nothing there yet
     except QAError:
         root = ""  # unreadable: certainly not ours
     if not root or Path(root).resolve() != documents.resolve():

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, MutableMapping, Sequence
 
 import numpy as np
@@ -131,7 +131,36 @@ def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None
     passages = retriever.search(query, k=k, mode=mode, per_doc=per_doc) if question else []
     focus = question if previous is not None and query != question else query
     pool = gather(retriever, query, focus, passages)
-    return decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)
+    reply = decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)
+    missing = unsupported_words(retriever, focus, passages) if not reply.abstained and ABSENT_WORDS_RULE else []
+    if missing and (abstain_below is None or abstain_below >= 0):
+        notes.append(f"No document mentions {', '.join(repr(w) for w in missing)}.")
+        return replace(reply, sentences=[], abstained=True, notes=notes)
+    return reply
+
+
+ABSENT_WORDS_RULE = True
+"""Abstain when every specific word of the question is absent from the whole index (bench/README)."""
+
+
+def unsupported_words(retriever: Retriever, question: str, passages: Sequence[Passage]) -> list[str]:
+    """The question's specific words when NONE of them occurs anywhere in the index, else [].
+
+    A word is specific unless every retrieved passage holds it (the corpus's own subject, such
+    as "Kyrgyzstan" in a report on Kyrgyzstan). "What is the capital of Kyrgyzstan" over that
+    report: "capital" is its one specific word and no document has it, so nothing retrieved can
+    answer it, however on-topic the passages are. Words are compared as stems (the index's BM25 terms).
+    """
+    from ..lexical import with_title
+
+    words = {t: w for w in question.split() for t in content_terms(w)}
+    if not words or len(passages) < 2:
+        return []
+    everywhere = set.intersection(*(set(content_terms(with_title(p.text, p.title))) for p in passages))
+    specific = [t for t in words if t not in everywhere]
+    if not specific or any(retriever.knows(t) for t in specific):
+        return []
+    return [words[t].strip("?!.,;:'\"()") for t in specific]
 
 
 # ---------------------------------------------------------------- candidates
