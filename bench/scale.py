@@ -123,7 +123,8 @@ class QueryVectors:
         self.info = _Info()
         self.next = np.zeros(DIM, dtype=np.float32)
 
-    def encode(self, texts, *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+    def encode(self, texts, *, batch_size: int = 32, show_progress: bool = False,
+               kind: str = "passage") -> np.ndarray:
         return self.next.reshape(1, -1)
 
 

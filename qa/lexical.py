@@ -104,6 +104,7 @@ class LexicalIndex:
         self.settings = settings
         self.n_chunks = n_chunks
         self._bm25 = None  # the bm25s object, only on a freshly built index
+        self._last: tuple[str, LexicalHits] | None = None
 
     @classmethod
     def build(cls, texts: Sequence[str], settings: LexicalSettings, *, show_progress: bool = False
@@ -122,7 +123,20 @@ class LexicalIndex:
         return index
 
     def hits(self, query: str) -> LexicalHits:
-        """BM25 scores of the chunks that contain a word of `query`, from its terms' postings only."""
+        """BM25 scores of the chunks that contain a word of `query`, from its terms' postings only.
+
+        The last query's hits are kept: a hybrid search asks twice (its top rows, then the BM25
+        of rows only dense search found), and on a large index reading the postings is the cost.
+        Threads may replace the entry under each other; a miss only recomputes.
+        """
+        last = self._last
+        if last is not None and last[0] == query:
+            return last[1]
+        found = self._read_postings(query)
+        self._last = (query, found)
+        return found
+
+    def _read_postings(self, query: str) -> LexicalHits:
         ids = [self._vocab[t] for t in tokenize(query, self.settings) if t in self._vocab]
         if not ids:
             return _NO_HITS

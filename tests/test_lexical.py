@@ -96,3 +96,12 @@ def test_a_query_never_allocates_per_chunk_arrays(tmp_path):
         assert len(rows) == (0 if query == "nothing" else 10)
     got = index.hits("village7 village8 court")
     assert np.array_equal(got.rows, expected.rows) and np.array_equal(got.scores, expected.scores)
+
+
+def test_the_last_query_is_read_once():
+    index = LexicalIndex.build(_corpus(), LexicalSettings())
+    first = index.hits("village7 court")
+    assert index.hits("village7 court") is first
+    other = index.hits("village8")
+    assert other is not first and index.hits("village7 court") is not first
+    assert np.array_equal(index.hits("village7 court").scores, first.scores)
