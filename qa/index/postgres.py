@@ -32,7 +32,6 @@ import logging
 import re
 import threading
 import time
-from collections import Counter
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -51,7 +50,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_INDEX = "qa"
 INDEX_PARAM = "index"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
-SCHEMES = ("postgresql://", "postgres://")
 
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
@@ -70,11 +68,6 @@ class BadIndexURL(QAError, ValueError):
 
 class DatabaseError(QAError, ConnectionError):
     """The database could not be reached or refused what qa needs; the message says what to do."""
-
-
-def is_postgres_url(location: object) -> bool:
-    """`is_postgres_url("postgresql://db/x") -> True`; a folder name is not."""
-    return isinstance(location, str) and location.startswith(SCHEMES)
 
 
 def parse_location(location: str) -> tuple[str, str, str]:
