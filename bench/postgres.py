@@ -45,7 +45,7 @@ from qa.index import postgres as pg  # noqa: E402
 from qa.retriever import MODES  # noqa: E402
 
 DEFAULT_SCIFACT = HERE.parent.parent / "shared" / "eval" / "scifact"
-EF_SWEEP = (40, 64, 100, 150, 200, 400)
+EF_SWEEP = (100, 150, 200, 300, 400)  # ef_search below the depth asked for (100) is raised to it
 
 
 class CachingEmbedder:
@@ -131,7 +131,7 @@ def ef_sweep(url: str, queries: np.ndarray, depth: int = 100) -> list[dict]:
 
 def print_report(folder: dict, postgres: dict, sweep: list[dict], first_build: float, documents: int) -> None:
     print(f"SciFact: {documents} abstracts, {folder['chunks']} chunks (folder), {postgres['chunks']} "
-          "(PostgreSQL); {folder['queries']} queries; latency = one Retriever.search, query embedding included")
+          f"(PostgreSQL); {folder['queries']} queries; latency = one Retriever.search, query embedding included")
     print()
     print(f"{'measure':<34} {'folder':>9} {'postgres':>9} {'ratio/diff':>11}  target")
     fb, pb = folder["build_seconds"], postgres["build_seconds"]

@@ -258,6 +258,8 @@ def test_bm25_in_sql_matches_the_reference(built, corpus):
         assert np.all(np.diff(scores) <= 1e-6)
         all_rows = list(range(len(corpus.chunks)))
         np.testing.assert_allclose(gen.lexical_scores(query, all_rows), expected, rtol=1e-5, atol=1e-6)
+    if hasattr(gen, "knows"):
+        assert gen.knows("kloop") and gen.knows("journalist") and not gen.knows("zzzz")
     rows, scores = gen.lexical_top("kloop media", 2)  # a depth below the matches: the best ones
     assert list(rows) == list(np.argsort(-reference.scores("kloop media"), kind="stable")[:2])
     assert gen.lexical_top("the of and", 10)[0].size == 0  # stop words only: nothing

@@ -32,7 +32,6 @@ import logging
 import re
 import threading
 import time
-from collections import Counter
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -51,7 +50,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_INDEX = "qa"
 INDEX_PARAM = "index"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
-SCHEMES = ("postgresql://", "postgres://")
 
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
@@ -70,11 +68,6 @@ class BadIndexURL(QAError, ValueError):
 
 class DatabaseError(QAError, ConnectionError):
     """The database could not be reached or refused what qa needs; the message says what to do."""
-
-
-def is_postgres_url(location: object) -> bool:
-    """`is_postgres_url("postgresql://db/x") -> True`; a folder name is not."""
-    return isinstance(location, str) and location.startswith(SCHEMES)
 
 
 def parse_location(location: str) -> tuple[str, str, str]:
@@ -296,15 +289,25 @@ class PostgresStore:
         conn = self.connect(purpose="qa build lock")
         key = _lock_key(self.schema)
         deadline = time.monotonic() + wait
+        held = False
         try:
             while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
                 if time.monotonic() >= deadline:
                     raise BuildLockedError(f"another build is running on {self.shown}{_holder(conn, key)}; "
                                            "wait for it to finish or pass --wait SECONDS")
                 time.sleep(min(0.2, max(deadline - time.monotonic(), 0.01)))
+            held = True
             yield
         finally:
-            conn.close()  # ending the session releases the lock
+            # Unlock before closing: the server ends a closed session a moment later, and a
+            # build that starts right after ours must find the lock free. (If we die instead,
+            # the end of the session releases it.)
+            if held and not (conn.closed or conn.broken):
+                try:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                except _psycopg().Error:
+                    pass
+            conn.close()
 
     def write_generation(self, manifest: Manifest, documents: Sequence[DocumentRecord],
                          chunks: Sequence[Chunk], vectors: np.ndarray, lexical_texts: Sequence[str],
@@ -351,6 +354,7 @@ class PostgresGeneration:
         self.gen = gen
         self.manifest = manifest
         self._lexical = LexicalSettings(**manifest.lexical)
+        self._known: dict[str, bool] = {}
         t = {name: store.table(gen, name) for name in
              ("documents", "chunks", "vectors", "terms", "sentences")}
         chunk_cols = sql.SQL('row, chunk_id, doc_id, text, start, "end", line_start, line_end, page, page_end')
@@ -373,6 +377,7 @@ class PostgresGeneration:
                                        order=sql.SQL("ORDER BY s DESC, row LIMIT %(depth)s")),
             "lexical_scores": bm25.format(terms=t["terms"], only=sql.SQL("WHERE u.row = ANY(%(rows)s)"),
                                           order=sql.SQL("")),
+            "knows": sql.SQL("SELECT EXISTS (SELECT 1 FROM {t} WHERE term = %s)").format(t=t["terms"]),
             "chunks": sql.SQL("SELECT {c} FROM {t} WHERE row = ANY(%s)").format(c=chunk_cols, t=t["chunks"]),
             "chunks_of": sql.SQL("SELECT {c} FROM {t} WHERE doc_id = ANY(%s) ORDER BY row").format(
                 c=chunk_cols, t=t["chunks"]),
@@ -437,6 +442,15 @@ class PostgresGeneration:
         return np.array([found.get(r, np.nan) for r in rows], dtype=np.float32)
 
     # ------------------------------------------------------------------ lexical
+
+    def knows(self, term: str) -> bool:
+        """Whether `term` (a BM25 token) occurs in the index; remembered (a generation never changes)."""
+        known = self._known.get(term)
+        if known is None:
+            known = self.store.run(lambda c: c.execute(self._sql["knows"], (term,)).fetchone()[0])
+            if len(self._known) < 100_000:
+                self._known[term] = known
+        return known
 
     def _terms(self, query: str) -> list[str]:
         return tokenize(query, self._lexical)
