@@ -389,7 +389,6 @@ class PostgresGeneration:
             "documents": sql.SQL(f"SELECT {doc_cols} FROM {{t}} ORDER BY source").format(t=t["documents"]),
             "document": sql.SQL(f"SELECT {doc_cols}, text, page_starts, line_anchors FROM {{t}} "
                                 "WHERE doc_id = %s").format(t=t["documents"]),
-            "knows": sql.SQL("SELECT EXISTS (SELECT 1 FROM {t} WHERE term = %s)").format(t=t["terms"]),
             "counts": sql.SQL("SELECT (SELECT count(*) FROM {c}), (SELECT count(*) FROM {v}), "
                               "(SELECT count(*) FROM {d})").format(c=t["chunks"], v=t["vectors"],
                                                                  d=t["documents"]),
@@ -462,9 +461,6 @@ class PostgresGeneration:
         params = dict(self._bm25, terms=terms, depth=int(depth))
         found = self.store.run(lambda c: c.execute(self._sql["lexical_top"], params).fetchall())
         return _rows_scores([(r, s) for r, s in found if s > 0])
-
-    def knows(self, term: str) -> bool:
-        return bool(self.store.run(lambda c: c.execute(self._sql["knows"], (term,)).fetchone()[0]))
 
     def lexical_scores(self, query: str, rows: Sequence[int]) -> np.ndarray:
         rows = [int(r) for r in rows]
