@@ -208,7 +208,7 @@ class Retriever:
         if mode == "hybrid":
             missing = [r for r in rows if r not in lex_scores]
             lex_scores.update(zip(missing, map(float, gen.lexical_scores(query, missing)))) if missing else None
-        docs = {d.doc_id: d for d in self._documents(gen)}
+        docs = self._documents(gen)
         out = []
         for row, score in picked:
             c = chunks[row]
@@ -231,11 +231,11 @@ class Retriever:
         found = gen.sentences(rows) if rows else {}
         return [found.get(p.row) if p.generation == gen.manifest.generation else None for p in passages]
 
-    def _documents(self, gen: Generation) -> list[DocumentRecord]:
-        """The document listing of a generation, cached on it (immutable)."""
+    def _documents(self, gen: Generation) -> dict[str, DocumentRecord]:
+        """doc_id -> document listing of a generation, cached on it (a generation never changes)."""
         cached = getattr(gen, "_qa_documents", None)
         if cached is None:
-            cached = gen.documents()
+            cached = {d.doc_id: d for d in gen.documents()}
             try:
                 gen._qa_documents = cached  # type: ignore[attr-defined]
             except AttributeError:
