@@ -144,12 +144,15 @@ ABSENT_WORDS_RULE = True
 
 
 def unsupported_words(retriever: Retriever, question: str, passages: Sequence[Passage]) -> list[str]:
-    """The question's specific words when NONE of them occurs anywhere in the index, else [].
+    """The question's specific words when the question names the corpus's subject but NONE of its
+    other words occurs anywhere in the index, else [].
 
     A word is specific unless every retrieved passage holds it (the corpus's own subject, such
     as "Kyrgyzstan" in a report on Kyrgyzstan). "What is the capital of Kyrgyzstan" over that
     report: "capital" is its one specific word and no document has it, so nothing retrieved can
-    answer it, however on-topic the passages are. Words are compared as stems (the index's BM25 terms).
+    answer it, however on-topic the passages are. A question sharing no word with every passage
+    (another topic, or another language than the documents) is left to the scorer. Words are
+    compared as stems (the index's BM25 terms).
     """
     from ..lexical import with_title
 
@@ -158,6 +161,10 @@ def unsupported_words(retriever: Retriever, question: str, passages: Sequence[Pa
         return []
     everywhere = set.intersection(*(set(content_terms(with_title(p.text, p.title))) for p in passages))
     specific = [t for t in words if t not in everywhere]
+    if len(specific) == len(words):
+        # Nothing of the question is the corpus's subject: a question in another language than
+        # the documents, or simply on another topic. Only the scorer can judge those.
+        return []
     if not specific or any(retriever.knows(t) for t in specific):
         return []
     return [words[t].strip("?!.,;:'\"()") for t in specific]
