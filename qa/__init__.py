@@ -9,6 +9,7 @@
 from .answer import Answer, answer
 from .build import BuildReport, ChangePlan, build_index, plan_changes, scan_changes
 from .checks import BadArgument
+from .cli import main as cli_main
 from .config import SUPPORTED_SUFFIXES, Settings
 from .documents import SourceFile, read_document
 from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
@@ -25,5 +26,5 @@ __all__ = [
     # what the browser app (ui/) uses: the search modes, the accepted files, what changed
     "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
     "is_url", "describe_location",
-    "read_document", "SourceFile",
+    "read_document", "SourceFile", "cli_main",
 ]

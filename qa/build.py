@@ -293,8 +293,8 @@ def _gather(plan: ChangePlan, old: Generation | None, info: ModelInfo, settings:
     report.removed = list(plan.removed) if old is not None else []
     # A file that was indexed but is unreadable now is dropped too; its problem says why.
     indexed = {r.source for r in records}
-    report.removed += sorted(s for s in old_docs if s not in indexed and s not in report.removed
-                             and s not in {a for a, _ in report.renamed} and s in {f.source for f in plan.files})
+    on_disk = {f.source for f in plan.files}
+    report.removed += sorted(s for s in old_docs if s in on_disk and s not in indexed)
     return records, chunks
 
 

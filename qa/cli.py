@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import logging
 import os
@@ -14,6 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import Sequence
 
+from .cli_serve import cmd_serve, host_arg, port_arg
 from .errors import QAError
 
 EXAMPLES = {
@@ -61,36 +61,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
         raise SystemExit(2)
-
-
-def _port(text: str) -> int:
-    value = _positive_int(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
-    return value
-
-
-_HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
-
-
-def _host(text: str) -> str:
-    """An IPv4 address or a host name. IPv6 literals are refused: the chat server (Gradio)
-    builds its own URL from the host without brackets and fails on it."""
-    if not text:
-        return text
-    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
-    try:
-        address = ipaddress.ip_address(bare)
-    except ValueError:
-        if not _HOSTNAME.fullmatch(text):
-            raise argparse.ArgumentTypeError(f"not an IP address or host name: {_safe(text)!r}") from None
-        return text
-    if address.version == 6:
-        raise argparse.ArgumentTypeError(
-            f"IPv6 address {text} is not supported by the chat server; use 127.0.0.1 (this machine), "
-            "0.0.0.0 (every IPv4 interface) or a host name")
-    return str(address)
 
 
 def _safe(text: object) -> str:
@@ -193,9 +163,9 @@ def _parser() -> argparse.ArgumentParser:
                        epilog=textwrap.dedent(EXAMPLES["serve"]), formatter_class=fmt)
     s.add_argument("--index", default="index", help="index folder (default: index)")
     s.add_argument("--seeds", default="seeds", help="documents folder; uploads go here (default: seeds)")
-    s.add_argument("--host", type=_host, default="127.0.0.1",
+    s.add_argument("--host", type=host_arg, default="127.0.0.1",
                    help="IPv4 address or host name to listen on (default: 127.0.0.1)")
-    s.add_argument("--port", type=_port, default=7860, help="port, 1-65535 (default: 7860)")
+    s.add_argument("--port", type=port_arg, default=7860, help="port, 1-65535 (default: 7860)")
     s.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     s.add_argument("--auth-file", metavar="FILE", help="require a login from FILE: one USER:PASSWORD a line")
     s.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
@@ -366,119 +336,6 @@ def _cmd_eval_answers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _index_with_model(index: str, seeds: str, model: str) -> None:
-    """Build a missing index with `model`; an existing one must have been built with it."""
-    from .build import build_index
-    from .config import Settings
-    from .embedding import resolve_model
-    from .errors import IndexMismatchError, IndexNotFoundError
-    from .index import open_store
-
-    try:
-        built = open_store(index).read_manifest().model
-    except IndexNotFoundError:
-        build_index(seeds, index, settings=Settings(model=model, show_progress=sys.stderr.isatty()))
-        return
-    info = resolve_model(model)
-    if built["fingerprint"] != info.fingerprint:
-        raise IndexMismatchError(f"index at {index} was built with model {built['name']}, not {info.name}; "
-                                 f"run `qa build --full --index {index} --model {model}` first")
-
-
-def _cmd_serve(args: argparse.Namespace) -> int:
-    try:
-        creds = _read_credentials(args.auth, args.auth_file)
-    except (OSError, ValueError) as exc:
-        sys.stderr.write(f"qa serve: error: {exc}\n")
-        return 2
-    host = args.host.strip() or "127.0.0.1"  # what an empty --host binds to anyway
-    _check_bindable(host, args.port)
-    if creds is None and not _is_loopback(host):
-        sys.stderr.write(f"qa serve: warning: listening on {host} without --auth; anyone who can reach "
-                         "this port can read the documents and upload files\n")
-    if args.model:
-        _index_with_model(args.index, args.seeds, args.model)
-    _serve_logging(args.verbose)
-    # Model loading noise (the "Loading weights" bar of a first ONNX export) means nothing to a user;
-    # set before Gradio imports huggingface_hub, which reads it once.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from ui.app import launch  # Gradio is imported only here, never by `qa ask` or `qa build`
-    from ui.service import Service
-
-    from .index import is_url
-
-    seeds = Path(args.seeds).resolve()
-    index = args.index if is_url(args.index) else Path(args.index).resolve()
-    service = Service(seeds, index)
-    sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {_shown(str(index))}\n")
-    service.start()  # logs "no index ... yet; building it" and the build's progress
-    try:
-        launch(service, host=host, port=args.port, auth=creds, answer_concurrency=args.concurrency)
-    except OSError as exc:  # port taken, address not available here
-        sys.stderr.write(f"qa serve: error: cannot listen on {host}:{args.port}: {exc}\n")
-        return 1
-    return 0
-
-
-def _serve_logging(verbose: bool) -> None:
-    """`qa serve` reports build progress, finished builds and failed sign-ins in the terminal."""
-    if verbose:
-        return  # the root handler already shows INFO from everything
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("qa serve: %(message)s"))
-    logger = logging.getLogger("ui")
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    logger.propagate = False  # the root handler shows warnings only, and would repeat these
-
-
-def _read_credentials(auth: str | None, auth_file: str | None) -> list[tuple[str, str]] | None:
-    """USER:PASSWORD pairs from --auth and/or --auth-file (one a line; # comments, blanks ignored)."""
-    lines: list[tuple[str, str]] = []
-    if auth_file:
-        for n, line in enumerate(Path(auth_file).read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                lines.append((f"{auth_file}:{n}", line.strip()))
-    if auth:
-        lines.append(("--auth", auth))
-    creds = []
-    for where, text in lines:
-        user, sep, password = text.partition(":")
-        if not sep or not user or not password:
-            raise ValueError(f"{where}: expected USER:PASSWORD")
-        creds.append((user, password))
-    return creds or None
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_bindable(host: str, port: int) -> None:
-    """Fail early, in one line, when the server could not listen on host:port."""
-    import socket
-
-    try:
-        addresses = socket.getaddrinfo(host or "127.0.0.1", port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise OSError(f"cannot resolve host {host!r} ({exc.strerror})") from None
-    errors = []
-    for family, kind, proto, _, address in addresses:  # "localhost" may be ::1 and 127.0.0.1
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself does
-            try:
-                probe.bind(address)
-                return
-            except OSError as exc:
-                errors.append(exc.strerror or str(exc))
-    raise OSError(f"cannot listen on {host}:{port} ({errors[0]})")
-
-
 _SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
 
 
@@ -507,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.setLevel(logging.getLogger().level)  # bm25s sets DEBUG on its own logger
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-    commands = {"build": _cmd_build, "ask": _cmd_ask, "serve": _cmd_serve, "eval": _cmd_eval,
+    commands = {"build": _cmd_build, "ask": _cmd_ask, "serve": cmd_serve, "eval": _cmd_eval,
                 "eval-answers": _cmd_eval_answers}
     try:
         return commands[args.command](args)

@@ -1,0 +1,25 @@
+"""Readers for HTML, PDF and DOCX: raw bytes -> visible text plus offset -> page / source-line maps.
+
+One module per format; `READERS` maps a file suffix to its reader.
+
+>>> read_html(b"<title>T</title><p>Hello <b>world</b></p>").text
+'Hello world'
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..config import Settings
+from ..errors import UnreadableDocument  # one class for the whole package; subclasses ValueError
+from .base import Extracted, LineMap, line_of, page_of
+from .docx import check_zip, read_docx
+from .html import read_html
+from .pdf import read_pdf
+
+__all__ = ["Extracted", "UnreadableDocument", "LineMap", "read_html", "read_pdf", "read_docx",
+           "READERS", "page_of", "line_of", "check_zip"]
+
+READERS: dict[str, Callable[[bytes, Settings | None], Extracted]] = {
+    ".html": read_html, ".htm": read_html, ".pdf": read_pdf, ".docx": read_docx,
+}

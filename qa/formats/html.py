@@ -1,0 +1,191 @@
+"""HTML: the visible text, with a map back to source lines.
+
+>>> read_html(b"<title>T</title><p>Hello <b>world</b></p>").text
+'Hello world'
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from html.parser import HTMLParser
+
+from ..config import Settings
+
+logger = logging.getLogger(__name__)
+
+from .base import Extracted, _short
+
+
+_SKIP = frozenset({"script", "style", "noscript", "template"})
+_BLOCKS = frozenset((
+    "address article aside blockquote body br caption center dd details dialog dir div dl dt "
+    "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li "
+    "main menu nav ol option p pre section summary table tbody tfoot thead tr ul").split())
+_CELLS = frozenset({"td", "th"})
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)""", re.I)
+
+
+def _decode_html(data: bytes) -> str:
+    """BOM, else <meta charset>, else UTF-8, else cp1252 with replacement: never lose the page."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                     (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="replace")
+    candidates = []
+    m = _META_CHARSET.search(data[:8192])
+    if m:
+        try:
+            name = codecs.lookup(m.group(1).decode("ascii")).name
+            # As browsers do (WHATWG): latin-1/ascii labels mean cp1252; a utf-16 label in an
+            # 8-bit-readable file is a lie, so read it as utf-8.
+            name = {"iso8859-1": "cp1252", "ascii": "cp1252"}.get(name, name)
+            candidates.append("utf-8" if name.startswith("utf-16") else name)
+        except LookupError:
+            logger.info("unknown HTML charset %r; guessing", m.group(1))
+    for enc in candidates + ["utf-8"]:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue  # mislabelled pages are common; try the next guess
+    logger.info("HTML is not valid UTF-8; decoded as cp1252")
+    return data.decode("cp1252", errors="replace")
+
+
+class _HTMLText(HTMLParser):
+    """Collects visible text as blocks, each with (offset-in-block, source line) anchors."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, list[tuple[int, int]]]] = []
+        self.title: str | None = None
+        self.h1: str | None = None
+        self._cur: list[str] = []
+        self._len = 0
+        self._anchors: list[tuple[int, int]] = []
+        self._line: int | None = None  # line of the last anchor in this block
+        self._nl = 0                   # newlines appended since that anchor
+        self._gap = ""                 # pending separator before the next word
+        self._skip = 0
+        self._pre = 0
+        self._svg = 0
+        self._title: list[str] | None = None
+
+    def _skips(self, tag: str) -> bool:
+        # An <svg>'s <title> is a tooltip, and browsers never show a second <title>.
+        return tag in _SKIP or (tag == "title" and (self._svg > 0 or self.title is not None))
+
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:  # html.parser asserts on e.g. "<![foo[ x ]]>"; browsers skip it
+            end = self.rawdata.find(">", i)
+            return -1 if end < 0 else end + 1
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if self._skips(tag):
+            self._skip += 1
+        if self._skip:
+            return
+        if self._title is not None and tag in _BLOCKS:
+            self._end_title()  # an unclosed <title> must not swallow the page
+        if tag == "title":
+            self._title = []
+        elif tag in ("svg", "math"):
+            self._svg += 1
+        elif tag in _BLOCKS:
+            self._flush()
+            self._pre += tag == "pre"
+        elif tag in _CELLS and self._len:
+            self._gap = " | "
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skips(tag):
+            self._skip = max(self._skip - 1, 0)
+            return
+        if self._skip:
+            return
+        if tag == "title" and self._title is not None:
+            self._end_title()
+        elif tag in ("svg", "math"):
+            self._svg = max(self._svg - 1, 0)
+        elif tag in _BLOCKS:
+            if tag == "h1" and self.h1 is None:
+                self.h1 = "".join(self._cur).strip() or None
+            self._flush()
+            if tag == "pre":
+                self._pre = max(self._pre - 1, 0)
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._title is not None:
+            self._title.append(data)
+            return
+        line = self.getpos()[0]  # with convert_charrefs this is where `data` starts
+        if self._pre:
+            if not self._len:  # drop leading blank lines, as browsers drop the first one
+                stripped = data.lstrip("\n")
+                line += len(data) - len(stripped)
+                data = stripped
+            if data:
+                self._add(data, line)
+            return
+        pos = 0
+        for m in re.finditer(r"\S+", data):
+            if m.start() > pos:
+                line += data.count("\n", pos, m.start())
+                self._gap = self._gap or " "
+            self._add(m.group(), line)
+            pos = m.end()
+        if pos < len(data):
+            self._gap = self._gap or " "
+
+    def _add(self, piece: str, line: int) -> None:
+        gap = self._gap if self._len else ""  # no separator at the start of a block
+        self._gap = ""
+        start = self._len + len(gap)
+        piece = gap + piece
+        if self._line is None or self._line + self._nl != line:
+            self._anchors.append((start, line))
+            self._line, self._nl = line, 0
+        self._cur.append(piece)
+        self._len += len(piece)
+        self._nl += piece.count("\n")
+
+    def _end_title(self) -> None:
+        self.title = " ".join("".join(self._title or ()).split()) or None
+        self._title = None
+
+    def _flush(self) -> None:
+        text = "".join(self._cur).rstrip()
+        if text.strip():
+            self.blocks.append((text, [a for a in self._anchors if a[0] < len(text)]))
+        self._cur, self._len, self._anchors = [], 0, []
+        self._line, self._nl, self._gap = None, 0, ""
+
+
+def read_html(data: bytes, settings: Settings | None = None) -> Extracted:
+    """Visible text of an HTML page, each block anchored to its line in the source.
+
+    Its text is never longer than its bytes, so the file-size limit bounds it (no `settings` used).
+    """
+    source = _decode_html(data).replace("\r\n", "\n").replace("\r", "\n")  # lines as editors count
+    parser = _HTMLText()
+    try:
+        parser.feed(source)
+        parser.close()
+    except Exception as exc:  # keep what was read rather than lose the page
+        logger.warning("HTML parsing stopped early (%s); keeping the text read so far", _short(exc))
+    parser._flush()
+    if parser._title is not None:
+        parser._end_title()
+    parts: list[str] = []
+    anchors: list[tuple[int, int]] = []
+    offset = 0
+    for text, rel in parser.blocks:
+        anchors.extend((offset + a, line) for a, line in rel)
+        parts.append(text)
+        offset += len(text) + 1
+    return Extracted("\n".join(parts), parser.title or parser.h1, None, tuple(anchors) or None)
