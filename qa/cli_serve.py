@@ -18,9 +18,9 @@ def port_arg(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
     if value > 65535:
         raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
     return value
