@@ -20,7 +20,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from . import checks
-from .checks import MODES
+from .checks import MODES  # noqa: F401 - the modes a search takes, importable from here too
 from .config import ChunkerSettings, FusionSettings, Settings
 from .embedding import Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError

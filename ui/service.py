@@ -65,14 +65,6 @@ class FileRow:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class UploadResult:
-    name: str                   # what the user sent
-    saved_as: str | None        # the file name in the seeds folder, None if refused
-    message: str
-    ok: bool
-
-
 @dataclass
 class Service:
     seeds_dir: Path
