@@ -1,7 +1,7 @@
 """The fitted answer scorer: sentence probabilities, and the calibrated confidence of an answer.
 
 Two small logistic regressions, their weights plain JSON in `scorer.json` (fitted by
-bench/fit_answer.py from the public sets in /work/shared/eval, cross-validated across articles):
+bench/fit_answer.py from the public sets in ../shared/eval, cross-validated across articles):
 
 1. the sentence model: which candidate holds the answer, a conditional logit over the question's
    candidates (softmax of a linear score of the candidate's FEATURES), fitted on answerable
