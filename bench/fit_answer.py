@@ -3,7 +3,7 @@
     python bench/fit_answer.py                 # collect (cached in /tmp), fit, print CV figures
     python bench/fit_answer.py --write         # ... and write qa/answer/scorer.json
 
-1. Collect: each set of /work/shared/eval (squad2-absent-a, squad2-dev-a, wikiqa-dev, xquad-en-a)
+1. Collect: each set of shared/eval (squad2-absent-a, squad2-dev-a, wikiqa-dev, xquad-en-a)
    is indexed like `qa eval-answers` does and every question runs through retrieval and
    `qa.answer.reply.gather`; the candidates, their FEATURES rows and the timings are cached as
    JSON under --cache, so refitting never reruns retrieval.
@@ -36,7 +36,7 @@ from qa.answer.reply import Pool, pick  # noqa: E402
 from qa.answer.scorer import (ANSWER_FEATURES, WEIGHTS_FILE, Logistic, answer_features,  # noqa: E402
                               scorer_from_dict, sigmoid, softmax)
 
-EVAL = Path("/work/shared/eval")
+from eval_data import EVAL_DIR as EVAL  # noqa: E402
 SETS = ("squad2-absent-a", "squad2-dev-a", "wikiqa-dev", "xquad-en-a")
 FOLDS = 8
 L2 = 1.0

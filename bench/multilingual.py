@@ -28,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-EVAL = Path("/work/shared/eval") if Path("/work/shared/eval").is_dir() else HERE.parent.parent / "shared" / "eval"
+from eval_data import EVAL_DIR as EVAL  # noqa: E402
 
 from qa import build_index  # noqa: E402
 from qa.answer import answer  # noqa: E402
