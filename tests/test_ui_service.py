@@ -52,7 +52,7 @@ def test_failed_rebuild_keeps_the_old_index_answering(service):
 
 
 def test_credentials_from_the_option_and_a_file(tmp_path):
-    from qa.cli import _read_credentials as read_credentials
+    from qa.cli_serve import _read_credentials as read_credentials
 
     f = tmp_path / "users"
     f.write_text("# who may sign in\nann:s3cret:with:colons\n\nbob:pw\n", encoding="utf-8")
@@ -253,7 +253,7 @@ def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path, seed_index):
 
 
 def test_is_loopback_and_empty_host():
-    from qa.cli import _is_loopback
+    from qa.cli_serve import _is_loopback
 
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.4")
