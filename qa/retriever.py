@@ -96,6 +96,7 @@ class Retriever:
         self._refresh_lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._listing: tuple[Generation, dict[str, DocumentRecord]] | None = None
 
     @classmethod
     def load(cls, index: str | Path = "index", *, settings: Settings | None = None,
@@ -232,15 +233,12 @@ class Retriever:
         return [found.get(p.row) if p.generation == gen.manifest.generation else None for p in passages]
 
     def _documents(self, gen: Generation) -> dict[str, DocumentRecord]:
-        """doc_id -> document listing of a generation, cached on it (a generation never changes)."""
-        cached = getattr(gen, "_qa_documents", None)
-        if cached is None:
-            cached = {d.doc_id: d for d in gen.documents()}
-            try:
-                gen._qa_documents = cached  # type: ignore[attr-defined]
-            except AttributeError:
-                pass
-        return cached
+        """doc_id -> document listing of `gen`, read once per generation (it never changes)."""
+        listing = self._listing
+        if listing is None or listing[0] is not gen:
+            listing = (gen, {d.doc_id: d for d in gen.documents()})
+            self._listing = listing  # one assignment: other threads see the old or the new pair
+        return listing[1]
 
 
 def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings) -> list[tuple[int, float]]:
