@@ -109,7 +109,7 @@ def outcome(run: QuestionRun, scorer: Scorer, abstain_below: float | None = None
     if run.document_pool is not None:
         labels = []
         if run.document_pool.candidates:
-            logits = scorer.sentence_logits(run.document_pool.features)
+            logits = scorer.sentence_logits(run.document_pool.features, run.document_pool.unknown)
             order = np.argsort(-logits, kind="stable")
             labels = [any_match([run.document_pool.candidates[i].text], q.answers) for i in order]
         ap, rr = average_precision(labels), reciprocal_rank(labels)

@@ -27,7 +27,7 @@ import numpy as np
 from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
-from .features import candidate_features, question_profile
+from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
 from .sentences import SentenceData, sentence_data
 
@@ -157,7 +157,8 @@ def unsupported_words(retriever: Retriever, question: str, passages: Sequence[Pa
     from ..lexical import with_title
 
     words = {t: w for w in question.split() for t in content_terms(w)}
-    if not words or len(passages) < 2:
+    if not words or len(passages) < 2 or lexically_apart(question, [p.text for p in passages]):
+        # A question in another language than the passages: its words are absent by necessity.
         return []
     everywhere = set.intersection(*(set(content_terms(with_title(p.text, p.title))) for p in passages))
     specific = [t for t in words if t not in everywhere]
@@ -192,17 +193,20 @@ class Pool:
     candidates: list[Candidate]
     features: np.ndarray
     on_focus: list[bool]  # for a follow-up: the candidate speaks to the new question's words
+    unknown: frozenset[str] = frozenset()  # features the scorer imputes (features.unknown_features)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
-                "on_focus": self.on_focus}
+        d = {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
+             "on_focus": self.on_focus}
+        return {**d, "unknown": sorted(self.unknown)} if self.unknown else d  # same-language pools as before
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Pool":
         from .features import FEATURES
 
         return cls([Candidate(**c) for c in d["candidates"]],
-                   np.asarray(d["features"], dtype=np.float64).reshape(-1, len(FEATURES)), d["on_focus"])
+                   np.asarray(d["features"], dtype=np.float64).reshape(-1, len(FEATURES)), d["on_focus"],
+                   frozenset(d.get("unknown", ())))
 
 
 def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Passage],
@@ -255,7 +259,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     wanted = set(content_terms(focus))
     on_focus = [bool(wanted & set(content_terms(c.text))) for c in cands] if focus != query else \
         [True] * len(cands)
-    return Pool(cands, features, on_focus)
+    return Pool(cands, features, on_focus, unknown_features(query, [p.text for p in passages]))
 
 
 def _corpus_terms(retriever: Retriever):
@@ -281,12 +285,12 @@ def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
 
 def rank(pool: Pool, scorer: Scorer) -> tuple[np.ndarray, list[AnswerSentence], float]:
     """The sentence logits, the would-be quoted sentences and the answer's confidence."""
-    logits = scorer.sentence_logits(pool.features)
+    logits = scorer.sentence_logits(pool.features, pool.unknown)
     if not all(pool.on_focus) and any(pool.on_focus):
         # A follow-up quotes only sentences that speak to the new question ("journalists"),
         # not the previous answer again.
         logits = np.where(pool.on_focus, logits, logits - 50.0)
-    confidence = scorer.confidence(answer_features(logits, pool.features))
+    confidence = scorer.confidence(answer_features(logits, pool.features), pool.unknown)
     return logits, pick(pool, softmax(logits)), confidence
 
 

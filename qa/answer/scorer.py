@@ -47,8 +47,15 @@ class Logistic:
     weights: np.ndarray
     bias: float
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        return ((np.atleast_2d(x) - self.mean) / self.scale) @ self.weights + self.bias
+    def logits(self, x: np.ndarray, unknown: frozenset[str] = frozenset()) -> np.ndarray:
+        """The linear scores of the rows of `x`; the features named in `unknown` are imputed with
+        their training mean (standardised 0), so they add nothing for or against any row."""
+        x = np.atleast_2d(x)
+        columns = [i for i, name in enumerate(self.names) if name in unknown]
+        if columns:
+            x = x.copy()
+            x[:, columns] = self.mean[columns]
+        return ((x - self.mean) / self.scale) @ self.weights + self.bias
 
     def to_dict(self) -> dict[str, Any]:
         return {"features": list(self.names), "mean": _floats(self.mean), "scale": _floats(self.scale),
@@ -79,11 +86,12 @@ class Scorer:
     fingerprint: str
     record: dict[str, Any]
 
-    def sentence_logits(self, features: np.ndarray) -> np.ndarray:
-        return self.sentence.logits(features)
+    def sentence_logits(self, features: np.ndarray, unknown: frozenset[str] = frozenset()) -> np.ndarray:
+        """`unknown`: feature names not to be trusted for this question (features.unknown_features)."""
+        return self.sentence.logits(features, unknown)
 
-    def confidence(self, answer_features: np.ndarray) -> float:
-        return float(sigmoid(self.answer.logits(answer_features))[0])
+    def confidence(self, answer_features: np.ndarray, unknown: frozenset[str] = frozenset()) -> float:
+        return float(sigmoid(self.answer.logits(answer_features, unknown))[0])
 
 
 def answer_features(logits: np.ndarray, features: np.ndarray) -> np.ndarray:
