@@ -152,10 +152,7 @@ def test_every_quoted_sentence_is_a_span_of_its_document(retriever):
             assert retriever.document(p.doc_id).text[s.doc_start:s.doc_end] == s.text
 
 
-@pytest.mark.parametrize("question", [
-    pytest.param(q, marks=pytest.mark.xfail(strict=True, reason="its only specific word, 'cover', is absent "
-                                            "from the report: confidence 0.39 < 0.43"))
-    if q == "which year does the report cover" else q for q in ANSWERABLE])
+@pytest.mark.parametrize("question", ANSWERABLE)
 def test_answerable_questions_are_answered(retriever, question):
     a = answer(retriever, question)
     assert not a.abstained, (question, a.best_score)
@@ -171,10 +168,14 @@ def test_unanswerable_questions_abstain_but_keep_closest_passages(retriever, que
 
 def test_follow_up_is_understood_in_context(retriever):
     first = answer(retriever, "what happened to Kloop Media")
-    follow = answer(retriever, "and what about journalists?", history=[first.query])
+    # Whether to answer is the scorer's call (the same sentence asked for directly, "what happened
+    # to journalists", sits near the threshold); what is understood and quoted is checked here.
+    follow = answer(retriever, "and what about journalists?", history=[first.query], abstain_below=-1)
     assert follow.query == "journalists what happened to Kloop Media"
-    assert not follow.abstained
     assert "journalists and activists" in follow.sentences[0].text
+    assert all("Kloop" not in s.text for s in follow.sentences)  # not the previous answer again
+    direct = answer(retriever, "what happened to journalists", abstain_below=-1)
+    assert abs(follow.confidence - direct.confidence) < 0.15  # judged on the new question's sentences
 
 
 def test_to_dict_matches_qa_ask_json_plus_answer(retriever, capsys):

@@ -31,10 +31,16 @@ import numpy as np
 from .features import FEATURES
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
-ANSWER_FEATURES = ("best_logit", "margin", "missing_everywhere", "focus_missing_everywhere")
-"""The answer model's inputs: how strongly the best sentence wins, and how much of the question
-(its share of words, its focus word) no candidate mentions. Richer sets (cosines, overlaps, names,
-asked-for kind of the best sentence) scored no better across articles (bench/fit_answer.py)."""
+ANSWER_FEATURES = ("best_logit", "margin", "missing_everywhere", "focus_missing_everywhere", "best_share")
+"""The answer model's inputs: how strongly the best sentence wins (its logit, its margin over the
+runner-up, its share of the sentence model's belief: a flat belief spreads over the quoted
+sentences), and how much of the question (its share of words, its focus word) no candidate
+mentions. Richer sets (cosines, overlaps, names, asked-for kind of the best sentence, number of
+candidates) scored no better across articles (bench/fit_answer.py, forward selection)."""
+
+SPREAD_FEATURES = frozenset({"best_share"})
+"""Answer features read from how the belief spreads over the candidates: not comparable when the
+sentence logits were computed with some features unknown (Scorer.confidence)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,10 @@ class Scorer:
         return self.sentence.logits(features, unknown)
 
     def confidence(self, answer_features: np.ndarray, unknown: frozenset[str] = frozenset()) -> float:
+        """P(the answer is right). With features unknown, the sentence logits lose their word
+        evidence and come out flat, so the best sentence's share of belief is unknown too."""
+        if unknown:
+            unknown = unknown | SPREAD_FEATURES
         return float(sigmoid(self.answer.logits(answer_features, unknown))[0])
 
 
@@ -100,8 +110,9 @@ def answer_features(logits: np.ndarray, features: np.ndarray) -> np.ndarray:
     best = int(order[0])
     second = float(logits[order[1]]) if len(order) > 1 else float(logits[best]) - 5.0
     row = features[best]
+    share = float(softmax(logits)[best])
     return np.array([logits[best], logits[best] - second, row[FEATURES.index("missing_everywhere")],
-                     row[FEATURES.index("focus_missing_everywhere")]], dtype=np.float64)
+                     row[FEATURES.index("focus_missing_everywhere")], share], dtype=np.float64)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
