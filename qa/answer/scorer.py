@@ -14,7 +14,7 @@ cross-validated risk-coverage curve; the reason is recorded next to it).
 
 >>> scorer = load_scorer()
 >>> scorer.abstain_below, scorer.fingerprint
-(0.43, 'ff53dc46efc35933')
+(0.44, '7c1d9d921f832c1b')
 """
 
 from __future__ import annotations
