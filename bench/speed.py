@@ -7,6 +7,7 @@ RecursiveCharacterTextSplitter(1000, 200) + HuggingFaceEmbeddings + FAISS.from_d
 in this same process before ours. Needs the bench extra: pip install -e '.[bench]'.
 
     python bench/speed.py [--backends onnx-int8 torch] [--skip-baseline] [--queries 300]
+    python bench/speed.py --index /tmp/scifact-index   # latency only, on an index of SciFact built before
 """
 
 from __future__ import annotations
@@ -71,12 +72,21 @@ print(json.dumps({"ms": ms, "cpu_ms": cpu, "peak_mb": hwm}))
 """
 
 
+def serve(index: Path, queries: list[str]) -> dict:
+    """Latency, CPU time and peak memory of searches and answers on `index`, in a fresh process."""
+    served = subprocess.run([sys.executable, "-c", SERVE, str(index), json.dumps(queries)],
+                            capture_output=True, text=True, check=True)
+    return json.loads(served.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scifact", type=Path, default=SCIFACT)
     ap.add_argument("--backends", nargs="+", default=["onnx-int8", "torch"])
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--index", type=Path, help="measure search and answer() on this existing SciFact "
+                    "index (e.g. from `bench/scifact.py --index`); no build, no baseline")
     args = ap.parse_args()
 
     from qa.config import Settings
@@ -86,6 +96,9 @@ def main() -> None:
     data = load_beir(args.scifact)
     queries = [data.queries[q] for q in list(data.qrels)[: args.queries] if q in data.queries]
     print(f"SciFact: {len(data.corpus)} documents, {len(queries)} queries")
+    if args.index:
+        print(json.dumps(serve(args.index, queries)))
+        return
     rows = []
     if not args.skip_baseline:
         secs, n = langchain_baseline(data)
@@ -97,10 +110,8 @@ def main() -> None:
             make_embedder(resolve_model(settings.model), backend)  # export/cache the model first
             index = Path(tmp) / f"index-{backend}"
             report = evaluate(args.scifact, modes=("hybrid",), index_dir=index, settings=settings)
-            served = subprocess.run([sys.executable, "-c", SERVE, str(index), json.dumps(queries)],
-                                    capture_output=True, text=True, check=True)
             rows.append((f"qa {backend}", report.build_seconds, report.chunks,
-                         report.modes["hybrid"].ndcg_10, json.loads(served.stdout.strip().splitlines()[-1])))
+                         report.modes["hybrid"].ndcg_10, serve(index, queries)))
             print(f"qa {backend} built in {report.build_seconds:.1f} s", flush=True)
 
     base = rows[0][1] if not args.skip_baseline else None

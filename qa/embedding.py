@@ -274,14 +274,15 @@ BACKENDS = ST_BACKENDS
 
 
 def make_embedder(info: ModelInfo, backend: str | None = None, *,
-                  cache_dir: str | Path | None = None) -> Embedder:
+                  cache_dir: str | Path | None = None, threads: int | None = None) -> Embedder:
     """The embedder for a model, with its recorded backend (or `backend`, if given).
 
     "onnx-int8" (the default, as in Settings) runs int8 weights in onnxruntime; "onnx" the same
     weights in fp32 (vectors identical to torch to ~1e-6, no torch import at query time);
     "torch" is sentence-transformers itself, the reference. ONNX files are exported once with
     torch and cached in `cache_dir` (default ~/.cache/qa/onnx). The bundled multilingual
-    models run in their own engines (qa/multilingual.py).
+    models run in their own engines (qa/multilingual.py). `threads` caps the onnx backends'
+    threads per text (None: onnxruntime's default, one per core); the vectors do not depend on it.
     """
     if backend and backend != info.backend:
         info = replace(info, backend=backend) if info.family == "sentence-transformers" else info
@@ -294,5 +295,6 @@ def make_embedder(info: ModelInfo, backend: str | None = None, *,
     if info.backend in ("onnx", "onnx-int8"):
         from .onnx_embedding import OnnxEmbedder, onnx_model_path
 
-        return OnnxEmbedder(info, onnx_model_path(info.path, cache_dir, quantize=info.backend == "onnx-int8"))
+        return OnnxEmbedder(info, onnx_model_path(info.path, cache_dir, quantize=info.backend == "onnx-int8"),
+                            threads=threads)
     raise ValueError(f"unknown embedding backend {info.backend!r}; use one of {', '.join(BACKENDS)}")

@@ -40,6 +40,20 @@ def test_save_load_round_trip_gives_identical_results(seed_index, embedder):
             assert first.search(q, k=4, mode=mode) == second.search(q, k=4, mode=mode)
 
 
+def test_own_query_model_gives_the_results_of_the_build_model(seed_index, embedder):
+    # Retriever.load makes its own single-threaded query model (QUERY_THREADS); the build ran
+    # with one thread per core. Thread count must not move a vector, so results stay bit-identical.
+    own = Retriever.load(seed_index)
+    assert own.embedder is not embedder
+    assert own.embedder._session.get_session_options().intra_op_num_threads == 1
+    shared = Retriever.load(seed_index, embedder=embedder)
+    for q in (QUESTION, "ban on rallies", "women and girls with disabilities"):
+        assert np.array_equal(own.embed_query(q), shared.embed_query(q))
+        for mode in ("hybrid", "dense"):
+            assert [p.to_dict() for p in own.search(q, k=8, mode=mode)] == \
+                [p.to_dict() for p in shared.search(q, k=8, mode=mode)]
+
+
 def test_faiss_scores_equal_brute_force_cosine(seed_index, embedder):
     retriever = Retriever.load(seed_index, embedder=embedder)
     gen = seed_index / FolderStore(seed_index).read_manifest().generation
