@@ -57,6 +57,7 @@ class Run:
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
     cpu: float = 0.0  # CPU seconds the answering process spent on the batch (all its threads)
+    client_cpu: float = 0.0  # CPU seconds this (calling) process spent, when another process answers
     peak_mb: float | None = None
 
     def row(self) -> str:
@@ -65,12 +66,14 @@ class Run:
         rate = len(self.latencies) / self.wall if self.wall else float("nan")
         cpu = 1000 * self.cpu / len(self.latencies) if self.latencies else float("nan")
         mem = f"{self.peak_mb:8.0f}" if self.peak_mb is not None else f"{'-':>8}"
+        client = f"{1000 * self.client_cpu / len(self.latencies):9.1f}" if self.client_cpu and self.latencies \
+            else f"{'-':>9}"
         return (f"{self.name:<34} {len(self.latencies):>5} {len(self.errors):>4} {p50:9.1f} {p95:9.1f} "
-                f"{p99:9.1f} {rate:9.1f} {cpu:8.1f} {mem}")
+                f"{p99:9.1f} {rate:9.1f} {cpu:8.1f} {client} {mem}")
 
 
 HEADER = (f"{'run':<34} {'ok':>5} {'err':>4} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} "
-          f"{'answers/s':>9} {'CPU ms/a':>8} {'peak MB':>8}")
+          f"{'answers/s':>9} {'CPU ms/a':>8} {'client ms':>9} {'peak MB':>8}")
 
 
 def peak_rss_mb(pid: int | str = "self") -> float:
@@ -147,10 +150,12 @@ def fire(name: str, call, questions: list[str], requests: int, clients: int, dea
         with lock:
             run.latencies.append(time.perf_counter() - t)
 
-    t0, cpu0 = time.perf_counter(), cpu_seconds(pid)
+    t0, cpu0, own0 = time.perf_counter(), cpu_seconds(pid), cpu_seconds()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(one, range(requests)))
     run.wall, run.cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
+    if pid != "self":
+        run.client_cpu = cpu_seconds() - own0
     return run
 
 
@@ -163,8 +168,12 @@ def serve_runs(args, questions: list[str]) -> list[Run]:
             log = Path(tmp) / f"serve-{limit}.log"
             proc, url = start_server(args.index, args.seeds, limit, log, args.start_timeout)
             try:
+                # ssl_verify=False: the server is plain HTTP on 127.0.0.1, so there is no certificate
+                # to check, but with verification on, gradio_client builds a fresh TLS context (loading
+                # the CA bundle) for every HTTP call: ~45 ms of the caller's CPU per /ask, which on a
+                # 2-core machine starves the server it measures (client ms column: 41 -> 6 ms).
                 client = Client(url, verbose=False, max_workers=args.clients, download_files=False,
-                                analytics_enabled=False)
+                                analytics_enabled=False, ssl_verify=False)
                 client.predict(questions[0], api_name="/ask")  # warm-up: model and caches loaded
 
                 def call(question: str, timeout: float) -> None:

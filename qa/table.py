@@ -63,19 +63,35 @@ def write_table(path: Path, documents: Iterable[DocumentRecord], chunks: Sequenc
 
 
 class ChunkTable:
-    """Read access to a table file; safe to share between threads."""
+    """Read access to a table file; safe to share between threads.
+
+    Each thread reads through its own read-only connection: concurrent answers then read their
+    passages side by side instead of queueing on one connection (SQLite allows many readers)."""
 
     def __init__(self, path: Path):
         self.path = path
-        self._con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._connection()  # an unreadable file fails here, not at the first question
+
+    def _connection(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            with self._lock:
+                self._opened.append(con)
+            self._local.con = con
+        return con
 
     def close(self) -> None:
-        self._con.close()
+        with self._lock:
+            for con in self._opened:
+                con.close()
+            self._opened.clear()
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._lock:
-            return self._con.execute(sql, params).fetchall()
+        return self._connection().execute(sql, params).fetchall()
 
     def count(self) -> int:
         return self._query("SELECT COUNT(*) FROM chunks")[0][0]
