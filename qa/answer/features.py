@@ -159,11 +159,21 @@ def _main_language(texts: Sequence[str]) -> str | None:
     """The language (qa.text.word_language) of most words with letters in `texts`; None without any."""
     counts: dict[str, int] = {}
     for text in texts:
-        for word in tokenize(text):
-            if any(ch.isalpha() for ch in word):
-                language = word_language(word)
-                counts[language] = counts.get(language, 0) + 1
+        for language, n in _language_counts(text):
+            counts[language] = counts.get(language, 0) + n
     return max(counts, key=counts.__getitem__) if counts else None
+
+
+@lru_cache(maxsize=4096)
+def _language_counts(text: str) -> tuple[tuple[str, int], ...]:
+    """(language, words) of one text, remembered: the same passages come back question after
+    question, and each answer asks twice (its features, then the absent-words rule)."""
+    counts: dict[str, int] = {}
+    for word in tokenize(text):
+        if any(ch.isalpha() for ch in word):
+            language = word_language(word)
+            counts[language] = counts.get(language, 0) + 1
+    return tuple(counts.items())
 
 
 @lru_cache(maxsize=1 << 16)
