@@ -65,33 +65,42 @@ def write_table(path: Path, documents: Iterable[DocumentRecord], chunks: Sequenc
 class ChunkTable:
     """Read access to a table file; safe to share between threads.
 
-    Each thread reads through its own read-only connection: concurrent answers then read their
-    passages side by side instead of queueing on one connection (SQLite allows many readers)."""
+    Reads go through a small pool of read-only connections, one per query in flight: concurrent
+    answers read their passages side by side instead of queueing on one connection (SQLite
+    allows many readers), and the pool never holds more connections than the most queries ever
+    in flight at once (threads come and go in a server; connections are not tied to them)."""
 
     def __init__(self, path: Path):
         self.path = path
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._connection()  # an unreadable file fails here, not at the first question
+        self._idle: list[sqlite3.Connection] = [self._connect()]  # an unreadable file fails here
+        self._closed = False
 
-    def _connection(self) -> sqlite3.Connection:
-        con = getattr(self._local, "con", None)
-        if con is None:
-            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            with self._lock:
-                self._opened.append(con)
-            self._local.con = con
-        return con
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
 
     def close(self) -> None:
         with self._lock:
-            for con in self._opened:
-                con.close()
-            self._opened.clear()
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for con in idle:
+            con.close()
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        return self._connection().execute(sql, params).fetchall()
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            con = self._idle.pop() if self._idle else None
+        con = con or self._connect()
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            with self._lock:
+                keep = not self._closed
+                if keep:
+                    self._idle.append(con)
+            if not keep:
+                con.close()
 
     def count(self) -> int:
         return self._query("SELECT COUNT(*) FROM chunks")[0][0]
