@@ -56,3 +56,25 @@ def test_many_threads_read_one_table(tmp_path):
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda r: table.chunks([r])[r], range(len(chunks))))
     assert results == chunks
+
+
+def test_connections_follow_queries_in_flight_not_threads(tmp_path):
+    """Short-lived threads (a server's workers come and go) reuse the pool's connections."""
+    import sqlite3
+    import threading
+
+    import pytest
+
+    table, _, chunks, _ = _table(tmp_path)
+    for r in range(len(chunks)):  # one new thread per read, one read at a time
+        t = threading.Thread(target=table.chunks, args=([r],))
+        t.start()
+        t.join()
+    assert len(table._idle) == 1
+    with ThreadPoolExecutor(4) as pool:  # reads at once: at most one connection each
+        list(pool.map(lambda r: table.chunks([r]), range(len(chunks))))
+    assert 1 <= len(table._idle) <= 4
+    table.close()
+    assert table._idle == []
+    with pytest.raises(sqlite3.ProgrammingError):
+        table.count()
