@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -16,6 +15,7 @@ import numpy as np
 
 from .chunking import Chunk
 from .index.format import DocumentRecord
+from .pool import ConnectionPool
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -65,42 +65,25 @@ def write_table(path: Path, documents: Iterable[DocumentRecord], chunks: Sequenc
 class ChunkTable:
     """Read access to a table file; safe to share between threads.
 
-    Reads go through a small pool of read-only connections, one per query in flight: concurrent
-    answers read their passages side by side instead of queueing on one connection (SQLite
-    allows many readers), and the pool never holds more connections than the most queries ever
-    in flight at once (threads come and go in a server; connections are not tied to them)."""
+    Reads go through a pool of read-only connections (qa/pool.py), one per query in flight:
+    concurrent answers read their passages side by side instead of queueing on one connection
+    (SQLite allows many readers)."""
 
     def __init__(self, path: Path):
         self.path = path
-        self._lock = threading.Lock()
-        self._idle: list[sqlite3.Connection] = [self._connect()]  # an unreadable file fails here
-        self._closed = False
+        self._pool = ConnectionPool(self._connect)
+        with self._pool.connection():  # an unreadable file fails here, not at the first question
+            pass
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for con in idle:
-            con.close()
+        self._pool.close()
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._lock:
-            if self._closed:
-                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
-            con = self._idle.pop() if self._idle else None
-        con = con or self._connect()
-        try:
+        with self._pool.connection() as con:
             return con.execute(sql, params).fetchall()
-        finally:
-            with self._lock:
-                keep = not self._closed
-                if keep:
-                    self._idle.append(con)
-            if not keep:
-                con.close()
 
     def count(self) -> int:
         return self._query("SELECT COUNT(*) FROM chunks")[0][0]

@@ -60,7 +60,6 @@ def test_many_threads_read_one_table(tmp_path):
 
 def test_connections_follow_queries_in_flight_not_threads(tmp_path):
     """Short-lived threads (a server's workers come and go) reuse the pool's connections."""
-    import sqlite3
     import threading
 
     import pytest
@@ -70,11 +69,11 @@ def test_connections_follow_queries_in_flight_not_threads(tmp_path):
         t = threading.Thread(target=table.chunks, args=([r],))
         t.start()
         t.join()
-    assert len(table._idle) == 1
+    assert table._pool.idle == 1
     with ThreadPoolExecutor(4) as pool:  # reads at once: at most one connection each
         list(pool.map(lambda r: table.chunks([r]), range(len(chunks))))
-    assert 1 <= len(table._idle) <= 4
+    assert 1 <= table._pool.idle <= 4
     table.close()
-    assert table._idle == []
-    with pytest.raises(sqlite3.ProgrammingError):
+    assert table._pool.idle == 0
+    with pytest.raises(RuntimeError, match="closed"):
         table.count()

@@ -40,6 +40,7 @@ import numpy as np
 
 from ..chunking import Chunk
 from ..errors import BuildLockedError, IndexNotFoundError, QAError
+from ..pool import ConnectionPool
 from .base import ChunkSentences
 from .format import DocumentRecord, Manifest
 
@@ -110,45 +111,9 @@ def _psycopg():
     return psycopg
 
 
-class _Pool:
-    """At most `size` connections, made on demand and reused (a psycopg connection serves one
-    thread at a time). A connection the server dropped is replaced on the next use."""
-
-    def __init__(self, connect: Callable[[], Any], size: int):
-        self._connect = connect
-        self._idle: list[Any] = []
-        self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(size)
-        self._closed = False
-
-    @contextmanager
-    def connection(self) -> Iterator[Any]:
-        self._slots.acquire()
-        conn = None
-        try:
-            with self._lock:
-                while self._idle and conn is None:
-                    conn = self._idle.pop()
-                    if conn.closed:
-                        conn = None
-            if conn is None:
-                conn = self._connect()
-            yield conn
-        finally:
-            if conn is not None:
-                with self._lock:
-                    if self._closed or conn.closed or conn.broken or not conn.reusable:
-                        conn.close()
-                    else:
-                        self._idle.append(conn)
-            self._slots.release()
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
+def _reusable(conn: Any) -> bool:
+    """A psycopg connection that the server has not dropped and that is out of any transaction."""
+    return not (conn.closed or conn.broken or not conn.reusable)
 
 
 class PostgresStore:
@@ -163,7 +128,7 @@ class PostgresStore:
         self.location = location
         self._conninfo, self.schema, self.shown = parse_location(location)
         self._pool_size = pool_size
-        self._pool: _Pool | None = None
+        self._pool: ConnectionPool | None = None
         self._pool_lock = threading.Lock()
         self._cached: tuple[str, int, Manifest] | None = None  # (name, gen, manifest) last read
 
@@ -204,10 +169,10 @@ class PostgresStore:
         return conn
 
     @property
-    def pool(self) -> _Pool:
+    def pool(self) -> ConnectionPool:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = _Pool(self._reader_connection, self._pool_size)
+                self._pool = ConnectionPool(self._reader_connection, self._pool_size, _reusable)
             return self._pool
 
     def close(self) -> None:
