@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import Sequence
 
-from .cli_serve import cmd_serve, host_arg, port_arg
+from .cli_serve import cmd_serve, host_arg, port_arg, positive_int
 from .errors import QAError
 
 EXAMPLES = {
@@ -100,16 +100,6 @@ def _print_json(obj: object) -> None:
     print(text)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
-    return value
-
-
 def _model_arg(p: argparse.ArgumentParser) -> None:
     """--model, shared by every command that may build an index."""
     p.add_argument("--model", help="embedding model: 'multilingual' (e5-small, ~100 languages), "
@@ -149,10 +139,10 @@ def _parser() -> argparse.ArgumentParser:
                        epilog=textwrap.dedent(EXAMPLES["ask"]), formatter_class=fmt)
     a.add_argument("question")
     a.add_argument("--index", default="index", help="index folder (default: index)")
-    a.add_argument("-k", type=_positive_int, default=5, help="number of passages (default: 5)")
+    a.add_argument("-k", type=positive_int, default=5, help="number of passages (default: 5)")
     a.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid",
                    help="search mode (default: hybrid)")
-    a.add_argument("--per-doc", type=_positive_int, default=None, metavar="N",
+    a.add_argument("--per-doc", type=positive_int, default=None, metavar="N",
                    help="at most N passages from any one document")
     a.add_argument("--json", action="store_true", help="print one JSON object")
     _settings_args(a)
@@ -168,8 +158,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=port_arg, default=7860, help="port, 1-65535 (default: 7860)")
     s.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     s.add_argument("--auth-file", metavar="FILE", help="require a login from FILE: one USER:PASSWORD a line")
-    s.add_argument("--concurrency", type=_positive_int, default=4, metavar="N",
-                   help="questions answered at once (default: 4; see bench/load.py)")
+    s.add_argument("--concurrency", type=positive_int, default=None, metavar="N",
+                   help="questions answered at once (default: 32, measured with bench/load.py)")
     _model_arg(s)
 
     e = sub.add_parser("eval", help="measure retrieval quality on a BEIR-format data set",
@@ -195,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("set_dir", metavar="SET_DIR", help="folder with documents/ and questions.jsonl")
     v.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid",
                    help="search mode (default: hybrid)")
-    v.add_argument("-k", type=_positive_int, default=5, help="passages per question (default: 5)")
+    v.add_argument("-k", type=positive_int, default=5, help="passages per question (default: 5)")
     v.add_argument("--index", metavar="DIR", default=None,
                    help="build the index here and keep it (default: a temporary folder)")
     v.add_argument("--curve", metavar="PNG", nargs="?", const="", default=None,

@@ -14,13 +14,19 @@ import re
 import sys
 from pathlib import Path
 
-def port_arg(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def port_arg(text: str) -> int:
+    value = positive_int(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, got {value}")
     return value
@@ -97,7 +103,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {_shown(str(index))}\n")
     service.start()  # logs "no index ... yet; building it" and the build's progress
     try:
-        launch(service, host=host, port=args.port, auth=creds, answer_concurrency=args.concurrency)
+        # Without --concurrency the app's own measured setting applies (ui.app.ANSWER_CONCURRENCY).
+        chosen = {} if args.concurrency is None else {"answer_concurrency": args.concurrency}
+        launch(service, host=host, port=args.port, auth=creds, **chosen)
     except OSError as exc:  # port taken, address not available here
         sys.stderr.write(f"qa serve: error: cannot listen on {host}:{args.port}: {exc}\n")
         return 1

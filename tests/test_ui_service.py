@@ -30,6 +30,13 @@ def test_serve_help_has_examples():
     out = subprocess.run([sys.executable, "-m", "qa", "serve", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
     assert "examples:" in out.stdout and "--host" in out.stdout and "127.0.0.1" in out.stdout
+    from ui.app import ANSWER_CONCURRENCY
+
+    # `qa serve` leaves the answer concurrency to the app unless told: the help must say the same
+    assert f"(default: {ANSWER_CONCURRENCY}," in " ".join(out.stdout.split())
+    from qa.cli import _parser
+
+    assert _parser().parse_args(["serve"]).concurrency is None
 
 
 @pytest.fixture()
