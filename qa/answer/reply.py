@@ -299,14 +299,12 @@ def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
 def rank(pool: Pool, scorer: Scorer) -> tuple[np.ndarray, list[AnswerSentence], float]:
     """The sentence logits, the would-be quoted sentences and the answer's confidence."""
     logits = scorer.sentence_logits(pool.features, pool.unknown)
-    probs = softmax(logits)
     judged = np.ones(len(logits), dtype=bool)
     if not all(pool.on_focus) and any(pool.on_focus):
         # A follow-up quotes only sentences that speak to the new question ("journalists"),
         # not the previous answer again; they alone are weighed and judged.
         judged = np.asarray(pool.on_focus, dtype=bool)
-        logits = np.where(judged, logits, logits - 50.0)
-        probs = np.where(judged, softmax(np.where(judged, logits, -np.inf)), 0.0)
+    probs = softmax(np.where(judged, logits, -np.inf))  # 0 for the sentences not judged
     confidence = scorer.confidence(answer_features(logits[judged], pool.features[judged]), pool.unknown)
     return logits, pick(pool, probs), confidence
 
