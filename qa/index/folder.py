@@ -3,7 +3,7 @@
 Layout (every file plain and versioned; nothing is pickled; names from qa.index.format)::
 
     index/manifest.json            the live manifest; names the current generation
-    index/gen-<id>/dense.faiss     FAISS index over the chunk vectors (row i = chunk row i)
+    index/gen-<id>/dense.faiss     FAISS index over the chunk vectors (row i = chunk row i; fp16 when flat)
     index/gen-<id>/vectors.npy     the same vectors, float32, reused by incremental builds
     index/gen-<id>/chunks.sqlite   documents, chunks and sentence spans
     index/gen-<id>/sentences.npy   one vector per sentence row
@@ -212,6 +212,7 @@ class FolderGeneration:
         large = manifest.index_type != "flat"  # big indexes stay on disk, paged in as used
         self.table = ChunkTable(folder / fmt.TABLE)
         self.faiss = dense.load_faiss(folder / fmt.DENSE, mmap=large)
+        self._exact = dense.scores_exact(self.faiss)
         self.vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
         self.sentence_vectors = np.load(folder / fmt.SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
         self.lexical = LexicalIndex.load(folder / fmt.BM25, mmap=large)
@@ -225,7 +226,9 @@ class FolderGeneration:
 
     def dense_top(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
         scores, rows = dense.search_faiss(self.faiss, query, depth)
-        return rows, scores
+        if self._exact:  # IVF at a million chunks: no random reads of vectors.npy per query
+            return rows, scores
+        return dense.rescore(self.vectors, query, rows)
 
     def dense_scores(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
         return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)] @ query, dtype=np.float32)
