@@ -206,7 +206,7 @@ def test_empty_question_abstains_without_searching(retriever):
     assert a.abstained and a.passages == []
 
 
-# The fitted confidence of these is above the threshold (0.44): what makes them abstain
+# The fitted confidence of these is above the threshold (0.43): what makes them abstain
 # is that their one specific word ("capital", "president", "population") occurs nowhere in the
 # report (reply.unsupported_words; neutral on the public sets, see the README's answer section).
 @pytest.mark.parametrize("question", ON_TOPIC_UNANSWERED)
