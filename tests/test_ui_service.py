@@ -265,3 +265,20 @@ def test_is_loopback_and_empty_host():
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.4")
 
+
+
+def test_the_app_spares_gradio_per_event_work_but_keeps_a_users_setting(service, monkeypatch):
+    import importlib.util
+
+    from ui.app import ANALYTICS_EVERY, build_app
+
+    monkeypatch.delenv("GRADIO_ANALYTICS_CACHE_FREQUENCY", raising=False)
+    installed = importlib.util.find_spec("matplotlib") is not None
+    demo = build_app(service)
+    assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == ANALYTICS_EVERY  # was: after every event
+    if not installed:
+        assert "matplotlib" in sys.modules and sys.modules["matplotlib"] is None
+        with pytest.raises(ImportError):  # at once: Gradio tries it on every event
+            import matplotlib  # noqa: F401
+    monkeypatch.setenv("GRADIO_ANALYTICS_CACHE_FREQUENCY", "7")
+    assert build_app(service)._queue.ANAYLTICS_CACHE_FREQUENCY == 7

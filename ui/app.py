@@ -16,7 +16,10 @@ The named API endpoint `/ask` returns the same JSON as `qa ask --json`, plus "an
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
+import sys
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -40,8 +43,30 @@ ANSWER_CONCURRENCY = 32  # questions answered at once (chat and /ask share it); 
 FOLDER_CONCURRENCY = 1   # uploads, removals and rebuilds change the documents folder: one at a time
 
 
+ANALYTICS_EVERY = 1000
+"""Gradio's queue recomputes its usage summary (a pandas DataFrame over up to 10,000 past events)
+after every event by default; every ANALYTICS_EVERY events is plenty for a summary nobody here
+reads, and keeps the cost of an answer from growing with the server's age."""
+
+
+def lighten_gradio() -> None:
+    """Drop two per-event costs of Gradio that an answer server does not need (measured with
+    py-spy under bench/load.py: together about 10% of the server's CPU at 200 /ask at once, and
+    the analytics part grows with the number of events served, up to 10,000):
+
+    - the analytics summary above (GRADIO_ANALYTICS_CACHE_FREQUENCY; a value set by the user wins);
+    - every event does `import matplotlib` to switch its backend; where matplotlib is not installed
+      each of those failed imports searched sys.path again. Marking it absent in sys.modules (the
+      documented way) makes the import fail at once, as it would anyway.
+    """
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(ANALYTICS_EVERY))
+    if "matplotlib" not in sys.modules and importlib.util.find_spec("matplotlib") is None:
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]
+
+
 def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY) -> gr.Blocks:
     """The Blocks app over one Service. Call `.queue()` / `.launch()` on the result."""
+    lighten_gradio()  # before gr.Blocks: its queue reads the setting when created
     h = Handlers(service)
     limit_mb = MAX_UPLOAD_BYTES // (1024 * 1024)
     with gr.Blocks(title="qa · ask your documents", analytics_enabled=False) as demo:
