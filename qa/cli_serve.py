@@ -14,6 +14,7 @@ import re
 import sys
 from pathlib import Path
 
+
 def positive_int(text: str) -> int:
     """argparse type: a whole number of at least 1."""
     try:

@@ -32,7 +32,8 @@ IVF_TRAIN_PER_LIST = 40
 
 
 def choose_index_type(n: int) -> str:
-    """'flat' (exhaustive, half-precision, re-scored exactly) for small corpora, 'ivf' (inverted lists, approximate) beyond FLAT_LIMIT.
+    """'flat' (exhaustive, half-precision, re-scored exactly) for small corpora, 'ivf' (inverted
+    lists, approximate) beyond FLAT_LIMIT.
 
     IVF rather than HNSW: on 2 cores it builds a million vectors in a few minutes where HNSW
     takes far longer, and it memory-maps on load.

@@ -9,8 +9,6 @@ are in different languages, and the scorer imputes their training mean.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 

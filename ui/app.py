@@ -38,11 +38,10 @@ logger = logging.getLogger(__name__)
 ANSWER_CONCURRENCY = 32  # questions answered at once (chat and /ask share it); the index is read-only.
 # Measured (bench/load.py, 200 /ask at once, 2 cores): 32 gave 72-95 answers/s and p95 1.9-2.5 s
 # against 46-61/s and 3.0-4.0 s at 4 (108-133/s and p95 1.3-1.6 s at 32 since lighten_gradio
-# below): an answer costs ~2 ms of CPU, so more of them in flight
-# mostly lets Gradio's queue send their results in fewer, larger rounds. Memory per answer in
-# flight is a few hundred candidate sentences: 32 of them stay in the megabytes.
+# below): an answer costs ~2 ms of CPU, so more of them in flight mostly lets Gradio's queue send
+# their results in fewer, larger rounds. Memory per answer in flight is a few hundred candidate
+# sentences: 32 of them stay in the megabytes.
 FOLDER_CONCURRENCY = 1   # uploads, removals and rebuilds change the documents folder: one at a time
-
 
 ANALYTICS_EVERY = 1000
 """Gradio's queue recomputes its usage summary (a pandas DataFrame over up to 10,000 past events)
