@@ -27,7 +27,7 @@ SCIFACT = next((p for p in (HERE.parent.parent / "shared" / "eval" / "scifact",
                HERE.parent.parent / "shared" / "eval" / "scifact")
 
 from qa.embedding import make_embedder, resolve_model  # noqa: E402
-from qa.onnx_embedding import _pad  # noqa: E402
+from qa.embedding.onnx_engine import _pad  # noqa: E402
 
 
 def abstracts(n: int) -> list[str]:

@@ -32,7 +32,7 @@ QUERY = "Which imaging method measures white matter development in newborns?"
 
 from eval_data import SCIFACT  # noqa: E402
 from qa.evaluate import load_beir, ndcg_at_k  # noqa: E402
-from qa.onnx_embedding import OnnxEmbedder, onnx_model_path  # noqa: E402
+from qa.embedding.onnx_engine import OnnxEmbedder, onnx_model_path  # noqa: E402
 
 
 def model_dir() -> Path:
@@ -105,7 +105,7 @@ CHILD = {
               "m = SentenceTransformer({model!r}, device='cpu')\n"
               "v = m.encode([{q!r}], normalize_embeddings=True)"),
     "onnx": ("import onnxruntime, tokenizers",
-             "from qa.onnx_embedding import OnnxEmbedder\n"
+             "from qa.embedding.onnx_engine import OnnxEmbedder\n"
              "v = OnnxEmbedder({model!r}, {path!r}).encode([{q!r}])"),
 }
 

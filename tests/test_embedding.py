@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from qa.config import MULTILINGUAL_E5, MULTILINGUAL_USE, ChunkerSettings, Settings
-from qa.embedding import ModelInfo, make_embedder, resolve_model
+from qa.embedding import ModelInfo, make_embedder, resolve_model, token_counter
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = next((p for p in (ROOT.parent / "shared" / "eval", ROOT.parent.parent / "shared" / "eval")
@@ -110,7 +110,7 @@ def test_chunks_stay_within_the_models_own_token_count(preset: str) -> None:
         pytest.skip(f"{folder} not found")
     text = (folder / "Black_Death.txt").read_text(encoding="utf-8")
     info = resolve_model(preset)
-    counter = info.token_counter()
+    counter = token_counter(info)
     assert counter.count("") == counter.special and counter.count_plain("") == 0
     assert counter.count("Бишкек") == counter.special + counter.count_plain("Бишкек") > counter.special
     settings = ChunkerSettings(chunk_tokens=120, overlap_tokens=20)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.onnx_embedding import OnnxEmbedder, export_onnx, onnx_model_path
+from qa.embedding import OnnxEmbedder, export_onnx, onnx_model_path, token_counter
 
 ROOT = Path(__file__).resolve().parent.parent
 # shared/ lies beside the repository, or beside the folder of worktrees holding it
@@ -102,7 +102,7 @@ def test_model_info_must_match_the_file(model_dir: Path, cache: Path) -> None:
 
 
 def test_fp32_matches_sentence_transformers(fp32: OnnxEmbedder, reference, sentences) -> None:
-    counter = fp32.info.token_counter()
+    counter = token_counter(fp32.info)
     assert max(counter.count(s) for s in sentences) > 256  # truncation is exercised
     got, want = fp32.encode(sentences), reference(sentences)
     assert got.dtype == np.float32 and got.shape == want.shape
@@ -128,7 +128,7 @@ def test_token_counter_matches_hf_tokenizer(fp32: OnnxEmbedder, model_dir: Path,
     from transformers import AutoTokenizer
 
     hf = AutoTokenizer.from_pretrained(str(model_dir))
-    counter = fp32.info.token_counter()
+    counter = token_counter(fp32.info)
     long = " ".join(sentences)  # well past 512 word pieces: never truncated
     for text in [*sentences, long]:
         assert counter.count(text) == len(hf(text, add_special_tokens=True)["input_ids"])
@@ -157,7 +157,7 @@ def test_show_progress(fp32: OnnxEmbedder, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_cached_model_loads_without_torch(model_dir: Path, cache: Path) -> None:
-    code = ("import sys; from qa.onnx_embedding import OnnxEmbedder, onnx_model_path\n"
+    code = ("import sys; from qa.embedding.onnx_engine import OnnxEmbedder, onnx_model_path\n"
             f"p = onnx_model_path({str(model_dir)!r}, {str(cache)!r}, quantize=True)\n"
             f"v = OnnxEmbedder({str(model_dir)!r}, p).encode(['what is a chunk?'])\n"
             "assert v.shape == (1, 384), v.shape\n"

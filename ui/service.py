@@ -272,7 +272,7 @@ class _ModelPreparationWatch(logging.Handler):
     """Calls `on_export` when the embedding backend starts its one-time ONNX export.
 
     The export announces itself with an INFO record "exporting ... to ONNX" from
-    qa.onnx_embedding; there is no public "is the model prepared" query to ask instead.
+    qa.embedding.onnx_engine; there is no public "is the model prepared" query to ask instead.
     """
 
     def __init__(self, on_export) -> None:
@@ -292,7 +292,7 @@ def _quantization_advice(record: logging.LogRecord) -> bool:
 @contextmanager
 def _model_preparation(on_export) -> Iterator[None]:
     """While loading models: say when the ONNX export runs, drop onnxruntime's advice."""
-    source = logging.getLogger("qa.onnx_embedding")
+    source = logging.getLogger("qa.embedding.onnx_engine")
     watch = _ModelPreparationWatch(on_export)
     old_level = source.level
     if source.getEffectiveLevel() > logging.INFO:

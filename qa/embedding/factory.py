@@ -1,0 +1,70 @@
+"""From a model name to an embedder and a token counter, by the families table.
+
+>>> info = resolve_model("bundled:all-MiniLM-L6-v2")
+>>> make_embedder(info).encode(["hello world"]).shape
+(1, 384)
+>>> token_counter(info).count("hello")
+3
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+from .families import BY_NAME, FAMILIES, canonical_model, family_of
+from .model import BUNDLED_MODEL, Counter, Embedder, ModelInfo
+
+
+def resolve_model(model: str = BUNDLED_MODEL, backend: str | None = None) -> ModelInfo:
+    """Find a model: a preset ("multilingual"), a bundled one, a local sentence-transformers
+    directory, or a hub name. `backend` defaults to the model's own default.
+
+    A hub name needs network the first time (it is fetched into the Hugging Face cache).
+    """
+    model = canonical_model(model)
+    family = family_of(model)
+    backend = family.default_backend if backend is None else backend
+    if backend not in family.backends:
+        if family is not FAMILIES[0] and backend in FAMILIES[0].backends:
+            backend = family.default_backend  # Settings' default backend, for a model of its own
+        else:
+            raise ValueError(f"unknown embedding backend {backend!r} for {model}; use one of "
+                             f"{', '.join(family.backends)}")
+    return family.info(model, backend)
+
+
+def make_embedder(info: ModelInfo, backend: str | None = None, *,
+                  cache_dir: str | Path | None = None, threads: int | None = None) -> Embedder:
+    """The embedder for a model, with its recorded backend or `backend` (a backend of another
+    family is ignored: a model with an engine of its own runs there whatever Settings' default).
+
+    "onnx-int8" (the default, as in Settings) runs int8 weights in onnxruntime; "onnx" the same
+    weights in fp32 (vectors identical to torch to ~1e-6, no torch import at query time);
+    "torch" is sentence-transformers itself, the reference. ONNX files are exported once with
+    torch and cached in `cache_dir` (default ~/.cache/qa/onnx). The bundled multilingual
+    models run in their own engines. `threads` caps the onnx backends' threads per text
+    (None: onnxruntime's default, one per core); the vectors do not depend on it.
+    """
+    family = BY_NAME.get(info.family)
+    if family is None:
+        raise ValueError(f"no engine for model family {info.family!r}")
+    if backend in family.backends and backend != info.backend:
+        info = replace(info, backend=backend)
+    elif backend and not any(backend in f.backends for f in FAMILIES):
+        raise ValueError(f"unknown embedding backend {backend!r}; use one of {', '.join(family.backends)}")
+    if info.backend not in family.backends:  # a ModelInfo built by hand
+        raise ValueError(f"unknown embedding backend {info.backend!r}; use one of "
+                         f"{', '.join(family.backends)}")
+    return family.backends[info.backend](info, cache_dir=cache_dir, threads=threads)
+
+
+def token_counter(info: ModelInfo) -> Counter:
+    """The model's own token counter (cached per model): chunk sizes are counted with it."""
+    return _token_counter(info.family, info.path)
+
+
+@lru_cache(maxsize=8)
+def _token_counter(family: str, path: Path) -> Counter:
+    return BY_NAME[family].counter(path)
