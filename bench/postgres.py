@@ -42,6 +42,7 @@ from qa.config import Settings  # noqa: E402
 from qa.embedding import make_embedder, resolve_model  # noqa: E402
 from qa.evaluate import CORPUS_FOLDER, load_beir, rank_documents, score_rankings, write_corpus  # noqa: E402
 from qa.index import postgres as pg  # noqa: E402
+from qa.index import postgres_read as pg_read  # noqa: E402
 from qa.retriever import MODES  # noqa: E402
 
 DEFAULT_SCIFACT = HERE.parent.parent / "shared" / "eval" / "scifact"
@@ -109,10 +110,10 @@ def ef_sweep(url: str, queries: np.ndarray, depth: int = 100) -> list[dict]:
     _, vectors = gen.reusable_vectors()
     exact = np.argsort(-(queries @ vectors.T), axis=1, kind="stable")
     rows_out = []
-    saved = pg.EF_SEARCH
+    saved = pg_read.EF_SEARCH
     try:
         for ef in EF_SWEEP:
-            pg.EF_SEARCH = ef
+            pg_read.EF_SEARCH = ef
             r10 = r100 = 0.0
             lat = []
             for i, q in enumerate(queries):
@@ -124,7 +125,7 @@ def ef_sweep(url: str, queries: np.ndarray, depth: int = 100) -> list[dict]:
             rows_out.append({"ef_search": max(ef, depth), "recall_10": r10 / len(queries),
                              "recall_100": r100 / len(queries), "p50_ms": float(np.median(lat))})
     finally:
-        pg.EF_SEARCH = saved
+        pg_read.EF_SEARCH = saved
         store.close()
     return rows_out
 

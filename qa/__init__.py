@@ -9,15 +9,14 @@
 from .answer import Answer, answer
 from .build import BuildReport, ChangePlan, build_index, plan_changes, scan_changes
 from .checks import BadArgument
-from .cli import main as cli_main
-from .config import SUPPORTED_SUFFIXES, Settings
-from .documents import SourceFile, read_document
+from .config import Settings
+from .documents import SUPPORTED_SUFFIXES, SourceFile, read_document
 from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      QAError, UnreadableDocument)
 from .index import describe_location, is_url
-from .retriever import MODES, Passage, Retriever
-
-__version__ = "0.1.0"
+from .embedding import model_prepared
+from .retriever import MODES, Passage, Retriever, index_settings, place_in_file
+from .version import __version__
 
 __all__ = [
     "Retriever", "Passage", "answer", "Answer", "build_index", "BuildReport", "Settings", "QAError",
@@ -26,5 +25,9 @@ __all__ = [
     # what the browser app (ui/) uses: the search modes, the accepted files, what changed
     "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
     "is_url", "describe_location",
-    "read_document", "SourceFile", "cli_main",
+    "read_document", "SourceFile",
+    # where a passage lies in its file, as the CLI and the app show it
+    "place_in_file",
+    # what the app says before a slow first start: the index's model, prepared on this machine?
+    "index_settings", "model_prepared",
 ]

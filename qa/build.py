@@ -359,6 +359,6 @@ def _vectors(chunks: list[Chunk], embedder: Embedder, settings: Settings, old: G
 
 
 def _version() -> str:
-    from . import __version__
+    from .version import __version__
 
     return __version__

@@ -275,9 +275,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     root = retriever.manifest.corpus_root
     for i, p in enumerate(passages, start=1):
         where = _display_path(root, p.source)
-        loc = f"p. {p.page}" if p.page is not None else f"{p.line_start}-{p.line_end}"
-        sep = " " if p.page is not None else ":"
-        print(f"[{i}] {_safe(where)}{sep}{loc} (score {p.score:.2f})")
+        print(f"[{i}] {_safe(where)}, {p.place} (score {p.score:.2f})")
         print(textwrap.indent(_safe_block(p.text.strip()), "    "))
         print()
     return 0

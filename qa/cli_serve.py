@@ -95,13 +95,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import launch  # Gradio is imported only here, never by `qa ask` or `qa build`
     from ui.service import Service
 
-    from .cli import _shown
-    from .index import is_url
+    from .index import describe_location, is_url
 
     seeds = Path(args.seeds).resolve()
     index = args.index if is_url(args.index) else Path(args.index).resolve()
     service = Service(seeds, index)
-    sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {_shown(str(index))}\n")
+    sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {describe_location(index)}\n")
     service.start()  # logs "no index ... yet; building it" and the build's progress
     try:
         # Without --concurrency the app's own measured setting applies (ui.app.ANSWER_CONCURRENCY).

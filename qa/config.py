@@ -11,9 +11,6 @@ from .embedding.families import (MODEL_BACKENDS, MODEL_PRESETS, MULTILINGUAL_E5,
                                  MULTILINGUAL_USE, ST_BACKENDS, backend_for, canonical_model)
 from .embedding.model import BUNDLED_MODEL, DEFAULT_BACKEND  # noqa: F401
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
-
-
 @dataclass(frozen=True)
 class ChunkerSettings:
     """How documents are cut into chunks. Sizes are in the embedding model's word pieces.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .config import SUPPORTED_SUFFIXES, Settings
+from .config import Settings
 from .errors import UnreadableDocument
 from .formats import READERS, LineMap, page_of
 
@@ -125,6 +125,9 @@ _READERS: dict[str, Callable[[bytes, Settings], tuple]] = {
     ".txt": _read_plain, ".md": _read_plain, ".markdown": _read_plain,
     **{suffix: _read_rich(suffix) for suffix in READERS},
 }
+
+SUPPORTED_SUFFIXES = tuple(_READERS)
+"""The file suffixes qa reads: one per reader above (lower case)."""
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))

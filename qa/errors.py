@@ -25,3 +25,7 @@ class BuildLockedError(QAError, RuntimeError):
 
 class UnreadableDocument(QAError, ValueError):
     """A document could not be read; the message is a one-line reason."""
+
+
+class DatabaseError(QAError, ConnectionError):
+    """The database could not be reached or refused what qa needs; the message says what to do."""

@@ -81,12 +81,23 @@ class Passage:
         return {key: getattr(self, key) for key in PASSAGE_FIELDS}
 
     @property
+    def place(self) -> str:
+        """Where in its file: 'lines 11–15' or 'pages 3–4' (see place_in_file)."""
+        return place_in_file(self.page, self.page_end, self.line_start, self.line_end)
+
+    @property
     def location(self) -> str:
-        """Human citation location: `file.txt:13-15` or `file.pdf p. 2`."""
-        if self.page is not None:
-            pages = f"{self.page}" if self.page_end in (None, self.page) else f"{self.page}-{self.page_end}"
-            return f"{self.source} p. {pages}"
-        return f"{self.source}:{self.line_start}-{self.line_end}"
+        """Human citation location: `file.txt, lines 13–15` or `file.pdf, page 2`."""
+        return f"{self.source}, {self.place}"
+
+
+def place_in_file(page: int | None, page_end: int | None, line_start: int, line_end: int) -> str:
+    """A passage's place in its file, as the CLI and the app show it: by pages where the file has
+    pages, else by lines. `place_in_file(3, 4, 80, 95)` -> 'pages 3–4'; `place_in_file(None,
+    None, 11, 15)` -> 'lines 11–15'; one page or line: 'page 3', 'line 7'."""
+    if page is not None:
+        return f"page {page}" if page_end in (None, page) else f"pages {page}–{page_end}"
+    return f"line {line_start}" if line_start == line_end else f"lines {line_start}–{line_end}"
 
 
 class Retriever:
@@ -280,6 +291,11 @@ def _cap_per_doc(ranked: list[tuple[int, float]], chunks: dict[int, Any], per_do
             if len(picked) == k:
                 break
     return picked
+
+
+def index_settings(index: str | Path) -> Settings:
+    """The settings an index was built with (model, backend, chunker); IndexNotFoundError if none."""
+    return _settings_of(open_store(index).read_manifest())
 
 
 def _settings_of(manifest: Manifest) -> Settings:

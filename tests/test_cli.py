@@ -54,7 +54,7 @@ def test_ask_prints_numbered_citations(workdir):
     assert lines[0].startswith("Answer (likely answer, ") or lines[0].startswith("Answer (possible answer, ")
     assert KLOOP_SENTENCE in lines[1] and lines[1].rstrip().endswith("]")  # the quote, with its citation
     first = next(line for line in lines if line.startswith("[1] "))
-    assert first.startswith(f"[1] seeds/{SEED_FILE}:") and "(score " in first
+    assert first.startswith(f"[1] seeds/{SEED_FILE}, lines ") and "(score " in first  # qa.place_in_file
     assert "[2] " in out and "Kloop Media" in out
 
 

@@ -8,7 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from qa import (IndexMismatchError, IndexNotFoundError, Passage, Retriever, Settings, build_index)
+from qa import (IndexMismatchError, IndexNotFoundError, Passage, Retriever, Settings, build_index,
+                place_in_file)
 from qa.config import ChunkerSettings
 from qa.index.folder import FolderStore
 
@@ -27,9 +28,16 @@ def test_kloop_question_ranks_its_passage_first(seed_index, embedder):
     assert top.line_start <= 11 <= top.line_end
     doc = retriever.document(top.doc_id)
     assert doc.text[top.start:top.end] == top.text
-    assert top.location == f"{SEED_FILE}:{top.line_start}-{top.line_end}"
+    assert top.location == f"{SEED_FILE}, lines {top.line_start}–{top.line_end}"
     for mode in ("dense", "lexical"):
         assert KLOOP_SENTENCE in retriever.search(QUESTION, k=1, mode=mode)[0].text
+
+
+def test_one_function_places_a_passage_in_its_file():
+    assert place_in_file(3, 4, 80, 95) == "pages 3–4"  # the page range wins over lines
+    assert place_in_file(3, None, 80, 95) == place_in_file(3, 3, 80, 95) == "page 3"
+    assert place_in_file(None, None, 11, 15) == "lines 11–15"
+    assert place_in_file(None, None, 7, 7) == "line 7"
 
 
 def test_save_load_round_trip_gives_identical_results(seed_index, embedder):

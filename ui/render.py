@@ -12,6 +12,8 @@ import html
 import time
 from typing import Any, Iterable, Sequence
 
+from qa import place_in_file
+
 VIEWER_WINDOW = 40_000  # characters of a long document shown around the cited span
 
 
@@ -20,12 +22,8 @@ def esc(text: Any) -> str:
 
 
 def location(p: dict[str, Any]) -> str:
-    """'lines 11–15', 'line 3' or 'page 2', 'pages 2–3'."""
-    if p.get("page") is not None:
-        end = p.get("page_end")
-        return f"page {p['page']}" if end in (None, p["page"]) else f"pages {p['page']}–{end}"
-    a, b = p["line_start"], p["line_end"]
-    return f"line {a}" if a == b else f"lines {a}–{b}"
+    """A passage dict's place in its file: 'lines 11–15', 'pages 2–3' (qa.place_in_file)."""
+    return place_in_file(p.get("page"), p.get("page_end"), p["line_start"], p["line_end"])
 
 
 def human_size(n: int) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from qa import (Answer, BuildReport, ChangePlan, IndexNotFoundError, QAError, Retriever, Settings, answer,
-                build_index, describe_location, is_url, scan_changes)
+                build_index, describe_location, index_settings, is_url, model_prepared, scan_changes)
 
 from .uploads import ACCEPTED, MAX_UPLOAD_BYTES, RemoveResult, UploadResult, remove_document, save_upload
 
@@ -87,7 +87,9 @@ class Service:
     def start(self) -> None:
         """Load the index if there is one; otherwise start building it from the seeds."""
         try:
-            with _model_preparation(lambda: logger.info(PREPARING_MODEL)):
+            if not _prepared(self.settings or index_settings(self.index_dir)):
+                logger.info(PREPARING_MODEL)
+            with _without_quantization_advice():
                 self.retriever = Retriever.load(self.index_dir, settings=self.settings)
         except IndexNotFoundError:
             logger.info("no index at %s yet; building it from %s", describe_location(self.index_dir),
@@ -125,7 +127,9 @@ class Service:
         state = self.build
         try:
             settings = self.retriever.settings if self.retriever is not None else (self.settings or Settings())
-            with _model_preparation(lambda: self._progress(0.0, PREPARING_MODEL)):
+            if not _prepared(settings):
+                self._progress(0.0, PREPARING_MODEL)
+            with _without_quantization_advice():
                 report = build_index(self.seeds_dir, self.index_dir, settings=settings, wait=5.0,
                                      progress=self._progress)
                 if self.retriever is None:
@@ -268,20 +272,9 @@ def report_in_words(report: BuildReport) -> str:
     return in_words(report.summary())
 
 
-class _ModelPreparationWatch(logging.Handler):
-    """Calls `on_export` when the embedding backend starts its one-time ONNX export.
-
-    The export announces itself with an INFO record "exporting ... to ONNX" from
-    qa.embedding.onnx_engine; there is no public "is the model prepared" query to ask instead.
-    """
-
-    def __init__(self, on_export) -> None:
-        super().__init__(logging.INFO)
-        self.on_export = on_export
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if str(record.msg).startswith("exporting"):
-            self.on_export()
+def _prepared(settings: Settings) -> bool:
+    """Whether the model loads quickly here; False means a one-time ONNX export first (~20 s)."""
+    return model_prepared(settings.model, settings.backend)
 
 
 def _quantization_advice(record: logging.LogRecord) -> bool:
@@ -290,19 +283,11 @@ def _quantization_advice(record: logging.LogRecord) -> bool:
 
 
 @contextmanager
-def _model_preparation(on_export) -> Iterator[None]:
-    """While loading models: say when the ONNX export runs, drop onnxruntime's advice."""
-    source = logging.getLogger("qa.embedding.onnx_engine")
-    watch = _ModelPreparationWatch(on_export)
-    old_level = source.level
-    if source.getEffectiveLevel() > logging.INFO:
-        source.setLevel(logging.INFO)  # the watch needs the INFO record; root handlers still filter
-    source.addHandler(watch)
+def _without_quantization_advice() -> Iterator[None]:
+    """While loading models: drop onnxruntime's advice (it warns through the root logger)."""
     root = logging.getLogger()
-    root.addFilter(_quantization_advice)  # onnxruntime warns through the root logger itself
+    root.addFilter(_quantization_advice)
     try:
         yield
     finally:
-        source.removeHandler(watch)
-        source.setLevel(old_level)
         root.removeFilter(_quantization_advice)

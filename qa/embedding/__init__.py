@@ -11,7 +11,7 @@ make_embedder, token_counter). Adding a model is one engine file plus one row in
 """
 
 from .base import TokenCounter, word_offsets
-from .factory import make_embedder, resolve_model, token_counter
+from .factory import make_embedder, model_prepared, resolve_model, token_counter
 from .families import (FAMILIES, MODEL_BACKENDS, MODEL_PRESETS, MULTILINGUAL_E5, MULTILINGUAL_USE,
                        ST_BACKENDS, Family, backend_for, canonical_model, family_of)
 from .model import (BUNDLED_MODEL, DEFAULT_BACKEND, Counter, Embedder, Kind, ModelInfo,
@@ -23,7 +23,7 @@ BACKENDS = ST_BACKENDS
 
 __all__ = [
     "ModelInfo", "Embedder", "Counter", "Kind", "TokenCounter", "resolve_model", "make_embedder",
-    "token_counter", "fingerprint_files", "fingerprint_dir", "bundled_model_path", "word_offsets",
+    "token_counter", "model_prepared", "fingerprint_files", "fingerprint_dir", "bundled_model_path", "word_offsets",
     "FAMILIES", "Family", "family_of", "canonical_model", "backend_for", "MODEL_PRESETS",
     "MODEL_BACKENDS", "ST_BACKENDS", "BACKENDS", "BUNDLED_MODEL", "DEFAULT_BACKEND",
     "MULTILINGUAL_E5", "MULTILINGUAL_USE", "OnnxEmbedder", "export_onnx", "onnx_model_path",

@@ -53,6 +53,11 @@ class EngineEmbedder:
         raise NotImplementedError
 
 
+def always_prepared(info: ModelInfo, cache_dir: str | Path | None = None) -> bool:
+    """For engines with nothing to prepare on first use (see onnx_engine.prepared)."""
+    return True
+
+
 class TokenCounter:
     """Counts word pieces with the model's own fast tokenizer (special tokens included)."""
 

