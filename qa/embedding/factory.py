@@ -13,7 +13,8 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from .families import BY_NAME, FAMILIES, canonical_model, family_of
+from . import families
+from .families import canonical_model, family_named, family_of, is_backend
 from .model import BUNDLED_MODEL, Counter, Embedder, ModelInfo
 
 
@@ -27,7 +28,7 @@ def resolve_model(model: str = BUNDLED_MODEL, backend: str | None = None) -> Mod
     family = family_of(model)
     backend = family.default_backend if backend is None else backend
     if backend not in family.backends:
-        if family is not FAMILIES[0] and backend in FAMILIES[0].backends:
+        if family is not families.FAMILIES[0] and backend in families.FAMILIES[0].backends:
             backend = family.default_backend  # Settings' default backend, for a model of its own
         else:
             raise ValueError(f"unknown embedding backend {backend!r} for {model}; use one of "
@@ -47,12 +48,10 @@ def make_embedder(info: ModelInfo, backend: str | None = None, *,
     models run in their own engines. `threads` caps the onnx backends' threads per text
     (None: onnxruntime's default, one per core); the vectors do not depend on it.
     """
-    family = BY_NAME.get(info.family)
-    if family is None:
-        raise ValueError(f"no engine for model family {info.family!r}")
+    family = family_named(info.family)
     if backend in family.backends and backend != info.backend:
         info = replace(info, backend=backend)
-    elif backend and not any(backend in f.backends for f in FAMILIES):
+    elif backend and not is_backend(backend):
         raise ValueError(f"unknown embedding backend {backend!r}; use one of {', '.join(family.backends)}")
     if info.backend not in family.backends:  # a ModelInfo built by hand
         raise ValueError(f"unknown embedding backend {info.backend!r}; use one of "
@@ -65,7 +64,7 @@ def model_prepared(model: str, backend: str | None = None, *,
     """False when this model's first use on this machine runs a one-time step (the ONNX export,
     about 20 s), so that a caller can say so before it starts: `model_prepared("english")`."""
     info = resolve_model(model, backend)
-    return BY_NAME[info.family].prepared(info, cache_dir)
+    return family_named(info.family).prepared(info, cache_dir)
 
 
 def token_counter(info: ModelInfo) -> Counter:
@@ -75,4 +74,4 @@ def token_counter(info: ModelInfo) -> Counter:
 
 @lru_cache(maxsize=8)
 def _token_counter(family: str, path: Path) -> Counter:
-    return BY_NAME[family].counter(path)
+    return family_named(family).counter(path)

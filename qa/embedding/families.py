@@ -55,8 +55,6 @@ FAMILIES: tuple[Family, ...] = (
            usem3_engine.UseCounter),
 )
 
-BY_NAME = {f.name: f for f in FAMILIES}
-
 MODEL_PRESETS = {preset: model for f in FAMILIES for model, presets in f.models.items()
                  for preset in presets}
 """Names accepted by --model besides a folder or hub name (bench/multilingual.py chose e5)."""
@@ -67,15 +65,31 @@ MODEL_BACKENDS = {model: f.default_backend for f in FAMILIES[1:] for model in f.
 ST_BACKENDS = tuple(FAMILIES[0].backends)
 """Backends of sentence-transformers models."""
 
+# The functions below read FAMILIES when called, so that a row is all a model needs.
+
 
 def canonical_model(model: str) -> str:
     """A preset resolved to the model it names: `canonical_model("multilingual")`."""
-    return MODEL_PRESETS.get(model, model)
+    return next((name for f in FAMILIES for name, presets in f.models.items() if model in presets),
+                model)
 
 
 def family_of(model: str) -> Family:
     """The row that runs a (canonical) model name; the first row for any unnamed model."""
     return next((f for f in FAMILIES[1:] if model in f.models), FAMILIES[0])
+
+
+def family_named(name: str) -> Family:
+    """The row of a ModelInfo.family; ValueError if no engine runs it."""
+    found = next((f for f in FAMILIES if f.name == name), None)
+    if found is None:
+        raise ValueError(f"no engine for model family {name!r}")
+    return found
+
+
+def is_backend(backend: str) -> bool:
+    """Whether any family runs this backend."""
+    return any(backend in f.backends for f in FAMILIES)
 
 
 def backend_for(model: str, backend: str) -> str:
