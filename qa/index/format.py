@@ -28,6 +28,11 @@ BM25 = "bm25"                    # bm25s arrays (.npy) and vocabulary (.json)
 SENTENCE_VECTORS = "sentences.npy"  # one unit vector per sentence row of the table
 LOCK = ".lock"
 TMP_PREFIX = ".tmp-"
+TMP_MANIFEST = TMP_PREFIX + MANIFEST  # the next manifest while it is written
+# Written into every generation folder qa creates: clean-up deletes a folder only if it holds this
+# file, so a user's `gen-notes` or `.tmp-docs` in the index folder is never ours to delete.
+GENERATION_MARKER = ".qa-generation"
+GENERATION_MARKER_TEXT = "a generation of a qa index, written by qa build; qa deletes it when it is old\n"
 
 _GENERATION = re.compile(r"^gen-[0-9A-Za-z_-]{1,100}$")
 
