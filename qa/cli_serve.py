@@ -71,8 +71,11 @@ def _index_with_model(index: str, seeds: str, model: str) -> None:
         return
     info = resolve_model(model)
     if built["fingerprint"] != info.fingerprint:
-        raise IndexMismatchError(f"index at {index} was built with model {built['name']}, not {info.name}; "
-                                 f"run `qa build --full --index {index} --model {model}` first")
+        from .index import describe_location
+
+        shown = describe_location(index)  # a URL without its password
+        raise IndexMismatchError(f"index at {shown} was built with model {built['name']}, not {info.name}; "
+                                 f"run `qa build --full --index {shown} --model {model}` first")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
