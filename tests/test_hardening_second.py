@@ -106,3 +106,87 @@ def test_a_generation_written_before_the_marker_existed_is_adopted_then_pruned(t
     FolderStore(index).clean_up(keep=1)
     assert (fake / "note.txt").read_text() == NOTE
     assert not (fake / fmt.GENERATION_MARKER).exists()
+
+
+# ---------------------------------------------------------------- 3. /ask: one line for every bad argument
+
+@pytest.fixture(scope="module")
+def app(seed_index, tmp_path_factory):
+    """`qa serve` over the seed index, and a gradio_client Client on it."""
+    from gradio_client import Client
+
+    from ui_helpers import running_app
+
+    log = tmp_path_factory.mktemp("app") / "serve.log"
+    with running_app(seed_index.parent / "seeds", seed_index, log) as url:
+        yield Client(url, verbose=False), log
+
+
+@pytest.mark.parametrize("args,kwargs,message", [
+    ((123,), {}, "query must be text (a str), not int"),  # qa.answer()'s own words
+    ((None,), {}, "query must be text (a str), not None"),
+    (("what happened to Kloop Media",), {"k": "abc"}, "k must be a whole number of at least 1, not str 'abc'"),
+    (("what happened to Kloop Media",), {"k": None}, "k must be a whole number of at least 1, not None None"),
+    (("what happened to Kloop Media",), {"k": -5}, "k must be at least 1, got -5"),
+    (("what happened to Kloop Media",), {"k": 2.5}, "k must be a whole number of at least 1, not float 2.5"),
+    (("what happened to Kloop Media",), {"per_doc": "x"},
+     "per_doc must be a whole number of at least 1 or None, not str 'x'"),
+    (("what happened to Kloop Media",), {"mode": "fuzzy"},
+     "unknown search mode 'fuzzy'; use one of hybrid, dense, lexical"),
+    (("what happened to Kloop Media",), {"history": 7}, "history must be a list of earlier questions, not int"),
+    (("what happened to Kloop Media",), {"history": "abc"}, "history must be a list of earlier questions, not str"),
+    (("what happened to Kloop Media",), {"history": [None]}, "each history item must be text (a str), not None"),
+])
+def test_ask_api_answers_a_wrong_argument_with_the_apis_one_line(app, args, kwargs, message):
+    from gradio_client.exceptions import AppError
+
+    client, log = app
+    with pytest.raises(AppError) as info:
+        client.predict(*args, **kwargs, api_name="/ask")
+    assert str(info.value) == message
+    assert "Traceback" not in log.read_text()
+
+
+def test_ask_api_still_answers_good_arguments(app):
+    from conftest import KLOOP_SENTENCE
+
+    client, log = app
+    out = client.predict("what happened to Kloop Media", k=3, mode="hybrid", per_doc=0,
+                         history=["who was arrested"], api_name="/ask")
+    assert KLOOP_SENTENCE in out["answer"] and len(out["passages"]) == 3
+    assert client.predict("what happened to Kloop Media", per_doc=None, api_name="/ask")["passages"]
+    assert "Traceback" not in log.read_text()
+
+
+def test_ask_api_with_the_database_down_says_so_in_one_line(tmp_path, embedder):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from conftest import KLOOP_SENTENCE, SEEDS
+    from ui_helpers import running_app
+
+    pg_server = pytest.importorskip("pg_server")
+    try:
+        pg_server.bin_dir()
+    except pg_server.ServerUnavailable as exc:
+        pytest.skip(str(exc))
+    server = pg_server.start(fsync=False)
+    try:
+        url = server.index_url("down")
+        build_index(SEEDS, url, embedder=embedder)
+        log = tmp_path / "serve.log"
+        with running_app(SEEDS, url, log) as app:
+            client = Client(app, verbose=False)
+            assert KLOOP_SENTENCE in client.predict("what happened to Kloop Media", api_name="/ask")["answer"]
+            pg_server.stop(server)
+            server = None
+            with pytest.raises(AppError) as info:
+                client.predict("who was arrested in Bishkek", api_name="/ask")
+            message = str(info.value)
+            assert message.startswith("PostgreSQL at postgresql://postgres@127.0.0.1:") or \
+                message.startswith("cannot connect to PostgreSQL at postgresql://postgres@127.0.0.1:"), message
+            assert "\n" not in message
+        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+    finally:
+        if server is not None:
+            pg_server.stop(server)
