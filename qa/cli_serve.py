@@ -56,6 +56,14 @@ def host_arg(text: str) -> str:
     return str(address)
 
 
+def proxy_arg(text: str) -> str:
+    """argparse type for --trusted-proxy: an IP address or network, `proxy_arg("10.0.0.0/8") -> '10.0.0.0/8'`."""
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an IP address or network: {text!r}") from None
+
+
 def _index_with_model(index: str, seeds: str, model: str) -> None:
     """Build a missing index with `model`; an existing one must have been built with it."""
     from .build import build_index
@@ -109,7 +117,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         # Without --concurrency the app's own measured setting applies (ui.app.ANSWER_CONCURRENCY).
         chosen = {} if args.concurrency is None else {"answer_concurrency": args.concurrency}
-        launch(service, host=host, port=args.port, auth=creds, **chosen)
+        launch(service, host=host, port=args.port, auth=creds, trusted_proxies=args.trusted_proxy, **chosen)
     except OSError as exc:  # port taken, address not available here
         sys.stderr.write(f"qa serve: error: cannot listen on {host}:{args.port}: {exc}\n")
         return 1

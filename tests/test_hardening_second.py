@@ -190,3 +190,45 @@ def test_ask_api_with_the_database_down_says_so_in_one_line(tmp_path, embedder):
     finally:
         if server is not None:
             pg_server.stop(server)
+
+
+# ---------------------------------------------------------------- 4. the login throttle and X-Forwarded-For
+
+def _sign_ins(url: str, forwarded_for: list[str | None]) -> list[int]:
+    import httpx
+
+    codes = []
+    for i, address in enumerate(forwarded_for):
+        headers = {"X-Forwarded-For": address} if address else {}
+        codes.append(httpx.post(url + "login", data={"username": "ann", "password": f"wrong{i}"},
+                                headers=headers).status_code)
+    return codes
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_login_throttle(seed_index, tmp_path):
+    from ui_helpers import running_app
+
+    log = tmp_path / "serve.log"
+    rotating = [f"203.0.113.{i}" for i in range(1, 6)]
+    with running_app(seed_index.parent / "seeds", seed_index, log, extra=("--auth", "ann:right")) as url:
+        assert _sign_ins(url, rotating) == [400, 400, 400, 400, 429]  # one client: 3 free tries, then locked
+    text = log.read_text(encoding="utf-8")
+    assert "failed sign-in from 127.0.0.1" in text and "203.0.113." not in text
+
+
+def test_a_trusted_proxy_names_the_client_it_forwards(seed_index, tmp_path):
+    from ui_helpers import running_app
+
+    log = tmp_path / "serve.log"
+    extra = ("--auth", "ann:right", "--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.0.0.0/8")
+    with running_app(seed_index.parent / "seeds", seed_index, log, extra=extra) as url:
+        # Through the proxy, each forwarded address is its own client; one of them gets locked out.
+        assert _sign_ins(url, [f"203.0.113.{i}" for i in range(1, 5)]) == [400] * 4
+        assert _sign_ins(url, ["198.51.100.9"] * 5) == [400, 400, 400, 400, 429]
+    text = log.read_text(encoding="utf-8")
+    assert "failed sign-in from 198.51.100.9" in text and "failed sign-in from 127.0.0.1" not in text
+
+
+@pytest.mark.parametrize("value", ["not-an-address", "10.0.0.0/99", ""])
+def test_a_bad_trusted_proxy_is_one_line(value):
+    one_line_error(qa("serve", "--trusted-proxy", value), 2, "qa serve: error: argument --trusted-proxy:")
