@@ -94,6 +94,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     host = args.host.strip() or "127.0.0.1"  # what an empty --host binds to anyway
     _check_bindable(host, args.port)
+    from .build import IndexLocationError, check_locations
+
+    try:  # the chat builds from --seeds into --index (and rebuilds on request): as `qa build` would
+        check_locations(Path(args.seeds), args.index)
+    except (FileNotFoundError, IndexLocationError) as exc:
+        sys.stderr.write(f"qa serve: error: {exc}\n")
+        return 2
     if creds is None and not _is_loopback(host):
         sys.stderr.write(f"qa serve: warning: listening on {host} without --auth; anyone who can reach "
                          "this port can read the documents and upload files\n")

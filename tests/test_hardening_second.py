@@ -232,3 +232,28 @@ def test_a_trusted_proxy_names_the_client_it_forwards(seed_index, tmp_path):
 @pytest.mark.parametrize("value", ["not-an-address", "10.0.0.0/99", ""])
 def test_a_bad_trusted_proxy_is_one_line(value):
     one_line_error(qa("serve", "--trusted-proxy", value), 2, "qa serve: error: argument --trusted-proxy:")
+
+
+# ---------------------------------------------------------------- 5. qa serve with documents it cannot build from
+
+def test_serve_with_a_missing_documents_folder_is_one_line(tmp_path):
+    from ui_helpers import free_port
+
+    proc = qa("serve", "--seeds", str(tmp_path / "nonexistent"), "--index", str(tmp_path / "idx"),
+              "--port", str(free_port()), timeout=60)
+    assert one_line_error(proc, 2, "qa serve: error: ") == (
+        f"qa serve: error: no documents folder: {tmp_path / 'nonexistent'} does not exist; give one with --seeds")
+    assert not (tmp_path / "idx").exists()
+
+
+@pytest.mark.parametrize("layout", ["index inside documents", "documents inside index"])
+def test_serve_with_overlapping_folders_is_one_line(tmp_path, layout):
+    seeds, index = (tmp_path / "d", tmp_path / "d" / "idx") if layout == "index inside documents" else \
+        (tmp_path / "i" / "docs", tmp_path / "i")
+    write(seeds, "a.txt", NOTE)
+    before = _tree(tmp_path)
+    from ui_helpers import free_port
+
+    proc = qa("serve", "--seeds", str(seeds), "--index", str(index), "--port", str(free_port()), timeout=60)
+    one_line_error(proc, 2, f"qa serve: error: the {'index' if layout.startswith('index') else 'documents'} folder")
+    assert _tree(tmp_path) == before
