@@ -257,3 +257,53 @@ def test_serve_with_overlapping_folders_is_one_line(tmp_path, layout):
     proc = qa("serve", "--seeds", str(seeds), "--index", str(index), "--port", str(free_port()), timeout=60)
     one_line_error(proc, 2, f"qa serve: error: the {'index' if layout.startswith('index') else 'documents'} folder")
     assert _tree(tmp_path) == before
+
+
+# ---------------------------------------------------------------- 6. the manifest's `files` stay inside the generation
+
+@pytest.fixture
+def built_folder(tmp_path, embedder):
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    write(seeds, "a.txt", "The Naryn river flows west through Kyrgyzstan.")
+    build_index(seeds, index, embedder=embedder)
+    return index
+
+
+def _with_files(index: Path, change) -> None:
+    path = index / "manifest.json"
+    data = json.loads(path.read_text())
+    change(data["files"])
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("key", ["../../../../etc/shadow", "/etc/passwd", "bm25/../../../x", "", ".", "bm25//x",
+                                 "./dense.faiss", "bm25/", "a\x00b", "dense.faiss/.."])
+def test_a_manifest_file_outside_the_generation_is_refused_unread(built_folder, key):
+    from qa import IndexCorruptError
+
+    _with_files(built_folder, lambda files: files.__setitem__(key, {"sha256": "0" * 64, "size": 1}))
+    with pytest.raises(IndexCorruptError, match="names a file .* that is not a plain file of its generation") as info:
+        FolderStore(built_folder).load()
+    assert "bytes" not in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("entry", [None, "x", {"size": "1", "sha256": "0" * 64}, {"size": 1}, {"size": -1, "sha256": ""}])
+def test_a_malformed_manifest_file_entry_is_refused(built_folder, entry):
+    from qa import IndexCorruptError
+
+    _with_files(built_folder, lambda files: files.__setitem__("dense.faiss", entry))
+    with pytest.raises(IndexCorruptError, match="run `qa build --full`"):
+        FolderStore(built_folder).load()
+
+
+def test_a_generation_file_that_links_out_is_not_read(built_folder, tmp_path):
+    from qa import IndexCorruptError
+    from qa.documents import sha256_file
+
+    secret = write(tmp_path, "secret.txt", "zzoutside secret")
+    gen = built_folder / FolderStore(built_folder).read_manifest().generation
+    (gen / "leak.txt").symlink_to(secret)
+    _with_files(built_folder, lambda files: files.__setitem__(
+        "leak.txt", {"sha256": sha256_file(secret), "size": secret.stat().st_size}))
+    with pytest.raises(IndexCorruptError, match="leak.txt is a link"):
+        FolderStore(built_folder).load()

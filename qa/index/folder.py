@@ -82,10 +82,13 @@ class FolderStore:
     def _verify(self, manifest: Manifest, *, full: bool) -> Path:
         """Every file the manifest lists is present with its size (and checksum if `full`)."""
         gen = self.path / manifest.generation
+        inside = gen.resolve()
         for rel, expected in manifest.files.items():
             f = gen / rel
             problem = None
-            if not f.is_file():
+            if inside not in f.resolve().parents:  # a link (of the file or a folder above it) out
+                problem = "is a link out of its generation"
+            elif not f.is_file():
                 problem = "is missing"
             elif f.stat().st_size != expected["size"]:
                 problem = f"has {f.stat().st_size} bytes, expected {expected['size']} (truncated?)"

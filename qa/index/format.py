@@ -42,6 +42,27 @@ def is_generation_name(name: str) -> bool:
     return isinstance(name, str) and bool(_GENERATION.match(name))
 
 
+_FILE_PART = re.compile(r"^[0-9A-Za-z_][0-9A-Za-z._-]{0,200}$")  # no "", ".", ".." nor hidden names
+
+
+def is_generation_file(key: str) -> bool:
+    """A plain file path inside a generation, never a way out of it:
+    `is_generation_file("bm25/vocab.index.json") -> True`, `is_generation_file("../../etc/shadow") -> False`."""
+    return isinstance(key, str) and len(key) <= 1000 and all(_FILE_PART.match(p) for p in key.split("/"))
+
+
+def _check_files(files: Mapping[str, Any], where: str) -> None:
+    """Every `files` entry names a plain file of the generation with a size and a sha256."""
+    for key, entry in files.items():
+        if not is_generation_file(key):
+            raise IndexCorruptError(f"index manifest at {where} names a file {key!r} that is not a plain file "
+                                    "of its generation; run `qa build --full`")
+        if not (isinstance(entry, Mapping) and type(entry.get("size")) is int and entry["size"] >= 0
+                and isinstance(entry.get("sha256"), str)):
+            raise IndexCorruptError(f"index manifest at {where} has no size and checksum for {key!r}; "
+                                    "run `qa build --full`")
+
+
 @dataclass(frozen=True)
 class DocumentRecord:
     """One indexed document. `text`, `page_starts` and `line_anchors` are None in listings."""
@@ -136,6 +157,7 @@ class Manifest:
         if not is_generation_name(m.generation):
             raise IndexCorruptError(f"index manifest at {where} names an invalid generation "
                                     f"{m.generation!r}; run `qa build --full`")
+        _check_files(m.files, where)
         return m
 
     def with_(self, **changes: Any) -> "Manifest":
