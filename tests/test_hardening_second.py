@@ -307,3 +307,22 @@ def test_a_generation_file_that_links_out_is_not_read(built_folder, tmp_path):
         "leak.txt", {"sha256": sha256_file(secret), "size": secret.stat().st_size}))
     with pytest.raises(IndexCorruptError, match="leak.txt is a link"):
         FolderStore(built_folder).load()
+
+
+# ---------------------------------------------------------------- 7. a BOM does not hide invalid bytes
+
+@pytest.mark.parametrize("name,data,byte", [
+    ("bom.txt", b"\xef\xbb\xbfZorblat is the capital \xff\xfe of nothing.", 26),
+    ("bom.md", b"\xef\xbb\xbf# Notes\n\nCaf\xe9 Zorblat.", 15),
+    ("utf16.txt", b"\xff\xfe" + "Zorblat ".encode("utf-16-le") + b"\x00\xd8" + "capital".encode("utf-16-le"), 18),
+])
+def test_a_bom_with_invalid_bytes_is_read_with_a_warning(tmp_path, embedder, name, data, byte):
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    write(seeds, name, data)
+    write(seeds, "clean.txt", "\ufeffA clean file with a byte-order mark.".encode("utf-8"))
+    report = build_index(seeds, index, embedder=embedder)
+    warnings = {p.source: p.reason for p in report.problems if not p.skipped}
+    assert set(warnings) == {name} and not [p for p in report.problems if p.skipped]
+    assert warnings[name] == f"not valid {'UTF-16' if 'utf16' in name else 'UTF-8'} after its byte-order " \
+                             f"mark (byte {byte}); invalid bytes replaced with U+FFFD"
+    assert report.documents == 2
