@@ -326,3 +326,20 @@ def test_a_bom_with_invalid_bytes_is_read_with_a_warning(tmp_path, embedder, nam
     assert warnings[name] == f"not valid {'UTF-16' if 'utf16' in name else 'UTF-8'} after its byte-order " \
                              f"mark (byte {byte}); invalid bytes replaced with U+FFFD"
     assert report.documents == 2
+
+
+# ---------------------------------------------------------------- /ask from many threads (docs/concurrency.md)
+
+def test_the_concurrency_example_of_the_docs_runs(app):
+    import re
+
+    from conftest import ROOT
+
+    client, log = app
+    text = (ROOT / "docs" / "concurrency.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    assert 'URL = "http://127.0.0.1:7860/"' in code
+    scope: dict = {}
+    exec(code.replace("http://127.0.0.1:7860/", client.src), scope)  # noqa: S102 - our own docs
+    assert len(scope["answers"]) == 8 and all(a["passages"] and "answer" in a for a in scope["answers"])
+    assert "Traceback" not in log.read_text()
