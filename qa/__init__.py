@@ -7,12 +7,12 @@
 """
 
 from .answer import Answer, answer
-from .build import BuildReport, ChangePlan, build_index, plan_changes, scan_changes
+from .build import BuildReport, ChangePlan, build_index, check_locations, plan_changes, scan_changes
 from .checks import BadArgument
 from .config import Settings
 from .documents import SUPPORTED_SUFFIXES, SourceFile, read_document
-from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
-                     QAError, UnreadableDocument)
+from .errors import (BuildLockedError, IndexCorruptError, IndexLocationError, IndexMismatchError,
+                     IndexNotFoundError, QAError, UnreadableDocument)
 from .index import describe_location, is_url
 from .embedding import model_prepared
 from .retriever import MODES, Passage, Retriever, index_settings, place_in_file
@@ -21,7 +21,7 @@ from .version import __version__
 __all__ = [
     "Retriever", "Passage", "answer", "Answer", "build_index", "BuildReport", "Settings", "QAError",
     "IndexNotFoundError", "IndexMismatchError", "IndexCorruptError", "BuildLockedError",
-    "UnreadableDocument", "BadArgument", "__version__",
+    "UnreadableDocument", "BadArgument", "IndexLocationError", "check_locations", "__version__",
     # what the browser app (ui/) uses: the search modes, the accepted files, what changed
     "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
     "is_url", "describe_location",

@@ -25,7 +25,7 @@ from .chunking import Chunk, chunk_document
 from .config import Settings
 from .documents import Document, Problem, SourceFile, read_document, scan
 from .embedding import Embedder, ModelInfo, make_embedder, resolve_model, token_counter
-from .errors import IndexNotFoundError, QAError
+from .errors import IndexLocationError, IndexNotFoundError, QAError
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, Store, open_store
 from .index import is_url
 from .answer.sentences import REPRESENTATION, chunk_vectors
@@ -162,7 +162,7 @@ def check_locations(seeds_dir: Path, index: str | Path) -> None:
     """Refuse, before anything is created, a build that cannot succeed or would write where it must not.
 
     The documents folder must exist; a folder index must not be a file, nor lie inside the
-    documents folder (or be it).
+    documents folder (or be it), nor hold it (qa's clean-up owns what is in the index folder).
     """
     if not seeds_dir.is_dir():
         what = "is not a folder" if seeds_dir.exists() else "does not exist"
@@ -173,12 +173,11 @@ def check_locations(seeds_dir: Path, index: str | Path) -> None:
     if index_path == seeds or seeds in index_path.parents:
         raise IndexLocationError(f"the index folder {index_path} is inside the documents folder {seeds}; "
                                  "a build never writes there: give another --index")
+    if index_path in seeds.parents:
+        raise IndexLocationError(f"the documents folder {seeds} is inside the index folder {index_path}; "
+                                 "keep documents out of it: move them or give another --index")
     if index_path.exists() and not index_path.is_dir():
         raise IndexLocationError(f"--index {Path(index).absolute()} is a file, not a folder; give a folder")
-
-
-class IndexLocationError(QAError, ValueError):
-    """The index location cannot be used (inside the documents folder, or a file)."""
 
 
 def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index", *,

@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import Sequence
 
-from .cli_serve import cmd_serve, host_arg, port_arg, positive_int
+from .cli_serve import cmd_serve, host_arg, port_arg, positive_int, proxy_arg
 from .errors import QAError
 
 EXAMPLES = {
@@ -160,6 +160,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--auth-file", metavar="FILE", help="require a login from FILE: one USER:PASSWORD a line")
     s.add_argument("--concurrency", type=positive_int, default=None, metavar="N",
                    help="questions answered at once (default: 32, measured with bench/load.py)")
+    s.add_argument("--trusted-proxy", type=proxy_arg, action="append", default=[], metavar="ADDRESS",
+                   help="a reverse proxy (IP address or network) whose X-Forwarded-For names the client; "
+                        "repeatable (default: trust no proxy header)")
     _model_arg(s)
 
     e = sub.add_parser("eval", help="measure retrieval quality on a BEIR-format data set",

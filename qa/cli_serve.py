@@ -56,6 +56,14 @@ def host_arg(text: str) -> str:
     return str(address)
 
 
+def proxy_arg(text: str) -> str:
+    """argparse type for --trusted-proxy: an IP address or network, `proxy_arg("10.0.0.0/8") -> '10.0.0.0/8'`."""
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an IP address or network: {text!r}") from None
+
+
 def _index_with_model(index: str, seeds: str, model: str) -> None:
     """Build a missing index with `model`; an existing one must have been built with it."""
     from .build import build_index
@@ -71,8 +79,11 @@ def _index_with_model(index: str, seeds: str, model: str) -> None:
         return
     info = resolve_model(model)
     if built["fingerprint"] != info.fingerprint:
-        raise IndexMismatchError(f"index at {index} was built with model {built['name']}, not {info.name}; "
-                                 f"run `qa build --full --index {index} --model {model}` first")
+        from .index import describe_location
+
+        shown = describe_location(index)  # a URL without its password
+        raise IndexMismatchError(f"index at {shown} was built with model {built['name']}, not {info.name}; "
+                                 f"run `qa build --full --index {shown} --model {model}` first")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -83,6 +94,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     host = args.host.strip() or "127.0.0.1"  # what an empty --host binds to anyway
     _check_bindable(host, args.port)
+    from . import IndexLocationError, check_locations
+
+    try:  # the chat builds from --seeds into --index (and rebuilds on request): as `qa build` would
+        check_locations(Path(args.seeds), args.index)
+    except (FileNotFoundError, IndexLocationError) as exc:
+        sys.stderr.write(f"qa serve: error: {exc}\n")
+        return 2
     if creds is None and not _is_loopback(host):
         sys.stderr.write(f"qa serve: warning: listening on {host} without --auth; anyone who can reach "
                          "this port can read the documents and upload files\n")
@@ -105,7 +123,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         # Without --concurrency the app's own measured setting applies (ui.app.ANSWER_CONCURRENCY).
         chosen = {} if args.concurrency is None else {"answer_concurrency": args.concurrency}
-        launch(service, host=host, port=args.port, auth=creds, **chosen)
+        launch(service, host=host, port=args.port, auth=creds, trusted_proxies=args.trusted_proxy, **chosen)
     except OSError as exc:  # port taken, address not available here
         sys.stderr.write(f"qa serve: error: cannot listen on {host}:{args.port}: {exc}\n")
         return 1

@@ -77,11 +77,19 @@ def doc_id_for(source: str) -> str:
 
 
 def decode_text(data: bytes) -> tuple[str, str | None]:
-    """Decode text bytes: BOM or UTF-8, else cp1252 with replacement. Returns (text, caveat)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), None
+    """Decode text bytes: BOM or UTF-8, else cp1252 with replacement. Returns (text, caveat).
+
+    A byte-order mark settles the encoding; bytes invalid in it become U+FFFD, with a caveat.
+    """
+    for bom, encoding, name in ((b"\xef\xbb\xbf", "utf-8", "UTF-8"), (b"\xff\xfe", "utf-16-le", "UTF-16"),
+                                (b"\xfe\xff", "utf-16-be", "UTF-16")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), None
+            except UnicodeDecodeError as exc:
+                return data[len(bom):].decode(encoding, errors="replace"), (
+                    f"not valid {name} after its byte-order mark (byte {len(bom) + exc.start}); "
+                    "invalid bytes replaced with U+FFFD")
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:

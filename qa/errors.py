@@ -29,3 +29,7 @@ class UnreadableDocument(QAError, ValueError):
 
 class DatabaseError(QAError, ConnectionError):
     """The database could not be reached or refused what qa needs; the message says what to do."""
+
+
+class IndexLocationError(QAError, ValueError):
+    """The index location cannot be used (inside the documents folder, or a file)."""

@@ -24,7 +24,7 @@ from .checks import MODES  # noqa: F401 - the modes a search takes, importable f
 from .config import ChunkerSettings, FusionSettings, Settings
 from .embedding import Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
-from .index import ChunkSentences, DocumentRecord, Generation, Manifest, open_store
+from .index import ChunkSentences, DocumentRecord, Generation, Manifest, describe_location, open_store
 from .overlap import overlap
 
 logger = logging.getLogger(__name__)
@@ -310,6 +310,7 @@ def _settings_of(manifest: Manifest) -> Settings:
 
 
 def _check_backend(index_dir: str, manifest: Manifest, backend: str) -> None:
+    index_dir = describe_location(index_dir)  # a URL without its password
     built = manifest.model.get("backend", "torch")
     if built != backend:
         raise IndexMismatchError(
@@ -319,6 +320,7 @@ def _check_backend(index_dir: str, manifest: Manifest, backend: str) -> None:
 
 def _check_compatible(index_dir: str, manifest: Manifest, embedder: Embedder,
                       settings: Settings) -> None:
+    index_dir = describe_location(index_dir)  # a URL without its password
     built = manifest.model
     info = embedder.info
     if built["fingerprint"] != info.fingerprint or built["dimension"] != info.dimension:

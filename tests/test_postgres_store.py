@@ -7,6 +7,8 @@ qa.lexical.LexicalIndex (bm25s) for BM25. Shared fixtures live in tests/pg_helpe
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -205,3 +207,48 @@ def test_readers_survive_the_server_dropping_their_connections(pg_built, corpus,
     assert len(gen.documents()) == len(corpus.documents)  # retried once on a new connection
     assert pg_built.read_manifest().generation == gen.manifest.generation
 
+
+
+# ---------------------------------------------------------------- issue 23.2: a password never printed
+
+# Raw '#', '/', '?', '@' and ':' in a password: what stands between '://' and the last '@' is the
+# user and password, however else the URL could parse, and no piece of the password is shown.
+TRICKY_PASSWORDS = ["Secr3t#Zq7x", "Secr3t/Zq7x", "Secr3t?Zq7x", "Se@cr3tZq7x", "Se:cr#3t/Zq7x?w@v%"]
+
+
+def _leaks(text: str) -> list[str]:
+    return [piece for piece in ("cr3t", "Zq7x", "3t/", "w@v") if piece.lower() in text.lower()]
+
+
+@pytest.mark.parametrize("password", TRICKY_PASSWORDS)
+def test_a_password_with_raw_url_characters_is_never_shown(password):
+    from qa.index import describe_location
+
+    location = f"postgresql://tester:{password}@127.0.0.1:{_closed_port()}/postgres?index=notes"
+    conninfo, schema, shown = parse_location(location)
+    assert schema == "notes" and shown.startswith("postgresql://tester@127.0.0.1:") and not _leaks(shown)
+    assert not _leaks(describe_location(location))
+    with pytest.raises(DatabaseError, match="cannot connect to PostgreSQL at postgresql://tester@127.0.0.1") as info:
+        PostgresStore(location).read_manifest()
+    assert not _leaks(str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("password", TRICKY_PASSWORDS)
+def test_a_password_with_raw_url_characters_still_connects(pg_built, server, password, embedder):
+    from qa import IndexMismatchError, Retriever
+
+    # The test server trusts 127.0.0.1, so any password logs in: the URL must still name the same
+    # user, host, database and index.
+    location = pg_built.location.replace("postgresql://postgres@", f"postgresql://postgres:{password}@")
+    store = PostgresStore(location)
+    try:
+        assert store.read_manifest().chunks == pg_built.read_manifest().chunks
+    finally:
+        store.close()
+
+    class OtherModel:  # a model the index was not built with: the mismatch message names the index
+        info, backend = dataclasses.replace(embedder.info, fingerprint="other"), embedder.backend
+
+    with pytest.raises(IndexMismatchError) as info:
+        Retriever.load(location, embedder=OtherModel())
+    assert "postgresql://postgres@127.0.0.1" in str(info.value) and not _leaks(str(info.value)), str(info.value)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qa import IndexCorruptError, IndexNotFoundError, build_index
-from qa.build import IndexLocationError, plan_changes, scan_changes
+from qa import IndexLocationError, plan_changes, scan_changes
 from qa.chunking import Chunk
 from qa.documents import SourceFile
 from qa.index import ChunkSentences, DocumentRecord, Manifest, open_store

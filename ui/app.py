@@ -20,6 +20,7 @@ import importlib.util
 import logging
 import os
 import sys
+from typing import Sequence
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -28,7 +29,7 @@ from qa import MODES
 
 from . import render
 from .handlers import Handlers
-from .login import LoginThrottle
+from .login import LoginThrottle, trust_proxies
 from .service import Service
 from .style import CSS, DOCUMENTS_JS, TRANSCRIPT_JS, VIEWER_JS
 from .uploads import ACCEPTED, MAX_UPLOAD_BYTES
@@ -136,11 +137,14 @@ def theme() -> gr.themes.Base:
 
 
 def launch(service: Service, *, host: str = "127.0.0.1", port: int = 7860,
-           auth: list[tuple[str, str]] | None = None, answer_concurrency: int = ANSWER_CONCURRENCY) -> None:
+           auth: list[tuple[str, str]] | None = None, answer_concurrency: int = ANSWER_CONCURRENCY,
+           trusted_proxies: Sequence[str] = ()) -> None:
     """Serve the app over a started Service until interrupted. Errors are raised, not printed.
 
-    Failed sign-ins are throttled per client (ui.login.LoginThrottle).
+    Failed sign-ins are throttled per client (ui.login.LoginThrottle); a client is the address
+    that connects, or the one named by X-Forwarded-For when that comes from `trusted_proxies`.
     """
+    trust_proxies(trusted_proxies)  # before the server is configured
     demo = build_app(service, answer_concurrency=answer_concurrency)
     demo.queue(default_concurrency_limit=1)
     demo.launch(server_name=host, server_port=port, auth=auth, theme=theme(), css=CSS, ssr_mode=False,

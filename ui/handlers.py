@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import MODES
+from qa import MODES, Answer, QAError
 
 from . import render
 from .service import NotReady, Service
@@ -25,7 +25,6 @@ from .uploads import UploadResult
 logger = logging.getLogger(__name__)
 
 MAX_TURNS = 50
-MAX_K = 50
 
 
 class Handlers:
@@ -44,17 +43,25 @@ class Handlers:
             return
         turns.append({"question": question, "pending": True})
         yield render.transcript(turns), turns, ""
-        try:
-            a = self.service.ask(question, history=last_question(turns[:-1]), k=int(k), mode=_mode(mode),
-                                 per_doc=int(per_doc) or None)
-            turns[-1] = {"question": question, "answer": a.to_dict()}
-        except NotReady as exc:
-            turns[-1] = {"question": question, "error": str(exc)}
-        except Exception as exc:  # never a traceback in the page
-            logger.exception("answering %r failed", question[:200])
-            turns[-1] = {"question": question,
-                         "error": f"Sorry, something went wrong while answering ({type(exc).__name__}: {exc})."}
+        a = self._answer(question, history=last_question(turns[:-1]), k=int(k), mode=_mode(mode),
+                         per_doc=int(per_doc) or None)
+        turns[-1] = {"question": question, **({"error": a} if isinstance(a, str) else {"answer": a.to_dict()})}
         yield render.transcript(turns), turns, ""
+
+    def _answer(self, question: Any, **kwargs: Any) -> Answer | str:
+        """The service's answer, or the one line that says why there is none.
+
+        Wrong arguments are qa.answer()'s to refuse (its BadArgument says which and what is
+        allowed); they, a missing index and a database that is down are the caller's to fix, so
+        they come back as their message with no traceback. Anything else is a bug: logged in full.
+        """
+        try:
+            return self.service.ask(question, **kwargs)
+        except (NotReady, QAError) as exc:
+            return str(exc)
+        except Exception as exc:  # never a traceback in the page
+            logger.exception("answering %r failed", str(question)[:200])
+            return f"Sorry, something went wrong while answering ({type(exc).__name__}: {exc})."
 
     def clear(self):
         return render.transcript([]), [], "", gr.Column(visible=False)
@@ -85,15 +92,13 @@ class Handlers:
         "answer" (quoted sentences with [n] markers, "" when abstaining), "sentences", "query",
         and "abstained" (true when the documents don't seem to answer the question).
         `history`: earlier questions of the conversation, oldest first; a follow-up is read
-        against the last one only.
+        against the last one only. `per_doc` 0 (or None) means no limit. A wrong argument, a
+        missing index or a database that is down raises gr.Error with one line saying why.
         """
-        if mode not in MODES:
-            raise gr.Error(f"mode must be one of {', '.join(MODES)}")
-        try:
-            a = self.service.ask(question or "", history=list(history or [])[-1:], k=max(1, min(int(k), MAX_K)),
-                                 mode=mode, per_doc=int(per_doc) or None)
-        except NotReady as exc:
-            raise gr.Error(str(exc)) from None
+        no_limit = per_doc is None or (type(per_doc) is int and per_doc == 0)
+        a = self._answer(question, history=history, k=k, mode=mode, per_doc=None if no_limit else per_doc)
+        if isinstance(a, str):
+            raise gr.Error(a, print_exception=False)  # a bug was logged in full by _answer already
         return a.to_dict()
 
     # ------------------------------------------------------------ documents

@@ -9,6 +9,10 @@ seconds, up to MAX_DELAY, and a locked-out attempt is refused with 429 without c
 password, so guessing from one address runs at a few tries an hour. A success forgets the
 client. Every failure is logged with the client address. Other endpoints are untouched: they
 keep requiring the session cookie that only a successful /login hands out.
+
+The client address is the one that connects. The web server (uvicorn) would otherwise replace it
+by X-Forwarded-For whenever the connection comes from 127.0.0.1, and any local client could
+then rotate that header to escape the throttle: trust_proxies() trusts only the proxies named.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +87,15 @@ class Throttle:
         with self._lock:
             r = self._records.get(client)
             return r.failures if r else 0
+
+
+def trust_proxies(addresses: Sequence[str]) -> None:
+    """Let the web server take the client address from X-Forwarded-For only when the connection
+    comes from one of `addresses` (IP addresses or networks; none: never). Call before it starts.
+
+    uvicorn reads FORWARDED_ALLOW_IPS when Gradio configures it, and trusts 127.0.0.1 without it.
+    """
+    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(addresses)
 
 
 class LoginThrottle:

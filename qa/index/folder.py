@@ -8,6 +8,7 @@ Layout (every file plain and versioned; nothing is pickled; names from qa.index.
     index/gen-<id>/chunks.sqlite   documents, chunks and sentence spans
     index/gen-<id>/sentences.npy   one vector per sentence row
     index/gen-<id>/bm25/           bm25s arrays (.npy) and vocabulary (.json)
+    index/gen-<id>/.qa-generation  marks a folder qa made: clean-up deletes no other folder
     index/.lock                    held (flock) by a running build
 
 A build writes a new generation in a temporary folder, fsyncs it, renames it into place and
@@ -81,10 +82,13 @@ class FolderStore:
     def _verify(self, manifest: Manifest, *, full: bool) -> Path:
         """Every file the manifest lists is present with its size (and checksum if `full`)."""
         gen = self.path / manifest.generation
+        inside = gen.resolve()
         for rel, expected in manifest.files.items():
             f = gen / rel
             problem = None
-            if not f.is_file():
+            if inside not in f.resolve().parents:  # a link (of the file or a folder above it) out
+                problem = "is a link out of its generation"
+            elif not f.is_file():
                 problem = "is missing"
             elif f.stat().st_size != expected["size"]:
                 problem = f"has {f.stat().st_size} bytes, expected {expected['size']} (truncated?)"
@@ -156,20 +160,21 @@ class FolderStore:
         name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
         tmp = self.path / (fmt.TMP_PREFIX + name)
         tmp.mkdir()
+        (tmp / fmt.GENERATION_MARKER).write_text(fmt.GENERATION_MARKER_TEXT, encoding="utf-8")
         return tmp
 
     def _commit(self, tmp: Path, manifest: Manifest) -> Manifest:
         """Make a fully written generation live: fsync, rename into place, swap the manifest."""
         name = tmp.name[len(fmt.TMP_PREFIX):]
         files = {}
-        for f in sorted(p for p in tmp.rglob("*") if p.is_file()):
+        for f in sorted(p for p in tmp.rglob("*") if p.is_file() and p.name != fmt.GENERATION_MARKER):
             files[f.relative_to(tmp).as_posix()] = {"sha256": sha256_file(f), "size": f.stat().st_size}
         manifest = manifest.with_(generation=name, files=files)
         for f in tmp.rglob("*"):
             _fsync_path(f)
         _fsync_path(tmp)
         os.rename(tmp, self.path / name)
-        tmp_manifest = self.path / (fmt.TMP_PREFIX + fmt.MANIFEST)
+        tmp_manifest = self.path / fmt.TMP_MANIFEST
         with open(tmp_manifest, "w", encoding="utf-8") as f:
             json.dump(manifest.to_dict(), f, indent=2, ensure_ascii=False)
             f.flush()
@@ -179,20 +184,60 @@ class FolderStore:
         return manifest
 
     def clean_up(self, *, keep: int = 2) -> None:
-        """Remove leftovers of interrupted builds and all but the newest `keep` generations."""
+        """Remove leftovers of interrupted builds and all but the newest `keep` generations.
+
+        Only folders qa made (they hold its marker file) and its own temporary manifest are ever
+        removed: anything else in the index folder, whatever its name, is left alone.
+        """
         if not self.path.is_dir():
             return
         try:
-            live = self.read_manifest().generation
+            live = self.read_manifest()
         except Exception:
             live = None
-        for p in self.path.iterdir():
+        if live is not None:
+            self._adopt(live)
+        tmp_manifest = self.path / fmt.TMP_MANIFEST
+        if tmp_manifest.is_file() and not tmp_manifest.is_symlink():
+            tmp_manifest.unlink()
+        ours = [p for p in self.path.iterdir() if _made_by_qa(p)]
+        for p in ours:
             if p.name.startswith(fmt.TMP_PREFIX):
-                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-        gens = sorted((p for p in self.path.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
-        old = [p for p in gens if p.name != live]
+                shutil.rmtree(p, ignore_errors=True)
+        gens = sorted((p for p in ours if fmt.is_generation_name(p.name)), key=lambda p: p.stat().st_mtime)
+        old = [p for p in gens if live is None or p.name != live.generation]
         for p in old[: max(len(old) - (keep - 1), 0)]:
             shutil.rmtree(p, ignore_errors=True)
+
+    def _adopt(self, live: Manifest) -> None:
+        """Mark the live generation as qa's if an older qa wrote it (no marker), so it can be pruned later.
+
+        Proof that qa wrote it: the folder holds exactly the files the manifest lists, with their sizes.
+        """
+        gen = self.path / live.generation
+        if not gen.is_dir() or gen.is_symlink() or (gen / fmt.GENERATION_MARKER).exists() or not live.files:
+            return
+        found = {}
+        for p in gen.rglob("*"):
+            if p.is_symlink() or not (p.is_file() or p.is_dir()):
+                return
+            if p.is_file():
+                found[p.relative_to(gen).as_posix()] = p.stat().st_size
+        if found == {rel: entry.get("size") for rel, entry in live.files.items()}:
+            (gen / fmt.GENERATION_MARKER).write_text(fmt.GENERATION_MARKER_TEXT, encoding="utf-8")
+
+
+def _made_by_qa(path: Path) -> bool:
+    """A generation (or temporary generation) folder that holds qa's marker file, never a link."""
+    name = path.name[len(fmt.TMP_PREFIX):] if path.name.startswith(fmt.TMP_PREFIX) else path.name
+    if not fmt.is_generation_name(name) or path.is_symlink() or not path.is_dir():
+        return False
+    marker = path / fmt.GENERATION_MARKER
+    try:
+        return (not marker.is_symlink() and marker.is_file() and marker.stat().st_size < 4096
+                and marker.read_text(encoding="utf-8") == fmt.GENERATION_MARKER_TEXT)
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _fsync_path(path: Path) -> None:

@@ -28,6 +28,11 @@ BM25 = "bm25"                    # bm25s arrays (.npy) and vocabulary (.json)
 SENTENCE_VECTORS = "sentences.npy"  # one unit vector per sentence row of the table
 LOCK = ".lock"
 TMP_PREFIX = ".tmp-"
+TMP_MANIFEST = TMP_PREFIX + MANIFEST  # the next manifest while it is written
+# Written into every generation folder qa creates: clean-up deletes a folder only if it holds this
+# file, so a user's `gen-notes` or `.tmp-docs` in the index folder is never ours to delete.
+GENERATION_MARKER = ".qa-generation"
+GENERATION_MARKER_TEXT = "a generation of a qa index, written by qa build; qa deletes it when it is old\n"
 
 _GENERATION = re.compile(r"^gen-[0-9A-Za-z_-]{1,100}$")
 
@@ -35,6 +40,27 @@ _GENERATION = re.compile(r"^gen-[0-9A-Za-z_-]{1,100}$")
 def is_generation_name(name: str) -> bool:
     """A plain generation name, never a path: `is_generation_name("../x/gen-1") -> False`."""
     return isinstance(name, str) and bool(_GENERATION.match(name))
+
+
+_FILE_PART = re.compile(r"^[0-9A-Za-z_][0-9A-Za-z._-]{0,200}$")  # no "", ".", ".." nor hidden names
+
+
+def is_generation_file(key: str) -> bool:
+    """A plain file path inside a generation, never a way out of it:
+    `is_generation_file("bm25/vocab.index.json") -> True`, `is_generation_file("../../etc/shadow") -> False`."""
+    return isinstance(key, str) and len(key) <= 1000 and all(_FILE_PART.match(p) for p in key.split("/"))
+
+
+def _check_files(files: Mapping[str, Any], where: str) -> None:
+    """Every `files` entry names a plain file of the generation with a size and a sha256."""
+    for key, entry in files.items():
+        if not is_generation_file(key):
+            raise IndexCorruptError(f"index manifest at {where} names a file {key!r} that is not a plain file "
+                                    "of its generation; run `qa build --full`")
+        if not (isinstance(entry, Mapping) and type(entry.get("size")) is int and entry["size"] >= 0
+                and isinstance(entry.get("sha256"), str)):
+            raise IndexCorruptError(f"index manifest at {where} has no size and checksum for {key!r}; "
+                                    "run `qa build --full`")
 
 
 @dataclass(frozen=True)
@@ -131,6 +157,7 @@ class Manifest:
         if not is_generation_name(m.generation):
             raise IndexCorruptError(f"index manifest at {where} names an invalid generation "
                                     f"{m.generation!r}; run `qa build --full`")
+        _check_files(m.files, where)
         return m
 
     def with_(self, **changes: Any) -> "Manifest":

@@ -60,13 +60,34 @@ class BadIndexURL(QAError, ValueError):
     """A `postgresql://` index location qa cannot use (an invalid index name)."""
 
 
+_RAW_IN_CREDENTIALS = re.compile(r"[/?#@]|%(?![0-9A-Fa-f]{2})")
+
+
+def _encode_credentials(location: str) -> str:
+    """The URL with the raw '/', '?', '#', '@' (and lone '%') of its user and password percent-encoded.
+
+    What stands between '://' and the last '@' is the user and password, however else the URL
+    could parse; left raw, libpq and urlsplit would read part of the password as a host, a port,
+    a query or a fragment, and show it in their messages.
+
+    >>> _encode_credentials("postgresql://u:a#b/c@h/db")
+    'postgresql://u:a%23b%2Fc@h/db'
+    """
+    scheme, sep, rest = location.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not (sep and at):
+        return location
+    encoded = _RAW_IN_CREDENTIALS.sub(lambda m: "%{:02X}".format(ord(m.group()[0])), credentials)
+    return f"{scheme}://{encoded}@{host}"
+
+
 def parse_location(location: str) -> tuple[str, str, str]:
     """(libpq URL without our `index` parameter, schema name, URL for messages without password).
 
     >>> parse_location("postgresql://u:pw@h:5432/db?index=notes&sslmode=require")
     ('postgresql://u:pw@h:5432/db?sslmode=require', 'notes', 'postgresql://u@h:5432/db?index=notes')
     """
-    parts = urlsplit(location)
+    parts = urlsplit(_encode_credentials(location))
     params = parse_qsl(parts.query, keep_blank_values=True)
     names = [v for k, v in params if k == INDEX_PARAM]
     name = names[-1] if names else DEFAULT_INDEX
@@ -88,7 +109,7 @@ def shown_location(location: str) -> str:
     try:
         return parse_location(location)[2]
     except BadIndexURL:
-        parts = urlsplit(location)
+        parts = urlsplit(_encode_credentials(location))
         return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
 
 
