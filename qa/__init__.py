@@ -15,6 +15,7 @@ from .documents import SourceFile, read_document
 from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      QAError, UnreadableDocument)
 from .index import describe_location, is_url
+from .pages import PageImage, PageNotAvailable, PageRenderer
 from .retriever import MODES, Passage, Retriever
 
 __version__ = "0.1.0"
@@ -27,4 +28,6 @@ __all__ = [
     "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
     "is_url", "describe_location",
     "read_document", "SourceFile", "cli_main",
+    # the page itself in the viewer: a PDF page of the documents folder, the cited text marked
+    "PageRenderer", "PageImage", "PageNotAvailable",
 ]
