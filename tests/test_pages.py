@@ -139,3 +139,14 @@ def test_cache_reuses_pages_forgets_the_oldest_and_notices_changes(folder):
     one = small.render("harbour.pdf", 1)
     small.render("harbour.pdf", 2)
     assert small.render("harbour.pdf", 1) is not one
+
+
+def test_the_example_in_docs_runs(tmp_path, monkeypatch, capsys):
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "real-documents.md").read_text()
+    code = doc.split("<!-- example: pages -->\n```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / "harbour.pdf").write_bytes(make_pdf(PAGES))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "docs/real-documents.md", "exec"), {})
+    assert capsys.readouterr().out == "1 2 1000 1\n"
+    assert (tmp_path / "page.png").read_bytes().startswith(b"\x89PNG")
