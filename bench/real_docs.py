@@ -95,7 +95,8 @@ def run(folder: Path, questions: list[dict], builds: int) -> dict:
     report = reports[-1]
     return {"folder": str(folder), "build_seconds": [round(t, 2) for t in times],
             "documents": report.documents, "chunks": report.chunks,
-            "skipped": [{"source": p.source, "reason": p.reason} for p in report.problems if p.skipped],
+            "skipped": [{"source": p.source, "reason": p.reason} for p in report.problems
+                        if p.skipped and p.source != "questions.json"],
             "results": results, "summary": summarise(results)}
 
 
@@ -121,7 +122,7 @@ def table(runs: list[tuple[str, dict]]) -> str:
     head = f"{'type':<14}{'n':>4}"
     for label, _ in runs:
         head += f" | {label[:30]:^30}"
-    sub = " " * 18 + "".join(f" | {'quoted':>9}{'top-5':>10}{'+page':>10} " for _ in runs)
+    sub = " " * 18 + "".join(f" | {'quoted':>10}{'top-5':>10}{'+page':>10}" for _ in runs)
     lines = [head, sub]
     keys = [t for t in TYPES if any(t in r["summary"] for _, r in runs)] + ["overall", "absent"]
     for key in keys:
