@@ -8,9 +8,10 @@
 
 Rendering is PDFium's (pypdfium2). The marks come from PDFium's character boxes: the page's
 characters and the wanted text are both reduced to letters and digits (NFKC, case-folded), so
-line breaks, hyphenation, ligatures and the extractor's spacing do not matter; text that is not
-found whole is found in runs of a few words, so a passage whose reading order differs from the
-page's still gets its words marked. The passage is marked lightly, the quoted sentences strongly.
+line breaks, hyphenation, ligatures and the extractor's spacing do not matter. Text that is not
+found whole is marked by its longest beginning and end found on the page and its longest runs of
+words there, so a passage that runs on to the next page, or whose reading order differs from the
+page's, still gets its words on this page marked. The passage is marked lightly, the quoted sentences strongly.
 
 Only files inside the folder given to PageRenderer are ever opened: the path is resolved (links
 followed) and refused unless it stays inside the folder. Rendered pages are kept in memory,
@@ -40,8 +41,8 @@ PDFIUM_LOCK = threading.RLock()
 WIDTH = 1000            # pixels across a rendered page (a letter page at about 118 dpi)
 MAX_PIXELS = 4_000_000  # a page larger than this (posters, maps) is rendered smaller
 CACHE_BYTES = 64 * 1024 * 1024
-RUN_WORDS = 4           # text not found whole is looked for in runs of this many words
-MIN_RUN_CHARS = 8       # shorter runs are too ambiguous to mark on their own
+MIN_EDGE_CHARS = 8      # a passage's beginning or end found on a page is marked from this long
+MIN_RUN_CHARS = 16      # runs of its words from the middle, from this long (shorter: by chance)
 PNG_COLOURS = 64
 
 PASSAGE_FILL = (255, 214, 0, 70)     # light yellow under the cited passage
@@ -193,8 +194,10 @@ def _folded(text: str) -> tuple[str, list[int]]:
 def find_spans(page_text: str, wanted: str) -> list[tuple[int, int]]:
     """Spans [start, end) of `page_text` holding `wanted`, compared by letters and digits only.
 
-    Whole if possible; else runs of RUN_WORDS words, each looked for after the previous one
-    (then anywhere), so a reordered or partly missing text still gets its found words.
+    Whole if possible. Else the longest beginning and the longest end of `wanted` found on the
+    page (a passage that runs on from the previous page or to the next one), and the longest
+    runs of its words found on the page (a reading order that differs from the page's), each
+    long enough not to be found by chance.
     """
     hay, origin = _folded(page_text)
     whole, _ = _folded(wanted)
@@ -203,20 +206,50 @@ def find_spans(page_text: str, wanted: str) -> list[tuple[int, int]]:
     at = hay.find(whole)
     if at >= 0:
         return [(origin[at], origin[at + len(whole) - 1] + 1)]
+    found: list[tuple[int, int]] = []  # (start, length) in hay
+    for piece in (lambda n: whole[:n], lambda n: whole[-n:]):
+        n = _longest(lambda n: hay.find(piece(n)) >= 0, len(whole))
+        if n >= MIN_EDGE_CHARS:
+            found.append((hay.find(piece(n)), n))
     words = [w for w in (_folded(w)[0] for w in re.split(r"\s+", wanted)) if w]
-    spans, pos = [], 0
-    for i in range(0, len(words), RUN_WORDS):
-        run = "".join(words[i:i + RUN_WORDS])
+    pos, i = 0, 0
+    while i < len(words):
+        j, run = i, ""
+        while j < len(words) and len(run) < MIN_RUN_CHARS:
+            run += words[j]
+            j += 1
         if len(run) < MIN_RUN_CHARS:
-            continue
+            break
         at = hay.find(run, pos)
         if at < 0:
             at = hay.find(run)
         if at < 0:
+            i += 1
             continue
-        spans.append((origin[at], origin[at + len(run) - 1] + 1))
-        pos = at + len(run)
-    return spans
+        while j < len(words) and hay.startswith(words[j], at + len(run)):
+            run += words[j]
+            j += 1
+        found.append((at, len(run)))
+        pos, i = at + len(run), j
+    merged: list[list[int]] = []
+    for start, length in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], start + length)
+        else:
+            merged.append([start, start + length])
+    return [(origin[a], origin[b - 1] + 1) for a, b in merged]
+
+
+def _longest(fits, most: int) -> int:
+    """The largest n <= most with fits(n), for a fits that holds up to some n and not beyond."""
+    lo, hi = 0, most
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _page_chars(textpage) -> str:

@@ -87,3 +87,22 @@ def test_viewer_html_for_a_page_and_for_a_refusal():
     assert 'class="qa-page-mark"' not in html
     refused = render.document(record, p, [], [], "The page itself cannot be shown: x: <outside>.")
     assert "qa-page" not in refused and "&lt;outside&gt;" in refused
+
+
+def test_service_renders_the_cited_pages_and_nothing_outside_the_folder(tmp_path):
+    from qa import PageNotAvailable
+    from ui.service import MAX_PAGES_SHOWN, Service
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "long.pdf").write_bytes(make_pdf([[f"Page {i} text."] for i in range(1, 6)]))
+    (tmp_path / "secret.pdf").write_bytes(make_pdf([["Secret plans."]]))
+    (seeds / "link.pdf").symlink_to(tmp_path / "secret.pdf")
+    service = Service(seeds, tmp_path / "index")  # rendering needs no index
+    cited = {"source": "long.pdf", "page": 2, "page_end": 5, "text": "Page 2 text. Page 3 text."}
+    images = service.page_images(cited, ["Page 3 text."])
+    assert [(i.page, i.marks) for i in images] == [(2, 1), (3, 2), (4, 0)][:MAX_PAGES_SHOWN]
+    assert service.page_images({"source": "notes.txt", "page": None, "text": "x"}) == []
+    for source in ["../secret.pdf", str(tmp_path / "secret.pdf"), "link.pdf"]:
+        with pytest.raises(PageNotAvailable, match="outside the documents folder"):
+            service.page_images({"source": source, "page": 1, "text": "Secret plans."})
