@@ -145,6 +145,8 @@ def render_page(path: str | Path, page: int, *, passage: str = "", sentences: Se
             pg = pdf[page - 1]
             try:
                 w_pt, h_pt = pg.get_size()
+                if not (w_pt > 0 and h_pt > 0):
+                    raise PageNotAvailable(f"{Path(path).name}: page {page} has no size")
                 scale = min(width / w_pt, (MAX_PIXELS / (w_pt * h_pt)) ** 0.5)
                 bitmap = pg.render(scale=scale, may_draw_forms=False)
                 base = bitmap.to_pil().convert("RGBA")
