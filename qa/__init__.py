@@ -15,6 +15,7 @@ from .errors import (BuildLockedError, IndexCorruptError, IndexLocationError, In
                      IndexNotFoundError, QAError, UnreadableDocument)
 from .index import describe_location, is_url
 from .embedding import model_prepared
+from .pages import PageImage, PageNotAvailable, PageRenderer
 from .retriever import MODES, Passage, Retriever, index_settings, place_in_file
 from .version import __version__
 
@@ -30,4 +31,6 @@ __all__ = [
     "place_in_file",
     # what the app says before a slow first start: the index's model, prepared on this machine?
     "index_settings", "model_prepared",
+    # the page itself in the viewer: a PDF page of the documents folder, the cited text marked
+    "PageRenderer", "PageImage", "PageNotAvailable",
 ]

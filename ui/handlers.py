@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import MODES, Answer, QAError
+from qa import MODES, Answer, PageNotAvailable, QAError
 
 from . import render
 from .service import NotReady, Service
@@ -75,8 +75,17 @@ class Handlers:
         except (KeyError, IndexError, TypeError, ValueError):
             return gr.skip(), gr.skip()
         sentences = [s for s in t["sentences"] if s["passage"] == n]
+        pages, page_note = [], ""
+        if p.get("page") is not None:
+            try:
+                pages = self.service.page_images(p, [s["text"] for s in sentences])
+            except PageNotAvailable as exc:
+                page_note = f"The page itself cannot be shown: {exc}."
+            except Exception as exc:
+                logger.exception("rendering %s failed", p.get("source"))
+                page_note = f"The page itself cannot be shown ({type(exc).__name__})."
         try:
-            html = render.document(self.service.document_text(p["doc_id"]), p, sentences)
+            html = render.document(self.service.document_text(p["doc_id"]), p, sentences, pages, page_note)
         except Exception as exc:
             logger.exception("opening %s failed", p.get("source"))
             html = f'<p class="qa-error">Could not open {render.esc(p["source"])}: {render.esc(exc)}</p>'

@@ -8,6 +8,7 @@ and no links to anything but in-page anchors (the app's own script handles the c
 
 from __future__ import annotations
 
+import base64
 import html
 import time
 from typing import Any, Iterable, Sequence
@@ -166,8 +167,13 @@ def passage(i: int, n: int, p: dict[str, Any], sentences: list[dict[str, Any]], 
 # ---------------------------------------------------------------- document viewer
 
 
-def document(record: dict[str, Any] | None, p: dict[str, Any], sentences: Sequence[dict[str, Any]]) -> str:
-    """The whole document (or a window of a long one) with the cited passage and sentences marked."""
+def document(record: dict[str, Any] | None, p: dict[str, Any], sentences: Sequence[dict[str, Any]],
+             pages: Sequence[Any] = (), page_note: str = "") -> str:
+    """The whole document (or a window of a long one) with the cited passage and sentences marked.
+
+    `pages`: rendered pages of a PDF citation (qa.PageImage), shown beside the text (above it
+    when the viewer is narrow); `page_note`: why no page is shown, when one was wanted.
+    """
     if record is None:
         return (f'<div class="qa-doc-head"><h3>{esc(p["source"])}</h3></div>'
                 '<p class="qa-message">This document is no longer in the index (it was removed by a '
@@ -199,10 +205,29 @@ def document(record: dict[str, Any] | None, p: dict[str, Any], sentences: Sequen
         body = esc(text[lo:hi])
     title = record.get("title") or ""
     about = f'<span class="qa-title">{esc(title)}</span> · ' if title and title != p["source"] else ""
+    text_view = f'<div class="qa-doc" tabindex="0">{before}<div class="qa-doc-text">{body}</div>{after}</div>'
+    if pages:
+        text_view = (f'<div class="qa-views">{"".join(page_view(img, p["source"]) for img in pages)}'
+                     f"{text_view}</div>")
+    if page_note:
+        note += f'<p class="qa-note">{esc(page_note)}</p>'
     return (f'<div class="qa-doc-head"><h3 class="qa-src">{esc(p["source"])}</h3>'
             f'<p>{about}<span class="qa-loc">{esc(location(p))}</span>'
-            f" · {esc(human_size(record.get('size', 0)))}</p></div>{note}"
-            f'<div class="qa-doc" tabindex="0">{before}<div class="qa-doc-text">{body}</div>{after}</div>')
+            f" · {esc(human_size(record.get('size', 0)))}</p></div>{note}{text_view}")
+
+
+def page_view(img: Any, source: str) -> str:
+    """One rendered page (a qa.PageImage) as an inline PNG, scrolled to its first mark by VIEWER_JS."""
+    data = base64.b64encode(img.png).decode("ascii")
+    anchor = ("" if img.first_mark is None else
+              f'<span class="qa-page-mark" style="top: {100 * img.first_mark:.2f}%; '
+              f'left: {100 * (img.first_mark_left or 0):.2f}%"></span>')
+    caption = (f"Page {img.page} of {img.pages}, the cited text marked" if img.marks else
+               f"Page {img.page} of {img.pages} (the cited text could not be located on the page image)")
+    return (f'<figure class="qa-page"><div class="qa-page-box" tabindex="0"><div class="qa-page-img">'
+            f'<img src="data:image/png;base64,{data}" width="{img.width}" height="{img.height}" '
+            f'alt="{esc(caption)} ({esc(source)})">{anchor}</div></div>'
+            f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 
 # ---------------------------------------------------------------- status and documents panel

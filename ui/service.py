@@ -21,8 +21,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from qa import (Answer, BuildReport, ChangePlan, IndexNotFoundError, QAError, Retriever, Settings, answer,
-                build_index, describe_location, index_settings, is_url, model_prepared, scan_changes)
+from qa import (Answer, BuildReport, ChangePlan, IndexNotFoundError, PageImage, PageRenderer, QAError, Retriever,
+                Settings, answer, build_index, describe_location, index_settings, is_url, model_prepared,
+                scan_changes)
 
 from .uploads import ACCEPTED, MAX_UPLOAD_BYTES, RemoveResult, UploadResult, remove_document, save_upload
 
@@ -32,6 +33,7 @@ __all__ = ["Service", "NotReady", "BuildState", "FileRow", "ACCEPTED", "MAX_UPLO
 
 PREPARING_MODEL = "preparing the embedding model once (about 20 s)"
 LOG_EVERY_SECONDS = 5.0  # build progress lines in the terminal: at most one per stage per 5 s
+MAX_PAGES_SHOWN = 3  # pages of one cited passage rendered in the viewer
 REFRESH_SECONDS = 2.0
 """How often answers look for a generation that another machine committed to a database index
 (one small query). A folder index is refreshed after this app's own builds, as before."""
@@ -81,6 +83,7 @@ class Service:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._logged: tuple[str, float] = ("", 0.0)
+        self._pages = PageRenderer(self.seeds_dir)  # only files inside the documents folder
 
     # ------------------------------------------------------------ index
 
@@ -189,6 +192,18 @@ class Service:
         if b.error:
             return f"There is no index: building it failed ({b.error}). Fix that and press Rebuild index."
         return "There is no index yet. Add documents and press Rebuild index."
+
+    def page_images(self, passage: dict[str, Any], sentences: Sequence[str] = ()) -> list[PageImage]:
+        """The pages a PDF passage cites (at most MAX_PAGES_SHOWN), rendered with its text marked.
+
+        Raises qa.PageNotAvailable (one line) when the file is not a PDF inside the documents folder.
+        """
+        first = passage.get("page")
+        if first is None:
+            return []
+        last = min(passage.get("page_end") or first, first + MAX_PAGES_SHOWN - 1)
+        return [self._pages.render(passage["source"], n, passage=passage.get("text", ""), sentences=sentences)
+                for n in range(first, last + 1)]
 
     def document_text(self, doc_id: str) -> dict[str, Any] | None:
         record = self.retriever.document(doc_id) if self.retriever is not None else None

@@ -67,6 +67,17 @@ mark.qa-span { background: rgba(125, 211, 252, .3); color: inherit; }
 .qa-doc { max-height: calc(100vh - 10rem); overflow-y: auto; border: 1px solid var(--border-color-primary); border-radius: .5rem;
           padding: .6rem .8rem; background: var(--background-fill-primary); }
 .qa-doc-text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .88rem; line-height: 1.55; }
+/* A PDF citation: the rendered page beside the text, or above it when the viewer is narrow. */
+.qa-views { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 300px), 1fr)); gap: .6rem;
+            align-items: start; }
+.qa-page { margin: 0; min-width: 0; }
+.qa-page-box { max-height: 62vh; overflow: auto; border: 1px solid var(--border-color-primary);
+               border-radius: .5rem; background: #fff; }  /* room for the text view below it */
+/* At least 600 px across, so 10 pt print stays legible; a narrower box scrolls to the mark. */
+.qa-page-img { position: relative; min-width: 600px; }
+.qa-page-img img { display: block; width: 100%; height: auto; }
+.qa-page-mark { position: absolute; width: 1px; height: 1px; }
+.qa-page figcaption { font-size: .8rem; margin: .25rem 0 0; }
 
 .qa-table-wrap { overflow-x: auto; }
 .qa-table { width: 100%; border-collapse: collapse; font-size: .85rem; }
@@ -137,15 +148,24 @@ watch('value', () => {
 # below the chat).
 VIEWER_JS = """
 const reveal = (tries) => {
-  const mark = element.querySelector('.qa-doc mark.qa-hl') || element.querySelector('#qa-target');
-  if (!mark) return;
-  if (!mark.getClientRects().length || !mark.closest('.qa-doc').clientHeight) {
+  const text = element.querySelector('.qa-doc mark.qa-hl') || element.querySelector('#qa-target');
+  const box = element.querySelector('.qa-page-box');  // a PDF citation's rendered page
+  if (!text && !box) return;
+  if ((text && (!text.getClientRects().length || !text.closest('.qa-doc').clientHeight)) || (box && !box.clientHeight)) {
     if (tries < 60) setTimeout(() => reveal(tries + 1), 50);
     return;
   }
-  const doc = mark.closest('.qa-doc');
-  const d = doc.getBoundingClientRect(), m = mark.getBoundingClientRect();
-  doc.scrollTop += (m.top - d.top) - Math.max(0, doc.clientHeight - m.height) / 3;
+  if (text) {
+    const doc = text.closest('.qa-doc');
+    const d = doc.getBoundingClientRect(), m = text.getBoundingClientRect();
+    doc.scrollTop += (m.top - d.top) - Math.max(0, doc.clientHeight - m.height) / 3;
+  }
+  const pin = box && box.querySelector('.qa-page-mark');
+  if (pin) {
+    box.scrollTop = pin.offsetTop - box.clientHeight / 3;
+    box.scrollLeft = pin.offsetLeft - box.clientWidth / 8;
+  }
+  const mark = box ? (pin || box) : text;  // the page comes first when there is one
   const visible = (r) => r.top >= 0 && r.bottom <= window.innerHeight;
   if (visible(mark.getBoundingClientRect())) return;
   const column = element.closest('#qa-viewer-col') || element;
