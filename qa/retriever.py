@@ -251,17 +251,17 @@ class Retriever:
             missing = [r for r in rows if r not in lex_scores]
             lex_scores.update(zip(missing, map(float, gen.lexical_scores(query, missing)))) if missing else None
         docs = self._documents(gen)
-        out = []
-        for row, score in picked:
-            c = chunks[row]
-            doc = docs[c.doc_id]
-            out.append(Passage(
-                text=c.text, score=float(score), source=doc.source, title=doc.title, start=c.start,
-                end=c.end, line_start=c.line_start, line_end=c.line_end, chunk_id=c.id,
-                doc_id=c.doc_id, page=c.page, page_end=c.page_end,
-                dense_score=dense_scores.get(row, 0.0), lexical_score=lex_scores.get(row, 0.0),
-                row=row, generation=gen.manifest.generation))
-        return out
+        return [_passage(gen, row, chunks[row], docs[chunks[row].doc_id], float(score),
+                         dense_scores.get(row, 0.0), lex_scores.get(row, 0.0)) for row, score in picked]
+
+    def passage(self, chunk_id: str) -> Passage | None:
+        """The passage (chunk) with this id, score 0; None if the index has no such chunk."""
+        gen = self._gen
+        found = gen.find_chunk(checks.check_text(chunk_id, "chunk_id", clamp=False))
+        if found is None:
+            return None
+        row, chunk = found
+        return _passage(gen, row, chunk, self._documents(gen)[chunk.doc_id], 0.0, 0.0, 0.0)
 
     def sentences(self, passages: Sequence[Passage]) -> list[ChunkSentences | None]:
         """The sentences stored at build time for each passage (spans into `passage.text`, vectors).
@@ -296,6 +296,14 @@ class Retriever:
             listing = (gen, {d.doc_id: d for d in gen.documents()})
             self._listing = listing  # one assignment: other threads see the old or the new pair
         return listing[1]
+
+
+def _passage(gen: Generation, row: int, c: Any, doc: DocumentRecord, score: float, dense_score: float,
+             lexical_score: float) -> Passage:
+    return Passage(text=c.text, score=score, source=doc.source, title=doc.title, start=c.start, end=c.end,
+                   line_start=c.line_start, line_end=c.line_end, chunk_id=c.id, doc_id=c.doc_id, page=c.page,
+                   page_end=c.page_end, dense_score=dense_score, lexical_score=lexical_score, row=row,
+                   generation=gen.manifest.generation)
 
 
 def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings) -> list[tuple[int, float]]:

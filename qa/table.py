@@ -102,6 +102,11 @@ class ChunkTable:
                 out[r[0]] = Chunk(*r[1:])
         return out
 
+    def find_chunk(self, chunk_id: str) -> tuple[int, Chunk] | None:
+        """(row, chunk) of a chunk id, or None."""
+        found = self._query(f"SELECT row, {CHUNK_COLUMNS} FROM chunks WHERE chunk_id = ?", (chunk_id,))
+        return (found[0][0], Chunk(*found[0][1:])) if found else None
+
     def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
         """All chunks of some documents, in document order."""
         out: dict[str, list[Chunk]] = {d: [] for d in doc_ids}

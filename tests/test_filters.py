@@ -226,3 +226,26 @@ def test_postgres_filters_like_the_folder_index(folder, docs_dir, embedder, pg_u
                     assert y.score == pytest.approx(x.score, rel=1e-4, abs=1e-5)
     assert answer(pg, "what happened to Kloop Media", where={"source": "notes"}).text == \
         answer(folder, "what happened to Kloop Media", where={"source": "notes"}).text
+
+
+# ------------------------------------------------------------------ qa ask --in / --language / --after / --before
+
+
+def test_cli_filters(folder, capsys):
+    from qa.cli import main
+
+    index = folder.index_dir
+    assert main(["ask", "what happened to Kloop Media", "--index", index, "--in", "notes", "--in", "ru", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {p["source"] for p in out["passages"]} == {"notes/kloop.txt", "notes/2023/bees.txt", "ru/bishkek.txt"}
+    assert out["where"] == {"source": ["notes", "ru"]}
+    assert main(["ask", "Kloop", "--index", index, "--language", "ru", "--after", "2024-01-01", "--json"]) == 0
+    assert {p["source"] for p in json.loads(capsys.readouterr().out)["passages"]} == {"ru/bishkek.txt"}
+    assert main(["ask", "Kloop", "--index", index, "--before", "2023-01-01"]) == 0
+    assert "[1] " in capsys.readouterr().out
+    assert main(["ask", "Kloop", "--index", index, "--in", "reports/*.pdf"]) == 1
+    err = capsys.readouterr().err
+    assert err == ("qa ask: no indexed document matches source 'reports/*.pdf'; `qa ask` without "
+                   "--in/--language/--after/--before searches them all\n")
+    assert main(["ask", "Kloop", "--index", index, "--after", "soon"]) == 1
+    assert capsys.readouterr().err.startswith("qa ask: error: where['modified_after'] must be an ISO date")

@@ -136,17 +136,25 @@ def theme() -> gr.themes.Base:
 
 
 def launch(service: Service, *, host: str = "127.0.0.1", port: int = 7860,
-           auth: list[tuple[str, str]] | None = None, answer_concurrency: int = ANSWER_CONCURRENCY) -> None:
+           auth: list[tuple[str, str]] | None = None, answer_concurrency: int = ANSWER_CONCURRENCY,
+           routes: list | None = None, lifespan=None) -> None:
     """Serve the app over a started Service until interrupted. Errors are raised, not printed.
 
-    Failed sign-ins are throttled per client (ui.login.LoginThrottle).
+    Failed sign-ins are throttled per client (ui.login.LoginThrottle). `routes` (Starlette routes,
+    matched before the app's own) and `lifespan` serve more beside the chat: qa serve's REST API
+    and MCP endpoint (qa.rest.routes), which check credentials themselves.
     """
+    app_kwargs: dict = {"middleware": [Middleware(LoginThrottle)]} if auth else {}
+    if routes:
+        app_kwargs["routes"] = list(routes)
+    if lifespan is not None:
+        app_kwargs["lifespan"] = lifespan
     demo = build_app(service, answer_concurrency=answer_concurrency)
     demo.queue(default_concurrency_limit=1)
     demo.launch(server_name=host, server_port=port, auth=auth, theme=theme(), css=CSS, ssr_mode=False,
                 show_error=False, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES, inbrowser=False,
                 auth_message="Sign in to ask questions of these documents.",
-                app_kwargs={"middleware": [Middleware(LoginThrottle)]} if auth else None,
+                app_kwargs=app_kwargs or None,
                 quiet=True, prevent_thread_lock=True)
     logger.info("the chat is at %s%s", demo.local_url, " (sign-in required)" if auth else "")
     demo.block_thread()

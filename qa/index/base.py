@@ -62,6 +62,9 @@ class Generation(Protocol):
     def chunks(self, rows: Sequence[int]) -> dict[int, Chunk]:
         """Chunks by row."""
 
+    def find_chunk(self, chunk_id: str) -> tuple[int, Chunk] | None:
+        """(row, chunk) of a chunk id, or None if this generation has no such chunk."""
+
     def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
         """All chunks of some documents, in document order (incremental builds reuse them)."""
 

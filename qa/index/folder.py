@@ -256,6 +256,9 @@ class FolderGeneration:
     def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
         return self.table.chunks_of(doc_ids)
 
+    def find_chunk(self, chunk_id: str) -> tuple[int, Chunk] | None:
+        return self.table.find_chunk(chunk_id)
+
     def reusable_vectors(self) -> tuple[dict[str, int], np.ndarray]:
         return self.table.text_hash_rows(), self.vectors
 

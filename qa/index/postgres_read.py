@@ -76,6 +76,8 @@ class PostgresGeneration:
                                           order=sql.SQL("")),
             "knows": sql.SQL("SELECT EXISTS (SELECT 1 FROM {t} WHERE term = %s)").format(t=t["terms"]),
             "chunks": sql.SQL("SELECT {c} FROM {t} WHERE row = ANY(%s)").format(c=chunk_cols, t=t["chunks"]),
+            "find_chunk": sql.SQL("SELECT {c} FROM {t} WHERE chunk_id = %s LIMIT 1").format(
+                c=chunk_cols, t=t["chunks"]),
             "chunks_of": sql.SQL("SELECT {c} FROM {t} WHERE doc_id = ANY(%s) ORDER BY row").format(
                 c=chunk_cols, t=t["chunks"]),
             "hashes": sql.SQL("SELECT row, text_hash FROM {t}").format(t=t["chunks"]),
@@ -189,6 +191,10 @@ class PostgresGeneration:
             return {}
         found = self.store.run(lambda c: c.execute(self._sql["chunks"], (rows,)).fetchall())
         return {r[0]: Chunk(*r[1:]) for r in found}
+
+    def find_chunk(self, chunk_id: str) -> tuple[int, Chunk] | None:
+        found = self.store.run(lambda c: c.execute(self._sql["find_chunk"], (chunk_id,)).fetchone())
+        return (found[0], Chunk(*found[1:])) if found else None
 
     def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
         out: dict[str, list[Chunk]] = {d: [] for d in doc_ids}

@@ -165,6 +165,7 @@ def _create_indexes(t: dict[str, Any]) -> list:
         ("ALTER TABLE {} ADD PRIMARY KEY (doc_id)", t["documents"]),
         ("ALTER TABLE {} ADD PRIMARY KEY (row)", t["chunks"]),
         ("CREATE INDEX ON {} (doc_id)", t["chunks"]),
+        ("CREATE INDEX ON {} (chunk_id)", t["chunks"]),  # read_passage by chunk id
         ("ALTER TABLE {} ADD PRIMARY KEY (row)", t["vectors"]),
         ("ALTER TABLE {} ADD PRIMARY KEY (term)", t["terms"]),
         ("ALTER TABLE {} ADD PRIMARY KEY (row, idx)", t["sentences"]),
