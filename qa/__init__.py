@@ -12,6 +12,7 @@ from .checks import BadArgument
 from .cli import main as cli_main
 from .config import SUPPORTED_SUFFIXES, Settings
 from .documents import SourceFile, read_document
+from .filters import escape_glob
 from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      QAError, UnreadableDocument)
 from .index import describe_location, is_url
@@ -27,4 +28,6 @@ __all__ = [
     "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
     "is_url", "describe_location",
     "read_document", "SourceFile", "cli_main",
+    # search within part of the index (qa.filters): the chat's "Search only in" choices
+    "escape_glob",
 ]

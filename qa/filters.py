@@ -194,6 +194,15 @@ def _pattern(glob: str) -> re.Pattern[str]:
     return pattern
 
 
+def escape_glob(path: str) -> str:
+    """A glob matching exactly `path` (and, for a folder, what is under it), whatever its characters.
+
+    >>> escape_glob("drafts [old]/a*.txt")
+    'drafts [[]old]/a[*].txt'
+    """
+    return re.sub(r"([*?\[])", r"[\1]", path)
+
+
 def matching(documents: Iterable[DocumentRecord], where: Where) -> list[DocumentRecord]:
     """The documents a filter keeps, in the order given."""
     return [d for d in documents if where.keeps(d)]

@@ -249,3 +249,29 @@ def test_cli_filters(folder, capsys):
                    "--in/--language/--after/--before searches them all\n")
     assert main(["ask", "Kloop", "--index", index, "--after", "soon"]) == 1
     assert capsys.readouterr().err.startswith("qa ask: error: where['modified_after'] must be an ISO date")
+
+
+# ------------------------------------------------------------------ the chat: "Search only in"
+
+
+def test_the_chat_searches_only_the_chosen_documents_or_folders(folder, docs_dir, tmp_path):
+    pytest.importorskip("gradio")
+    from ui.handlers import Handlers
+    from ui.service import Service
+
+    shutil.copytree(Path(folder.index_dir), tmp_path / "index")
+    service = Service(docs_dir, tmp_path / "index")
+    service.start()
+    h = Handlers(service)
+    choices = [value for _, value in h.scope_choices().choices]
+    assert choices[:3] == ["notes/", "notes/2023/", "ru/"]  # folders first, then every document
+    assert set(choices[3:]) == {SEED_FILE, *DOCS}
+    _, turns, _ = list(h.chat("what happened to Kloop Media", [], 5, "hybrid", 0, ["ru/", "vitamin-d.md"]))[-1]
+    assert {p["source"] for p in turns[-1]["answer"]["passages"]} == {"ru/bishkek.txt", "vitamin-d.md"}
+    _, turns, _ = list(h.chat("what happened to Kloop Media", [], 5, "hybrid", 0, []))[-1]
+    assert SEED_FILE in {p["source"] for p in turns[-1]["answer"]["passages"]}
+    html, turns, _ = list(h.chat("what happened to Kloop Media", [], 5, "hybrid", 0, ["gone.txt"]))[-1]
+    assert turns[-1]["error"].startswith("None of the chosen documents or folders is in the index")
+    assert "None of the chosen documents" in html
+    api = h.ask("what happened to Kloop Media", where={"source": "notes/**"})
+    assert {p["source"] for p in api["passages"]} <= {"notes/kloop.txt", "notes/2023/bees.txt"}

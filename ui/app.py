@@ -88,6 +88,9 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
                         with gr.Row():
                             clear_btn = gr.Button("Clear chat", size="sm", variant="secondary", scale=0,
                                                   min_width=110, elem_id="qa-clear")
+                        scope = gr.Dropdown([], value=[], multiselect=True, label="Search only in",
+                                            info="documents or folders; none chosen: all of them",
+                                            elem_id="qa-scope")
                         with gr.Accordion("Search settings", open=False):
                             k = gr.Slider(1, 20, value=5, step=1, label="Passages to show", elem_id="qa-k")
                             mode = gr.Radio(list(MODES), value="hybrid", label="Search mode", elem_id="qa-mode",
@@ -112,8 +115,9 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
         private = {"api_visibility": "private"}
         answers = {"concurrency_id": "answer", "concurrency_limit": answer_concurrency}
         folder = {"concurrency_id": "folder", "concurrency_limit": FOLDER_CONCURRENCY}
-        question.submit(h.chat, [question, turns, k, mode, per_doc], [transcript, turns, question],
+        question.submit(h.chat, [question, turns, k, mode, per_doc, scope], [transcript, turns, question],
                         show_progress="hidden", **answers, **private)
+        scope.focus(h.scope_choices, None, scope, show_progress="hidden", **private)
         clear_btn.click(h.clear, None, [transcript, turns, question, viewer_col], **private)
         transcript.open(h.open_document, [turns], [viewer, viewer_col], show_progress="hidden", **private)
         close_btn.click(lambda: gr.Column(visible=False), None, viewer_col, **private)
@@ -123,6 +127,7 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
         timer.tick(h.tick, None, [status, docs, build_msg, upload_msg, remove_msg, timer], show_progress="hidden", **private)
         docs_tab.select(h.documents_panel, None, docs, show_progress="hidden", **private)
         demo.load(h.on_load, None, [status, docs, timer], show_progress="hidden", **private)
+        demo.load(h.scope_choices, None, scope, show_progress="hidden", **private)
         gr.api(h.ask, api_name="ask", **answers)
     return demo
 

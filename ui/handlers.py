@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import MODES
+from qa import MODES, QAError, escape_glob
 
 from . import render
 from .service import NotReady, Service
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 MAX_TURNS = 50
 MAX_K = 50
+MAX_SCOPE_CHOICES = 5000  # folders first, then documents
 
 
 class Handlers:
@@ -36,7 +37,8 @@ class Handlers:
 
     # ------------------------------------------------------------ chat
 
-    def chat(self, question: str, turns: list[dict[str, Any]], k: float, mode: str, per_doc: float):
+    def chat(self, question: str, turns: list[dict[str, Any]], k: float, mode: str, per_doc: float,
+             scope: list[str] | None = None):
         question = question or ""
         turns = list(turns or [])[-(MAX_TURNS - 1):]
         if not question.strip():
@@ -44,9 +46,13 @@ class Handlers:
             return
         turns.append({"question": question, "pending": True})
         yield render.transcript(turns), turns, ""
+        where = {"source": [str(s) for s in scope]} if scope else None
         try:
+            if where is not None and not self.service.current_retriever().matching(where):
+                raise NotReady("None of the chosen documents or folders is in the index any more; "
+                               "change \u201cSearch only in\u201d or clear it to search everything.")
             a = self.service.ask(question, history=last_question(turns[:-1]), k=int(k), mode=_mode(mode),
-                                 per_doc=int(per_doc) or None)
+                                 per_doc=int(per_doc) or None, where=where)
             turns[-1] = {"question": question, "answer": a.to_dict()}
         except NotReady as exc:
             turns[-1] = {"question": question, "error": str(exc)}
@@ -55,6 +61,15 @@ class Handlers:
             turns[-1] = {"question": question,
                          "error": f"Sorry, something went wrong while answering ({type(exc).__name__}: {exc})."}
         yield render.transcript(turns), turns, ""
+
+    def scope_choices(self):
+        """The "Search only in" choices: every folder (ending in /) and document of the index, as
+        globs that match exactly them (qa.escape_glob); what is chosen stays chosen."""
+        r = self.service.retriever
+        sources = [d.source for d in r.documents()] if r is not None else []
+        folders = sorted({s.rsplit("/", i)[0] for s in sources for i in range(1, s.count("/") + 1)})
+        choices = [(f"{f}/", f"{escape_glob(f)}/") for f in folders] + [(s, escape_glob(s)) for s in sources]
+        return gr.Dropdown(choices=choices[:MAX_SCOPE_CHOICES])
 
     def clear(self):
         return render.transcript([]), [], "", gr.Column(visible=False)
@@ -77,7 +92,7 @@ class Handlers:
         return f'<div data-opened="{time.monotonic_ns()}">{html}</div>', gr.Column(visible=True)
 
     def ask(self, question: str, k: int = 5, mode: str = "hybrid", per_doc: int = 0,
-            history: list[str] | None = None) -> dict[str, Any]:
+            history: list[str] | None = None, where: dict[str, Any] | None = None) -> dict[str, Any]:
         """Answer a question from the indexed documents.
 
         Returns the JSON of `qa ask --json` ({"question", "mode", "passages": [{"rank", "score",
@@ -85,14 +100,15 @@ class Handlers:
         "answer" (quoted sentences with [n] markers, "" when abstaining), "sentences", "query",
         and "abstained" (true when the documents don't seem to answer the question).
         `history`: earlier questions of the conversation, oldest first; a follow-up is read
-        against the last one only.
+        against the last one only. `where`: search only some documents, e.g. {"source": "notes/**"}
+        (the filter of qa.Retriever.search).
         """
         if mode not in MODES:
             raise gr.Error(f"mode must be one of {', '.join(MODES)}")
         try:
             a = self.service.ask(question or "", history=list(history or [])[-1:], k=max(1, min(int(k), MAX_K)),
-                                 mode=mode, per_doc=int(per_doc) or None)
-        except NotReady as exc:
+                                 mode=mode, per_doc=int(per_doc) or None, where=where or None)
+        except (NotReady, QAError) as exc:
             raise gr.Error(str(exc)) from None
         return a.to_dict()
 
