@@ -17,6 +17,7 @@ from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, In
                      QAError, UnreadableDocument)
 from .index import describe_location, is_url
 from .retriever import MODES, Passage, Retriever
+from .tools import Tools
 
 __version__ = "0.1.0"
 
@@ -30,4 +31,6 @@ __all__ = [
     "read_document", "SourceFile", "cli_main",
     # search within part of the index (qa.filters): the chat's "Search only in" choices
     "escape_glob",
+    # the tools other programs call (qa.mcp, qa.rest): search, ask, list_documents, read_passage as JSON
+    "Tools",
 ]

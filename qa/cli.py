@@ -206,7 +206,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="print the risk-coverage table; with a file name also draw it (needs matplotlib)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     _settings_args(v)
-    parser.commands = {"build": b, "ask": a, "serve": s, "eval": e, "eval-answers": v, "mcp": m}  # to word errors as `qa ask: ...`
+    # to word errors as `qa ask: ...`
+    parser.commands = {"build": b, "ask": a, "serve": s, "eval": e, "eval-answers": v, "mcp": m}
     return parser
 
 

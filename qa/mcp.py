@@ -16,10 +16,9 @@ from typing import Annotated, Any, Iterator
 
 from pydantic import Field
 
-from . import __version__
-from .errors import QAError
+from . import QAError, Tools, __version__
 from .schemas import K, History, Mode, PerDoc, Query, Question, WhereArg, where_dict
-from .tools import CONTEXT_CHARS, Tools
+from .tools import CONTEXT_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +75,8 @@ def build_server(tools: Tools):
     @server.tool(title="Read a passage with its context", annotations=read_only)
     def read_passage(
             chunk_id: Annotated[str | None, Field(description="A passage's chunk_id from search or ask.")] = None,
-            source: Annotated[str | None, Field(description="Or a document's path (as list_documents shows)...")] = None,
+            source: Annotated[str | None, Field(
+                description="Or a document's path (as list_documents shows)...")] = None,
             line_start: Annotated[int | None, Field(ge=1, description="...its first line...")] = None,
             line_end: Annotated[int | None, Field(ge=1, description="...and last line (default: line_start).")] = None,
             context_chars: Annotated[int, Field(ge=0, le=5000, description="Characters of the document to "

@@ -223,8 +223,10 @@ class Retriever:
         qvec = self.embed_query(query) if mode != "lexical" else None
         if qvec is None:
             dense_rows, dense_cos = (), ()
+        elif within is None:
+            dense_rows, dense_cos = gen.dense_top(qvec, depth)
         else:
-            dense_rows, dense_cos = gen.dense_top(qvec, depth) if within is None else gen.dense_top(qvec, depth, within)
+            dense_rows, dense_cos = gen.dense_top(qvec, depth, within)
         if pending is not None:
             lex_rows, lex_bm25 = pending()
         else:

@@ -35,7 +35,7 @@ class Tools:
     use now (a server swaps in a rebuilt index; raise to say it is not ready)."""
 
     def __init__(self, retriever: Retriever | Callable[[], Retriever]):
-        self._get = retriever if callable(retriever) and not isinstance(retriever, Retriever) else (lambda: retriever)
+        self._get = retriever if callable(retriever) else (lambda: retriever)
 
     @classmethod
     def open(cls, index: str | Path = "index") -> "Tools":
