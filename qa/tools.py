@@ -4,7 +4,7 @@ layers over these, so an assistant and a script get the same fields.
 
 >>> tools = Tools.open("index")
 >>> tools.ask("what happened to Kloop Media", where={"source": "*.txt"})["citations"][0]["location"]
-'amnesty-report-kyrgyzstan-2023.txt:13-15'
+'amnesty-report-kyrgyzstan-2023.txt:11-15'
 
 Wrong arguments raise qa.BadArgument (one line); a filter that keeps no document is not an
 error: the result is empty and its "notes" say so.
