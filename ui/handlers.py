@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 MAX_TURNS = 50
 MAX_K = 50
 MAX_SCOPE_CHOICES = 5000  # folders first, then documents
+NO_SCOPE_MATCH = ("None of the chosen documents or folders is in the index any more; change \u201cSearch only "
+                  "in\u201d or clear it to search everything.")
 
 
 class Handlers:
@@ -49,11 +51,11 @@ class Handlers:
         where = {"source": [str(s) for s in scope]} if scope else None
         try:
             if where is not None and not self.service.current_retriever().matching(where):
-                raise NotReady("None of the chosen documents or folders is in the index any more; "
-                               "change \u201cSearch only in\u201d or clear it to search everything.")
-            a = self.service.ask(question, history=last_question(turns[:-1]), k=int(k), mode=_mode(mode),
-                                 per_doc=int(per_doc) or None, where=where)
-            turns[-1] = {"question": question, "answer": a.to_dict()}
+                turns[-1] = {"question": question, "error": NO_SCOPE_MATCH}
+            else:
+                a = self.service.ask(question, history=last_question(turns[:-1]), k=int(k), mode=_mode(mode),
+                                     per_doc=int(per_doc) or None, where=where)
+                turns[-1] = {"question": question, "answer": a.to_dict()}
         except NotReady as exc:
             turns[-1] = {"question": question, "error": str(exc)}
         except Exception as exc:  # never a traceback in the page
