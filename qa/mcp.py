@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from contextlib import contextmanager
 from typing import Annotated, Any, Iterator
 
 from pydantic import Field
 
-from . import QAError, Tools, __version__
+from . import QAError, Retriever, Tools, __version__
 from .schemas import K, History, Mode, PerDoc, Query, Question, WhereArg, where_dict
 from .tools import CONTEXT_CHARS
 
@@ -29,6 +30,9 @@ INSTRUCTIONS = (
     "find passages on a topic; `list_documents` shows which files there are (and the paths a `where` filter "
     "can name); `read_passage` shows a cited passage with the text around it. Quote and cite what the tools "
     "return; do not present anything else as coming from the documents.")
+
+REFRESH_SECONDS = 2.0
+"""`qa mcp` looks for a newer build of its index at most this often (one small file read)."""
 
 PATH = "/mcp"
 """Where `qa serve --mcp` serves the streamable-HTTP endpoint."""
@@ -105,9 +109,18 @@ def _refusal() -> Iterator[None]:
 def serve_stdio(index: str) -> None:
     """`qa mcp`: serve the index over stdin/stdout until the client closes it. The index is loaded
     first, so a missing one fails at once; stdout carries only the protocol."""
-    tools = Tools.open(index)
+    retriever = Retriever.load(index)
+    checked = [time.monotonic()]
+
+    def current() -> Retriever:
+        """The index, switched to a newer build now and then: an assistant keeps this server for days."""
+        if time.monotonic() - checked[0] > REFRESH_SECONDS:
+            checked[0] = time.monotonic()
+            retriever.refresh()
+        return retriever
+
     logger.info("serving %s over MCP (stdio)", index)
-    build_server(tools).run("stdio")
+    build_server(Tools(current)).run("stdio")
 
 
 def cmd_mcp(args) -> int:

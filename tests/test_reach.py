@@ -287,3 +287,27 @@ def test_every_example_of_docs_reach_runs(server, seed_index, tmp_path, monkeypa
             out = asyncio.run(ask()).structured_content["answer"]
         if "Kloop" in code:
             assert "Kloop" in out or location in out or SEED_FILE in out, (code, out)
+
+
+def test_qa_mcp_switches_to_a_rebuilt_index(seed_index, tmp_path, embedder):
+    """A long-lived stdio server answers from the newest build of its index."""
+    from qa import build_index
+    from conftest import write
+
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    shutil.copytree(seed_index, tmp_path / "index")
+    params = StdioServerParameters(command=sys.executable, args=["-m", "qa", "mcp", "--index", str(tmp_path / "index")],
+                                   cwd=str(ROOT), env=ENV)
+
+    async def session():
+        async with Client(params, read_timeout_seconds=120) as client:
+            before = await client.call_tool("list_documents", {})
+            write(tmp_path / "seeds", "bridge.txt", "The Vardane river bridge reopened on 3 March 2024.")
+            build_index(tmp_path / "seeds", tmp_path / "index", embedder=embedder)
+            await asyncio.sleep(2.5)
+            after = await client.call_tool("search", {"query": "Vardane bridge", "k": 1})
+            return before, after
+
+    before, after = asyncio.run(session())
+    assert before.structured_content["count"] == 1
+    assert after.structured_content["passages"][0]["source"] == "bridge.txt"
