@@ -9,6 +9,7 @@ thread pool of each size, single-threaded first as the baseline. Every run is bo
 
     python bench/load.py [--index index] [--seeds seeds] [--requests 200] [--limits 1 2 4 8]
     python bench/load.py --index /tmp/scifact-index --beir ../shared/eval/scifact --skip-serve
+    python bench/load.py --rest --limits 32 --skip-inprocess   # REST /api/v1/ask beside Gradio's /ask
 
 "CPU ms/a" is the answering process's CPU time per answer: unlike wall time it hardly grows
 when other jobs load the machine, and 1000 * cores / it bounds the answers/s an idle machine
@@ -159,6 +160,26 @@ def fire(name: str, call, questions: list[str], requests: int, clients: int, dea
     return run
 
 
+def rest_run(args, questions: list[str], url: str, pid: int) -> Run:
+    """POST /api/v1/ask (qa.rest) from --clients threads at once, on a running `qa serve`."""
+    import httpx
+
+    client = httpx.Client(base_url=url, timeout=args.deadline,
+                          limits=httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients))
+    client.post("api/v1/ask", json={"question": questions[0]}).raise_for_status()  # warm-up
+
+    def call(question: str, timeout: float) -> None:
+        reply = client.post("api/v1/ask", json={"question": question}, timeout=timeout)
+        reply.raise_for_status()
+        if "answer" not in reply.json():
+            raise ValueError("reply without an answer")
+
+    try:
+        return fire("REST /api/v1/ask", call, questions, args.requests, args.clients, args.deadline, pid=pid)
+    finally:
+        client.close()
+
+
 def serve_runs(args, questions: list[str]) -> list[Run]:
     from gradio_client import Client
 
@@ -183,11 +204,13 @@ def serve_runs(args, questions: list[str]) -> list[Run]:
 
                 run = fire(f"/ask, concurrency_limit={limit}", call, questions, args.requests,
                            args.clients, args.deadline, pid=proc.pid)
-                run.peak_mb = peak_rss_mb(proc.pid)
-                runs.append(run)
-                print(run.row(), flush=True)
-                for e in sorted(set(run.errors))[:3]:
-                    print(f"    error: {e}")
+                batch = [run, rest_run(args, questions, url, proc.pid)] if args.rest else [run]
+                for run in batch:
+                    run.peak_mb = peak_rss_mb(proc.pid)
+                    runs.append(run)
+                    print(run.row(), flush=True)
+                    for e in sorted(set(run.errors))[:3]:
+                        print(f"    error: {e}")
             finally:
                 stop(proc)
     return runs
@@ -230,6 +253,8 @@ def main() -> None:
     ap.add_argument("--start-timeout", type=float, default=180.0, help="seconds for qa serve to start")
     ap.add_argument("--skip-serve", action="store_true", help="only answer() in-process")
     ap.add_argument("--skip-inprocess", action="store_true", help="only /ask through qa serve")
+    ap.add_argument("--rest", action="store_true",
+                    help="after each Gradio /ask run, the same calls to the REST API's /api/v1/ask")
     args = ap.parse_args()
 
     if args.beir:
@@ -246,7 +271,7 @@ def main() -> None:
     if not args.skip_inprocess:
         inprocess_runs(args, questions)
     print("\ntargets: 200 concurrent /ask p95 <= 2 s (aim 0.5 s), >= 50 answers/s (aim 150); "
-          "answer() p50/p95 <= 15/40 ms (aim 5/15) on SciFact")
+          "answer() p50/p95 <= 15/40 ms (aim 5/15) on SciFact; REST /api/v1/ask p95 <= 1 s at 200 at once")
 
 
 if __name__ == "__main__":

@@ -13,10 +13,12 @@ from .config import Settings
 from .documents import SUPPORTED_SUFFIXES, SourceFile, read_document
 from .errors import (BuildLockedError, IndexCorruptError, IndexLocationError, IndexMismatchError,
                      IndexNotFoundError, QAError, UnreadableDocument)
+from .filters import escape_glob
 from .index import describe_location, is_url
 from .embedding import model_prepared
 from .pages import PageImage, PageNotAvailable, PageRenderer
 from .retriever import MODES, Passage, Retriever, index_settings, place_in_file
+from .tools import Tools
 from .version import __version__
 
 __all__ = [
@@ -33,4 +35,8 @@ __all__ = [
     "index_settings", "model_prepared",
     # the page itself in the viewer: a PDF page of the documents folder, the cited text marked
     "PageRenderer", "PageImage", "PageNotAvailable",
+    # search within part of the index (qa.filters): the chat's "Search only in" choices
+    "escape_glob",
+    # the tools other programs call (qa.mcp, qa.rest): search, ask, list_documents, read_passage as JSON
+    "Tools",
 ]

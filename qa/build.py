@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -28,6 +28,8 @@ from .embedding import Embedder, ModelInfo, make_embedder, resolve_model, token_
 from .errors import IndexLocationError, IndexNotFoundError, QAError
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, Store, open_store
 from .index import is_url
+from .index.format import FORMAT_VERSION
+from .language import detect as detect_language
 from .answer.sentences import REPRESENTATION, chunk_vectors
 from .lexical import with_title
 
@@ -212,7 +214,8 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         try:
             records, chunks = _gather(plan, old, embedder.info, settings, report, say)
             if (old is not None and not (report.added or report.changed or report.removed or report.renamed)
-                    and old.manifest.lexical == settings.lexical.as_dict()):
+                    and old.manifest.lexical == settings.lexical.as_dict()
+                    and old.manifest.format_version == FORMAT_VERSION):  # an older format is rewritten
                 # Nothing changed: keep the live generation rather than write an identical one.
                 report.generation, report.index_type = old.manifest.generation, old.manifest.index_type
                 report.documents, report.chunks = len(records), len(chunks)
@@ -300,6 +303,8 @@ def _gather(plan: ChangePlan, old: Generation | None, info: ModelInfo, settings:
 def _stored(old: Generation, listing: DocumentRecord) -> DocumentRecord:
     """An unchanged document's full stored record (text and offset maps) for the new generation."""
     full = old.document(listing.doc_id)
+    if full is not None and full.language is None and full.text:  # stored before format version 3
+        full = replace(full, language=detect_language(full.text))
     return full if full is not None else listing
 
 
@@ -308,7 +313,8 @@ def _record(doc: Document, n_chunks: int) -> DocumentRecord:
         doc_id=doc.id, source=doc.source, title=doc.title, hash=doc.hash, size=doc.size, mtime=doc.mtime,
         format=doc.format, n_chunks=n_chunks, indexed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         text=doc.text, page_starts=tuple(doc.page_starts) if doc.page_starts else None,
-        line_anchors=tuple(tuple(a) for a in doc.line_anchors) if doc.line_anchors else None)
+        line_anchors=tuple(tuple(a) for a in doc.line_anchors) if doc.line_anchors else None,
+        language=detect_language(doc.text))
 
 
 def _vectors(chunks: list[Chunk], embedder: Embedder, settings: Settings, old: Generation | None,

@@ -35,7 +35,12 @@ EXAMPLES = {
         examples:
           qa ask "what happened to Kloop Media"
           qa ask "ban on rallies" -k 3 --mode lexical
-          qa ask "Kloop Media" --json | jq '.passages[0].source'""",
+          qa ask "Kloop Media" --json | jq '.passages[0].source'
+          qa ask "budget" --in 'reports/2023/*.pdf' --in notes     only some files or folders
+          qa ask "арест" --language ru --after 2024-01-01          only Russian files modified since""",
+    "mcp": """\
+        examples:
+          qa mcp --index ~/notes-index              for an assistant's MCP settings (stdio)""",
     "serve": """\
         examples:
           qa serve                                  chat on http://127.0.0.1:7860 (builds ./index if missing)
@@ -145,6 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--per-doc", type=positive_int, default=None, metavar="N",
                    help="at most N passages from any one document")
     a.add_argument("--json", action="store_true", help="print one JSON object")
+    _filter_args(a)
     _settings_args(a)
 
     s = sub.add_parser("serve", help="the browser chat: cited answers, documents, rebuild",
@@ -163,7 +169,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--trusted-proxy", type=proxy_arg, action="append", default=[], metavar="ADDRESS",
                    help="a reverse proxy (IP address or network) whose X-Forwarded-For names the client; "
                         "repeatable (default: trust no proxy header)")
+    s.add_argument("--mcp", action="store_true",
+                   help="also serve the Model Context Protocol (streamable HTTP) at /mcp, behind --auth if set")
     _model_arg(s)
+
+    m = sub.add_parser("mcp", help="serve the index to an assistant over the Model Context Protocol (stdio)",
+                       description="Serve search, ask, list_documents and read_passage to an MCP client "
+                                   "(Claude Desktop, an IDE agent) over stdin/stdout.",
+                       epilog=textwrap.dedent(EXAMPLES["mcp"]), formatter_class=fmt)
+    m.add_argument("--index", default="index", help="index folder or postgresql:// URL (default: index)")
 
     e = sub.add_parser("eval", help="measure retrieval quality on a BEIR-format data set",
                        description="Index a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) "
@@ -195,8 +209,28 @@ def _parser() -> argparse.ArgumentParser:
                    help="print the risk-coverage table; with a file name also draw it (needs matplotlib)")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     _settings_args(v)
-    parser.commands = {"build": b, "ask": a, "serve": s, "eval": e, "eval-answers": v}  # to word errors as `qa ask: ...`
+    # to word errors as `qa ask: ...`
+    parser.commands = {"build": b, "ask": a, "serve": s, "eval": e, "eval-answers": v, "mcp": m}
     return parser
+
+
+def _filter_args(p: argparse.ArgumentParser) -> None:
+    """--in, --language, --after, --before: search only some documents (qa.filters)."""
+    p.add_argument("--in", dest="sources", action="append", metavar="GLOB",
+                   help="only documents whose path (relative to the documents folder) matches GLOB, "
+                        "e.g. 'reports/**/*.pdf' or a folder name; repeat for several")
+    p.add_argument("--language", action="append", metavar="CODE",
+                   help="only documents in this language (ISO code, e.g. ru); repeatable")
+    p.add_argument("--after", metavar="DATE", help="only files modified on or after DATE (ISO, e.g. 2024-01-31)")
+    p.add_argument("--before", metavar="DATE", help="only files modified before DATE")
+
+
+def _where(args: argparse.Namespace) -> dict[str, object] | None:
+    """The `where` filter of --in / --language / --after / --before, or None."""
+    where = {key: value for key, value in (("source", args.sources), ("language", args.language),
+                                           ("modified_after", args.after), ("modified_before", args.before))
+             if value}
+    return where or None
 
 
 def _display_path(root: str | None, source: str) -> str:
@@ -257,13 +291,22 @@ def _shown(index: str) -> str:
 def _cmd_ask(args: argparse.Namespace) -> int:
     from .answer import answer
 
+    from .filters import check_where
+
+    where = check_where(_where(args))
     retriever = _load(args)
-    reply = answer(retriever, args.question, k=args.k, mode=args.mode, per_doc=args.per_doc)
+    if where is not None and not retriever.matching(where):
+        sys.stderr.write(f"qa ask: no indexed document matches {_safe(where.describe())}; "
+                         "`qa ask` without --in/--language/--after/--before searches them all\n")
+        return 1
+    reply = answer(retriever, args.question, k=args.k, mode=args.mode, per_doc=args.per_doc, where=where)
     passages = reply.passages
     if args.json:
         d = reply.to_dict()
         out = {"question": args.question, "mode": args.mode, "passages": d["passages"],
                **{key: d[key] for key in ("answer", "abstained", "confidence", "sentences")}}
+        if where is not None:
+            out["where"] = where.to_dict()
         _print_json(out)
         return 0
     if not passages:
@@ -327,6 +370,12 @@ def _cmd_eval_answers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_mcp(args: argparse.Namespace) -> int:
+    from .mcp import cmd_mcp
+
+    return cmd_mcp(args)
+
+
 _SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
 
 
@@ -356,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
     commands = {"build": _cmd_build, "ask": _cmd_ask, "serve": cmd_serve, "eval": _cmd_eval,
-                "eval-answers": _cmd_eval_answers}
+                "eval-answers": _cmd_eval_answers, "mcp": _cmd_mcp}
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:

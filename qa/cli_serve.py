@@ -120,14 +120,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     service = Service(seeds, index)
     sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {describe_location(index)}\n")
     service.start()  # logs "no index ... yet; building it" and the build's progress
+    extra, lifespan = _machine_routes(service, args.mcp, creds, host)
+    shown = f"http://{host}:{args.port}"
+    sys.stderr.write(f"qa serve: REST API at {shown}/api/v1 (schema: /api/v1/openapi.json)"
+                     + (f", MCP at {shown}/mcp" if args.mcp else "")
+                     + (", HTTP Basic sign-in required" if creds else "") + "\n")
     try:
         # Without --concurrency the app's own measured setting applies (ui.app.ANSWER_CONCURRENCY).
         chosen = {} if args.concurrency is None else {"answer_concurrency": args.concurrency}
-        launch(service, host=host, port=args.port, auth=creds, trusted_proxies=args.trusted_proxy, **chosen)
+        launch(service, host=host, port=args.port, auth=creds, trusted_proxies=args.trusted_proxy, routes=extra,
+               lifespan=lifespan, **chosen)
     except OSError as exc:  # port taken, address not available here
         sys.stderr.write(f"qa serve: error: cannot listen on {host}:{args.port}: {exc}\n")
         return 1
     return 0
+
+
+def _machine_routes(service, mcp: bool, creds: list[tuple[str, str]] | None, host: str):
+    """The REST API (and with --mcp the MCP endpoint) over the service's current index."""
+    from ui.service import NotReady
+
+    from .errors import IndexNotFoundError
+    from .rest import routes
+    from .tools import Tools
+
+    def current():
+        try:
+            return service.current_retriever()
+        except NotReady as exc:  # the REST API answers 503, MCP a tool error, with the reason
+            raise IndexNotFoundError(str(exc)) from None
+
+    return routes(Tools(current), mcp=mcp, credentials=creds, host=host)
 
 
 def _serve_logging(verbose: bool) -> None:

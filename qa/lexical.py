@@ -77,6 +77,15 @@ class LexicalHits:
         chosen = pick[order]
         return self.rows[chosen], self.scores[chosen]
 
+    def within(self, rows: np.ndarray) -> "LexicalHits":
+        """Only the hits among `rows` (ascending, unique).
+
+        >>> LexicalHits(np.array([2, 5, 7]), np.array([1.0, 3.0, 1.0], dtype=np.float32)).within(np.array([5, 7])).rows
+        array([5, 7])
+        """
+        keep = np.isin(self.rows, rows, assume_unique=True)
+        return LexicalHits(self.rows[keep], self.scores[keep])
+
     def score_of(self, rows: np.ndarray) -> np.ndarray:
         """The BM25 score of each of `rows` (0 where no query term occurs)."""
         rows = np.asarray(rows, dtype=np.int64)
@@ -167,9 +176,11 @@ class LexicalIndex:
         out[hits.rows] = hits.scores
         return out
 
-    def top(self, query: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, scores) of the `depth` best chunks with a score > 0, best first (ties by row)."""
-        return self.hits(query).top(depth)
+    def top(self, query: str, depth: int, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the `depth` best chunks with a score > 0, best first (ties by row);
+        only among the rows `within` (ascending) if given."""
+        hits = self.hits(query)
+        return (hits if within is None else hits.within(within)).top(depth)
 
     def scores_of(self, query: str, rows) -> np.ndarray:
         """BM25 of `query` for some rows (0 where no query term occurs)."""

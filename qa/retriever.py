@@ -24,6 +24,7 @@ from .checks import MODES  # noqa: F401 - the modes a search takes, importable f
 from .config import ChunkerSettings, FusionSettings, Settings
 from .embedding import Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
+from .filters import Where, check_where
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, describe_location, open_store
 from .overlap import overlap
 
@@ -31,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
+
+SUBSET_CACHE = 64
+"""Filters whose chunk subsets are kept (a folder subset is an array of rows: 8 bytes a chunk)."""
 
 QUERY_CACHE = 256
 """Query vectors kept (384 floats each: 0.4 MB in all)."""
@@ -114,6 +118,7 @@ class Retriever:
         self._cache_lock = threading.Lock()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._listing: tuple[Generation, dict[str, DocumentRecord]] | None = None
+        self._subsets: OrderedDict[tuple[str, Where], tuple[int, Any]] = OrderedDict()
 
     @classmethod
     def load(cls, index: str | Path = "index", *, settings: Settings | None = None,
@@ -188,28 +193,55 @@ class Retriever:
                 self._query_vectors.popitem(last=False)
         return vector
 
+    def matching(self, where: dict[str, Any] | Where | None) -> list[DocumentRecord]:
+        """The indexed documents a `where` filter keeps (qa.filters), sorted by source; all of them
+        for None. BadArgument for a bad filter; IndexMismatchError for a language filter on an
+        index built before qa stored languages."""
+        where = check_where(where)
+        docs = self.documents()
+        return docs if where is None else self._kept(docs, where)
+
+    def _kept(self, docs: Sequence[DocumentRecord], where: Where) -> list[DocumentRecord]:
+        if where.languages and any(d.language is None for d in docs):
+            raise IndexMismatchError(
+                f"index at {self.index_dir} was built before qa recorded each document's language; "
+                f"run `qa build --full --index {self.index_dir}` to filter by language")
+        return [d for d in docs if where.keeps(d)]
+
     def search(self, query: str, k: int = 5, *, mode: Mode = "hybrid",
-               per_doc: int | None = None) -> list[Passage]:
-        """The k best passages for `query`; at most `per_doc` from any one document if given.
+               per_doc: int | None = None, where: dict[str, Any] | None = None) -> list[Passage]:
+        """The k best passages for `query`; at most `per_doc` from any one document if given;
+        only from the documents `where` keeps if given (qa.filters: source globs, language,
+        modification dates). A filter keeping no document finds nothing: `matching(where)` tells.
 
         Raises qa.checks.BadArgument (a ValueError and TypeError) on a wrong argument; k above
         `settings.max_k` is clamped to it.
         """
         query, k, mode, per_doc = checks.search_args(query, k, mode, per_doc, self.settings)
+        where = check_where(where)
         gen = self._gen
         n = gen.n_chunks
+        within = None
+        if where is not None:
+            n, within = self._subset(gen, where)
         if n == 0 or not query.strip():
             return []
         fusion = self.settings.fusion
         depth = min(n, max(fusion.candidates, k * (4 if per_doc else 1)))
         # BM25 needs no query vector: in hybrid mode it runs on a spare core while the model works.
-        pending = overlap(gen.lexical_top, query, depth) if mode == "hybrid" else None
+        lexical_top = gen.lexical_top if within is None else (lambda q, d: gen.lexical_top(q, d, within))
+        pending = overlap(lexical_top, query, depth) if mode == "hybrid" else None
         qvec = self.embed_query(query) if mode != "lexical" else None
-        dense_rows, dense_cos = gen.dense_top(qvec, depth) if qvec is not None else ((), ())
+        if qvec is None:
+            dense_rows, dense_cos = (), ()
+        elif within is None:
+            dense_rows, dense_cos = gen.dense_top(qvec, depth)
+        else:
+            dense_rows, dense_cos = gen.dense_top(qvec, depth, within)
         if pending is not None:
             lex_rows, lex_bm25 = pending()
         else:
-            lex_rows, lex_bm25 = gen.lexical_top(query, depth) if mode == "lexical" else ((), ())
+            lex_rows, lex_bm25 = lexical_top(query, depth) if mode == "lexical" else ((), ())
         # tolist() makes the same Python ints and floats as int() / float() item by item, in C.
         dense_rank, lex_rank = np.asarray(dense_rows).tolist(), np.asarray(lex_rows).tolist()
         dense_scores = dict(zip(dense_rank, np.asarray(dense_cos).tolist()))
@@ -232,17 +264,17 @@ class Retriever:
             missing = [r for r in rows if r not in lex_scores]
             lex_scores.update(zip(missing, map(float, gen.lexical_scores(query, missing)))) if missing else None
         docs = self._documents(gen)
-        out = []
-        for row, score in picked:
-            c = chunks[row]
-            doc = docs[c.doc_id]
-            out.append(Passage(
-                text=c.text, score=float(score), source=doc.source, title=doc.title, start=c.start,
-                end=c.end, line_start=c.line_start, line_end=c.line_end, chunk_id=c.id,
-                doc_id=c.doc_id, page=c.page, page_end=c.page_end,
-                dense_score=dense_scores.get(row, 0.0), lexical_score=lex_scores.get(row, 0.0),
-                row=row, generation=gen.manifest.generation))
-        return out
+        return [_passage(gen, row, chunks[row], docs[chunks[row].doc_id], float(score),
+                         dense_scores.get(row, 0.0), lex_scores.get(row, 0.0)) for row, score in picked]
+
+    def passage(self, chunk_id: str) -> Passage | None:
+        """The passage (chunk) with this id, score 0; None if the index has no such chunk."""
+        gen = self._gen
+        found = gen.find_chunk(checks.check_text(chunk_id, "chunk_id", clamp=False))
+        if found is None:
+            return None
+        row, chunk = found
+        return _passage(gen, row, chunk, self._documents(gen)[chunk.doc_id], 0.0, 0.0, 0.0)
 
     def sentences(self, passages: Sequence[Passage]) -> list[ChunkSentences | None]:
         """The sentences stored at build time for each passage (spans into `passage.text`, vectors).
@@ -254,6 +286,22 @@ class Retriever:
         found = gen.sentences(rows) if rows else {}
         return [found.get(p.row) if p.generation == gen.manifest.generation else None for p in passages]
 
+    def _subset(self, gen: Generation, where: Where) -> tuple[int, Any]:
+        """(chunks kept, the store's subset of them) for a filter; the last few are remembered."""
+        key = (gen.manifest.generation, where)
+        with self._cache_lock:
+            found = self._subsets.get(key)
+            if found is not None:
+                self._subsets.move_to_end(key)
+                return found
+        docs = self._kept(list(self._documents(gen).values()), where)
+        found = (sum(d.n_chunks for d in docs), gen.subset([d.doc_id for d in docs]))
+        with self._cache_lock:
+            self._subsets[key] = found
+            while len(self._subsets) > SUBSET_CACHE:
+                self._subsets.popitem(last=False)
+        return found
+
     def _documents(self, gen: Generation) -> dict[str, DocumentRecord]:
         """doc_id -> document listing of `gen`, read once per generation (it never changes)."""
         listing = self._listing
@@ -261,6 +309,14 @@ class Retriever:
             listing = (gen, {d.doc_id: d for d in gen.documents()})
             self._listing = listing  # one assignment: other threads see the old or the new pair
         return listing[1]
+
+
+def _passage(gen: Generation, row: int, c: Any, doc: DocumentRecord, score: float, dense_score: float,
+             lexical_score: float) -> Passage:
+    return Passage(text=c.text, score=score, source=doc.source, title=doc.title, start=c.start, end=c.end,
+                   line_start=c.line_start, line_end=c.line_end, chunk_id=c.id, doc_id=c.doc_id, page=c.page,
+                   page_end=c.page_end, dense_score=dense_score, lexical_score=lexical_score, row=row,
+                   generation=gen.manifest.generation)
 
 
 def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings) -> list[tuple[int, float]]:

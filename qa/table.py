@@ -21,7 +21,7 @@ SCHEMA = """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, hash TEXT NOT NULL,
     size INTEGER NOT NULL, mtime REAL NOT NULL, format TEXT NOT NULL, n_chunks INTEGER NOT NULL,
-    indexed_at TEXT NOT NULL, text TEXT NOT NULL, page_starts TEXT, line_anchors TEXT
+    indexed_at TEXT NOT NULL, text TEXT NOT NULL, page_starts TEXT, line_anchors TEXT, language TEXT
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
@@ -37,6 +37,7 @@ CREATE INDEX sentences_chunk ON sentences(chunk_row);
 """
 
 CHUNK_COLUMNS = 'chunk_id, doc_id, text, start, "end", line_start, line_end, page, page_end'
+LISTING_COLUMNS = "doc_id, source, title, hash, size, mtime, format, n_chunks, indexed_at"
 
 
 def write_table(path: Path, documents: Iterable[DocumentRecord], chunks: Sequence[Chunk],
@@ -46,10 +47,10 @@ def write_table(path: Path, documents: Iterable[DocumentRecord], chunks: Sequenc
     try:
         con.executescript(SCHEMA)
         con.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(d.doc_id, d.source, d.title, d.hash, d.size, d.mtime, d.format, d.n_chunks, d.indexed_at,
               d.text, json.dumps(list(d.page_starts)) if d.page_starts else None,
-              json.dumps([list(a) for a in d.line_anchors]) if d.line_anchors else None)
+              json.dumps([list(a) for a in d.line_anchors]) if d.line_anchors else None, d.language)
              for d in documents])
         con.executemany(
             'INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)',
@@ -72,8 +73,10 @@ class ChunkTable:
     def __init__(self, path: Path):
         self.path = path
         self._pool = ConnectionPool(self._connect)
-        with self._pool.connection():  # an unreadable file fails here, not at the first question
-            pass
+        with self._pool.connection() as con:  # an unreadable file fails here, not at the first question
+            columns = {r[1] for r in con.execute("PRAGMA table_info(documents)")}
+        # Tables written before format version 3 have no language column: it reads as NULL.
+        self._language = "language" if "language" in columns else "NULL"
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
@@ -98,6 +101,11 @@ class ChunkTable:
             for r in self._query(f"SELECT row, {CHUNK_COLUMNS} FROM chunks WHERE row IN ({marks})", part):
                 out[r[0]] = Chunk(*r[1:])
         return out
+
+    def find_chunk(self, chunk_id: str) -> tuple[int, Chunk] | None:
+        """(row, chunk) of a chunk id, or None."""
+        found = self._query(f"SELECT row, {CHUNK_COLUMNS} FROM chunks WHERE chunk_id = ?", (chunk_id,))
+        return (found[0][0], Chunk(*found[0][1:])) if found else None
 
     def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
         """All chunks of some documents, in document order."""
@@ -132,15 +140,25 @@ class ChunkTable:
         return out
 
     def documents(self) -> list[DocumentRecord]:
-        return [DocumentRecord(*r) for r in self._query(
-            "SELECT doc_id, source, title, hash, size, mtime, format, n_chunks, indexed_at "
-            "FROM documents ORDER BY source")]
+        return [DocumentRecord(*r, language=language) for *r, language in self._query(
+            f"SELECT {LISTING_COLUMNS}, {self._language} FROM documents ORDER BY source")]
+
+    def rows_of(self, doc_ids: Sequence[str]) -> np.ndarray:
+        """The chunk rows of some documents, ascending (int64)."""
+        rows: list[int] = []
+        for i in range(0, len(doc_ids), 500):
+            part = list(doc_ids[i:i + 500])
+            marks = ",".join("?" * len(part))
+            rows += [r for r, in self._query(f"SELECT row FROM chunks WHERE doc_id IN ({marks})", part)]
+        return np.unique(np.array(rows, dtype=np.int64))
 
     def document_record(self, doc_id: str) -> DocumentRecord | None:
         """Everything stored about a document, including its text and offset maps."""
-        rows = self._query("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        rows = self._query(f"SELECT {LISTING_COLUMNS}, text, page_starts, line_anchors, {self._language} "
+                           "FROM documents WHERE doc_id = ?", (doc_id,))
         if not rows:
             return None
-        *fields, pages, anchors = rows[0]
+        *fields, pages, anchors, language = rows[0]
         return DocumentRecord(*fields, page_starts=tuple(json.loads(pages)) if pages else None,
-                              line_anchors=tuple(tuple(a) for a in json.loads(anchors)) if anchors else None)
+                              line_anchors=tuple(tuple(a) for a in json.loads(anchors)) if anchors else None,
+                              language=language)

@@ -27,6 +27,8 @@ CLI_INTERNALS = {
     ("qa.answer.evaluate", "draw_curve"), ("qa.answer.evaluate", "evaluate_answers"),
     ("qa.answer.evaluate", "format_report"),  # `qa eval-answers`
     ("qa.embedding", "resolve_model"), ("qa.index", "open_store"),  # `qa serve --model` checks the index's model
+    ("qa.mcp", "cmd_mcp"), ("qa.rest", "routes"),  # the other ways in (MCP, REST), served by the CLI
+    ("qa.filters", "check_where"),  # `qa ask --in/--after` checked once, before the index is opened
 }
 # What ui/ may take from inside qa: the console script it runs for `python -m ui`.
 UI_INTERNALS = {("qa.cli", "main")}

@@ -89,6 +89,9 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
                         with gr.Row():
                             clear_btn = gr.Button("Clear chat", size="sm", variant="secondary", scale=0,
                                                   min_width=110, elem_id="qa-clear")
+                        scope = gr.Dropdown([], value=[], multiselect=True, label="Search only in",
+                                            info="documents or folders; none chosen: all of them",
+                                            elem_id="qa-scope")
                         with gr.Accordion("Search settings", open=False):
                             k = gr.Slider(1, 20, value=5, step=1, label="Passages to show", elem_id="qa-k")
                             mode = gr.Radio(list(MODES), value="hybrid", label="Search mode", elem_id="qa-mode",
@@ -113,8 +116,9 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
         private = {"api_visibility": "private"}
         answers = {"concurrency_id": "answer", "concurrency_limit": answer_concurrency}
         folder = {"concurrency_id": "folder", "concurrency_limit": FOLDER_CONCURRENCY}
-        question.submit(h.chat, [question, turns, k, mode, per_doc], [transcript, turns, question],
+        question.submit(h.chat, [question, turns, k, mode, per_doc, scope], [transcript, turns, question],
                         show_progress="hidden", **answers, **private)
+        scope.focus(h.scope_choices, None, scope, show_progress="hidden", **private)
         clear_btn.click(h.clear, None, [transcript, turns, question, viewer_col], **private)
         transcript.open(h.open_document, [turns], [viewer, viewer_col], show_progress="hidden", **private)
         close_btn.click(lambda: gr.Column(visible=False), None, viewer_col, **private)
@@ -124,6 +128,7 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
         timer.tick(h.tick, None, [status, docs, build_msg, upload_msg, remove_msg, timer], show_progress="hidden", **private)
         docs_tab.select(h.documents_panel, None, docs, show_progress="hidden", **private)
         demo.load(h.on_load, None, [status, docs, timer], show_progress="hidden", **private)
+        demo.load(h.scope_choices, None, scope, show_progress="hidden", **private)
         gr.api(h.ask, api_name="ask", **answers)
     return demo
 
@@ -138,19 +143,26 @@ def theme() -> gr.themes.Base:
 
 def launch(service: Service, *, host: str = "127.0.0.1", port: int = 7860,
            auth: list[tuple[str, str]] | None = None, answer_concurrency: int = ANSWER_CONCURRENCY,
-           trusted_proxies: Sequence[str] = ()) -> None:
+           trusted_proxies: Sequence[str] = (), routes: list | None = None, lifespan=None) -> None:
     """Serve the app over a started Service until interrupted. Errors are raised, not printed.
 
     Failed sign-ins are throttled per client (ui.login.LoginThrottle); a client is the address
     that connects, or the one named by X-Forwarded-For when that comes from `trusted_proxies`.
+    `routes` (Starlette routes, matched before the app's own) and `lifespan` serve more beside the
+    chat: qa serve's REST API and MCP endpoint (qa.rest.routes), which check credentials themselves.
     """
     trust_proxies(trusted_proxies)  # before the server is configured
+    app_kwargs: dict = {"middleware": [Middleware(LoginThrottle)]} if auth else {}
+    if routes:
+        app_kwargs["routes"] = list(routes)
+    if lifespan is not None:
+        app_kwargs["lifespan"] = lifespan
     demo = build_app(service, answer_concurrency=answer_concurrency)
     demo.queue(default_concurrency_limit=1)
     demo.launch(server_name=host, server_port=port, auth=auth, theme=theme(), css=CSS, ssr_mode=False,
                 show_error=False, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES, inbrowser=False,
                 auth_message="Sign in to ask questions of these documents.",
-                app_kwargs={"middleware": [Middleware(LoginThrottle)]} if auth else None,
+                app_kwargs=app_kwargs or None,
                 quiet=True, prevent_thread_lock=True)
     logger.info("the chat is at %s%s", demo.local_url, " (sign-in required)" if auth else "")
     demo.block_thread()

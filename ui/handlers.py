@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa import MODES, Answer, PageNotAvailable, QAError
+from qa import MODES, Answer, PageNotAvailable, QAError, escape_glob
 
 from . import render
 from .service import NotReady, Service
@@ -25,6 +25,9 @@ from .uploads import UploadResult
 logger = logging.getLogger(__name__)
 
 MAX_TURNS = 50
+MAX_SCOPE_CHOICES = 5000  # folders first, then documents
+NO_SCOPE_MATCH = ("None of the chosen documents or folders is in the index any more; change \u201cSearch only "
+                  "in\u201d or clear it to search everything.")
 
 
 class Handlers:
@@ -35,7 +38,8 @@ class Handlers:
 
     # ------------------------------------------------------------ chat
 
-    def chat(self, question: str, turns: list[dict[str, Any]], k: float, mode: str, per_doc: float):
+    def chat(self, question: str, turns: list[dict[str, Any]], k: float, mode: str, per_doc: float,
+             scope: list[str] | None = None):
         question = question or ""
         turns = list(turns or [])[-(MAX_TURNS - 1):]
         if not question.strip():
@@ -43,9 +47,17 @@ class Handlers:
             return
         turns.append({"question": question, "pending": True})
         yield render.transcript(turns), turns, ""
-        a = self._answer(question, history=last_question(turns[:-1]), k=int(k), mode=_mode(mode),
-                         per_doc=int(per_doc) or None)
-        turns[-1] = {"question": question, **({"error": a} if isinstance(a, str) else {"answer": a.to_dict()})}
+        where = {"source": [str(s) for s in scope]} if scope else None
+        try:
+            empty = where is not None and not self.service.current_retriever().matching(where)
+        except (NotReady, QAError):
+            empty = False  # _answer says why
+        if empty:
+            turns[-1] = {"question": question, "error": NO_SCOPE_MATCH}
+        else:
+            a = self._answer(question, history=last_question(turns[:-1]), k=int(k), mode=_mode(mode),
+                             per_doc=int(per_doc) or None, where=where)
+            turns[-1] = {"question": question, **({"error": a} if isinstance(a, str) else {"answer": a.to_dict()})}
         yield render.transcript(turns), turns, ""
 
     def _answer(self, question: Any, **kwargs: Any) -> Answer | str:
@@ -62,6 +74,15 @@ class Handlers:
         except Exception as exc:  # never a traceback in the page
             logger.exception("answering %r failed", str(question)[:200])
             return f"Sorry, something went wrong while answering ({type(exc).__name__}: {exc})."
+
+    def scope_choices(self):
+        """The "Search only in" choices: every folder (ending in /) and document of the index, as
+        globs that match exactly them (qa.escape_glob); what is chosen stays chosen."""
+        r = self.service.retriever
+        sources = [d.source for d in r.documents()] if r is not None else []
+        folders = sorted({s.rsplit("/", i)[0] for s in sources for i in range(1, s.count("/") + 1)})
+        choices = [(f"{f}/", f"{escape_glob(f)}/") for f in folders] + [(s, escape_glob(s)) for s in sources]
+        return gr.Dropdown(choices=choices[:MAX_SCOPE_CHOICES])
 
     def clear(self):
         return render.transcript([]), [], "", gr.Column(visible=False)
@@ -93,7 +114,7 @@ class Handlers:
         return f'<div data-opened="{time.monotonic_ns()}">{html}</div>', gr.Column(visible=True)
 
     def ask(self, question: str, k: int = 5, mode: str = "hybrid", per_doc: int = 0,
-            history: list[str] | None = None) -> dict[str, Any]:
+            history: list[str] | None = None, where: dict[str, Any] | None = None) -> dict[str, Any]:
         """Answer a question from the indexed documents.
 
         Returns the JSON of `qa ask --json` ({"question", "mode", "passages": [{"rank", "score",
@@ -101,11 +122,13 @@ class Handlers:
         "answer" (quoted sentences with [n] markers, "" when abstaining), "sentences", "query",
         and "abstained" (true when the documents don't seem to answer the question).
         `history`: earlier questions of the conversation, oldest first; a follow-up is read
-        against the last one only. `per_doc` 0 (or None) means no limit. A wrong argument, a
-        missing index or a database that is down raises gr.Error with one line saying why.
+        against the last one only. `per_doc` 0 (or None) means no limit. `where`: search only some
+        documents, e.g. {"source": "notes/**"} (the filter of qa.Retriever.search). A wrong argument,
+        a missing index or a database that is down raises gr.Error with one line saying why.
         """
         no_limit = per_doc is None or (type(per_doc) is int and per_doc == 0)
-        a = self._answer(question, history=history, k=k, mode=mode, per_doc=None if no_limit else per_doc)
+        a = self._answer(question, history=history, k=k, mode=mode, per_doc=None if no_limit else per_doc,
+                         where=where)
         if isinstance(a, str):
             raise gr.Error(a, print_exception=False)  # a bug was logged in full by _answer already
         return a.to_dict()

@@ -167,11 +167,16 @@ class Service:
     # ------------------------------------------------------------ answers
 
     def ask(self, question: str, *, history: Sequence[str] | None = None, k: int = 5,
-            mode: str = "hybrid", per_doc: int | None = None) -> Answer:
+            mode: str = "hybrid", per_doc: int | None = None, where: dict[str, Any] | None = None) -> Answer:
+        return answer(self.current_retriever(), question, history=history, k=k, mode=mode, per_doc=per_doc,
+                      where=where)
+
+    def current_retriever(self) -> Retriever:
+        """The loaded index (switched to a newer database generation now and then); NotReady if none."""
         if self.retriever is None:
             raise NotReady(self._not_ready_message())
         self._refresh_now_and_then()
-        return answer(self.retriever, question, history=history, k=k, mode=mode, per_doc=per_doc)
+        return self.retriever
 
     def _refresh_now_and_then(self) -> None:
         """Switch to a newer generation built elsewhere; at most one check per REFRESH_SECONDS."""

@@ -117,12 +117,13 @@ def describe_confidence(confidence: float, abstained: bool) -> str:
 
 def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None = None, k: int = 5,
            mode: str = "hybrid", per_doc: int | None = None, abstain_below: float | None = None,
-           scorer: Scorer | None = None) -> Answer:
+           scorer: Scorer | None = None, where: dict[str, Any] | None = None) -> Answer:
     """Answer `question` from the index: search, then quote the best one to three sentences.
 
     `history` holds the earlier queries of the conversation (each Answer.query), oldest first; a
     follow-up such as "and what about journalists?" is searched together with the last one.
     `abstain_below` overrides the scorer's confidence threshold (-1 never abstains).
+    `where` searches only the documents it keeps (Retriever.search, qa.filters).
     """
     notes: list[str] = []
     limit = retriever.settings.max_question_chars
@@ -133,7 +134,7 @@ def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None
     history = check_history(history)
     previous = history[-1] if history else None
     query = condense(question, previous)
-    passages = retriever.search(query, k=k, mode=mode, per_doc=per_doc) if question else []
+    passages = retriever.search(query, k=k, mode=mode, per_doc=per_doc, where=where) if question else []
     focus = question if previous is not None and query != question else query
     pool = gather(retriever, query, focus, passages)
     reply = decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -39,14 +39,19 @@ class Generation(Protocol):
     @property
     def n_chunks(self) -> int: ...
 
-    def dense_top(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, cosines) of the `depth` nearest chunks, best first."""
+    def subset(self, doc_ids: Sequence[str]) -> Any:
+        """Some documents' chunks, in the form this store's `within` takes (rows, or the ids)."""
+
+    def dense_top(self, query: np.ndarray, depth: int, within: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cosines) of the `depth` nearest chunks, best first; only those of `within`
+        (a `subset()`) if given, searched exactly."""
 
     def dense_scores(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
         """Cosine of `query` with the given chunk rows."""
 
-    def lexical_top(self, query: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, BM25 scores) of the `depth` best chunks with a score > 0, best first."""
+    def lexical_top(self, query: str, depth: int, within: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, BM25 scores) of the `depth` best chunks with a score > 0, best first; only those
+        of `within` (a `subset()`) if given."""
 
     def lexical_scores(self, query: str, rows: Sequence[int]) -> np.ndarray:
         """BM25 of `query` for the given chunk rows (0 where no query term occurs)."""
@@ -56,6 +61,9 @@ class Generation(Protocol):
 
     def chunks(self, rows: Sequence[int]) -> dict[int, Chunk]:
         """Chunks by row."""
+
+    def find_chunk(self, chunk_id: str) -> tuple[int, Chunk] | None:
+        """(row, chunk) of a chunk id, or None if this generation has no such chunk."""
 
     def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
         """All chunks of some documents, in document order (incremental builds reuse them)."""

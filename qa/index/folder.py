@@ -269,7 +269,14 @@ class FolderGeneration:
     def n_chunks(self) -> int:
         return int(self.faiss.ntotal)
 
-    def dense_top(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    def subset(self, doc_ids: Sequence[str]) -> np.ndarray:
+        """What dense_top / lexical_top take as `within`: the documents' chunk rows, ascending."""
+        return self.table.rows_of(doc_ids)
+
+    def dense_top(self, query: np.ndarray, depth: int, within: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        if within is not None:  # exact within the subset (IVF: enough lists probed for depth)
+            return dense.search_within(self.faiss, self.vectors, query, within, depth)
         scores, rows = dense.search_faiss(self.faiss, query, depth)
         if self._exact:  # IVF at a million chunks: no random reads of vectors.npy per query
             return rows, scores
@@ -278,8 +285,9 @@ class FolderGeneration:
     def dense_scores(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
         return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)] @ query, dtype=np.float32)
 
-    def lexical_top(self, query: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.lexical.top(query, depth)
+    def lexical_top(self, query: str, depth: int, within: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.lexical.top(query, depth, within)
 
     def lexical_scores(self, query: str, rows: Sequence[int]) -> np.ndarray:
         return self.lexical.scores_of(query, rows)
@@ -292,6 +300,9 @@ class FolderGeneration:
 
     def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
         return self.table.chunks_of(doc_ids)
+
+    def find_chunk(self, chunk_id: str) -> tuple[int, Chunk] | None:
+        return self.table.find_chunk(chunk_id)
 
     def reusable_vectors(self) -> tuple[dict[str, int], np.ndarray]:
         return self.table.text_hash_rows(), self.vectors

@@ -16,8 +16,12 @@ from typing import Any, Mapping
 from ..errors import IndexCorruptError
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 2
-"""2: sentence spans and vectors stored per chunk (build-time answer work)."""
+FORMAT_VERSION = 3
+"""2: sentence spans and vectors stored per chunk (build-time answer work).
+3: each document's language (qa.language.detect) stored with it, for `where={"language": ...}`."""
+READABLE_VERSIONS = (2, 3)
+"""Versions this qa reads. A version 2 index searches as before; only a language filter needs a
+rebuild (qa.filters says so)."""
 
 # The files of a folder index. Only this module spells them.
 MANIFEST = "manifest.json"
@@ -79,6 +83,7 @@ class DocumentRecord:
     text: str | None = None
     page_starts: tuple[int, ...] | None = None
     line_anchors: tuple[tuple[int, int], ...] | None = None
+    language: str | None = None  # ISO 639-1 code; None in an index older than format version 3
 
     def entry(self) -> dict[str, Any]:
         """What the manifest keeps about it (no text)."""
@@ -121,10 +126,11 @@ class Manifest:
     qa_version: str = ""
     answer_model: dict[str, Any] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "generation": self.generation,
+            "format": FORMAT, "format_version": self.format_version, "generation": self.generation,
             "qa_version": self.qa_version, "created": self.created, "corpus_root": self.corpus_root,
             "model": dict(self.model), "chunker": dict(self.chunker), "lexical": dict(self.lexical),
             "index": {"type": self.index_type, "chunks": self.chunks, "dimension": self.dimension},
@@ -137,7 +143,7 @@ class Manifest:
         """Validate a manifest read from `where`; IndexCorruptError says what to run if it is bad."""
         if not isinstance(d, Mapping) or d.get("format") != FORMAT:
             raise IndexCorruptError(f"{where} is not a qa index manifest; run `qa build --full`")
-        if d.get("format_version") != FORMAT_VERSION:
+        if d.get("format_version") not in READABLE_VERSIONS:
             raise IndexCorruptError(
                 f"index at {where} has format version {d.get('format_version')}, this qa reads "
                 f"version {FORMAT_VERSION}; run `qa build --full` to rebuild it")
@@ -148,7 +154,8 @@ class Manifest:
                     dimension=int(index["dimension"]), documents=dict(d.get("documents") or {}),
                     corpus_root=str(d.get("corpus_root") or ""), created=str(d.get("created") or ""),
                     qa_version=str(d.get("qa_version") or ""),
-                    answer_model=dict(d.get("answer_model") or {}), files=dict(d.get("files") or {}))
+                    answer_model=dict(d.get("answer_model") or {}), files=dict(d.get("files") or {}),
+                    format_version=int(d["format_version"]))
             for key in ("name", "fingerprint", "dimension"):
                 m.model[key]  # noqa: B018 - presence check
         except (KeyError, TypeError, ValueError) as exc:

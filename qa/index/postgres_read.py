@@ -46,6 +46,8 @@ class PostgresGeneration:
              ("documents", "chunks", "vectors", "terms", "sentences")}
         chunk_cols = sql.SQL('row, chunk_id, doc_id, text, start, "end", line_start, line_end, page, page_end')
         doc_cols = "doc_id, source, title, hash, size, mtime, format, n_chunks, indexed_at"
+        # Generations written before format version 3 have no language column.
+        language = "language" if manifest.format_version >= 3 else "NULL"
         # BM25 as Lucene (and bm25s, method="lucene") computes it: idf = ln(1 + (N - df + .5) / (df + .5)),
         # tf part = tf / (tf + k1 (1 - b + b len / avgdl)); a query term that repeats counts again.
         bm25 = sql.SQL(
@@ -58,14 +60,26 @@ class PostgresGeneration:
         self._sql = {
             "dense_top": sql.SQL("SELECT row, -(embedding <#> %b) FROM {v} ORDER BY embedding <#> %b "
                                  "LIMIT %s").format(v=t["vectors"]),
+            # Within some documents: an exact scan of their chunks (ordering by the score, not by the
+            # distance operator, keeps the planner off the HNSW index, which would cut the
+            # candidates at ef_search before the WHERE), so it agrees with the folder store.
+            "dense_within": sql.SQL("SELECT v.row, -(v.embedding <#> %b) AS s FROM {v} v WHERE v.row IN "
+                                    "(SELECT row FROM {c} WHERE doc_id = ANY(%s)) ORDER BY s DESC, v.row "
+                                    "LIMIT %s").format(v=t["vectors"], c=t["chunks"]),
             "dense_scores": sql.SQL("SELECT row, -(embedding <#> %b) FROM {v} WHERE row = ANY(%s)"
                                     ).format(v=t["vectors"]),
             "lexical_top": bm25.format(terms=t["terms"], only=sql.SQL(""),
                                        order=sql.SQL("ORDER BY s DESC, row LIMIT %(depth)s")),
+            "lexical_within": bm25.format(
+                terms=t["terms"], order=sql.SQL("ORDER BY s DESC, row LIMIT %(depth)s"),
+                only=sql.SQL("WHERE u.row IN (SELECT row FROM {c} WHERE doc_id = ANY(%(docs)s))").format(
+                    c=t["chunks"])),
             "lexical_scores": bm25.format(terms=t["terms"], only=sql.SQL("WHERE u.row = ANY(%(rows)s)"),
                                           order=sql.SQL("")),
             "knows": sql.SQL("SELECT EXISTS (SELECT 1 FROM {t} WHERE term = %s)").format(t=t["terms"]),
             "chunks": sql.SQL("SELECT {c} FROM {t} WHERE row = ANY(%s)").format(c=chunk_cols, t=t["chunks"]),
+            "find_chunk": sql.SQL("SELECT {c} FROM {t} WHERE chunk_id = %s LIMIT 1").format(
+                c=chunk_cols, t=t["chunks"]),
             "chunks_of": sql.SQL("SELECT {c} FROM {t} WHERE doc_id = ANY(%s) ORDER BY row").format(
                 c=chunk_cols, t=t["chunks"]),
             "hashes": sql.SQL("SELECT row, text_hash FROM {t}").format(t=t["chunks"]),
@@ -73,8 +87,9 @@ class PostgresGeneration:
                                ).format(v=t["vectors"]),
             "sentences": sql.SQL('SELECT row, start, "end", vector FROM {t} WHERE row = ANY(%s) '
                                  "ORDER BY row, idx").format(t=t["sentences"]),
-            "documents": sql.SQL(f"SELECT {doc_cols} FROM {{t}} ORDER BY source").format(t=t["documents"]),
-            "document": sql.SQL(f"SELECT {doc_cols}, text, page_starts, line_anchors FROM {{t}} "
+            "documents": sql.SQL(f"SELECT {doc_cols}, {language} FROM {{t}} ORDER BY source").format(
+                t=t["documents"]),
+            "document": sql.SQL(f"SELECT {doc_cols}, text, page_starts, line_anchors, {language} FROM {{t}} "
                                 "WHERE doc_id = %s").format(t=t["documents"]),
             "counts": sql.SQL("SELECT (SELECT count(*) FROM {c}), (SELECT count(*) FROM {v}), "
                               "(SELECT count(*) FROM {d})").format(c=t["chunks"], v=t["vectors"],
@@ -104,11 +119,19 @@ class PostgresGeneration:
 
     # ------------------------------------------------------------------ dense
 
-    def dense_top(self, query: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    def subset(self, doc_ids: Sequence[str]) -> list[str]:
+        """What dense_top / lexical_top take as `within`: the documents, found by SQL in each query."""
+        return list(doc_ids)
+
+    def dense_top(self, query: np.ndarray, depth: int, within: list[str] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
         depth = min(int(depth), self.n_chunks)
-        if depth <= 0:
+        if depth <= 0 or (within is not None and not within):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         q = np.asarray(query, dtype=np.float32).ravel()
+        if within is not None:
+            return _rows_scores(self.store.run(
+                lambda c: c.execute(self._sql["dense_within"], (q, within, depth)).fetchall()))
         ef = min(max(EF_SEARCH, depth), 1000)  # pgvector's limit; iterative scans go beyond
 
         def run(conn):
@@ -141,12 +164,16 @@ class PostgresGeneration:
     def _terms(self, query: str) -> list[str]:
         return tokenize(query, self._lexical)
 
-    def lexical_top(self, query: str, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    def lexical_top(self, query: str, depth: int, within: list[str] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
         terms = self._terms(query)
-        if not terms or depth <= 0:
+        if not terms or depth <= 0 or (within is not None and not within):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         params = dict(self._bm25, terms=terms, depth=int(depth))
-        found = self.store.run(lambda c: c.execute(self._sql["lexical_top"], params).fetchall())
+        if within is not None:
+            params["docs"] = within
+        name = "lexical_top" if within is None else "lexical_within"
+        found = self.store.run(lambda c: c.execute(self._sql[name], params).fetchall())
         return _rows_scores([(r, s) for r, s in found if s > 0])
 
     def lexical_scores(self, query: str, rows: Sequence[int]) -> np.ndarray:
@@ -166,6 +193,10 @@ class PostgresGeneration:
             return {}
         found = self.store.run(lambda c: c.execute(self._sql["chunks"], (rows,)).fetchall())
         return {r[0]: Chunk(*r[1:]) for r in found}
+
+    def find_chunk(self, chunk_id: str) -> tuple[int, Chunk] | None:
+        found = self.store.run(lambda c: c.execute(self._sql["find_chunk"], (chunk_id,)).fetchone())
+        return (found[0], Chunk(*found[1:])) if found else None
 
     def chunks_of(self, doc_ids: Sequence[str]) -> dict[str, list[Chunk]]:
         out: dict[str, list[Chunk]] = {d: [] for d in doc_ids}
@@ -202,15 +233,16 @@ class PostgresGeneration:
 
     def documents(self) -> list[DocumentRecord]:
         found = self.store.run(lambda c: c.execute(self._sql["documents"]).fetchall())
-        return [DocumentRecord(*r) for r in found]
+        return [DocumentRecord(*r, language=language) for *r, language in found]
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         found = self.store.run(lambda c: c.execute(self._sql["document"], (doc_id,)).fetchone())
         if found is None:
             return None
-        *head, text, page_starts, anchors = found
+        *head, text, page_starts, anchors, language = found
         return DocumentRecord(*head, text=text, page_starts=tuple(page_starts) if page_starts else None,
-                              line_anchors=tuple(tuple(a) for a in anchors) if anchors else None)
+                              line_anchors=tuple(tuple(a) for a in anchors) if anchors else None,
+                              language=language)
 
     def close(self) -> None:
         """Nothing to release: the connections belong to the store's pool, shared across

@@ -98,10 +98,11 @@ def write(store: "PostgresStore", conn, manifest: Manifest, documents: Sequence[
 
     _copy_rows(conn, sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(t["documents"]),
                ["text", "text", "text", "text", "int8", "float8", "text", "int4", "text", "text",
-                "int4[]", "jsonb"],
+                "int4[]", "jsonb", "text"],
                ((d.doc_id, d.source, d.title, d.hash, int(d.size), float(d.mtime), d.format, int(d.n_chunks),
                  d.indexed_at, d.text or "", list(d.page_starts) if d.page_starts else None,
-                 [list(a) for a in d.line_anchors] if d.line_anchors else None) for d in documents))
+                 [list(a) for a in d.line_anchors] if d.line_anchors else None, d.language)
+                for d in documents))
     _copy_rows(conn, sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(t["chunks"]),
                ["int4", "text", "text", "text", "int4", "int4", "int4", "int4", "int4", "int4", "text"],
                ((i, c.id, c.doc_id, c.text, c.start, c.end, c.line_start, c.line_end, c.page, c.page_end,
@@ -141,7 +142,7 @@ def _create_tables(t: dict[str, Any], dim: int) -> list:
         ("CREATE TABLE {} (doc_id text NOT NULL, source text NOT NULL, title text NOT NULL, "
          "hash text NOT NULL, size bigint NOT NULL, mtime double precision NOT NULL, format text NOT NULL, "
          "n_chunks integer NOT NULL, indexed_at text NOT NULL, text text NOT NULL, page_starts integer[], "
-         "line_anchors jsonb)", t["documents"]),
+         "line_anchors jsonb, language text)", t["documents"]),
         ('CREATE TABLE {} (row integer NOT NULL, chunk_id text NOT NULL, doc_id text NOT NULL, '
          'text text NOT NULL, start integer NOT NULL, "end" integer NOT NULL, line_start integer NOT NULL, '
          'line_end integer NOT NULL, page integer, page_end integer, text_hash text NOT NULL)', t["chunks"]),
@@ -164,6 +165,7 @@ def _create_indexes(t: dict[str, Any]) -> list:
         ("ALTER TABLE {} ADD PRIMARY KEY (doc_id)", t["documents"]),
         ("ALTER TABLE {} ADD PRIMARY KEY (row)", t["chunks"]),
         ("CREATE INDEX ON {} (doc_id)", t["chunks"]),
+        ("CREATE INDEX ON {} (chunk_id)", t["chunks"]),  # read_passage by chunk id
         ("ALTER TABLE {} ADD PRIMARY KEY (row)", t["vectors"]),
         ("ALTER TABLE {} ADD PRIMARY KEY (term)", t["terms"]),
         ("ALTER TABLE {} ADD PRIMARY KEY (row, idx)", t["sentences"]),
