@@ -34,6 +34,8 @@ def canonical_model(model: str) -> str:
     return MODEL_PRESETS.get(model, model)
 
 
+OCR_MODES = ("auto", "off", "force")
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
 
@@ -109,12 +111,17 @@ class Settings:
     max_question_chars: int = 1_000              # longer questions and queries are cut here
     max_k: int = 100                             # passages per search; larger k is clamped
     follow_symlinks: bool = False  # follow links whose target lies outside the documents folder
+    ocr: str = "auto"              # PDF pages with no text layer: "auto" reads them with Tesseract,
+                                   # "force" reads every page so, "off" never (docs/documents.md)
+    ocr_languages: str = "eng"     # Tesseract languages, '+'-joined: "eng+rus"
     chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
     lexical: LexicalSettings = field(default_factory=LexicalSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     show_progress: bool = False
 
     def __post_init__(self) -> None:
+        if self.ocr not in OCR_MODES:
+            raise ValueError(f"ocr must be one of {', '.join(OCR_MODES)}, not {self.ocr!r}")
         # A model with an engine of its own has one backend, whatever the (default) backend says.
         own = MODEL_BACKENDS.get(canonical_model(self.model))
         if own and self.backend in ST_BACKENDS:

@@ -1,0 +1,461 @@
+"""PDF page layout: characters -> segments -> rows -> columns in reading order -> paragraphs.
+
+Works on what PDFium says of each character (its text, baseline origin, box, font size and
+angle), with no model: a page's text is cut into segments at line breaks and wide gaps; a
+vertical gutter crossed by few segments makes two columns, read left then right within each band
+between full-width lines; rows far apart, of another size or after a short line ending a
+sentence start a paragraph; rows of two or more cells in a run make a table. Running heads,
+footers and page numbers are rows repeated at the top or bottom of most pages (`furniture`);
+footnotes are the small-print rows at the foot of a page.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .cleanup import join_lines, normalize
+from .tables import table_lines
+
+_GAP = 1.5          # a horizontal gap wider than this many font sizes starts a new segment
+_ZONE = 0.12        # top and bottom share of a page where running heads and footers live
+_TERMINAL = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
+_TABLE_CAPTION = re.compile(r"^(table|tab\.|таблица)\s*[\dIVX]", re.I)
+_PAGE_NUMBER = re.compile(r"^(?:page|p\.?|стр\.?|-|–|—)?#+(?:(?:of|/|из)#+)?(?:\|?page)?[-–—]?$|^[ivxlc]{1,6}$")
+
+
+@dataclass
+class Segment:
+    """A run of characters on one baseline with no wide gap, in page coordinates (y grows down)."""
+
+    text: str
+    x0: float
+    x1: float
+    base: float
+    size: float
+
+
+@dataclass
+class Row:
+    """Segments on one baseline within one column, left to right."""
+
+    cells: list[Segment]
+    column: int = 0
+
+    @property
+    def x0(self) -> float:
+        return self.cells[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.cells[-1].x1
+
+    @property
+    def base(self) -> float:
+        return min(c.base for c in self.cells)
+
+    @property
+    def size(self) -> float:
+        return max(self.cells, key=lambda c: len(c.text)).size
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.cells)
+
+
+@dataclass
+class Block:
+    """A paragraph (`rows` joined), a table line, or a footnote, of one page."""
+
+    kind: str              # "para", "table" or "note"
+    text: str
+    size: float = 0.0
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PageLayout:
+    """One page: its rows in reading order (columns resolved) and its size."""
+
+    rows: list[Row]
+    width: float
+    height: float
+
+
+# ---------------------------------------------------------------- characters -> segments
+
+def page_segments(textpage, width: float, height: float) -> tuple[list[Segment], float, float]:
+    """Segments of a PDFium text page, upright whatever the page's rotation: (segments, width, height).
+
+    Per character two calls into PDFium (origin and box); font size and angle are asked once per
+    line PDFium found, and a line turned against the page's text (a margin stamp) is left out.
+    """
+    import pypdfium2.raw as raw
+
+    n = textpage.count_chars()
+    if n <= 0:
+        return [], width, height
+    text = textpage.get_text_range(0, n)
+    if len(text) != n:  # characters outside the BMP: read them one by one
+        text = "".join(chr(raw.FPDFText_GetUnicode(textpage, i)) or " " for i in range(n))
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text)]
+    angles: Counter[int] = Counter()
+    line_info = []
+    for a, b in lines:
+        k = a
+        while k < b and text[k].isspace():
+            k += 1
+        if k == b:
+            line_info.append(None)
+            continue
+        angle = raw.FPDFText_GetCharAngle(textpage, k)
+        quadrant = int(round(angle / (math.pi / 2))) % 4 if angle >= 0 else 0
+        turned = angle >= 0 and abs(angle - quadrant * math.pi / 2) > 0.05 and abs(angle - 2 * math.pi) > 0.05
+        line_info.append((quadrant, turned))
+        if not turned:
+            angles[quadrant] += b - a
+    if not angles:
+        return [], width, height
+    quadrant = angles.most_common(1)[0][0]
+    theta = quadrant * math.pi / 2
+    cos, sin = round(math.cos(theta)), -round(math.sin(theta))  # PDFium turns clockwise
+    corners = [(x * cos + y * sin, -x * sin + y * cos) for x in (0, width) for y in (0, height)]
+    min_x, max_y = min(c[0] for c in corners), max(c[1] for c in corners)
+    page_w = max(c[0] for c in corners) - min_x
+    page_h = max_y - min(c[1] for c in corners)
+    upright = quadrant % 2 == 0
+
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    rect = raw.FS_RECTF()
+    origin, loose = raw.FPDFText_GetCharOrigin, raw.FPDFText_GetLooseCharBox
+    rect_ref = ctypes.byref(rect)
+    segments: list[Segment] = []
+    for (a, b), info in zip(lines, line_info):
+        if info is None or info[0] != quadrant or info[1]:
+            continue  # blank, or turned against the page: margin stamps, axis labels
+        parts: list[str] = []
+        x0 = x1 = base = size = 0.0
+        last = None
+        space = False
+        for i in range(a, b):
+            ch = text[i]
+            if ch.isspace():
+                space = True
+                continue
+            origin(textpage, i, ox, oy)
+            loose(textpage, i, rect_ref)
+            if upright:
+                w, h = abs(rect.right - rect.left), abs(rect.top - rect.bottom)
+            else:
+                w, h = abs(rect.top - rect.bottom), abs(rect.right - rect.left)
+            rx, ry = ox.value * cos + oy.value * sin - min_x, max_y - (-ox.value * sin + oy.value * cos)
+            if parts and last is not None and abs(rx - last[1]) < 1 and abs(ry - last[2]) < 1:
+                if rx == last[1] and ry == last[2] and (ch != last[0] or ch == "f"):
+                    parts.append(ch)  # the second letter of a ligature ("ffi" is one glyph)
+                    continue
+                if ch == last[0]:
+                    continue  # the same glyph drawn twice (fake bold, a shadow): read once
+            if parts:
+                gap = rx - x1
+                if abs(ry - base) > 0.5 * size or gap < -0.6 * size - 1 or gap > _GAP * size:
+                    _add(segments, parts, x0, x1, base, size)
+                    parts = []
+                elif space or gap > 0.25 * size:
+                    parts.append(" ")
+            if not parts:
+                size = max(h, 1.0)  # the font's height on the page, whatever the text matrix
+                x0, base = rx, ry
+            parts.append(ch)
+            x1 = max(x1, rx + w) if len(parts) > 1 else rx + w
+            last = (ch, rx, ry)
+            space = False
+        if parts:
+            _add(segments, parts, x0, x1, base, size)
+    return segments, page_w, page_h
+
+
+def _add(segments: list[Segment], parts: list[str], x0: float, x1: float, base: float, size: float) -> None:
+    s = normalize("".join(parts)).strip()
+    if s:
+        segments.append(Segment(s, x0, x1, base, size))
+
+
+# ---------------------------------------------------------------- segments -> rows in reading order
+
+def _gutter(segments: list[Segment], width: float) -> float | None:
+    """x of a vertical gutter splitting the page into two text columns, or None."""
+    body = [s for s in segments if len(s.text) > 1]
+    if len(body) < 10:
+        return None
+    lo, hi = int(width * 0.3), int(width * 0.7)
+    if hi <= lo:
+        return None
+    crossings = [0] * (hi - lo + 2)
+    for s in body:  # segments crossing each x: a difference array over lo..hi
+        a, b = max(int(math.floor(s.x0 + 1)) + 1, lo), min(int(math.ceil(s.x1 - 1)) - 1, hi)
+        if a <= b:
+            crossings[a - lo] += 1
+            crossings[b - lo + 1] -= 1
+    run, best, runs = 0, None, []
+    for k in range(hi - lo + 1):
+        run += crossings[k]
+        if best is None or run < best:
+            best, runs = run, [[k, k]]
+        elif run == best:
+            if runs[-1][1] == k - 1:
+                runs[-1][1] = k
+            else:
+                runs.append([k, k])
+    if best is None or best > 0.2 * len(body):
+        return None
+    a, b = max(runs, key=lambda r: r[1] - r[0])
+    x = lo + (a + b) / 2
+    left = [s for s in body if s.x1 <= x]
+    right = [s for s in body if s.x0 >= x]
+    if len(left) < 5 or len(right) < 5:
+        return None
+    # Text columns are filled with long lines; a table's cells are short.
+    lw = statistics.median(s.x1 - s.x0 for s in left)
+    rw = statistics.median(s.x1 - s.x0 for s in right)
+    left_span = x - min(s.x0 for s in left)
+    right_span = max(s.x1 for s in right) - x
+    if lw < 0.55 * left_span or rw < 0.55 * right_span:
+        return None
+    return x
+
+
+def _rows(segments: list[Segment], column: int) -> list[Row]:
+    rows: list[Row] = []
+    for s in sorted(segments, key=lambda s: (s.base, s.x0)):
+        if rows and abs(s.base - rows[-1].cells[-1].base) <= 0.3 * s.size:
+            rows[-1].cells.append(s)
+        else:
+            rows.append(Row([s], column))
+    for r in rows:
+        r.cells.sort(key=lambda c: c.x0)
+    return rows
+
+
+def reading_order(segments: list[Segment], width: float) -> list[Row]:
+    """Rows of a page in reading order: full-width rows, and within each band between them the
+    left column then the right one."""
+    x = _gutter(segments, width)
+    if x is None:
+        return _rows(segments, 0)
+    spanning = sorted((s for s in segments if s.x0 < x - 1 and s.x1 > x + 1), key=lambda s: s.base)
+    columns = [s for s in segments if not (s.x0 < x - 1 and s.x1 > x + 1)]
+    out: list[Row] = []
+    cuts = [s.base for s in spanning] + [math.inf]
+    band_start = -math.inf
+    for i, cut in enumerate(cuts):
+        band = [s for s in columns if band_start < s.base <= cut]
+        out.extend(_rows([s for s in band if s.x1 <= x], 1))
+        out.extend(_rows([s for s in band if s.x1 > x], 2))
+        if i < len(spanning):
+            span_rows = _rows([spanning[i]], 0)
+            if out and out[-1].column == 0 and abs(out[-1].base - span_rows[0].base) <= 0.3 * spanning[i].size:
+                out[-1].cells = sorted(out[-1].cells + span_rows[0].cells, key=lambda c: c.x0)
+            else:
+                out.extend(span_rows)
+        band_start = cut
+    return out
+
+
+# ---------------------------------------------------------------- running heads, footers, page numbers
+
+def _key(row: Row) -> str:
+    return re.sub(r"\s+", "", re.sub(r"\d+", "#", row.text.lower()))
+
+
+def is_page_number(text: str) -> bool:
+    """'3', 'Page 3 of 9', '3 | P a g e', '- 3 -', 'iv': `is_page_number("1 | P a g e") -> True`."""
+    return bool(_PAGE_NUMBER.match(re.sub(r"\s+", "", re.sub(r"\d+", "#", text.lower()))))
+
+
+def _edge_rows(page: PageLayout) -> list[Row]:
+    """Rows in the top or bottom zone of a page, and its first and last two rows by height."""
+    if not page.rows:
+        return []
+    by_height = sorted(page.rows, key=lambda r: r.base)
+    picked = {id(r): r for r in by_height[:2] + by_height[-2:]}
+    for r in page.rows:
+        if r.base < page.height * _ZONE or r.base > page.height * (1 - _ZONE):
+            picked[id(r)] = r
+    return list(picked.values())
+
+
+def remove_furniture(pages: list[PageLayout]) -> int:
+    """Drop running heads, footers and page numbers from `pages` in place; returns rows dropped.
+
+    A row is furniture when its text (digits ignored) recurs near the same edge of at least
+    two pages and 40% of them, or it is a page number at an edge.
+    """
+    counts: Counter[tuple[str, bool]] = Counter()
+    edges = []
+    for page in pages:
+        rows = _edge_rows(page)
+        edges.append(rows)
+        for key in {(_key(r), r.base < page.height / 2) for r in rows}:
+            counts[key] += 1
+    need = max(2, math.ceil(0.4 * len(pages)))
+    dropped = 0
+    for page, rows in zip(pages, edges):
+        drop = {id(r) for r in rows
+                if is_page_number(r.text) or (len(pages) > 1 and counts[(_key(r), r.base < page.height / 2)] >= need)}
+        if drop and len(drop) < len(page.rows):  # never a whole page: then it is the content
+            page.rows = [r for r in page.rows if id(r) not in drop]
+            dropped += len(drop)
+    return dropped
+
+
+# ---------------------------------------------------------------- rows -> blocks
+
+def body_size(rows: list[Row]) -> float:
+    """The font size of most characters."""
+    sizes: Counter[float] = Counter()
+    for r in rows:
+        for c in r.cells:
+            sizes[round(c.size, 1)] += len(c.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _footnotes(page: PageLayout, body: float) -> list[Row]:
+    """Small-print rows at the foot of a page, below all body text."""
+    notes = []
+    for r in sorted(page.rows, key=lambda r: -r.base):
+        if r.base > page.height * 0.5 and r.size < 0.88 * body:
+            notes.append(r)
+        else:
+            break
+    if notes and not any(re.match(r"^[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text) for r in notes):
+        return []  # small print with no note marks: a caption or a sidebar, left in place
+    return list(reversed(notes))
+
+
+def _continues(prev: Row, nxt: Row, pitch: float, right: float) -> bool:
+    """Whether `nxt` goes on the paragraph that `prev` is in (same column, geometry)."""
+    if abs(nxt.size - prev.size) > 0.15 * prev.size:
+        return False
+    gap = nxt.base - prev.base
+    if gap <= 0 or gap > 1.45 * pitch:
+        return False
+    text = prev.text
+    if _TERMINAL.search(text) and prev.x1 < right - 2.5 * prev.size:
+        return False  # a short line ending a sentence ends its paragraph
+    return True
+
+
+def _pitch(rows: list[Row]) -> float:
+    gaps = [b.base - a.base for a, b in zip(rows, rows[1:])
+            if a.column == b.column and 0 < b.base - a.base < 3 * a.size and abs(a.size - b.size) < 0.5]
+    return statistics.median(gaps) if gaps else 1.25 * (rows[0].size if rows else 10.0)
+
+
+def _align(rows: list[list[Segment]]) -> list[list[str]]:
+    """Cells of table rows placed in the columns of the row with the most cells."""
+    widest = max(rows, key=len)
+    anchors = [(s.x0, s.x1) for s in widest]
+    out = []
+    for row in rows:
+        cells = [""] * len(anchors)
+        for s in row:
+            overlaps = [min(s.x1, b) - max(s.x0, a) for a, b in anchors]
+            best = max(range(len(anchors)), key=lambda k: (overlaps[k], -abs((s.x0 + s.x1) - sum(anchors[k]))))
+            cells[best] = (cells[best] + " " + s.text).strip()
+        out.append(cells)
+    return out
+
+
+def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
+    """Paragraphs, table lines and footnotes of one page in reading order (footnotes last)."""
+    if not page.rows:
+        return []
+    body = body_size(page.rows)
+    notes = _footnotes(page, body)
+    note_ids = {id(r) for r in notes}
+    rows = [r for r in page.rows if id(r) not in note_ids]
+    pitch = _pitch(rows)
+    blocks: list[Block] = []
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        if len(row.cells) > 1:
+            j = i
+            while j < len(rows) and len(rows[j].cells) > 1 and rows[j].column == row.column:
+                j += 1
+            cells = [c.text for r in rows[i:j] for c in r.cells]
+            if j - i >= 2 and statistics.median(len(c) for c in cells) <= 40:
+                caption = None
+                if blocks and blocks[-1].kind == "para" and _TABLE_CAPTION.match(blocks[-1].text):
+                    caption = blocks[-1].text[:200]
+                lines = table_lines(_align([r.cells for r in rows[i:j]]), caption)
+                blocks.extend(Block("table", line, row.size) for line in lines)
+                i = j
+                continue
+        right = max((r.x1 for r in rows if r.column == row.column and len(r.cells) == 1), default=row.x1)
+        group = [row]
+        i += 1
+        while (i < len(rows) and rows[i].column == row.column and len(rows[i].cells) == 1
+               and _continues(group[-1], rows[i], pitch, right)):
+            group.append(rows[i])
+            i += 1
+        blocks.append(Block("para", join_lines([r.text for r in group], known), row.size,
+                            [r.text for r in group]))
+    # A paragraph cut by a column break goes on in the next column.
+    merged: list[Block] = []
+    for b in blocks:
+        if merged and b.kind == "para" and merged[-1].kind == "para" and continues_across(merged[-1], b, body):
+            merged[-1] = Block("para", join_lines([merged[-1].text, b.text], known), merged[-1].size)
+        else:
+            merged.append(b)
+    merged.extend(_note_blocks(notes, known))
+    return merged
+
+
+def _note_blocks(notes: list[Row], known: set[str]) -> list[Block]:
+    blocks: list[Block] = []
+    group: list[Row] = []
+    for r in notes:
+        if group and re.match(r"^[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text):
+            blocks.append(Block("note", join_lines([g.text for g in group], known), group[0].size))
+            group = []
+        group.append(r)
+    if group:
+        blocks.append(Block("note", join_lines([g.text for g in group], known), group[0].size))
+    return blocks
+
+
+def continues_across(prev: Block, nxt: Block, body: float | None = None) -> bool:
+    """Whether paragraph `nxt` (next column or page) carries on `prev`: `prev` stops mid-sentence."""
+    if prev.kind != "para" or nxt.kind != "para" or _TERMINAL.search(prev.text):
+        return False
+    if len(prev.text) < 40 or len(prev.text.split()) < 6:
+        return False  # a heading, a label
+    if prev.size and nxt.size and abs(prev.size - nxt.size) > 0.15 * prev.size:
+        return False
+    first = nxt.text[:1]
+    return first.islower() or first.isdigit() or prev.text.endswith((",", "-")) or prev.text[-1:].isalpha()
+
+
+def title_of(page: PageLayout) -> str | None:
+    """The first page's largest text in its upper part, if larger than the body text."""
+    rows = [r for r in page.rows if r.base < page.height * 0.6 and sum(ch.isalpha() for ch in r.text) >= 3
+            and not is_page_number(r.text)]
+    if not rows:
+        return None
+    body = body_size(page.rows)
+    top = max(r.size for r in rows)
+    if top < 1.15 * body:
+        return None
+    picked: list[Row] = []
+    for r in page.rows:
+        if r in rows and abs(r.size - top) < 0.05 * top:
+            picked.append(r)
+        elif picked:
+            break
+    title = " ".join(" ".join(r.text for r in picked).split())
+    return title[:200] or None
