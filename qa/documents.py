@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 from .config import SUPPORTED_SUFFIXES, Settings
 from .errors import UnreadableDocument
 from .formats import READERS, LineMap, page_of
+from .formats.cleanup import good_title
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +96,6 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
 def _first_line_title(text: str, fallback: str) -> str:
     """The first line that can name the document (not a page number, a bare digit or a file
     name), else `fallback`'s name without its extension."""
-    from .formats.pdf import good_title
-
     for line in text.splitlines()[:50]:
         line = line.strip().lstrip("#").strip()
         title = good_title(line)

@@ -100,3 +100,26 @@ def join_lines(lines: list[str], known: Collection[str] = ()) -> str:
             continue
         out = out + " " + line
     return out
+
+
+_PAGE_NUMBER = re.compile(r"^(?:page|p\.?|стр\.?|-|–|—)?#+(?:(?:of|/|из)#+)?(?:\|?page)?[-–—]?$|^[ivxlc]{1,6}$")
+_BAD_TITLE = re.compile(  # a file name, or what office programs write for none
+    r"\.(docx?|pdf|pptx?|xlsx?|txt|rtf|odt|indd|tex|dvi|html?|qxp|cdr)$|^\S+\.[a-z0-9]{2,4}$|"
+    r"^(microsoft (word|powerpoint) - |untitled|slide \d|document\d*$|title$|powerpoint presentation$)", re.I)
+
+
+def is_page_number(text: str) -> bool:
+    """'3', 'Page 3 of 9', '3 | P a g e', '- 3 -', 'iv': `is_page_number("1 | P a g e") -> True`."""
+    return bool(_PAGE_NUMBER.match(re.sub(r"\s+", "", re.sub(r"\d+", "#", text.lower()))))
+
+
+def good_title(title: str | None) -> str | None:
+    """`title` if it names the document: not a page number, a bare digit or a file name.
+
+    >>> good_title("Annual Report 2023"), good_title("1 | P a g e"), good_title("report.docx")
+    ('Annual Report 2023', None, None)
+    """
+    title = " ".join((title or "").split())
+    if sum(c.isalpha() for c in title) < 3 or is_page_number(title) or _BAD_TITLE.search(title):
+        return None
+    return title[:200]

@@ -17,8 +17,8 @@ import time
 from ..config import Settings
 from ..errors import UnreadableDocument
 from .base import Extracted, _short
-from .cleanup import dehyphenate, join_lines
-from .pdf_layout import (Block, PageLayout, continues_across, is_page_number, page_blocks, page_segments,
+from .cleanup import dehyphenate, good_title, is_page_number, join_lines
+from .pdf_layout import (Block, PageLayout, continues_across, page_blocks, page_segments,
                          reading_order, remove_furniture, title_of)
 
 logger = logging.getLogger(__name__)
@@ -27,21 +27,6 @@ _DEFAULTS = Settings()
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe: one call into it at a time per process
 _MIN_LETTERS = 20          # a page with fewer letters than this has no usable text layer
 _OCR_SCALE = 300 / 72      # render at 300 dpi for Tesseract
-_BAD_TITLE = re.compile(r"(\.(docx?|pdf|pptx?|xlsx?|txt|rtf|odt|indd|tex|dvi|html?|qxp|cdr)$)|"
-                        r"^(microsoft (word|powerpoint) - |untitled|slide \d|document\d*$|title$|"
-                        r"powerpoint presentation$)", re.I)
-
-
-def good_title(title: str | None) -> str | None:
-    """`title` if it names the document: not a page number, a bare digit or a file name.
-
-    >>> good_title("Annual Report 2023"), good_title("1 | P a g e"), good_title("report.docx")
-    ('Annual Report 2023', None, None)
-    """
-    title = " ".join((title or "").split())
-    if sum(c.isalpha() for c in title) < 3 or is_page_number(title) or _BAD_TITLE.search(title):
-        return None
-    return title[:200]
 
 
 def read_pdf(data: bytes, settings: Settings | None = None) -> Extracted:

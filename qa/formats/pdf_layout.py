@@ -18,14 +18,13 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .cleanup import join_lines, normalize
+from .cleanup import is_page_number, join_lines, normalize
 from .tables import table_lines
 
 _GAP = 1.5          # a horizontal gap wider than this many font sizes starts a new segment
 _ZONE = 0.12        # top and bottom share of a page where running heads and footers live
 _TERMINAL = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
 _TABLE_CAPTION = re.compile(r"^(table|tab\.|таблица)\s*[\dIVX]", re.I)
-_PAGE_NUMBER = re.compile(r"^(?:page|p\.?|стр\.?|-|–|—)?#+(?:(?:of|/|из)#+)?(?:\|?page)?[-–—]?$|^[ivxlc]{1,6}$")
 
 
 @dataclass
@@ -269,11 +268,6 @@ def reading_order(segments: list[Segment], width: float) -> list[Row]:
 
 def _key(row: Row) -> str:
     return re.sub(r"\s+", "", re.sub(r"\d+", "#", row.text.lower()))
-
-
-def is_page_number(text: str) -> bool:
-    """'3', 'Page 3 of 9', '3 | P a g e', '- 3 -', 'iv': `is_page_number("1 | P a g e") -> True`."""
-    return bool(_PAGE_NUMBER.match(re.sub(r"\s+", "", re.sub(r"\d+", "#", text.lower()))))
 
 
 def _edge_rows(page: PageLayout) -> list[Row]:

@@ -54,29 +54,36 @@ def _column_headers(head: list[list[str]], width: int) -> list[str]:
 
 def table_lines(rows: list[list[str]], caption: str | None = None, marked_header_rows: int = 0
                 ) -> list[str]:
-    """Lines for a table given as rows of cell texts (a spanning cell repeated in each column).
+    """Lines for a table given as rows of cell texts (a spanning cell repeated in each column)."""
+    return [line for _, line in table_row_lines(rows, caption, marked_header_rows)]
+
+
+def table_row_lines(rows: list[list[str]], caption: str | None = None, marked_header_rows: int = 0
+                    ) -> list[tuple[int, str]]:
+    """(index of the row in `rows`, its line) for each line of the table; see `table_lines`.
 
     With headers: "first cell | header: cell | ...", each line led by the caption; a header shared
     with the column before (a spanning "Three months ended June 30,") is said once per line.
     Without headers (or a layout table with long cells): the cells joined by " | ".
     """
     rows = [[" ".join(c.split()) for c in r] for r in rows]
-    rows = [r for r in rows if any(r)]
+    where = [i for i, r in enumerate(rows) if any(r)]
+    rows = [rows[i] for i in where]
     if not rows:
         return []
     caption = " ".join((caption or "").split()) or None
     lead = f"{caption}: " if caption else ""
     width = max(len(r) for r in rows)
     if width < 2 or any(len(c) > _LAYOUT_CELL for r in rows for c in r):
-        return [lead + " | ".join(_dedupe(r)) for r in rows]
+        return [(w, lead + " | ".join(_dedupe(r))) for w, r in zip(where, rows)]
     n_head = header_rows(rows, marked_header_rows)
     if not n_head or n_head >= len(rows):
-        return [lead + " | ".join(_dedupe(r)) for r in rows]
+        return [(w, lead + " | ".join(_dedupe(r))) for w, r in zip(where, rows)]
     head = [r + [""] * (width - len(r)) for r in rows[:n_head]]
     labels = _column_headers(head, width)
     tops = [next((row[c] for row in head if row[c]), "") for c in range(width)]
     lines = []
-    for row in rows[n_head:]:
+    for w, row in zip(where[n_head:], rows[n_head:]):
         row = row + [""] * (width - len(row))
         parts: list[str] = []
         for col, cell in enumerate(row):
@@ -92,7 +99,7 @@ def table_lines(rows: list[list[str]], caption: str | None = None, marked_header
             else:
                 parts.append(cell)
         if parts:
-            lines.append(lead + " | ".join(parts))
+            lines.append((w, lead + " | ".join(parts)))
     return lines
 
 
