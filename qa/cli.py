@@ -282,7 +282,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     root = retriever.manifest.corpus_root
     for i, p in enumerate(passages, start=1):
         where = _display_path(root, p.source)
-        loc = f"p. {p.page}" if p.page is not None else f"{p.line_start}-{p.line_end}"
+        loc = (f"{p.line_start}-{p.line_end}" if p.page is None else f"p. {p.page}"
+               if p.page_end in (None, p.page) else f"pages {p.page}–{p.page_end}")
         sep = " " if p.page is not None else ":"
         print(f"[{i}] {_safe(where)}{sep}{loc} (score {p.score:.2f})")
         print(textwrap.indent(_safe_block(p.text.strip()), "    "))

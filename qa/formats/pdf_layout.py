@@ -145,6 +145,10 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
             if ch.isspace():
                 space = True
                 continue
+            if ch in "\x02\ufffe":  # a line-end hyphen PDFium found (its position is not the glyph's)
+                if parts:
+                    parts.append("-")
+                continue
             origin(textpage, i, ox, oy)
             loose(textpage, i, rect_ref)
             if upright:
@@ -222,7 +226,7 @@ def _gutter(segments: list[Segment], width: float) -> float | None:
     rw = statistics.median(s.x1 - s.x0 for s in right)
     left_span = x - min(s.x0 for s in left)
     right_span = max(s.x1 for s in right) - x
-    if lw < 0.55 * left_span or rw < 0.55 * right_span:
+    if lw < 0.55 * left_span and rw < 0.55 * right_span:
         return None
     return x
 
@@ -299,7 +303,8 @@ def remove_furniture(pages: list[PageLayout]) -> int:
     dropped = 0
     for page, rows in zip(pages, edges):
         drop = {id(r) for r in rows
-                if is_page_number(r.text) or (len(pages) > 1 and counts[(_key(r), r.base < page.height / 2)] >= need)}
+                if is_page_number(r.text) or (len(pages) > 1 and len(r.cells) < 3  # not a table's header
+                                              and counts[(_key(r), r.base < page.height / 2)] >= need)}
         if drop and len(drop) < len(page.rows):  # never a whole page: then it is the content
             page.rows = [r for r in page.rows if id(r) not in drop]
             dropped += len(drop)
@@ -318,16 +323,20 @@ def body_size(rows: list[Row]) -> float:
 
 
 def _footnotes(page: PageLayout, body: float) -> list[Row]:
-    """Small-print rows at the foot of a page, below all body text."""
+    """Small-print rows at the foot of a page or of a column, below all body text there:
+    footnotes, and blocks such as a copyright notice at the foot of a paper's first column."""
     notes = []
-    for r in sorted(page.rows, key=lambda r: -r.base):
-        if r.base > page.height * 0.5 and r.size < 0.88 * body:
-            notes.append(r)
-        else:
-            break
-    if notes and not any(re.match(r"^[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text) for r in notes):
-        return []  # small print with no note marks: a caption or a sidebar, left in place
-    return list(reversed(notes))
+    for column in sorted({r.column for r in page.rows}):
+        found = []
+        for r in sorted((r for r in page.rows if r.column == column), key=lambda r: -r.base):
+            if r.base > page.height * 0.5 and r.size < 0.88 * body and len(r.cells) == 1:
+                found.append(r)
+            else:
+                break
+        marked = any(re.match(r"^[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text) for r in found)
+        if found and (marked or sum(len(r.text) for r in found) > 120):
+            notes.extend(reversed(found))  # unmarked small print must be a block, not a caption line
+    return notes
 
 
 def _continues(prev: Row, nxt: Row, pitch: float, right: float) -> bool:
@@ -371,7 +380,13 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
     body = body_size(page.rows)
     notes = _footnotes(page, body)
     note_ids = {id(r) for r in notes}
-    rows = [r for r in page.rows if id(r) not in note_ids]
+    rows, seen = [], set()
+    for r in page.rows:
+        key = re.sub(r"\W+", "", r.text.casefold())
+        if id(r) in note_ids or (len(key) >= 25 and key in seen):
+            continue  # a line said twice on one page: text extracted twice
+        seen.add(key)
+        rows.append(r)
     pitch = _pitch(rows)
     blocks: list[Block] = []
     i = 0
