@@ -273,3 +273,18 @@ def test_build_reads_scanned_pages_and_reports_them(tmp_path, embedder):
     across = retriever.search("publish the results of the southern count", k=1, mode="lexical")[0]
     assert (across.source, across.page, across.page_end) == ("report.pdf", 1, 2)
     assert across.location == "report.pdf p. 1-2"
+
+
+def test_docs_examples_run():
+    import doctest
+    from pathlib import Path
+
+    from qa.cli import _parser
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "documents.md"
+    result = doctest.testfile(str(docs), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted >= 3
+    for line in docs.read_text(encoding="utf-8").splitlines():  # every `qa build ...` example parses
+        if line.strip().startswith("qa build"):
+            argv = line.strip().split("  ")[0].split()[1:]
+            _parser().parse_args(argv)
