@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,8 @@ def _first_line_title(text: str, fallback: str) -> str:
     name), else `fallback`'s name without its extension."""
     for line in text.splitlines()[:50]:
         line = line.strip().lstrip("#").strip()
+        if len(line) > 120:  # a paragraph, not a heading: its first sentence or words
+            line = re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0][:120].rsplit(" ", 1)[0]
         title = good_title(line)
         if title:
             return title
@@ -313,7 +316,7 @@ def read_document(file: SourceFile, settings: Settings | None = None
         return None, Problem(file.source, f"empty (no text): {caveat}" if caveat else "empty (no text)")
     doc = Document(
         id=doc_id_for(file.source), source=file.source,
-        title=(title or "").strip() or _first_line_title(text, Path(file.source).name),
+        title=good_title(title) or _first_line_title(text, Path(file.source).name),
         text=text, hash=file.hash, size=file.size, mtime=file.mtime,
         format=suffix.lstrip("."), page_starts=pages, line_anchors=anchors,
         ocr_pages=ocr_pages, ocr_seconds=ocr_seconds,

@@ -70,9 +70,9 @@ def dehyphenate(head: str, tail: str, known: Collection[str] = ()) -> str | None
     >>> dehyphenate("ef", "ficient"), dehyphenate("long", "term"), dehyphenate("Summari", "sed")
     ('efficient', None, 'Summarised')
     """
-    if not tail[:1].islower():
-        return None
     joined = head + tail
+    if not tail[:1].islower():
+        return joined if tail[:1].isupper() and joined.lower() in known else None  # "Trace-Monkey"
     if _is_word(joined, known):
         return joined
     if _is_word(head, known) and _is_word(tail, known):

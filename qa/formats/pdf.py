@@ -217,10 +217,11 @@ def _assemble(pages: list[list[Block]], known: set[str]) -> tuple[str, list[int]
             elif first and prev is not None and continues_across(prev, b):
                 sep = " "
                 head, tail = re.search(r"([^\W\d_]+)-$", parts[-1]), re.match(r"[^\W\d_]+", b.text)
-                if head and tail and dehyphenate(head.group(1), tail.group(), known):
-                    parts[-1] = parts[-1][:-1]
-                    pos -= 1
-                    sep = ""
+                if head and tail:
+                    sep = ""  # a hyphen at the page's end: keep it ("Soekarno-Hatta") or join the word
+                    if dehyphenate(head.group(1), tail.group(), known):
+                        parts[-1] = parts[-1][:-1]
+                        pos -= 1
             elif b.kind == "table" and prev is not None and prev.kind == "table":
                 sep = "\n"
             else:

@@ -189,46 +189,61 @@ def _add(segments: list[Segment], parts: list[str], x0: float, x1: float, base: 
 
 # ---------------------------------------------------------------- segments -> rows in reading order
 
-def _gutter(segments: list[Segment], width: float) -> float | None:
-    """x of a vertical gutter splitting the page into two text columns, or None."""
+def _gutters(segments: list[Segment], width: float) -> list[float]:
+    """x of the vertical gutters between text columns (none for a page of one column).
+
+    A gutter is a run of x, at least 3 pt wide, that few segments cross; each column it makes
+    must hold text (long lines, not a table's short cells), else it joins its neighbour.
+    """
     body = [s for s in segments if len(s.text) > 1]
     if len(body) < 10:
-        return None
-    lo, hi = int(width * 0.3), int(width * 0.7)
+        return []
+    lo, hi = int(width * 0.1), int(width * 0.9)
     if hi <= lo:
-        return None
+        return []
     crossings = [0] * (hi - lo + 2)
     for s in body:  # segments crossing each x: a difference array over lo..hi
         a, b = max(int(math.floor(s.x0 + 1)) + 1, lo), min(int(math.ceil(s.x1 - 1)) - 1, hi)
         if a <= b:
             crossings[a - lo] += 1
             crossings[b - lo + 1] -= 1
-    run, best, runs = 0, None, []
+    limit = max(1, int(0.15 * len(body)))
+    gutters, run, start = [], 0, None
     for k in range(hi - lo + 1):
         run += crossings[k]
-        if best is None or run < best:
-            best, runs = run, [[k, k]]
-        elif run == best:
-            if runs[-1][1] == k - 1:
-                runs[-1][1] = k
-            else:
-                runs.append([k, k])
-    if best is None or best > 0.2 * len(body):
-        return None
-    a, b = max(runs, key=lambda r: r[1] - r[0])
-    x = lo + (a + b) / 2
-    left = [s for s in body if s.x1 <= x]
-    right = [s for s in body if s.x0 >= x]
-    if len(left) < 5 or len(right) < 5:
-        return None
-    # Text columns are filled with long lines; a table's cells are short.
-    lw = statistics.median(s.x1 - s.x0 for s in left)
-    rw = statistics.median(s.x1 - s.x0 for s in right)
-    left_span = x - min(s.x0 for s in left)
-    right_span = max(s.x1 for s in right) - x
-    if lw < 0.55 * left_span and rw < 0.55 * right_span:
-        return None
-    return x
+        if run <= limit and start is None:
+            start = k
+        elif run > limit and start is not None:
+            if k - start >= 3:
+                gutters.append(lo + (start + k - 1) / 2)
+            start = None
+    while gutters:
+        columns = _columns(body, gutters)
+        bad = [i for i, col in enumerate(columns) if not _text_column(col)]
+        if not bad:
+            return gutters
+        i = bad[0]  # join the failing column to its smaller neighbour
+        if i == 0:
+            del gutters[0]
+        elif i == len(gutters):
+            del gutters[-1]
+        else:
+            del gutters[i - 1 if len(columns[i - 1]) <= len(columns[i + 1]) else i]
+    return []
+
+
+def _columns(segments: list[Segment], gutters: list[float]) -> list[list[Segment]]:
+    """Segments lying wholly between consecutive gutters (spanning ones left out)."""
+    bounds = [-math.inf] + gutters + [math.inf]
+    return [[s for s in segments if a <= s.x0 and s.x1 <= b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _text_column(col: list[Segment]) -> bool:
+    if len(col) < 5:
+        return False
+    span = max(s.x1 for s in col) - min(s.x0 for s in col)
+    return (statistics.median(s.x1 - s.x0 for s in col) >= 0.55 * span
+            and statistics.median(len(s.text) for s in col) >= 15)
 
 
 def _rows(segments: list[Segment], column: int) -> list[Row]:
@@ -245,19 +260,27 @@ def _rows(segments: list[Segment], column: int) -> list[Row]:
 
 def reading_order(segments: list[Segment], width: float) -> list[Row]:
     """Rows of a page in reading order: full-width rows, and within each band between them the
-    left column then the right one."""
-    x = _gutter(segments, width)
-    if x is None:
+    columns from left to right."""
+    gutters = _gutters(segments, width)
+    if not gutters:
         return _rows(segments, 0)
-    spanning = sorted((s for s in segments if s.x0 < x - 1 and s.x1 > x + 1), key=lambda s: s.base)
-    columns = [s for s in segments if not (s.x0 < x - 1 and s.x1 > x + 1)]
+
+    def column_of(s: Segment) -> int:
+        for i, g in enumerate(gutters):
+            if s.x0 < g - 1 and s.x1 > g + 1:
+                return -1  # crosses a gutter: spans columns
+            if s.x1 <= g + 1:
+                return i + 1
+        return len(gutters) + 1
+
+    placed = [(column_of(s), s) for s in segments]
+    spanning = sorted((s for c, s in placed if c < 0), key=lambda s: s.base)
     out: list[Row] = []
     cuts = [s.base for s in spanning] + [math.inf]
     band_start = -math.inf
     for i, cut in enumerate(cuts):
-        band = [s for s in columns if band_start < s.base <= cut]
-        out.extend(_rows([s for s in band if s.x1 <= x], 1))
-        out.extend(_rows([s for s in band if s.x1 > x], 2))
+        for column in range(1, len(gutters) + 2):
+            out.extend(_rows([s for c, s in placed if c == column and band_start < s.base <= cut], column))
         if i < len(spanning):
             span_rows = _rows([spanning[i]], 0)
             if out and out[-1].column == 0 and abs(out[-1].base - span_rows[0].base) <= 0.3 * spanning[i].size:
@@ -271,7 +294,9 @@ def reading_order(segments: list[Segment], width: float) -> list[Row]:
 # ---------------------------------------------------------------- running heads, footers, page numbers
 
 def _key(row: Row) -> str:
-    return re.sub(r"\s+", "", re.sub(r"\d+", "#", row.text.lower()))
+    """A row's words of two letters or more: the same running head whatever its page number."""
+    words = re.findall(r"[^\W\d_]{2,}", row.text.lower())
+    return " ".join(words) if words else re.sub(r"\s+", "", re.sub(r"\d+", "#", row.text.lower()))
 
 
 def _edge_rows(page: PageLayout) -> list[Row]:
@@ -289,9 +314,12 @@ def _edge_rows(page: PageLayout) -> list[Row]:
 def remove_furniture(pages: list[PageLayout]) -> int:
     """Drop running heads, footers and page numbers from `pages` in place; returns rows dropped.
 
-    A row is furniture when its text (digits ignored) recurs near the same edge of at least
-    two pages and 40% of them, or it is a page number at an edge.
+    A row near the top or bottom of a page is furniture when its words recur there on at least
+    two pages and a quarter of them (heads alternate between odd and even pages), or when it is a
+    page number; so is a short row there, seen on two pages, right next to such a row (a head's
+    second line: "Per Curiam. 395 U. S.").
     """
+    dropped = _margin_labels(pages)
     counts: Counter[tuple[str, bool]] = Counter()
     edges = []
     for page in pages:
@@ -299,14 +327,48 @@ def remove_furniture(pages: list[PageLayout]) -> int:
         edges.append(rows)
         for key in {(_key(r), r.base < page.height / 2) for r in rows}:
             counts[key] += 1
-    need = max(2, math.ceil(0.4 * len(pages)))
-    dropped = 0
+    need = max(2, math.ceil(0.25 * len(pages)))
     for page, rows in zip(pages, edges):
-        drop = {id(r) for r in rows
-                if is_page_number(r.text) or (len(pages) > 1 and len(r.cells) < 3  # not a table's header
-                                              and counts[(_key(r), r.base < page.height / 2)] >= need)}
+        def recurs(r: Row, n: int) -> bool:
+            return len(pages) > 1 and len(r.cells) < 3 and counts[(_key(r), r.base < page.height / 2)] >= n
+
+        drop = {id(r) for r in rows if is_page_number(r.text) or recurs(r, need)}
+        found = [r for r in rows if id(r) in drop]
+        for r in rows:
+            if id(r) not in drop and len(r.text) <= 40 and recurs(r, 2) and any(
+                    abs(r.base - f.base) <= 2.5 * r.size for f in found):
+                drop.add(id(r))
         if drop and len(drop) < len(page.rows):  # never a whole page: then it is the content
             page.rows = [r for r in page.rows if id(r) not in drop]
+            dropped += len(drop)
+    return dropped
+
+
+def _margin_labels(pages: list[PageLayout]) -> int:
+    """Drop short labels in the side margins (a journal's code, a page number) that recur at the
+    same place on two pages or more, or are page numbers; returns cells dropped."""
+    margins, counts = [], Counter()
+    for page in pages:
+        long = [c for r in page.rows for c in r.cells if len(c.text) > 30]
+        if len(long) < 10:
+            margins.append([])
+            continue
+        left, right = min(c.x0 for c in long), max(c.x1 for c in long)
+        found = [(r, c) for r in page.rows for c in r.cells
+                 if len(c.text) <= 20 and (c.x1 < left - 5 or c.x0 > right + 5)]
+        if len(found) > 6:  # many: a table or a column of its own, not labels
+            found = []
+        margins.append(found)
+        for key in {(_key(Row([c])), round(c.x0 / 5), round(c.base / 5)) for _, c in found}:
+            counts[key] += 1
+    dropped = 0
+    for page, found in zip(pages, margins):
+        drop = {id(c) for _, c in found
+                if is_page_number(c.text) or counts[(_key(Row([c])), round(c.x0 / 5), round(c.base / 5))] >= 2}
+        if drop:
+            for r in page.rows:
+                r.cells = [c for c in r.cells if id(c) not in drop]
+            page.rows = [r for r in page.rows if r.cells]
             dropped += len(drop)
     return dropped
 
