@@ -17,7 +17,7 @@ from qa.chunking import chunk_document  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.documents import SourceFile, read_document  # noqa: E402
 from qa.formats import page_of, read_pdf  # noqa: E402
-from qa.formats.cleanup import dehyphenate, good_title, join_lines, normalize  # noqa: E402
+from qa.formats.cleanup import dehyphenate, good_title, join_lines, mend_words, normalize  # noqa: E402
 from qa.text import split_sentences  # noqa: E402
 
 W, H = A4
@@ -184,6 +184,9 @@ def test_text_drawn_twice_is_read_once():
 def test_cleanup_of_ligatures_glyphs_and_hyphens():
     assert normalize("e\ufb00ect of \ufb01sh \ufb02ow") == "effect of fish flow"
     assert normalize("e\u21b5orts") == "efforts"
+    assert mend_words("a dicult task, great eorts and a signicant e\ue000ect") == \
+        "a difficult task, great efforts and a significant effect"  # lost ligatures
+    assert mend_words("the otters of the river") == "the otters of the river"
     assert dehyphenate("ef", "ficient") == "efficient"
     assert dehyphenate("long", "term") is None
     assert join_lines(["a well-", "known and long-", "term plan, summari-", "sed"]) == \

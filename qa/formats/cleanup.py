@@ -60,6 +60,36 @@ def _is_word(word: str, known: Collection[str]) -> bool:
     return False
 
 
+_LIGATURES = ("ffi", "ffl", "ff", "fi", "fl")
+_WORD = re.compile(r"\b[a-z\ue000-\uf8ff]{3,}\b")
+
+
+def mend_words(text: str, known: Collection[str] = ()) -> str:
+    """Words whose ligature was lost ("dicult", "eorts", or a private-use glyph in its place)
+    spelt out, when exactly one ligature makes a known English word of it.
+
+    >>> mend_words("a dicult task and great eorts")
+    'a difficult task and great efforts'
+    """
+    vocab = _vocabulary()
+    if not vocab:
+        return text
+
+    def fix(m: re.Match) -> str:
+        word = m.group()
+        if word in vocab:
+            return word
+        pua = [i for i, c in enumerate(word) if "\ue000" <= c <= "\uf8ff"]
+        if len(pua) > 1:
+            return word
+        spots = pua or range(1, len(word))
+        found = {word[:i] + lig + word[i + (1 if pua else 0):] for i in spots for lig in _LIGATURES}
+        found = {w for w in found if w in vocab}
+        return found.pop() if len(found) == 1 else word
+
+    return _WORD.sub(fix, text)
+
+
 _HEAD = re.compile(r"([^\W\d_]+)-$")
 _TAIL = re.compile(r"^([^\W\d_]+)")
 

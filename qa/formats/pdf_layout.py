@@ -18,7 +18,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .cleanup import is_page_number, join_lines, normalize
+from .cleanup import is_page_number, join_lines, mend_words, normalize
 from .tables import table_lines
 
 _GAP = 1.5          # a horizontal gap wider than this many font sizes starts a new segment
@@ -474,7 +474,7 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
                and _continues(group[-1], rows[i], pitch, right)):
             group.append(rows[i])
             i += 1
-        blocks.append(Block("para", join_lines([r.text for r in group], known), row.size,
+        blocks.append(Block("para", mend_words(join_lines([r.text for r in group], known), known), row.size,
                             [r.text for r in group]))
     # A paragraph cut by a column break goes on in the next column.
     merged: list[Block] = []
