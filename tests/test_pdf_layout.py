@@ -291,3 +291,30 @@ def test_docs_examples_run():
         if line.strip().startswith("qa build"):
             argv = line.strip().split("  ")[0].split()[1:]
             _parser().parse_args(argv)
+
+
+def test_three_columns_and_a_margin_stamp():
+    words = ["alder", "birch", "cedar", "dogwood", "elm", "fir", "ginkgo", "hazel", "ironwood"]
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(72, H - 60, "Trees of the Valley")
+    c.setFont("Times-Roman", 9)
+    width = (W - 144 - 40) / 3
+    for col, name in enumerate(("First", "Second", "Third")):
+        x = 72 + col * (width + 20)
+        y = H - 100
+        for i in range(12):
+            c.drawString(x, y, f"{name} column line {i}: {words[(col * 3 + i) % 9]}")
+            y -= 12
+    c.saveState()
+    c.translate(30, 300)
+    c.rotate(90)
+    c.drawString(0, 0, "arXiv:2301.00001v1 [cs.CL] 1 Jan 2023")
+    c.restoreState()
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert "arXiv" not in text
+    assert text.index("First column line 11") < text.index("Second column line 0")
+    assert text.index("Second column line 11") < text.index("Third column line 0")
