@@ -90,6 +90,14 @@ def read_docx(data: bytes, settings: Settings | None = None) -> Extracted:
     return Extracted("\n".join(lines), title)
 
 
-def _table_cells(table) -> list[list[str]]:
-    """Cell texts row by row; a merged cell is repeated once per grid column it spans."""
-    return [[" ".join(cell.text.split()) for cell in row.cells] for row in table.rows]
+def _table_cells(table) -> list[list[str | None]]:
+    """Cell texts row by row; None for a grid column covered by the merged cell to its left
+    (python-docx gives a merged cell once per column it spans)."""
+    rows = []
+    for row in table.rows:
+        cells, previous = [], None
+        for cell in row.cells:
+            cells.append(None if cell._tc is previous else " ".join(cell.text.split()))
+            previous = cell._tc
+        rows.append(cells)
+    return rows

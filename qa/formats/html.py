@@ -59,8 +59,8 @@ class _Table:
 
     def __init__(self, line: int) -> None:
         self.line = line
-        self.rows: list[tuple[int, list[str], bool]] = []  # (source line, cells, all <th>)
-        self.row: tuple[int, list[str], list[bool]] | None = None
+        self.rows: list[tuple[int, list, bool]] = []  # (source line, cells, all <th>)
+        self.row: tuple[int, list, list[bool]] | None = None
         self.cell: list[str] | None = None
         self.span = 1
         self.caption: list[str] | None = None
@@ -90,9 +90,7 @@ class _Table:
         if self.cell is None or self.row is None:
             return
         text = " ".join("".join(self.cell).split())
-        header = self.row[2][-1]
-        # A spanning header labels each column it covers; a spanning data cell is said once.
-        self.row[1].extend([text] + [text if header else ""] * (self.span - 1))
+        self.row[1].extend([text] + [None] * (self.span - 1))  # None: covered by a colspan
         self.cell = None
 
     def end_row(self) -> None:

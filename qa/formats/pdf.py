@@ -180,7 +180,9 @@ def _ocr_pages(document, wanted: list[int], settings: Settings
             logger.warning("OCR of page %d failed: %s", i + 1, exc)
             failed += 1
             continue
-        out[i] = [Block("para", join_lines(lines)) for lines in paragraphs if not is_page_number(" ".join(lines))]
+        # Underscores in a scan are a form's blank lines ("Agency: ____Fond du Lac").
+        texts = [re.sub(r" *_+ *", " ", join_lines(lines)).strip() for lines in paragraphs]
+        out[i] = [Block("para", t) for t in texts if t and not is_page_number(t)]
     seconds = time.perf_counter() - t0
     logger.info("OCR: %d page(s) in %.1f s", len(out), seconds)
     return out, seconds, (f"OCR failed on {failed} page(s)" if failed else None)

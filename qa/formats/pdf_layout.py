@@ -24,6 +24,7 @@ from .tables import table_lines
 _GAP = 1.5          # a horizontal gap wider than this many font sizes starts a new segment
 _ZONE = 0.12        # top and bottom share of a page where running heads and footers live
 _TERMINAL = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
+_LABEL = re.compile(r"^[A-Z][A-Z .'-]{2,}:")
 _TABLE_CAPTION = re.compile(r"^(table|tab\.|таблица)\s*[\dIVX]", re.I)
 
 
@@ -172,6 +173,8 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
             if not parts:
                 size = max(h, 1.0)  # the font's height on the page, whatever the text matrix
                 x0, base = rx, ry
+            elif h > size and abs(ry - base) < 0.2 * h:
+                size = h  # the segment's largest type on its baseline ("DATES: The FAA ...")
             parts.append(ch)
             x1 = max(x1, rx + w) if len(parts) > 1 else rx + w
             last = (ch, rx, ry)
@@ -208,15 +211,24 @@ def _gutters(segments: list[Segment], width: float) -> list[float]:
             crossings[a - lo] += 1
             crossings[b - lo + 1] -= 1
     limit = max(1, int(0.15 * len(body)))
-    gutters, run, start = [], 0, None
+    gutters: list[float] = []
+    counts, run = [], 0
     for k in range(hi - lo + 1):
         run += crossings[k]
-        if run <= limit and start is None:
-            start = k
-        elif run > limit and start is not None:
-            if k - start >= 3:
-                gutters.append(lo + (start + k - 1) / 2)
-            start = None
+        counts.append(run)
+    k = 0
+    while k < len(counts):
+        if counts[k] > limit:
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(counts) and counts[end + 1] <= limit:
+            end += 1
+        if end - k >= 3:  # the gutter lies where fewest segments cross, mid-way along that stretch
+            least = min(counts[k:end + 1])
+            spots = [x for x in range(k, end + 1) if counts[x] == least]
+            gutters.append(lo + (spots[0] + spots[-1]) / 2)
+        k = end + 1
     while gutters:
         columns = _columns(body, gutters)
         bad = [i for i, col in enumerate(columns) if not _text_column(col)]
@@ -409,8 +421,8 @@ def _continues(prev: Row, nxt: Row, pitch: float, right: float) -> bool:
     if gap <= 0 or gap > 1.45 * pitch:
         return False
     text = prev.text
-    if _TERMINAL.search(text) and prev.x1 < right - 2.5 * prev.size:
-        return False  # a short line ending a sentence ends its paragraph
+    if _TERMINAL.search(text) and (prev.x1 < right - 1.5 * prev.size or _LABEL.match(nxt.text)):
+        return False  # a short line ending a sentence ends its paragraph; so does "DATES:" after it
     return True
 
 
