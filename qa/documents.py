@@ -99,8 +99,8 @@ def _first_line_title(text: str, fallback: str) -> str:
     name), else `fallback`'s name without its extension."""
     for line in text.splitlines()[:50]:
         line = line.strip().lstrip("#").strip()
-        if len(line) > 120:  # a paragraph, not a heading: its first sentence or words
-            line = re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0][:120].rsplit(" ", 1)[0]
+        if len(line) > 200:  # a paragraph, not a heading: its first sentence or words
+            line = re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0][:200].rsplit(" ", 1)[0]
         title = good_title(line)
         if title:
             return title

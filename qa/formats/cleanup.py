@@ -135,7 +135,7 @@ def join_lines(lines: list[str], known: Collection[str] = ()) -> str:
 _PAGE_NUMBER = re.compile(r"^(?:page|p\.?|стр\.?|-|–|—)?#+(?:(?:of|/|из)#+)?(?:\|?page)?[-–—]?$|^[ivxlc]{1,6}$")
 _BAD_TITLE = re.compile(  # a file name, or what office programs write for none
     r"\.(docx?|pdf|pptx?|xlsx?|txt|rtf|odt|indd|tex|dvi|html?|qxp|cdr)$|^\S+\.[a-z0-9]{2,4}$|"
-    r"^(?=\S*[_-])(?=\S*\d)[\w.-]+$|"  # "scan-2019-03_final": a file name without its extension
+    r"^(?=\S{8})(?=\S*_|\S*-\S*-|\S*\d{6})[\w.-]+$|"  # "scan-2019-03_final": a file name without extension
     r"^(microsoft (word|powerpoint) - |untitled|slide \d|document\d*$|title$|powerpoint presentation$)", re.I)
 
 

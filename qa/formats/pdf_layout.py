@@ -24,6 +24,8 @@ from .tables import table_lines
 _GAP = 1.5          # a horizontal gap wider than this many font sizes starts a new segment
 _ZONE = 0.12        # top and bottom share of a page where running heads and footers live
 _TERMINAL = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
+_ENDS_NUMBER = frozenset("0123456789%)")
+_STARTS_NUMBER = frozenset("0123456789$(€£-")  # two numbers this far apart are two table cells
 _LABEL = re.compile(r"^[A-Z][A-Z .'-]{2,}:")
 _TABLE_CAPTION = re.compile(r"^(table|tab\.|таблица)\s*[\dIVX]", re.I)
 
@@ -165,7 +167,8 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
                     continue  # the same glyph drawn twice (fake bold, a shadow): read once
             if parts:
                 gap = rx - x1
-                if abs(ry - base) > 0.5 * size or gap < -0.6 * size - 1 or gap > _GAP * size:
+                numbers = gap > 0.6 * size and parts[-1][-1:] in _ENDS_NUMBER and ch in _STARTS_NUMBER
+                if abs(ry - base) > 0.5 * size or gap < -0.6 * size - 1 or gap > _GAP * size or numbers:
                     _add(segments, parts, x0, x1, base, size)
                     parts = []
                 elif space or gap > 0.25 * size:

@@ -43,8 +43,8 @@ def header_rows(rows: list[list[str]], marked: int = 0) -> int:
     if len(rows) < 2 or sum(bool(c) for c in rows[0]) < 2 or not _label_row(rows[0][1:]):
         return 0
     n = 1
-    while n < len(rows) - 1 and not rows[n][0] and _label_row(rows[n][1:]):
-        n += 1  # more header rows: no row label, labels above the columns ("June 28, 2025")
+    while n < len(rows) - 1 and sum(bool(c) for c in rows[n]) >= 2 and _label_row(rows[n]):
+        n += 1  # more header rows: labels above the columns ("June 28, 2025")
     body_numbers = sum(_numeric(c) for r in rows[n:] for c in r[1:] if c)
     if body_numbers:
         return n
