@@ -318,3 +318,28 @@ def test_three_columns_and_a_margin_stamp():
     assert "arXiv" not in text
     assert text.index("First column line 11") < text.index("Second column line 0")
     assert text.index("Second column line 11") < text.index("Third column line 0")
+
+
+def test_a_sidebar_does_not_cut_a_sentence():
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Times-Roman", 11)
+    y = H - 100
+    for line in ("The otters of the upper river were counted by forty volunteers who walked",
+                 "the banks at dawn, and their numbers"):
+        c.drawString(72, y, line)
+        y -= 14
+    c.setFont("Helvetica-Bold", 15)
+    c.drawString(90, y - 10, "Did you know? Otters hold hands when they sleep.")
+    y -= 40
+    c.setFont("Times-Roman", 11)
+    for line in ("rose for the third year in a row, the trust said in its report to the",
+                 "regional board on Monday."):
+        c.drawString(72, y, line)
+        y -= 14
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert ("and their numbers rose for the third year in a row, the trust said in its report to the "
+            "regional board on Monday.") in text
+    assert text.index("regional board on Monday") < text.index("Did you know?")

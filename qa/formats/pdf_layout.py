@@ -491,13 +491,23 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
             i += 1
         blocks.append(Block("para", mend_words(join_lines([r.text for r in group], known), known), row.size,
                             [r.text for r in group]))
-    # A paragraph cut by a column break goes on in the next column.
+    # A paragraph cut by a column break goes on in the next column; a sidebar or a figure label
+    # (type of another size) met inside an open sentence waits until the paragraph ends.
     merged: list[Block] = []
+    held: list[Block] = []
     for b in blocks:
-        if merged and b.kind == "para" and merged[-1].kind == "para" and continues_across(merged[-1], b, body):
-            merged[-1] = Block("para", join_lines([merged[-1].text, b.text], known), merged[-1].size)
-        else:
-            merged.append(b)
+        last = merged[-1] if merged else None
+        if last is not None and last.kind == "para" and b.kind == "para" and continues_across(last, b, body):
+            merged[-1] = Block("para", join_lines([last.text, b.text], known), last.size)
+            continue
+        if (last is not None and last.kind == "para" and not _TERMINAL.search(last.text) and len(held) < 3
+                and len(last.text) >= 40 and abs(b.size - last.size) > 0.15 * last.size):
+            held.append(b)
+            continue
+        merged.extend(held)
+        held = []
+        merged.append(b)
+    merged.extend(held)
     merged.extend(_note_blocks(notes, known))
     return merged
 
