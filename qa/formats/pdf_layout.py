@@ -16,7 +16,7 @@ import math
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .cleanup import is_page_number, join_lines, mend_words, normalize
 from .tables import table_lines
@@ -76,7 +76,6 @@ class Block:
     kind: str              # "para", "table" or "note"
     text: str
     size: float = 0.0
-    lines: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -489,8 +488,7 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
                and _continues(group[-1], rows[i], pitch, right)):
             group.append(rows[i])
             i += 1
-        blocks.append(Block("para", mend_words(join_lines([r.text for r in group], known), known), row.size,
-                            [r.text for r in group]))
+        blocks.append(Block("para", mend_words(join_lines([r.text for r in group], known), known), row.size))
     # A paragraph cut by a column break goes on in the next column; a sidebar or a figure label
     # (type of another size) met inside an open sentence waits until the paragraph ends.
     merged: list[Block] = []
