@@ -1,12 +1,12 @@
 """PDF page layout: characters -> segments -> rows -> columns in reading order -> paragraphs.
 
-Works on what PDFium says of each character (its text, baseline origin, box, font size and
-angle), with no model: a page's text is cut into segments at line breaks and wide gaps; a
-vertical gutter crossed by few segments makes two columns, read left then right within each band
-between full-width lines; rows far apart, of another size or after a short line ending a
-sentence start a paragraph; rows of two or more cells in a run make a table. Running heads,
-footers and page numbers are rows repeated at the top or bottom of most pages (`furniture`);
-footnotes are the small-print rows at the foot of a page.
+Works on what PDFium says of each character (its text, baseline origin, box and angle), with no
+model: a page's text is cut into segments at line breaks and wide gaps; vertical gutters that
+few segments cross make columns, read left to right within each band between full-width lines;
+rows far apart, of another size, or after a short line ending a sentence start a paragraph;
+runs of rows of two or more short cells make a table. Running heads, footers, page numbers and
+margin labels are rows repeated near the edges of many pages (`remove_furniture`); footnotes are
+the small-print rows at the foot of a page or column (`page_blocks` puts them last).
 """
 
 from __future__ import annotations
