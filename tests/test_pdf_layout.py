@@ -343,3 +343,8 @@ def test_a_sidebar_does_not_cut_a_sentence():
     assert ("and their numbers rose for the third year in a row, the trust said in its report to the "
             "regional board on Monday.") in text
     assert text.index("regional board on Monday") < text.index("Did you know?")
+
+
+def test_lone_surrogates_never_reach_the_text():
+    # PDFium gives characters outside the BMP as two UTF-16 units; the tokenizer refuses halves.
+    assert normalize("smile \ud83d here") == "smile  here"

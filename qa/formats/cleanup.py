@@ -25,7 +25,7 @@ _FIXES.update({
 _TABLE = str.maketrans(_FIXES)
 _LOST = re.compile(r"(?<=[a-z])\u21b5(?=[a-z])|(?<=[a-z])\u0192(?=[a-z])")  # ↵ for ff, ƒ for fi
 _MINUS = re.compile(r"/C0(?=\s?\d)")  # a minus sign from a font without a map (pdftotext-style)
-_CONTROL = re.compile("[\x01\x03-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL = re.compile("[\x01\x03-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")  # and lone surrogates
 
 
 def normalize(text: str) -> str:

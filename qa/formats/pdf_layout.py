@@ -101,8 +101,11 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
     if n <= 0:
         return [], width, height
     text = textpage.get_text_range(0, n)
-    if len(text) != n:  # characters outside the BMP: read them one by one
-        text = "".join(chr(raw.FPDFText_GetUnicode(textpage, i)) or " " for i in range(n))
+    if len(text) != n:  # characters outside the BMP: read them one by one (UTF-16 units)
+        text = "".join(chr(raw.FPDFText_GetUnicode(textpage, i)) for i in range(n))
+        # A surrogate pair is one character: kept whole at its first unit (the second is dropped).
+        text = re.sub("[\ud800-\udbff][\udc00-\udfff]", lambda m: m.group().encode(
+            "utf-16-le", "surrogatepass").decode("utf-16-le") + "\u200b", text)
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text)]
     angles: Counter[int] = Counter()
     line_info = []
