@@ -59,6 +59,8 @@ class BuildReport:
     generation: str | None = None
     index_type: str | None = None
     seconds: float = 0.0
+    ocr_pages: int = 0       # PDF pages read by OCR in this build
+    ocr_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -74,7 +76,8 @@ class BuildReport:
                  f"{self.unchanged} unchanged"]
         return (f"{self.documents} documents, {self.chunks} chunks ({', '.join(parts)}); "
                 f"embedded {self.embedded_chunks} chunks, reused {self.reused_vectors} vectors; "
-                f"{self.seconds:.1f} s")
+                f"{self.seconds:.1f} s" + (f"; OCR read {self.ocr_pages} page{'s' * (self.ocr_pages != 1)} in {self.ocr_seconds:.1f} s"
+                                           if self.ocr_pages else ""))
 
 
 
@@ -282,6 +285,8 @@ def _gather(plan: ChangePlan, old: Generation | None, info: ModelInfo, settings:
             report.problems.append(problem)
         if doc is None:
             continue
+        report.ocr_pages += doc.ocr_pages
+        report.ocr_seconds += doc.ocr_seconds
         doc_chunks = chunk_document(doc, counter, settings.chunker, info.max_seq_length)
         records.append(_record(doc, len(doc_chunks)))
         chunks.extend(doc_chunks)

@@ -137,8 +137,11 @@ def _fit(text: str, start: int, end: int, counter: TokenCounter, limit: int) -> 
 
 def _spans(doc: Document, counter: TokenCounter, settings: ChunkerSettings,
            max_tokens: int) -> list[tuple[int, int]]:
-    """Chunk spans of a document; paged documents are cut page by page, so every chunk cites one page."""
-    bounds = list(doc.page_starts or (0,)) + [len(doc.text)]
+    """Chunk spans of a document. Paged documents are cut at each page break that is also a
+    paragraph break; a paragraph that goes on over a page break may make one chunk, which
+    then cites both pages (`page`, `page_end`)."""
+    bounds = [0] + [p for p in (doc.page_starts or ())[1:] if doc.text[max(p - 2, 0):p] == "\n\n"]
+    bounds.append(len(doc.text))
     spans = []
     for lo, hi in zip(bounds, bounds[1:]):
         spans.extend((lo + a, lo + b) for a, b in split_text(doc.text[lo:hi], counter, settings, max_tokens))

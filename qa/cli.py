@@ -30,6 +30,7 @@ EXAMPLES = {
           qa build
           qa build --seeds ~/notes --index ~/notes-index
           qa build --full --json
+          qa build --ocr-languages eng+rus          scanned pages in English and Russian (Tesseract)
           qa build --model multilingual             documents in Russian, Kyrgyz and ~100 other languages""",
     "ask": """\
         examples:
@@ -137,6 +138,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print the build report as JSON")
     b.add_argument("--follow-symlinks", action="store_true",
                    help="also index symlinks that point outside the documents folder (default: skip them)")
+    b.add_argument("--ocr", choices=("auto", "off", "force"), default="auto",
+                   help="PDF pages with no text layer: read them with Tesseract (auto, the default), "
+                        "never (off), or OCR every page (force)")
+    b.add_argument("--ocr-languages", default="eng", metavar="LANGS",
+                   help="Tesseract languages, '+'-joined (default: eng; e.g. eng+rus)")
     _settings_args(b)
 
     a = sub.add_parser("ask", help="print the passages that answer a question, with citations",
@@ -262,7 +268,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from .build import build_index
 
     settings = _settings(args, show_progress=not args.json and sys.stderr.isatty(),
-                         follow_symlinks=args.follow_symlinks)
+                         follow_symlinks=args.follow_symlinks, ocr=args.ocr,
+                         ocr_languages=args.ocr_languages)
     report = build_index(args.seeds, args.index, settings=settings, full=args.full, wait=args.wait)
     if args.json:
         _print_json(report.to_dict())

@@ -11,6 +11,9 @@ from .embedding.families import (MODEL_BACKENDS, MODEL_PRESETS, MULTILINGUAL_E5,
                                  MULTILINGUAL_USE, ST_BACKENDS, backend_for, canonical_model)
 from .embedding.model import BUNDLED_MODEL, DEFAULT_BACKEND  # noqa: F401
 
+OCR_MODES = ("auto", "off", "force")
+
+
 @dataclass(frozen=True)
 class ChunkerSettings:
     """How documents are cut into chunks. Sizes are in the embedding model's word pieces.
@@ -83,12 +86,17 @@ class Settings:
     max_question_chars: int = 1_000              # longer questions and queries are cut here
     max_k: int = 100                             # passages per search; larger k is clamped
     follow_symlinks: bool = False  # follow links whose target lies outside the documents folder
+    ocr: str = "auto"              # PDF pages with no text layer: "auto" reads them with Tesseract,
+                                   # "force" reads every page so, "off" never (docs/documents.md)
+    ocr_languages: str = "eng"     # Tesseract languages, '+'-joined: "eng+rus"
     chunker: ChunkerSettings = field(default_factory=ChunkerSettings)
     lexical: LexicalSettings = field(default_factory=LexicalSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     show_progress: bool = False
 
     def __post_init__(self) -> None:
+        if self.ocr not in OCR_MODES:
+            raise ValueError(f"ocr must be one of {', '.join(OCR_MODES)}, not {self.ocr!r}")
         # A model runs with its own family's backends, whatever the (default) backend says.
         object.__setattr__(self, "backend", backend_for(self.model, self.backend))
 

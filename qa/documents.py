@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Callable, Iterator
 from .config import Settings
 from .errors import UnreadableDocument
 from .formats import READERS, LineMap, page_of
+from .formats.cleanup import good_title
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ class Document:
     format: str
     page_starts: tuple[int, ...] | None = None
     line_anchors: tuple[tuple[int, int], ...] | None = None
+    ocr_pages: int = 0          # pages read by OCR
+    ocr_seconds: float = 0.0    # time they took
     _lines: LineMap | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -99,11 +103,16 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
 
 
 def _first_line_title(text: str, fallback: str) -> str:
-    for line in text.splitlines():
+    """The first line that can name the document (not a page number, a bare digit or a file
+    name), else `fallback`'s name without its extension."""
+    for line in text.splitlines()[:50]:
         line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:200]
-    return fallback
+        if len(line) > 200:  # a paragraph, not a heading: its first sentence or words
+            line = re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0][:200].rsplit(" ", 1)[0]
+        title = good_title(line)
+        if title:
+            return title
+    return Path(fallback).stem or fallback
 
 
 def _reject_binary(data: bytes) -> None:
@@ -115,7 +124,7 @@ def _reject_binary(data: bytes) -> None:
 def _read_plain(data: bytes, settings: Settings) -> tuple:
     _reject_binary(data)
     text, caveat = decode_text(data)
-    return text, None, None, None, caveat
+    return text, None, None, None, caveat, (0, 0.0)
 
 
 def _read_rich(suffix: str) -> Callable[[bytes, Settings], tuple]:
@@ -123,7 +132,8 @@ def _read_rich(suffix: str) -> Callable[[bytes, Settings], tuple]:
         if suffix in _TEXT_MARKUP:
             _reject_binary(data)
         ex = READERS[suffix](data, settings)
-        return ex.text, ex.title, ex.page_starts, ex.line_anchors, None
+        return (ex.text, ex.title, ex.page_starts, ex.line_anchors, "; ".join(ex.notes) or None,
+                (ex.ocr_pages, ex.ocr_seconds))
 
     return read
 
@@ -302,7 +312,7 @@ def read_document(file: SourceFile, settings: Settings | None = None
     suffix = Path(file.source).suffix.lower()  # the name the user gave, not a link's target
     try:
         data = read_bytes(file.path, settings.max_file_bytes)
-        text, title, pages, anchors, caveat = _READERS[suffix](data, settings)
+        text, title, pages, anchors, caveat, (ocr_pages, ocr_seconds) = _READERS[suffix](data, settings)
     except (OSError, UnreadableDocument) as exc:
         return None, Problem(file.source, _read_error(exc))
     except Exception as exc:  # a reader bug must not stop the build
@@ -314,12 +324,13 @@ def read_document(file: SourceFile, settings: Settings | None = None
     if "\x00" in text:  # from UTF-16 or a reader: same length, so every offset map stays valid
         text = text.replace("\x00", " ")
     if not text.strip():
-        return None, Problem(file.source, "empty (no text)")
+        return None, Problem(file.source, f"empty (no text): {caveat}" if caveat else "empty (no text)")
     doc = Document(
         id=doc_id_for(file.source), source=file.source,
-        title=(title or "").strip() or _first_line_title(text, Path(file.source).name),
+        title=good_title(title) or _first_line_title(text, Path(file.source).name),
         text=text, hash=file.hash, size=file.size, mtime=file.mtime,
         format=suffix.lstrip("."), page_starts=pages, line_anchors=anchors,
+        ocr_pages=ocr_pages, ocr_seconds=ocr_seconds,
     )
     return doc, (Problem(file.source, caveat, skipped=False) if caveat else None)
 

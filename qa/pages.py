@@ -32,11 +32,10 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .errors import QAError
+from .formats.pdf import PDFIUM_LOCK
 
 logger = logging.getLogger(__name__)
 
-PDFIUM_LOCK = threading.RLock()
-"""PDFium is not thread-safe, even across documents: every pypdfium2 call in qa holds this lock."""
 
 WIDTH = 1000            # pixels across a rendered page (a letter page at about 118 dpi)
 MAX_PIXELS = 4_000_000  # a page larger than this (posters, maps) is rendered smaller

@@ -15,12 +15,17 @@ class Extracted:
     `line_anchors` are sorted (text_offset, source_line) pairs, the first at offset 0: the source
     line of offset o is `l + text.count("\\n", a, o)` for the last anchor (a, l) with a <= o.
     None means lines are counted in `text` itself.
+    `notes` are one-line caveats for the build report (e.g. page images left unread);
+    `ocr_pages` pages were read by OCR, taking `ocr_seconds`.
     """
 
     text: str
     title: str | None
     page_starts: tuple[int, ...] | None = None
     line_anchors: tuple[tuple[int, int], ...] | None = None
+    notes: tuple[str, ...] = ()
+    ocr_pages: int = 0
+    ocr_seconds: float = 0.0
 
 
 class LineMap:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import re
 
 from ..config import Settings
 from ..errors import UnreadableDocument
 
 _DEFAULTS = Settings()
 from .base import Extracted, _short
+from .cleanup import good_title
+from .tables import table_lines
 
 
 def check_zip(data: bytes, settings: Settings | None = None) -> None:
@@ -45,7 +48,8 @@ _RATIO_FLOOR = 1 << 20  # below 1 MiB unpacked, a high ratio costs nothing (blan
 
 
 def read_docx(data: bytes, settings: Settings | None = None) -> Extracted:
-    """Paragraphs and table rows (cells joined by ' | ') in document order, one per line.
+    """Paragraphs and table rows in document order, one per line; a row carries its column
+    headers and the table's caption (a "Caption"-styled paragraph just before it), see tables.py.
 
     The zip is checked against the limits of `settings` first (see `check_zip`).
     """
@@ -64,34 +68,36 @@ def read_docx(data: bytes, settings: Settings | None = None) -> Extracted:
 
     lines: list[str] = []
     heading: str | None = None
+    caption: str | None = None
     try:
         for block in document.iter_inner_content():
             if isinstance(block, Table):
-                lines.extend(_table_rows(block))
+                lines.extend(table_lines(_table_cells(block), caption))
+                caption = None
                 continue
             text = block.text.strip()
             if not text:
                 continue
             lines.append(text)
+            style = (block.style.name or "") if block.style is not None else ""
+            caption = text if style == "Caption" or re.match(r"(?i)^table\s*\d", text) else None
             if heading is None:
-                style = (block.style.name or "") if block.style is not None else ""
                 if style == "Title" or style.startswith("Heading"):
                     heading = " ".join(text.split())
-        title = " ".join((document.core_properties.title or "").split()) or heading
+        title = good_title(document.core_properties.title) or heading
     except Exception as exc:  # bad XML deep inside the body
         raise UnreadableDocument(f"malformed .docx: {_short(exc)}") from exc
     return Extracted("\n".join(lines), title)
 
 
-def _table_rows(table) -> list[str]:
+def _table_cells(table) -> list[list[str | None]]:
+    """Cell texts row by row; None for a grid column covered by the merged cell to its left
+    (python-docx gives a merged cell once per column it spans)."""
     rows = []
     for row in table.rows:
         cells, previous = [], None
         for cell in row.cells:
-            if cell._tc is previous:  # a merged cell is repeated once per grid column it spans
-                continue
+            cells.append(None if cell._tc is previous else " ".join(cell.text.split()))
             previous = cell._tc
-            cells.append(" ".join(cell.text.split()))
-        if any(cells):
-            rows.append(" | ".join(cells))
+        rows.append(cells)
     return rows

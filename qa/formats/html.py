@@ -16,6 +16,7 @@ from ..config import Settings
 logger = logging.getLogger(__name__)
 
 from .base import Extracted, _short
+from .tables import table_row_lines
 
 
 _SKIP = frozenset({"script", "style", "noscript", "template"})
@@ -53,6 +54,69 @@ def _decode_html(data: bytes) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+class _Table:
+    """Rows of cells of one <table> being read; `lines()` gives each row as one line."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.rows: list[tuple[int, list, bool]] = []  # (source line, cells, all <th>)
+        self.row: tuple[int, list, list[bool]] | None = None
+        self.cell: list[str] | None = None
+        self.span = 1
+        self.caption: list[str] | None = None
+        self.caption_text = ""
+        self.thead = False
+
+    def text(self, data: str) -> None:
+        if self.caption is not None:
+            self.caption.append(data)
+        elif self.cell is not None:
+            self.cell.append(data)
+
+    def start_row(self, line: int) -> None:
+        self.end_row()
+        self.row = (line, [], [])
+
+    def start_cell(self, tag: str, attrs: list, line: int) -> None:
+        self.end_cell()
+        if self.row is None:
+            self.start_row(line)
+        span = next((v for k, v in attrs if k == "colspan"), "1") or "1"
+        self.span = min(int(span), 100) if span.strip().isdigit() and int(span) > 0 else 1
+        self.cell = []
+        self.row[2].append(tag == "th" or self.thead)
+
+    def end_cell(self) -> None:
+        if self.cell is None or self.row is None:
+            return
+        text = " ".join("".join(self.cell).split())
+        self.row[1].extend([text] + [None] * (self.span - 1))  # None: covered by a colspan
+        self.cell = None
+
+    def end_row(self) -> None:
+        self.end_cell()
+        if self.row is not None and self.row[1]:
+            self.rows.append((self.row[0], self.row[1], all(self.row[2])))
+        self.row = None
+
+    def end_caption(self) -> None:
+        if self.caption is not None:
+            self.caption_text = " ".join("".join(self.caption).split())
+            self.caption = None
+
+    def lines(self) -> list[tuple[str, int]]:
+        """(line text, source line) of each row: headers carried into every data row."""
+        self.end_row()
+        self.end_caption()
+        cells = [r[1] for r in self.rows]
+        marked = next((i for i, r in enumerate(self.rows) if not r[2]), len(self.rows))
+        lines = table_row_lines(cells, self.caption_text or None, marked)
+        out = [(text, self.rows[i][0]) for i, text in lines]
+        if self.caption_text and not any(self.caption_text in t for t, _ in out):
+            out.insert(0, (self.caption_text, self.line))
+        return out
+
+
 class _HTMLText(HTMLParser):
     """Collects visible text as blocks, each with (offset-in-block, source line) anchors."""
 
@@ -71,6 +135,7 @@ class _HTMLText(HTMLParser):
         self._pre = 0
         self._svg = 0
         self._title: list[str] | None = None
+        self._tables: list[_Table] = []
 
     def _skips(self, tag: str) -> bool:
         # An <svg>'s <title> is a tooltip, and browsers never show a second <title>.
@@ -90,7 +155,23 @@ class _HTMLText(HTMLParser):
             return
         if self._title is not None and tag in _BLOCKS:
             self._end_title()  # an unclosed <title> must not swallow the page
-        if tag == "title":
+        if tag == "table":
+            if not self._tables:
+                self._flush()
+            self._tables.append(_Table(self.getpos()[0]))
+        elif self._tables and tag != "title":
+            table = self._tables[-1]
+            if tag == "tr":
+                table.start_row(self.getpos()[0])
+            elif tag in _CELLS:
+                table.start_cell(tag, attrs, self.getpos()[0])
+            elif tag == "caption":
+                table.caption = []
+            elif tag == "thead":
+                table.thead = True
+            elif tag in _BLOCKS:
+                table.text(" ")
+        elif tag == "title":
             self._title = []
         elif tag in ("svg", "math"):
             self._svg += 1
@@ -108,6 +189,8 @@ class _HTMLText(HTMLParser):
             return
         if tag == "title" and self._title is not None:
             self._end_title()
+        elif self._tables:
+            self._end_in_table(tag)
         elif tag in ("svg", "math"):
             self._svg = max(self._svg - 1, 0)
         elif tag in _BLOCKS:
@@ -117,11 +200,43 @@ class _HTMLText(HTMLParser):
             if tag == "pre":
                 self._pre = max(self._pre - 1, 0)
 
+    def _end_in_table(self, tag: str) -> None:
+        table = self._tables[-1]
+        if tag == "table":
+            self._tables.pop()
+            self._emit(table)
+        elif tag in _CELLS:
+            table.end_cell()
+        elif tag == "tr":
+            table.end_row()
+        elif tag == "caption":
+            table.end_caption()
+        elif tag == "thead":
+            table.thead = False
+        elif tag in _BLOCKS:
+            table.text(" ")
+
+    def _emit(self, table: _Table) -> None:
+        """A finished table: its row lines become blocks (a nested table, text of its cell)."""
+        lines = table.lines()
+        if self._tables:
+            self._tables[-1].text(" " + "; ".join(t for t, _ in lines) + " ")
+            return
+        for text, line in lines:
+            self.blocks.append((text, [(0, line)]))
+
+    def close_tables(self) -> None:
+        while self._tables:
+            self._emit(self._tables.pop())
+
     def handle_data(self, data: str) -> None:
         if self._skip:
             return
         if self._title is not None:
             self._title.append(data)
+            return
+        if self._tables:
+            self._tables[-1].text(data)
             return
         line = self.getpos()[0]  # with convert_charrefs this is where `data` starts
         if self._pre:
@@ -179,6 +294,7 @@ def read_html(data: bytes, settings: Settings | None = None) -> Extracted:
     except Exception as exc:  # keep what was read rather than lose the page
         logger.warning("HTML parsing stopped early (%s); keeping the text read so far", _short(exc))
     parser._flush()
+    parser.close_tables()
     if parser._title is not None:
         parser._end_title()
     parts: list[str] = []

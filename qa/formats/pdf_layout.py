@@ -1,0 +1,558 @@
+"""PDF page layout: characters -> segments -> rows -> columns in reading order -> paragraphs.
+
+Works on what PDFium says of each character (its text, baseline origin, box and angle), with no
+model: a page's text is cut into segments at line breaks and wide gaps; vertical gutters that
+few segments cross make columns, read left to right within each band between full-width lines;
+rows far apart, of another size, or after a short line ending a sentence start a paragraph;
+runs of rows of two or more short cells make a table. Running heads, footers, page numbers and
+margin labels are rows repeated near the edges of many pages (`remove_furniture`); footnotes are
+the small-print rows at the foot of a page or column (`page_blocks` puts them last).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+
+from .cleanup import is_page_number, join_lines, mend_words, normalize
+from .tables import table_lines
+
+_GAP = 1.5          # a horizontal gap wider than this many font sizes starts a new segment
+_ZONE = 0.12        # top and bottom share of a page where running heads and footers live
+_TERMINAL = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
+_ENDS_NUMBER = frozenset("0123456789%)")
+_STARTS_NUMBER = frozenset("0123456789$(€£-")  # two numbers this far apart are two table cells
+_LABEL = re.compile(r"^[A-Z][A-Z .'-]{2,}:")
+_TABLE_CAPTION = re.compile(r"^(table|tab\.|таблица)\s*[\dIVX]", re.I)
+
+
+@dataclass
+class Segment:
+    """A run of characters on one baseline with no wide gap, in page coordinates (y grows down)."""
+
+    text: str
+    x0: float
+    x1: float
+    base: float
+    size: float
+
+
+@dataclass
+class Row:
+    """Segments on one baseline within one column, left to right."""
+
+    cells: list[Segment]
+    column: int = 0
+
+    @property
+    def x0(self) -> float:
+        return self.cells[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.cells[-1].x1
+
+    @property
+    def base(self) -> float:
+        return min(c.base for c in self.cells)
+
+    @property
+    def size(self) -> float:
+        return max(self.cells, key=lambda c: len(c.text)).size
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.cells)
+
+
+@dataclass
+class Block:
+    """A paragraph (`rows` joined), a table line, or a footnote, of one page."""
+
+    kind: str              # "para", "table" or "note"
+    text: str
+    size: float = 0.0
+
+
+@dataclass
+class PageLayout:
+    """One page: its rows in reading order (columns resolved) and its size."""
+
+    rows: list[Row]
+    width: float
+    height: float
+
+
+# ---------------------------------------------------------------- characters -> segments
+
+def page_segments(textpage, width: float, height: float) -> tuple[list[Segment], float, float]:
+    """Segments of a PDFium text page, upright whatever the page's rotation: (segments, width, height).
+
+    Per character two calls into PDFium (origin and box); font size and angle are asked once per
+    line PDFium found, and a line turned against the page's text (a margin stamp) is left out.
+    """
+    import pypdfium2.raw as raw
+
+    n = textpage.count_chars()
+    if n <= 0:
+        return [], width, height
+    text = textpage.get_text_range(0, n)
+    if len(text) != n:  # characters outside the BMP: read them one by one (UTF-16 units)
+        text = "".join(chr(raw.FPDFText_GetUnicode(textpage, i)) for i in range(n))
+        # A surrogate pair is one character: kept whole at its first unit (the second is dropped).
+        text = re.sub("[\ud800-\udbff][\udc00-\udfff]", lambda m: m.group().encode(
+            "utf-16-le", "surrogatepass").decode("utf-16-le") + "\u200b", text)
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text)]
+    angles: Counter[int] = Counter()
+    line_info = []
+    for a, b in lines:
+        k = a
+        while k < b and text[k].isspace():
+            k += 1
+        if k == b:
+            line_info.append(None)
+            continue
+        angle = raw.FPDFText_GetCharAngle(textpage, k)
+        quadrant = int(round(angle / (math.pi / 2))) % 4 if angle >= 0 else 0
+        turned = angle >= 0 and abs(angle - quadrant * math.pi / 2) > 0.05 and abs(angle - 2 * math.pi) > 0.05
+        line_info.append((quadrant, turned))
+        if not turned:
+            angles[quadrant] += b - a
+    if not angles:
+        return [], width, height
+    quadrant = angles.most_common(1)[0][0]
+    theta = quadrant * math.pi / 2
+    cos, sin = round(math.cos(theta)), -round(math.sin(theta))  # PDFium turns clockwise
+    corners = [(x * cos + y * sin, -x * sin + y * cos) for x in (0, width) for y in (0, height)]
+    min_x, max_y = min(c[0] for c in corners), max(c[1] for c in corners)
+    page_w = max(c[0] for c in corners) - min_x
+    page_h = max_y - min(c[1] for c in corners)
+    upright = quadrant % 2 == 0
+
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    rect = raw.FS_RECTF()
+    origin, loose = raw.FPDFText_GetCharOrigin, raw.FPDFText_GetLooseCharBox
+    rect_ref = ctypes.byref(rect)
+    segments: list[Segment] = []
+    for (a, b), info in zip(lines, line_info):
+        if info is None or info[0] != quadrant or info[1]:
+            continue  # blank, or turned against the page: margin stamps, axis labels
+        parts: list[str] = []
+        x0 = x1 = base = size = 0.0
+        last = None
+        space = False
+        for i in range(a, b):
+            ch = text[i]
+            if ch.isspace():
+                space = True
+                continue
+            if ch in "\x02\ufffe":  # a line-end hyphen PDFium found (its position is not the glyph's)
+                if parts:
+                    parts.append("-")
+                continue
+            origin(textpage, i, ox, oy)
+            loose(textpage, i, rect_ref)
+            if upright:
+                w, h = abs(rect.right - rect.left), abs(rect.top - rect.bottom)
+            else:
+                w, h = abs(rect.top - rect.bottom), abs(rect.right - rect.left)
+            rx, ry = ox.value * cos + oy.value * sin - min_x, max_y - (-ox.value * sin + oy.value * cos)
+            if parts and last is not None and abs(rx - last[1]) < 1 and abs(ry - last[2]) < 1:
+                if rx == last[1] and ry == last[2] and (ch != last[0] or ch == "f"):
+                    parts.append(ch)  # the second letter of a ligature ("ffi" is one glyph)
+                    continue
+                if ch == last[0]:
+                    continue  # the same glyph drawn twice (fake bold, a shadow): read once
+            if parts:
+                gap = rx - x1
+                numbers = gap > 0.6 * size and parts[-1][-1:] in _ENDS_NUMBER and ch in _STARTS_NUMBER
+                if abs(ry - base) > 0.5 * size or gap < -0.6 * size - 1 or gap > _GAP * size or numbers:
+                    _add(segments, parts, x0, x1, base, size)
+                    parts = []
+                elif space or gap > 0.25 * size:
+                    parts.append(" ")
+            if not parts:
+                size = max(h, 1.0)  # the font's height on the page, whatever the text matrix
+                x0, base = rx, ry
+            elif h > size and abs(ry - base) < 0.2 * h:
+                size = h  # the segment's largest type on its baseline ("DATES: The FAA ...")
+            parts.append(ch)
+            x1 = max(x1, rx + w) if len(parts) > 1 else rx + w
+            last = (ch, rx, ry)
+            space = False
+        if parts:
+            _add(segments, parts, x0, x1, base, size)
+    return segments, page_w, page_h
+
+
+def _add(segments: list[Segment], parts: list[str], x0: float, x1: float, base: float, size: float) -> None:
+    s = normalize("".join(parts)).strip()
+    if s:
+        segments.append(Segment(s, x0, x1, base, size))
+
+
+# ---------------------------------------------------------------- segments -> rows in reading order
+
+def _gutters(segments: list[Segment], width: float) -> list[float]:
+    """x of the vertical gutters between text columns (none for a page of one column).
+
+    A gutter is a run of x, at least 3 pt wide, that few segments cross; each column it makes
+    must hold text (long lines, not a table's short cells), else it joins its neighbour.
+    """
+    body = [s for s in segments if len(s.text) > 1]
+    if len(body) < 10:
+        return []
+    lo, hi = int(width * 0.1), int(width * 0.9)
+    if hi <= lo:
+        return []
+    crossings = [0] * (hi - lo + 2)
+    for s in body:  # segments crossing each x: a difference array over lo..hi
+        a, b = max(int(math.floor(s.x0 + 1)) + 1, lo), min(int(math.ceil(s.x1 - 1)) - 1, hi)
+        if a <= b:
+            crossings[a - lo] += 1
+            crossings[b - lo + 1] -= 1
+    limit = max(1, int(0.15 * len(body)))
+    gutters: list[float] = []
+    counts, run = [], 0
+    for k in range(hi - lo + 1):
+        run += crossings[k]
+        counts.append(run)
+    k = 0
+    while k < len(counts):
+        if counts[k] > limit:
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(counts) and counts[end + 1] <= limit:
+            end += 1
+        if end - k >= 3:  # the gutter lies where fewest segments cross, mid-way along that stretch
+            least = min(counts[k:end + 1])
+            spots = [x for x in range(k, end + 1) if counts[x] == least]
+            gutters.append(lo + (spots[0] + spots[-1]) / 2)
+        k = end + 1
+    while gutters:
+        columns = _columns(body, gutters)
+        bad = [i for i, col in enumerate(columns) if not _text_column(col)]
+        if not bad:
+            return gutters
+        i = bad[0]  # join the failing column to its smaller neighbour
+        if i == 0:
+            del gutters[0]
+        elif i == len(gutters):
+            del gutters[-1]
+        else:
+            del gutters[i - 1 if len(columns[i - 1]) <= len(columns[i + 1]) else i]
+    return []
+
+
+def _columns(segments: list[Segment], gutters: list[float]) -> list[list[Segment]]:
+    """Segments lying wholly between consecutive gutters (spanning ones left out)."""
+    bounds = [-math.inf] + gutters + [math.inf]
+    return [[s for s in segments if a <= s.x0 and s.x1 <= b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _text_column(col: list[Segment]) -> bool:
+    if len(col) < 5:
+        return False
+    span = max(s.x1 for s in col) - min(s.x0 for s in col)
+    return (statistics.median(s.x1 - s.x0 for s in col) >= 0.55 * span
+            and statistics.median(len(s.text) for s in col) >= 15)
+
+
+def _rows(segments: list[Segment], column: int) -> list[Row]:
+    rows: list[Row] = []
+    for s in sorted(segments, key=lambda s: (s.base, s.x0)):
+        if rows and abs(s.base - rows[-1].cells[-1].base) <= 0.3 * s.size:
+            rows[-1].cells.append(s)
+        else:
+            rows.append(Row([s], column))
+    for r in rows:
+        r.cells.sort(key=lambda c: c.x0)
+    return rows
+
+
+def reading_order(segments: list[Segment], width: float) -> list[Row]:
+    """Rows of a page in reading order: full-width rows, and within each band between them the
+    columns from left to right."""
+    gutters = _gutters(segments, width)
+    if not gutters:
+        return _rows(segments, 0)
+
+    def column_of(s: Segment) -> int:
+        for i, g in enumerate(gutters):
+            if s.x0 < g - 1 and s.x1 > g + 1:
+                return -1  # crosses a gutter: spans columns
+            if s.x1 <= g + 1:
+                return i + 1
+        return len(gutters) + 1
+
+    placed = [(column_of(s), s) for s in segments]
+    spanning = sorted((s for c, s in placed if c < 0), key=lambda s: s.base)
+    out: list[Row] = []
+    cuts = [s.base for s in spanning] + [math.inf]
+    band_start = -math.inf
+    for i, cut in enumerate(cuts):
+        for column in range(1, len(gutters) + 2):
+            out.extend(_rows([s for c, s in placed if c == column and band_start < s.base <= cut], column))
+        if i < len(spanning):
+            span_rows = _rows([spanning[i]], 0)
+            if out and out[-1].column == 0 and abs(out[-1].base - span_rows[0].base) <= 0.3 * spanning[i].size:
+                out[-1].cells = sorted(out[-1].cells + span_rows[0].cells, key=lambda c: c.x0)
+            else:
+                out.extend(span_rows)
+        band_start = cut
+    return out
+
+
+# ---------------------------------------------------------------- running heads, footers, page numbers
+
+def _key(row: Row) -> str:
+    """A row's words of two letters or more: the same running head whatever its page number."""
+    words = re.findall(r"[^\W\d_]{2,}", row.text.lower())
+    return " ".join(words) if words else re.sub(r"\s+", "", re.sub(r"\d+", "#", row.text.lower()))
+
+
+def _edge_rows(page: PageLayout) -> list[Row]:
+    """Rows in the top or bottom zone of a page, and its first and last two rows by height."""
+    if not page.rows:
+        return []
+    by_height = sorted(page.rows, key=lambda r: r.base)
+    picked = {id(r): r for r in by_height[:2] + by_height[-2:]}
+    for r in page.rows:
+        if r.base < page.height * _ZONE or r.base > page.height * (1 - _ZONE):
+            picked[id(r)] = r
+    return list(picked.values())
+
+
+def remove_furniture(pages: list[PageLayout]) -> int:
+    """Drop running heads, footers and page numbers from `pages` in place; returns rows dropped.
+
+    A row near the top or bottom of a page is furniture when its words recur there on at least
+    two pages and a quarter of them (heads alternate between odd and even pages), or when it is a
+    page number; so is a short row there, seen on two pages, right next to such a row (a head's
+    second line: "Per Curiam. 395 U. S.").
+    """
+    dropped = _margin_labels(pages)
+    counts: Counter[tuple[str, bool]] = Counter()
+    edges = []
+    for page in pages:
+        rows = _edge_rows(page)
+        edges.append(rows)
+        for key in {(_key(r), r.base < page.height / 2) for r in rows}:
+            counts[key] += 1
+    need = max(2, math.ceil(0.25 * len(pages)))
+    for page, rows in zip(pages, edges):
+        def recurs(r: Row, n: int) -> bool:
+            return len(pages) > 1 and len(r.cells) < 3 and counts[(_key(r), r.base < page.height / 2)] >= n
+
+        drop = {id(r) for r in rows if is_page_number(r.text) or recurs(r, need)}
+        found = [r for r in rows if id(r) in drop]
+        for r in rows:
+            if id(r) not in drop and len(r.text) <= 40 and recurs(r, 2) and any(
+                    abs(r.base - f.base) <= 2.5 * r.size for f in found):
+                drop.add(id(r))
+        if drop and len(drop) < len(page.rows):  # never a whole page: then it is the content
+            page.rows = [r for r in page.rows if id(r) not in drop]
+            dropped += len(drop)
+    return dropped
+
+
+def _margin_labels(pages: list[PageLayout]) -> int:
+    """Drop short labels in the side margins (a journal's code, a page number) that recur at the
+    same place on two pages or more, or are page numbers; returns cells dropped."""
+    margins, counts = [], Counter()
+    for page in pages:
+        long = [c for r in page.rows for c in r.cells if len(c.text) > 30]
+        if len(long) < 10:
+            margins.append([])
+            continue
+        left, right = min(c.x0 for c in long), max(c.x1 for c in long)
+        found = [(r, c) for r in page.rows for c in r.cells
+                 if len(c.text) <= 20 and (c.x1 < left - 5 or c.x0 > right + 5)]
+        if len(found) > 6:  # many: a table or a column of its own, not labels
+            found = []
+        margins.append(found)
+        for key in {(_key(Row([c])), round(c.x0 / 5), round(c.base / 5)) for _, c in found}:
+            counts[key] += 1
+    dropped = 0
+    for page, found in zip(pages, margins):
+        drop = {id(c) for _, c in found
+                if is_page_number(c.text) or counts[(_key(Row([c])), round(c.x0 / 5), round(c.base / 5))] >= 2}
+        if drop:
+            for r in page.rows:
+                r.cells = [c for c in r.cells if id(c) not in drop]
+            page.rows = [r for r in page.rows if r.cells]
+            dropped += len(drop)
+    return dropped
+
+
+# ---------------------------------------------------------------- rows -> blocks
+
+def body_size(rows: list[Row]) -> float:
+    """The font size of most characters."""
+    sizes: Counter[float] = Counter()
+    for r in rows:
+        for c in r.cells:
+            sizes[round(c.size, 1)] += len(c.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _footnotes(page: PageLayout, body: float) -> list[Row]:
+    """Small-print rows at the foot of a page or of a column, below all body text there:
+    footnotes, and blocks such as a copyright notice at the foot of a paper's first column."""
+    notes = []
+    for column in sorted({r.column for r in page.rows}):
+        found = []
+        for r in sorted((r for r in page.rows if r.column == column), key=lambda r: -r.base):
+            if r.base > page.height * 0.5 and r.size < 0.88 * body and len(r.cells) == 1:
+                found.append(r)
+            else:
+                break
+        marked = any(re.match(r"^[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text) for r in found)
+        if found and (marked or sum(len(r.text) for r in found) > 120):
+            notes.extend(reversed(found))  # unmarked small print must be a block, not a caption line
+    return notes
+
+
+def _continues(prev: Row, nxt: Row, pitch: float, right: float) -> bool:
+    """Whether `nxt` goes on the paragraph that `prev` is in (same column, geometry)."""
+    if abs(nxt.size - prev.size) > 0.15 * prev.size:
+        return False
+    gap = nxt.base - prev.base
+    if gap <= 0 or gap > 1.45 * pitch:
+        return False
+    text = prev.text
+    if _TERMINAL.search(text) and (prev.x1 < right - 1.5 * prev.size or _LABEL.match(nxt.text)):
+        return False  # a short line ending a sentence ends its paragraph; so does "DATES:" after it
+    return True
+
+
+def _pitch(rows: list[Row]) -> float:
+    gaps = [b.base - a.base for a, b in zip(rows, rows[1:])
+            if a.column == b.column and 0 < b.base - a.base < 3 * a.size and abs(a.size - b.size) < 0.5]
+    return statistics.median(gaps) if gaps else 1.25 * (rows[0].size if rows else 10.0)
+
+
+def _align(rows: list[list[Segment]]) -> list[list[str]]:
+    """Cells of table rows placed in the columns of the row with the most cells."""
+    widest = max(rows, key=len)
+    anchors = [(s.x0, s.x1) for s in widest]
+    out = []
+    for row in rows:
+        cells = [""] * len(anchors)
+        for s in row:
+            overlaps = [min(s.x1, b) - max(s.x0, a) for a, b in anchors]
+            best = max(range(len(anchors)), key=lambda k: (overlaps[k], -abs((s.x0 + s.x1) - sum(anchors[k]))))
+            cells[best] = (cells[best] + " " + s.text).strip()
+        out.append(cells)
+    return out
+
+
+def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
+    """Paragraphs, table lines and footnotes of one page in reading order (footnotes last)."""
+    if not page.rows:
+        return []
+    body = body_size(page.rows)
+    notes = _footnotes(page, body)
+    note_ids = {id(r) for r in notes}
+    rows, seen = [], set()
+    for r in page.rows:
+        key = re.sub(r"\W+", "", r.text.casefold())
+        if id(r) in note_ids or (len(key) >= 25 and key in seen):
+            continue  # a line said twice on one page: text extracted twice
+        seen.add(key)
+        rows.append(r)
+    pitch = _pitch(rows)
+    blocks: list[Block] = []
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        if len(row.cells) > 1:
+            j = i
+            while j < len(rows) and len(rows[j].cells) > 1 and rows[j].column == row.column:
+                j += 1
+            cells = [c.text for r in rows[i:j] for c in r.cells]
+            if j - i >= 2 and statistics.median(len(c) for c in cells) <= 40:
+                caption = None
+                if blocks and blocks[-1].kind == "para" and _TABLE_CAPTION.match(blocks[-1].text):
+                    caption = blocks[-1].text[:200]
+                lines = table_lines(_align([r.cells for r in rows[i:j]]), caption)
+                blocks.extend(Block("table", line, row.size) for line in lines)
+                i = j
+                continue
+        right = max((r.x1 for r in rows if r.column == row.column and len(r.cells) == 1), default=row.x1)
+        group = [row]
+        i += 1
+        while (i < len(rows) and rows[i].column == row.column and len(rows[i].cells) == 1
+               and _continues(group[-1], rows[i], pitch, right)):
+            group.append(rows[i])
+            i += 1
+        blocks.append(Block("para", mend_words(join_lines([r.text for r in group], known), known), row.size))
+    # A paragraph cut by a column break goes on in the next column; a sidebar or a figure label
+    # (type of another size) met inside an open sentence waits until the paragraph ends.
+    merged: list[Block] = []
+    held: list[Block] = []
+    for b in blocks:
+        last = merged[-1] if merged else None
+        if last is not None and last.kind == "para" and b.kind == "para" and continues_across(last, b, body):
+            merged[-1] = Block("para", join_lines([last.text, b.text], known), last.size)
+            continue
+        if (last is not None and last.kind == "para" and not _TERMINAL.search(last.text) and len(held) < 3
+                and len(last.text) >= 40 and abs(b.size - last.size) > 0.15 * last.size):
+            held.append(b)
+            continue
+        merged.extend(held)
+        held = []
+        merged.append(b)
+    merged.extend(held)
+    merged.extend(_note_blocks(notes, known))
+    return merged
+
+
+def _note_blocks(notes: list[Row], known: set[str]) -> list[Block]:
+    blocks: list[Block] = []
+    group: list[Row] = []
+    for r in notes:
+        if group and re.match(r"^[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text):
+            blocks.append(Block("note", join_lines([g.text for g in group], known), group[0].size))
+            group = []
+        group.append(r)
+    if group:
+        blocks.append(Block("note", join_lines([g.text for g in group], known), group[0].size))
+    return blocks
+
+
+def continues_across(prev: Block, nxt: Block, body: float | None = None) -> bool:
+    """Whether paragraph `nxt` (next column or page) carries on `prev`: `prev` stops mid-sentence."""
+    if prev.kind != "para" or nxt.kind != "para" or _TERMINAL.search(prev.text):
+        return False
+    if len(prev.text) < 40 or len(prev.text.split()) < 6:
+        return False  # a heading, a label
+    if prev.size and nxt.size and abs(prev.size - nxt.size) > 0.15 * prev.size:
+        return False
+    first = nxt.text[:1]
+    return first.islower() or first.isdigit() or prev.text.endswith((",", "-")) or prev.text[-1:].isalpha()
+
+
+def title_of(page: PageLayout) -> str | None:
+    """The first page's largest text in its upper part, if larger than the body text."""
+    rows = [r for r in page.rows if r.base < page.height * 0.6 and sum(ch.isalpha() for ch in r.text) >= 3
+            and not is_page_number(r.text)]
+    if not rows:
+        return None
+    body = body_size(page.rows)
+    top = max(r.size for r in rows)
+    if top < 1.15 * body:
+        return None
+    picked: list[Row] = []
+    for r in page.rows:
+        if r in rows and abs(r.size - top) < 0.05 * top:
+            picked.append(r)
+        elif picked:
+            break
+    title = " ".join(" ".join(r.text for r in picked).split())
+    return title[:200] or None

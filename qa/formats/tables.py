@@ -1,0 +1,146 @@
+"""Tables as rows: each data row one line that carries its column headers and the caption.
+
+A row read alone keeps its meaning, so it is retrieved and quoted as one sentence:
+
+>>> rows = [["", "2023", "2022"], ["Revenue", "1,505", "1,201"], ["Taxes", "80", "75"]]
+>>> table_lines(rows, caption="Income")
+['Income: Revenue | 2023: 1,505 | 2022: 1,201', 'Income: Taxes | 2023: 80 | 2022: 75']
+
+Rows are lists of cell texts; `None` marks a grid column covered by the spanning cell to its left
+(HTML colspan, a merged .docx cell). Used by the HTML, DOCX and PDF readers alike.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+Cell = Optional[str]
+
+_NUMBER = re.compile(r"^[\s$€£¥%(),.+\-\u2212\u2013—\d]*\d[\s$€£¥%(),.+\-\u2212\u2013—\d]*[a-zA-Z]{0,3}$")
+_MAX_HEADER = 80    # a header cell longer than this is text, not a label
+_LAYOUT_CELL = 300  # a cell this long means a table used for layout: rows are paragraphs
+_BEFORE = {"$", "€", "£", "¥", "US$", "(", "$("}  # signs printed in a cell of their own, before a number
+_AFTER = {"%", ")", "%)", "pts", "bps"}             # ... and after it
+
+
+def _numeric(cell: str) -> bool:
+    return bool(_NUMBER.match(cell)) and not re.fullmatch(r"(19|20)\d\d", cell.strip())
+
+
+def _label_row(row: Sequence[str]) -> bool:
+    """Short labels only, none a number (years and dates are labels)."""
+    cells = [c for c in row if c]
+    return bool(cells) and all(len(c) <= _MAX_HEADER and not _numeric(c) for c in cells)
+
+
+def header_rows(rows: list[list[str]], marked: int = 0) -> int:
+    """How many leading rows are headers: `marked` (e.g. HTML <th>/<thead> rows) if any, else the
+    leading rows of short labels (a first one with two or more of them) when a later row holds
+    numbers, or the first row of labels over a table of text."""
+    if marked:
+        return marked
+    if len(rows) < 2 or sum(bool(c) for c in rows[0]) < 2 or not _label_row(rows[0][1:]):
+        return 0
+    n = 1
+    while n < len(rows) - 1 and sum(bool(c) for c in rows[n]) >= 2 and _label_row(rows[n]):
+        n += 1  # more header rows: labels above the columns ("June 28, 2025")
+    body_numbers = sum(_numeric(c) for r in rows[n:] for c in r[1:] if c)
+    if body_numbers:
+        return n
+    return 1 if all(rows[0][1:]) else 0
+
+
+def _column_headers(head: list[list[str]], width: int) -> list[str]:
+    """One label per column from several header rows (a spanning cell repeated over its columns)."""
+    labels = []
+    for col in range(width):
+        parts: list[str] = []
+        for row in head:
+            cell = row[col] if col < len(row) else ""
+            if cell and (not parts or parts[-1] != cell):
+                parts.append(cell)
+        labels.append(" ".join(parts))
+    return labels
+
+
+def _spread(row: list[Cell], header: bool) -> list[str]:
+    """A row on the grid: a spanning header labels every column it covers; a data cell, one."""
+    out: list[str] = []
+    for cell in row:
+        out.append((out[-1] if out and header else "") if cell is None else " ".join(cell.split()))
+    return out
+
+
+def _attach_signs(row: list[str]) -> list[str]:
+    """"$" | "4,597" and "16.4" | "%" printed in cells of their own, joined to their number."""
+    row = list(row)
+    for i, cell in enumerate(row):
+        if cell in _BEFORE and i + 1 < len(row) and row[i + 1]:
+            row[i + 1], row[i] = cell + row[i + 1], ""
+        elif cell in _AFTER and i > 0:
+            k = i - 1
+            while k > 0 and not row[k]:
+                k -= 1
+            if row[k] and _numeric(row[k]):
+                row[k], row[i] = row[k] + cell, ""
+    return row
+
+
+def table_lines(rows: list[list[Cell]], caption: str | None = None, marked_header_rows: int = 0
+                ) -> list[str]:
+    """Lines for a table given as rows of cells; see `table_row_lines`."""
+    return [line for _, line in table_row_lines(rows, caption, marked_header_rows)]
+
+
+def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_header_rows: int = 0
+                    ) -> list[tuple[int, str]]:
+    """(index of the row in `rows`, its line) for each line of the table.
+
+    With headers: "first cell | header: cell | ...", each line led by the caption; a header shared
+    with the column before (a spanning "Three months ended June 30,") is said once per line.
+    Without headers (or a layout table with long cells): the cells joined by " | ".
+    """
+    where = [i for i, r in enumerate(rows) if any(c for c in r if c and c.strip())]
+    grid = [_spread(rows[i], True) for i in where]
+    if not grid:
+        return []
+    caption = " ".join((caption or "").split()) or None
+    lead = f"{caption}: " if caption else ""
+    width = max(len(r) for r in grid)
+    marked = len([i for i in where if i < marked_header_rows])
+
+    def plain(i: int) -> str:
+        return lead + " | ".join(c for c in _attach_signs(_spread(rows[i], False)) if c)
+
+    if width < 2 or any(len(c) > _LAYOUT_CELL for r in grid for c in r):
+        return [(w, plain(w)) for w in where]
+    n_head = header_rows(grid, marked)
+    data = [_attach_signs(_spread(rows[i], False)) for i in where[n_head:]]
+    if not n_head or not data:
+        return [(w, plain(w)) for w in where]
+    head = [r + [""] * (width - len(r)) for r in grid[:n_head]]
+    labels = _column_headers(head, width)
+    tops = [next((row[c] for row in head if row[c]), "") for c in range(width)]
+    lines = []
+    for w, row in zip(where[n_head:], data):
+        row = row + [""] * (width - len(row))
+        parts: list[str] = []
+        said = ""
+        for col, cell in enumerate(row):
+            if not cell:
+                continue
+            label = labels[col]
+            if col and n_head > 1 and tops[col] and tops[col] == said and label.startswith(tops[col]):
+                label = label[len(tops[col]):].strip() or label  # "2022" after "... June 30, 2023"
+            if col and tops[col]:
+                said = tops[col]
+            if col == 0 and not label:
+                parts.append(cell)
+            elif label and label != cell:
+                parts.append(f"{label}: {cell}")
+            else:
+                parts.append(cell)
+        if parts:
+            lines.append((w, lead + " | ".join(parts)))
+    return lines

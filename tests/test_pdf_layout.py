@@ -1,0 +1,350 @@
+"""Issue 21: real PDFs written in each test with reportlab (two columns, running heads, page
+numbers, a footnote, a table, hyphenated line ends, a sentence over a page break, a page image
+read by real Tesseract), read by qa.formats.read_pdf and chunked for the index."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+
+pytest.importorskip("reportlab")
+from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.pdfgen import canvas  # noqa: E402
+
+from qa.chunking import chunk_document  # noqa: E402
+from qa.config import Settings  # noqa: E402
+from qa.documents import SourceFile, read_document  # noqa: E402
+from qa.formats import page_of, read_pdf  # noqa: E402
+from qa.formats.cleanup import dehyphenate, good_title, join_lines, mend_words, normalize  # noqa: E402
+from qa.text import split_sentences  # noqa: E402
+
+W, H = A4
+HEAD = "Annual Report of the River Trust"
+
+LEFT = ["The river trust counted otters along the",
+        "northern bank in every month of the year,",
+        "and the counts rose steadily from spring to",
+        "the late autumn floods. Volunteers walked",
+        "the same eight kilometres each week and",
+        "wrote down every holt and every spraint.",
+        "The count was ef-",
+        "ficient because the volunteers knew each",
+        "bend of the water. By October the trust",
+        "had recorded forty-one otters, the largest",
+        "number since the survey began, and the"]
+RIGHT = ["board agreed to extend the survey to the",
+         "southern bank next year. Funding for that",
+         "work will come from the regional water",
+         "board and from private donors who have",
+         "supported the trust for a decade or more.",
+         "The southern bank is steeper and harder",
+         "to walk, so the trust will train twenty",
+         "new volunteers before the spring count",
+         "starts in March, with a guide for each",
+         "group of four walkers on the first day."]
+PAGE2 = ["spring and summer of the following year, when the water is low and the banks",
+         "are dry enough to walk safely. The trust thanks every volunteer for the work."]
+
+
+def _columns_page(c: canvas.Canvas, number: int, left: list[str], right: list[str], tail: list[str],
+                  footnote: str | None = None) -> None:
+    c.setFont("Helvetica", 9)
+    c.drawString(72, H - 40, HEAD)                     # running head
+    c.drawString(W / 2 - 20, 30, f"{number} | P a g e")  # page number
+    c.setFont("Times-Roman", 11)
+    y = H - 100
+    for a, b in zip(left + [""] * len(right), right + [""] * len(left)):
+        if not a and not b:
+            break
+        c.drawString(72, y, a)
+        c.drawString(W / 2 + 10, y, b)
+        y -= 14
+    for line in tail:
+        c.drawString(72, y, line)
+        y -= 14
+    if footnote:
+        c.setFont("Times-Roman", 8)
+        c.drawString(72, 60, footnote)
+    c.showPage()
+
+
+def report_pdf() -> bytes:
+    """Two pages: two columns on page 1 whose last sentence goes on over the page break."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    _columns_page(c, 1, LEFT, RIGHT, ["The trust will publish the results of the southern count in the"],
+                  footnote="1 Counts by the volunteers of the river trust, checked by the regional board.")
+    _columns_page(c, 2, PAGE2, [], [])
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def report():
+    return read_pdf(report_pdf())
+
+
+def test_columns_are_read_in_order_without_running_heads(report):
+    text = report.text
+    assert HEAD not in text and "P a g e" not in text
+    # The left column's last sentence goes on at the top of the right column.
+    assert "number since the survey began, and the board agreed to extend the survey" in text
+    assert text.index("northern bank") < text.index("southern bank next year") < text.index("spring count")
+
+
+def test_hyphen_at_a_line_end_is_joined(report):
+    assert "The count was efficient because" in report.text
+
+
+def test_sentence_over_a_page_break_is_one_sentence_and_cites_both_pages(report, counter):
+    text = report.text
+    sentence = ("The trust will publish the results of the southern count in the spring and summer of "
+                "the following year, when the water is low and the banks are dry enough to walk safely.")
+    start = text.index(sentence)  # one sentence, not cut by the footnote or the page break
+    assert page_of(report.page_starts, start) == 1
+    assert page_of(report.page_starts, start + len(sentence) - 1) == 2
+    assert any(text[a:b] == sentence for a, b in split_sentences(text))
+    # The footnote stays on page 1, before the paragraph that goes on to page 2.
+    note = text.index("1 Counts by the volunteers")
+    assert note < start and page_of(report.page_starts, note) == 1
+
+    from qa.documents import Document
+
+    doc = Document(id="d-1", source="report.pdf", title="t", text=text, hash="h", size=1, mtime=0.0,
+                   format="pdf", page_starts=report.page_starts)
+    chunks = chunk_document(doc, counter, Settings().chunker, 256)
+    assert all(doc.text[c.start:c.end] == c.text for c in chunks)
+    holder = next(c for c in chunks if sentence in c.text)
+    assert (holder.page, holder.page_end) == (1, 2)
+
+
+def table_pdf() -> bytes:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Helvetica-Bold", 18)
+    c.drawString(72, H - 80, "Quarterly Results")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, H - 120, "Table 2: Income by quarter")
+    rows = [("", "2023", "2022"), ("Revenue", "10,000", "9,000"),
+            ("Provision for income taxes", "1,505", "1,201"), ("Net income", "3,100", "2,950")]
+    y = H - 145
+    for row in rows:
+        for x, cell in zip((72, 300, 400), row):
+            c.drawString(x, y, cell)
+        y -= 16
+    c.drawString(72, y - 20, "Revenue grew in every quarter of the year.")
+    c.drawString(72, 30, "1")  # a page number that must not become the title
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_table_rows_carry_their_headers_and_caption():
+    ex = read_pdf(table_pdf())
+    lines = ex.text.splitlines()
+    assert "Table 2: Income by quarter: Provision for income taxes | 2023: 1,505 | 2022: 1,201" in lines
+    assert "Table 2: Income by quarter: Net income | 2023: 3,100 | 2022: 2,950" in lines
+    assert ex.title == "Quarterly Results"
+
+
+def test_title_is_never_a_page_number_or_a_file_name():
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setTitle("report-final.docx")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, H - 60, "1 | P a g e")
+    c.drawString(72, H - 100, "Otters returned to the northern bank this year.")
+    c.showPage()
+    c.save()
+    ex = read_pdf(buf.getvalue())
+    assert ex.title is None  # the caller then takes the first real line, never "1 | P a g e"
+    assert good_title("1 | P a g e") is None and good_title("3") is None and good_title("a.pdf") is None
+    assert good_title("Otters of the north") == "Otters of the north"
+
+
+def test_text_drawn_twice_is_read_once():
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Helvetica-Bold", 12)
+    para = "The dam was opened on the first of May after a long dispute."
+    c.drawString(72, H - 100, para)
+    c.drawString(72.3, H - 100, para)  # fake bold: the same glyphs drawn again 0.3 pt to the right
+    c.setFont("Helvetica", 12)
+    c.drawString(72, H - 140, "Fishermen welcomed the decision to open the dam at last.")
+    c.drawString(72, H - 300, "Fishermen welcomed the decision to open the dam at last.")  # said twice
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert text.count(para) == 1
+    assert text.count("Fishermen welcomed") == 1
+
+
+def test_cleanup_of_ligatures_glyphs_and_hyphens():
+    assert normalize("e\ufb00ect of \ufb01sh \ufb02ow") == "effect of fish flow"
+    assert normalize("e\u21b5orts") == "efforts"
+    assert mend_words("a dicult task, great eorts and a signicant e\ue000ect") == \
+        "a difficult task, great efforts and a significant effect"  # lost ligatures
+    assert mend_words("the otters of the river") == "the otters of the river"
+    assert dehyphenate("ef", "ficient") == "efficient"
+    assert dehyphenate("long", "term") is None
+    assert join_lines(["a well-", "known and long-", "term plan, summari-", "sed"]) == \
+        "a well-known and long-term plan, summarised"
+
+
+# ---------------------------------------------------------------- OCR
+
+def scanned_pdf() -> bytes:
+    """A text page rendered to an image (as a scanner would give it), then a PDF of that image only."""
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Helvetica", 16)
+    c.drawString(72, H - 100, "The harbour master closed the port")
+    c.drawString(72, H - 124, "because of the storm on Friday.")
+    c.showPage()
+    c.save()
+    page = pdfium.PdfDocument(buf.getvalue())[0]
+    image = page.render(scale=200 / 72, grayscale=True).to_pil()
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4)
+    c.setFont("Helvetica", 12)
+    c.drawString(72, H - 80, "A first page with a text layer about the harbour and its ships.")
+    c.showPage()
+    c.drawImage(ImageReader(image), 0, 0, W, H)
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
+                                     reason="Tesseract is not installed (apt-get install tesseract-ocr)")
+
+
+@needs_tesseract
+def test_image_page_is_read_by_tesseract_and_cited_by_page():
+    ex = read_pdf(scanned_pdf(), Settings(ocr="auto"))
+    assert ex.ocr_pages == 1 and ex.ocr_seconds > 0
+    at = ex.text.find("harbour master closed the port")
+    assert at > 0 and page_of(ex.page_starts, at) == 2
+    assert page_of(ex.page_starts, ex.text.index("A first page")) == 1
+
+
+@needs_tesseract
+def test_ocr_off_leaves_image_pages_with_a_note():
+    ex = read_pdf(scanned_pdf(), Settings(ocr="off"))
+    assert ex.ocr_pages == 0 and "harbour master" not in ex.text
+    assert ex.notes and "1 page(s) are images" in ex.notes[0] and "--ocr auto" in ex.notes[0]
+
+
+def test_without_tesseract_one_line_says_how_to_install_it(tmp_path, monkeypatch):
+    from qa.formats import ocr
+
+    monkeypatch.setattr(ocr, "_tesseract", lambda: None)  # as on a machine without it
+    (tmp_path / "scan.pdf").write_bytes(scanned_pdf())
+    f = SourceFile("scan.pdf", tmp_path / "scan.pdf", 1, 0.0, "h")
+    doc, problem = read_document(f, Settings())
+    assert doc is not None and "A first page" in doc.text  # the text layer is still indexed
+    assert not problem.skipped and "\n" not in problem.reason
+    assert "apt-get install tesseract-ocr" in problem.reason
+
+
+def test_settings_refuse_an_unknown_ocr_mode():
+    with pytest.raises(ValueError, match="ocr must be one of auto, off, force"):
+        Settings(ocr="sometimes")
+
+
+@needs_tesseract
+def test_build_reads_scanned_pages_and_reports_them(tmp_path, embedder):
+    from qa.build import build_index
+    from qa.retriever import Retriever
+
+    seeds = tmp_path / "docs"
+    seeds.mkdir()
+    (seeds / "scan.pdf").write_bytes(scanned_pdf())
+    (seeds / "report.pdf").write_bytes(report_pdf())
+    report = build_index(seeds, tmp_path / "index", embedder=embedder)
+    assert report.ocr_pages == 1 and report.ocr_seconds > 0
+    assert "OCR read 1 page in" in report.summary()
+    assert report.to_dict()["ocr_pages"] == 1
+    retriever = Retriever.load(tmp_path / "index", embedder=embedder)
+    hit = retriever.search("harbour master closed the port storm", k=1, mode="lexical")[0]
+    assert (hit.source, hit.page) == ("scan.pdf", 2)
+    across = retriever.search("publish the results of the southern count", k=1, mode="lexical")[0]
+    assert (across.source, across.page, across.page_end) == ("report.pdf", 1, 2)
+    assert across.location == "report.pdf, pages 1–2"
+
+
+def test_docs_examples_run():
+    import doctest
+    from pathlib import Path
+
+    from qa.cli import _parser
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "documents.md"
+    result = doctest.testfile(str(docs), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted >= 3
+    for line in docs.read_text(encoding="utf-8").splitlines():  # every `qa build ...` example parses
+        if line.strip().startswith("qa build"):
+            argv = line.strip().split("  ")[0].split()[1:]
+            _parser().parse_args(argv)
+
+
+def test_three_columns_and_a_margin_stamp():
+    words = ["alder", "birch", "cedar", "dogwood", "elm", "fir", "ginkgo", "hazel", "ironwood"]
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(72, H - 60, "Trees of the Valley")
+    c.setFont("Times-Roman", 9)
+    width = (W - 144 - 40) / 3
+    for col, name in enumerate(("First", "Second", "Third")):
+        x = 72 + col * (width + 20)
+        y = H - 100
+        for i in range(12):
+            c.drawString(x, y, f"{name} column line {i}: {words[(col * 3 + i) % 9]}")
+            y -= 12
+    c.saveState()
+    c.translate(30, 300)
+    c.rotate(90)
+    c.drawString(0, 0, "arXiv:2301.00001v1 [cs.CL] 1 Jan 2023")
+    c.restoreState()
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert "arXiv" not in text
+    assert text.index("First column line 11") < text.index("Second column line 0")
+    assert text.index("Second column line 11") < text.index("Third column line 0")
+
+
+def test_a_sidebar_does_not_cut_a_sentence():
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Times-Roman", 11)
+    y = H - 100
+    for line in ("The otters of the upper river were counted by forty volunteers who walked",
+                 "the banks at dawn, and their numbers"):
+        c.drawString(72, y, line)
+        y -= 14
+    c.setFont("Helvetica-Bold", 15)
+    c.drawString(90, y - 10, "Did you know? Otters hold hands when they sleep.")
+    y -= 40
+    c.setFont("Times-Roman", 11)
+    for line in ("rose for the third year in a row, the trust said in its report to the",
+                 "regional board on Monday."):
+        c.drawString(72, y, line)
+        y -= 14
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert ("and their numbers rose for the third year in a row, the trust said in its report to the "
+            "regional board on Monday.") in text
+    assert text.index("regional board on Monday") < text.index("Did you know?")
+
+
+def test_lone_surrogates_never_reach_the_text():
+    # PDFium gives characters outside the BMP as two UTF-16 units; the tokenizer refuses halves.
+    assert normalize("smile \ud83d here") == "smile  here"
