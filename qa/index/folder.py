@@ -40,6 +40,7 @@ from ..config import LexicalSettings
 from ..documents import sha256_file
 from ..errors import BuildLockedError, IndexCorruptError, IndexNotFoundError
 from ..lexical import LexicalIndex
+from ..resume import RESUME_FILE
 from ..table import ChunkTable, write_table
 from . import format as fmt
 from .base import ChunkSentences
@@ -125,8 +126,9 @@ class FolderStore:
             ok = True
         finally:
             os.close(fd)  # closing releases the flock
-            if not ok and created and not (self.path / fmt.MANIFEST).exists():
-                # A first build that failed leaves nothing behind.
+            if (not ok and created and not (self.path / fmt.MANIFEST).exists()
+                    and not (self.path / RESUME_FILE).exists()):
+                # A first build that failed leaves nothing behind (but what it embedded, to resume).
                 shutil.rmtree(self.path, ignore_errors=True)
 
     def write_generation(self, manifest: Manifest, documents: Sequence[DocumentRecord],
