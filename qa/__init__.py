@@ -16,6 +16,7 @@ from .errors import (BuildLockedError, IndexCorruptError, IndexMismatchError, In
                      QAError, UnreadableDocument)
 from .index import describe_location, is_url
 from .retriever import MODES, Passage, Retriever
+from .watch import FolderWatcher
 
 __version__ = "0.1.0"
 
@@ -26,5 +27,5 @@ __all__ = [
     # what the browser app (ui/) uses: the search modes, the accepted files, what changed
     "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
     "is_url", "describe_location",
-    "read_document", "SourceFile", "cli_main",
+    "read_document", "SourceFile", "cli_main", "FolderWatcher",
 ]

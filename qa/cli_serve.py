@@ -103,6 +103,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     service = Service(seeds, index)
     sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {_shown(str(index))}\n")
     service.start()  # logs "no index ... yet; building it" and the build's progress
+    if args.watch:
+        service.watch()
+        sys.stderr.write(f"qa serve: watching {seeds} for changes; they are indexed within seconds\n")
     try:
         # Without --concurrency the app's own measured setting applies (ui.app.ANSWER_CONCURRENCY).
         chosen = {} if args.concurrency is None else {"answer_concurrency": args.concurrency}
