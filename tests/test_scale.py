@@ -108,3 +108,34 @@ def test_a_build_killed_midway_resumes_and_equals_a_clean_build(tmp_path):
     assert got["chunks"] == want["chunks"]
     assert [d[:4] for d in got["documents"]] == [d[:4] for d in want["documents"]]
     assert got["entries"] == want["entries"]
+
+
+def test_build_json_prints_progress_events_and_the_same_report(tmp_path):
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    corpus(seeds, 20)
+    proc = subprocess.run([sys.executable, "-m", "qa", "build", "--seeds", str(seeds), "--index", str(index),
+                           "--json", "--workers", "2"], env=dict(os.environ, HF_HUB_OFFLINE="1"),
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)  # stdout: the one report object, as before
+    assert len(report["added"]) == 20 and report["embedded_chunks"] == report["chunks"]
+    assert report["resumed_vectors"] == 0
+    events = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
+    counted = [e for e in events if "files_total" in e]
+    assert all(e["event"] == "progress" and 0 <= e["fraction"] <= 1 for e in events)
+    assert counted[-1]["files_done"] == counted[-1]["files_total"] == 20
+    assert counted[-1]["chunks"] == report["chunks"] and counted[-1]["embedded"] == report["chunks"]
+    assert {"files_per_second", "seconds_left", "elapsed_seconds"} <= set(counted[-1])
+    assert events[-1]["stage"] == "done"
+
+
+def test_pool_and_single_process_builds_are_the_same(tmp_path):
+    seeds = tmp_path / "seeds"
+    corpus(seeds, 40)
+    write(seeds, "empty.txt", "")
+    one = build_index(seeds, tmp_path / "one", embedder=HashEmbedder(), workers=1)
+    two = build_index(seeds, tmp_path / "two", embedder=HashEmbedder(), workers=2)
+    assert [p.source for p in one.problems] == [p.source for p in two.problems] == ["empty.txt"]
+    a, b = index_files(tmp_path / "one"), index_files(tmp_path / "two")
+    assert np.array_equal(a["vectors"], b["vectors"]) and a["chunks"] == b["chunks"]
+    assert a["entries"] == b["entries"]
