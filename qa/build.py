@@ -24,6 +24,7 @@ from . import dense
 from .chunking import Chunk
 from .config import Settings
 from .documents import Problem, SourceFile, scan
+from .device import device_note, resolve_device
 from .embedding import Embedder, ModelInfo, make_embedder, resolve_model
 from .errors import IndexNotFoundError, QAError
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, Store, open_store
@@ -53,6 +54,7 @@ class BuildReport:
     embedded_chunks: int = 0
     reused_vectors: int = 0
     resumed_vectors: int = 0  # chunk vectors taken from an interrupted build's resume cache
+    device: str | None = None  # where the chunks were embedded: "embedding on cpu, onnx-int8 backend"
     problems: list[Problem] = field(default_factory=list)
     full_rebuild: bool = False
     full_reason: str | None = None
@@ -209,7 +211,10 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
     with store.lock(wait=wait):
         store.clean_up()
         if embedder is None:
-            embedder = make_embedder(resolve_model(settings.model), settings.backend)
+            device = resolve_device(settings.device, settings.backend)
+            embedder = make_embedder(resolve_model(settings.model), settings.backend, device=device)
+        report.device = device_note(getattr(embedder, "device", "cpu"), embedder.backend)
+        logger.info(report.device)
         identity = model_identity(embedder.info, embedder.backend)
         say(0.0, "scanning documents")
         old, reason = _old_generation(store, settings, identity, full)

@@ -134,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="also index symlinks that point outside the documents folder (default: skip them)")
     b.add_argument("--workers", type=positive_int, default=None, metavar="N",
                    help="processes that read, OCR and chunk files (default: the cores available)")
+    b.add_argument("--device", choices=("auto", "cuda", "cpu"), default="auto",
+                   help="where the torch backend embeds (default auto: a CUDA GPU when present)")
     b.add_argument("--watch", action="store_true",
                    help="after building, keep watching the documents folder and rebuild when files are "
                         "added, changed or removed (Ctrl-C stops)")
@@ -232,7 +234,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from .build import build_index
 
     settings = _settings(args, show_progress=not args.json and sys.stderr.isatty(),
-                         follow_symlinks=args.follow_symlinks)
+                         follow_symlinks=args.follow_symlinks, device=args.device)
     events = _progress_event if args.json else None
     report = build_index(args.seeds, args.index, settings=settings, full=args.full, wait=args.wait,
                          workers=args.workers, events=events)
@@ -272,6 +274,8 @@ def _print_build(args: argparse.Namespace, report) -> None:
     if report.full_rebuild and report.full_reason not in (None, "no index yet"):
         print(f"full rebuild: {_safe(report.full_reason)}")
     print(f"indexed {report.summary()}")
+    if report.embedded_chunks:
+        print(report.device)
     for label, items in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
         for s in items[:20]:
             print(f"  {label}: {_safe(s)}")

@@ -113,6 +113,7 @@ class Settings:
     lexical: LexicalSettings = field(default_factory=LexicalSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     show_progress: bool = False
+    device: str = "auto"  # where the torch backend embeds: "cuda", "cpu" or "auto" (cuda when present)
 
     def __post_init__(self) -> None:
         # A model with an engine of its own has one backend, whatever the (default) backend says.

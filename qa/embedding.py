@@ -205,8 +205,9 @@ class SentenceTransformerEmbedder:
     unbatched one in the last bits, and a chunk's vector must not depend on its neighbours.
     """
 
-    def __init__(self, info: ModelInfo):
+    def __init__(self, info: ModelInfo, device: str = "cpu"):
         self.info = info
+        self.device = device  # "cpu" or "cuda" (qa.device.resolve_device)
 
     @property
     def backend(self) -> str:
@@ -225,7 +226,7 @@ class SentenceTransformerEmbedder:
         was_enabled = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()
         try:
-            model = SentenceTransformer(str(self.info.path), device="cpu")
+            model = SentenceTransformer(str(self.info.path), device=self.device)
         finally:
             if was_enabled:
                 hf_logging.enable_progress_bar()
@@ -260,7 +261,7 @@ class SentenceTransformerEmbedder:
             offsets = enc.pop("offset_mapping").numpy()
             special = enc.pop("special_tokens_mask").numpy().astype(bool) | (enc["attention_mask"].numpy() == 0)
             with torch.no_grad():
-                hidden = encoder(**enc).last_hidden_state.numpy()
+                hidden = encoder(**enc.to(encoder.device)).last_hidden_state.cpu().numpy()
             for row in range(len(batch)):
                 for j, (a, b) in enumerate(spans[start + row]):
                     inside = (offsets[row, :, 0] >= a) & (offsets[row, :, 1] <= b) & ~special[row]
@@ -274,7 +275,8 @@ BACKENDS = ST_BACKENDS
 
 
 def make_embedder(info: ModelInfo, backend: str | None = None, *,
-                  cache_dir: str | Path | None = None, threads: int | None = None) -> Embedder:
+                  cache_dir: str | Path | None = None, threads: int | None = None,
+                  device: str = "cpu") -> Embedder:
     """The embedder for a model, with its recorded backend (or `backend`, if given).
 
     "onnx-int8" (the default, as in Settings) runs int8 weights in onnxruntime; "onnx" the same
@@ -283,6 +285,7 @@ def make_embedder(info: ModelInfo, backend: str | None = None, *,
     torch and cached in `cache_dir` (default ~/.cache/qa/onnx). The bundled multilingual
     models run in their own engines (qa/multilingual.py). `threads` caps the onnx backends'
     threads per text (None: onnxruntime's default, one per core); the vectors do not depend on it.
+    `device` ("cpu" or "cuda") is where the torch backend runs; the others run on the CPU.
     """
     if backend and backend != info.backend:
         info = replace(info, backend=backend) if info.family == "sentence-transformers" else info
@@ -291,7 +294,7 @@ def make_embedder(info: ModelInfo, backend: str | None = None, *,
 
         return make_bundled_embedder(info)
     if info.backend == "torch":
-        return SentenceTransformerEmbedder(info)
+        return SentenceTransformerEmbedder(info, device)
     if info.backend in ("onnx", "onnx-int8"):
         from .onnx_embedding import OnnxEmbedder, onnx_model_path
 
