@@ -190,7 +190,7 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
                 settings: Settings | None = None, full: bool = False,
                 embedder: Embedder | None = None, wait: float = 0.0,
                 progress: Progress | None = None, workers: int | None = None,
-                events: Events | None = None) -> BuildReport:
+                events: Events | None = None, ray: str | None = None) -> BuildReport:
     """Build or update the index of the documents under `seeds_dir`.
 
     `index_dir` is a folder or a `postgresql://` URL. Holds the index's build lock (waiting up to
@@ -198,7 +198,8 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
     under `seeds_dir`. Files are read and chunked in `workers` processes (default: the cores
     available); new chunks are embedded in batches, each kept in a folder index's resume cache
     until the generation is live, so a killed build's next run embeds only the rest. `progress`
-    gets (fraction, message), `events` one dict per progress event (qa.progress).
+    gets (fraction, message), `events` one dict per progress event (qa.progress). With `ray`
+    (a Ray cluster's address) reading and embedding run as tasks there (qa.distributed).
     """
     settings = settings or Settings()
     seeds_dir = Path(seeds_dir)
@@ -210,6 +211,7 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
     report = BuildReport(index_dir=str(index_dir), seeds_dir=str(seeds_dir))
     with store.lock(wait=wait):
         store.clean_up()
+        given_embedder = embedder
         if embedder is None:
             device = resolve_device(settings.device, settings.backend)
             embedder = make_embedder(resolve_model(settings.model), settings.backend, device=device)
@@ -234,17 +236,25 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
             say(1.0, "index is up to date")
             return report
         cache = _resume_cache(store, identity)
+        runner = None
         try:
+            if ray:
+                from .distributed import RayRunner
+
+                runner = RayRunner.connect(ray, settings, None if given_embedder is None else embedder)
+            else:
+                runner = LocalRunner(embedder, settings, default_workers() if workers is None else workers)
             meter.begin(len(plan.files))
             say(READ_START, f"reading {len(plan.files)} files")
-            records, chunks, vectors, sentences = _gather_and_embed(
-                plan, old, embedder, settings, report, meter,
-                default_workers() if workers is None else workers, cache)
+            records, chunks, vectors, sentences = _gather_and_embed(plan, old, embedder, settings, report,
+                                                                    meter, runner, cache)
         except BaseException:
             _keep_for_resume(cache)
             raise
         finally:
             meter.close()
+            if runner is not None:
+                runner.close()
             if old is not None:
                 old.close()
         if report.resumed_vectors:
@@ -303,11 +313,32 @@ def answer_identity() -> dict[str, Any]:
     return {"scorer_fingerprint": load_scorer().fingerprint, "sentence_vectors": REPRESENTATION}
 
 
+class LocalRunner:
+    """Reading in a pool of `workers` processes, embedding in this one (RayRunner: on a cluster)."""
+
+    def __init__(self, embedder: Embedder, settings: Settings, workers: int):
+        self.embedder, self.settings, self.workers = embedder, settings, workers
+
+    def read(self, files: Sequence[SourceFile], settings: Settings, info: ModelInfo):
+        return read_files(files, settings, info, self.workers)
+
+    def embed(self, texts: Sequence[str]):
+        return chunk_vectors(texts, self.embedder, self.settings.batch_size)
+
+    def batch(self, batch: int) -> int:
+        return batch
+
+    def close(self) -> None:
+        pass
+
+
 def _gather_and_embed(plan: ChangePlan, old: Generation | None, embedder: Embedder, settings: Settings,
-                      report: BuildReport, progress: "BuildProgress", workers: int, cache: ResumeCache | None
+                      report: BuildReport, progress: "BuildProgress", runner: LocalRunner,
+                      cache: ResumeCache | None
                       ) -> tuple[list[DocumentRecord], list[Chunk], np.ndarray, list[ChunkSentences]]:
-    """Reuse unchanged documents; read and chunk the rest in `workers` processes, streamed in file
-    order, and embed their new chunks in batches as they come (each batch saved to `cache`)."""
+    """Reuse unchanged documents; read and chunk the rest with `runner` (a process pool or a Ray
+    cluster), streamed in file order, and embed their new chunks in batches as they come (each
+    batch saved to `cache`)."""
     info = embedder.info
     old_docs = old.manifest.documents if old is not None else {}
     keep = set(plan.unchanged) if old is not None else set()
@@ -315,7 +346,7 @@ def _gather_and_embed(plan: ChangePlan, old: Generation | None, embedder: Embedd
     old_records = {d.doc_id: d for d in old.documents()} if old is not None and keep else {}
     kind = {**{s: "changed" for s in plan.changed}, **{s: "added" for s in plan.added},
             **{b: "renamed" for _, b in plan.renamed}}
-    vectors = _VectorAssembly(embedder, settings, old, report, progress, cache)
+    vectors = _VectorAssembly(runner, embedder.info.dimension, settings, old, report, progress, cache)
     records: list[DocumentRecord] = []
     for f in plan.files:
         if f.source in keep:
@@ -325,7 +356,7 @@ def _gather_and_embed(plan: ChangePlan, old: Generation | None, embedder: Embedd
             report.unchanged += 1
             progress.file_done(len(reused[doc_id]))
     todo = [f for f in plan.files if f.source not in keep]
-    for f, result in read_files(todo, settings, info, workers):
+    for f, result in runner.read(todo, settings, info):
         if result.problem is not None:
             report.problems.append(result.problem)
         progress.file_done(len(result.chunks))
@@ -359,18 +390,18 @@ class _VectorAssembly:
     """Chunk vectors as documents stream in: reused from the old generation by text hash, taken
     from the resume cache, or embedded in batches (each batch saved to the cache first)."""
 
-    def __init__(self, embedder: Embedder, settings: Settings, old: Generation | None, report: BuildReport,
-                 progress: "BuildProgress", cache: ResumeCache | None):
-        self.embedder, self.settings, self.old, self.report = embedder, settings, old, report
+    def __init__(self, runner: LocalRunner, dim: int, settings: Settings, old: Generation | None,
+                 report: BuildReport, progress: "BuildProgress", cache: ResumeCache | None):
+        self.runner, self.settings, self.old, self.report = runner, settings, old, report
         self.progress, self.cache = progress, cache
-        self.dim = embedder.info.dimension
+        self.dim = dim
         self.old_rows, self.old_vectors = old.reusable_vectors() if old is not None else ({}, None)
         self.by_doc: dict[str, list[Chunk]] = {}
         self.vectors: dict[str, np.ndarray] = {}           # text hash -> vector (new ones)
         self.sentences: dict[str, ChunkSentences] = {}     # text hash -> sentences (new ones)
         self.pending: dict[str, str] = {}                  # text hash -> text, waiting for a batch
         self.from_cache: set[str] = set()                  # text hashes the resume cache gave
-        self.batch = max(settings.batch_size, 1) * 8
+        self.batch = runner.batch(max(settings.batch_size, 1) * 8)
 
     def add(self, chunks: list[Chunk]) -> None:
         if chunks:
@@ -392,7 +423,7 @@ class _VectorAssembly:
         todo = [(h, t) for h, t in zip(hashes, texts) if h not in found]
         if todo:
             self.progress.embedding(len(todo))
-            part, part_sentences = chunk_vectors([t for _, t in todo], self.embedder, self.settings.batch_size)
+            part, part_sentences = self.runner.embed([t for _, t in todo])
             entries = []
             for (h, _), vec, (spans, sent) in zip(todo, part, part_sentences):
                 self.vectors[h], self.sentences[h] = vec, ChunkSentences(spans, sent)

@@ -136,6 +136,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="processes that read, OCR and chunk files (default: the cores available)")
     b.add_argument("--device", choices=("auto", "cuda", "cpu"), default="auto",
                    help="where the torch backend embeds (default auto: a CUDA GPU when present)")
+    b.add_argument("--ray", metavar="ADDRESS", default=None,
+                   help="read, OCR and embed as tasks on the Ray cluster at ADDRESS (host:port); this "
+                        "process writes the index (needs pip install 'qa[ray]')")
     b.add_argument("--watch", action="store_true",
                    help="after building, keep watching the documents folder and rebuild when files are "
                         "added, changed or removed (Ctrl-C stops)")
@@ -237,7 +240,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
                          follow_symlinks=args.follow_symlinks, device=args.device)
     events = _progress_event if args.json else None
     report = build_index(args.seeds, args.index, settings=settings, full=args.full, wait=args.wait,
-                         workers=args.workers, events=events)
+                         workers=args.workers, events=events, ray=args.ray)
     _print_build(args, report)
     if args.watch:
         _watch_and_build(args, settings, events)
@@ -257,7 +260,7 @@ def _watch_and_build(args: argparse.Namespace, settings, events) -> None:
 
     def rebuild() -> bool:
         report = build_index(args.seeds, args.index, settings=settings, wait=args.wait, workers=args.workers,
-                             events=events)
+                             events=events, ray=args.ray)
         _print_build(args, report)
         return True
 
