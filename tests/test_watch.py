@@ -87,3 +87,33 @@ def test_documents_tab_says_the_folder_is_watched():
     assert "press Rebuild index" in render.documents([Row()], Path("/docs"))
     assert "watching the documents folder" in render.status({"ready": True, "documents": 1, "chunks": 2,
                                                              "watching": True})
+
+
+def test_build_watch_rebuilds_when_a_file_is_added(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, SEEDS
+
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    shutil.copytree(SEEDS, seeds)
+    proc = subprocess.Popen([sys.executable, "-m", "qa", "build", "--seeds", str(seeds), "--index", str(index),
+                             "--watch"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1"))
+    lines = []
+    deadline = threading.Timer(300, proc.kill)  # a watcher that never fires cannot hang the test
+    deadline.start()
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("qa build: watching"):
+                write(seeds, "vardane.txt", NEW_FACT)
+            if "added: vardane.txt" in line:
+                break
+    finally:
+        deadline.cancel()
+        proc.terminate()
+        proc.wait(timeout=30)
+    text = "".join(lines)
+    assert text.count("indexed ") == 2 and "added: vardane.txt" in text, text
