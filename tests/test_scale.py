@@ -139,3 +139,23 @@ def test_pool_and_single_process_builds_are_the_same(tmp_path):
     a, b = index_files(tmp_path / "one"), index_files(tmp_path / "two")
     assert np.array_equal(a["vectors"], b["vectors"]) and a["chunks"] == b["chunks"]
     assert a["entries"] == b["entries"]
+
+
+def test_the_examples_in_docs_scale_md_run(tmp_path):
+    """Every local `qa build` example of docs/scale.md (not those needing a cluster, GPU or server)."""
+    import shlex
+    import shutil
+
+    text = (ROOT / "docs" / "scale.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+    commands = [line for block in blocks for line in block.splitlines()
+                if line.startswith("qa build --seeds seeds --index index")]
+    assert len(commands) >= 3
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    for line in commands:
+        command = f"{shlex.quote(sys.executable)} -m {line}"
+        proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                              env=dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT)))
+        assert proc.returncode == 0, (line, proc.stderr)
+    events = [json.loads(x) for x in (tmp_path / "progress.jsonl").read_text().splitlines() if x.startswith("{")]
+    assert events and events[-1]["stage"] == "index is up to date"
