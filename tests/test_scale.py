@@ -159,3 +159,17 @@ def test_the_examples_in_docs_scale_md_run(tmp_path):
         assert proc.returncode == 0, (line, proc.stderr)
     events = [json.loads(x) for x in (tmp_path / "progress.jsonl").read_text().splitlines() if x.startswith("{")]
     assert events and events[-1]["stage"] == "index is up to date"
+
+
+def test_progress_callback_gives_files_rate_and_time_left(tmp_path):
+    """What the browser's rebuild shows: files and chunks, rate and time left, fractions that only grow."""
+    seeds = tmp_path / "seeds"
+    corpus(seeds, 30)
+    seen = []
+    build_index(seeds, tmp_path / "index", embedder=HashEmbedder(delay=0.01), workers=2,
+                progress=lambda f, m: seen.append((f, m)))
+    counted = [m for _, m in seen if "files/s" in m]
+    assert any(re.search(r"read \d+ of 30 files, [\d,]+ chunks \([\d.]+ files/s, \d+:\d\d left\)", m) for m in counted)
+    assert "read 30 of 30 files" in counted[-1]
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
