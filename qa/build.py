@@ -13,10 +13,11 @@ and for the UI's documents panel alike.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -292,10 +293,14 @@ def _keep_for_resume(cache: ResumeCache | None) -> None:
     """A failed or interrupted build keeps what it embedded for the next one (an empty cache goes)."""
     if cache is None:
         return
-    if len(cache):
-        cache.close()
-    else:
+    try:
+        empty = len(cache) == 0
+    except sqlite3.Error:  # the cache itself failed (a full disk): leave it as it is
+        empty = False
+    if empty:
         cache.remove()
+    else:
+        cache.close()
 
 
 def _resume_cache(store: Store, identity: dict[str, Any]) -> ResumeCache | None:
@@ -417,8 +422,8 @@ class _VectorAssembly:
         hashes = list(self.pending)
         texts = [self.pending.pop(h) for h in hashes]
         found = self.cache.get(hashes) if self.cache is not None else {}
-        for h, (vec, spans, sent) in found.items():
-            self.vectors[h], self.sentences[h] = vec, ChunkSentences(spans, sent)
+        for h, (vec, _, _) in found.items():  # their sentences stay in the cache until written
+            self.vectors[h] = vec
         self.from_cache.update(found)
         todo = [(h, t) for h, t in zip(hashes, texts) if h not in found]
         if todo:
@@ -426,20 +431,23 @@ class _VectorAssembly:
             part, part_sentences = self.runner.embed([t for _, t in todo])
             entries = []
             for (h, _), vec, (spans, sent) in zip(todo, part, part_sentences):
-                self.vectors[h], self.sentences[h] = vec, ChunkSentences(spans, sent)
+                self.vectors[h] = vec
                 entries.append((h, vec, spans, sent))
             if self.cache is not None:
-                self.cache.put(entries)  # durable before the build goes on
+                self.cache.put(entries)  # durable before the build goes on; sentences are read back from it
+            else:
+                self.sentences.update((h, ChunkSentences(spans, sent)) for h, _, spans, sent in entries)
         self.progress.embedded(len(hashes))
 
     def finish(self, records: Sequence[DocumentRecord]
-               ) -> tuple[list[Chunk], np.ndarray, list[ChunkSentences]]:
-        """The chunks in record order, one vector each, and their sentences."""
+               ) -> tuple[list[Chunk], np.ndarray, Sequence[ChunkSentences]]:
+        """The chunks in record order, one vector each, and their sentences (those of new chunks
+        read from the resume cache as the store writes them: they never all sit in memory)."""
         if self.pending:
             self._flush()
         chunks = [c for r in records for c in self.by_doc.get(r.doc_id, ())]
         out = np.zeros((len(chunks), self.dim), dtype=np.float32)
-        sentences: list[ChunkSentences | None] = [None] * len(chunks)
+        sentences: list[ChunkSentences | str | None] = [None] * len(chunks)
         reuse: dict[int, int] = {}
         for i, c in enumerate(chunks):
             row = self.old_rows.get(c.text_hash)
@@ -448,7 +456,8 @@ class _VectorAssembly:
                 reuse[i] = row
             else:
                 out[i] = self.vectors[c.text_hash]
-                sentences[i] = self.sentences[c.text_hash]
+                sentences[i] = self.sentences.get(c.text_hash, c.text_hash)  # a hash: in the cache
+        self.vectors.clear()
         resumed = sum(1 for i, c in enumerate(chunks) if i not in reuse and c.text_hash in self.from_cache)
         self.report.reused_vectors += len(reuse)
         self.report.resumed_vectors = resumed
@@ -458,7 +467,38 @@ class _VectorAssembly:
             for i, row in reuse.items():
                 sentences[i] = stored.get(row)
         empty = ChunkSentences(np.zeros((0, 2), np.int32), np.zeros((0, self.dim), np.float32))
-        return chunks, out, [s if s is not None else empty for s in sentences]
+        return chunks, out, _Sentences([s if s is not None else empty for s in sentences], self.cache)
+
+
+class _Sentences(Sequence[ChunkSentences]):
+    """Each chunk's sentences: in memory, or (an item that is a text hash) read from the resume cache
+    a block at a time while the store iterates, so only one block is in memory at once."""
+
+    BLOCK = 512
+
+    def __init__(self, items: list[ChunkSentences | str], cache: ResumeCache | None):
+        self.items, self.cache = items, cache
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        item = self.items[i]
+        return self._load([item])[item] if isinstance(item, str) else item
+
+    def __iter__(self) -> Iterator[ChunkSentences]:
+        for start in range(0, len(self.items), self.BLOCK):
+            block = self.items[start:start + self.BLOCK]
+            loaded = self._load([x for x in block if isinstance(x, str)])
+            for x in block:
+                yield loaded[x] if isinstance(x, str) else x
+
+    def _load(self, hashes: list[str]) -> dict[str, ChunkSentences]:
+        if not hashes:
+            return {}
+        return {h: ChunkSentences(spans, vectors) for h, (_, spans, vectors) in self.cache.get(hashes).items()}
 
 
 def _version() -> str:

@@ -20,6 +20,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .errors import QAError
+
 logger = logging.getLogger(__name__)
 
 RESUME_FILE = "resume.sqlite"
@@ -27,6 +29,15 @@ RESUME_FILE = "resume.sqlite"
 
 Entry = tuple[str, np.ndarray, np.ndarray, np.ndarray]
 """(chunk text hash, chunk vector [dim], sentence spans int32 [n, 2], sentence vectors [n, dim])."""
+
+
+class ResumeCacheError(QAError):
+    """The resume cache cannot be written (a full disk, most often)."""
+
+
+def _failed(path: Path, exc: sqlite3.Error) -> ResumeCacheError:
+    return ResumeCacheError(f"cannot write the resume cache {path} ({exc}): the disk is full or a file-size "
+                            "limit was reached")
 
 
 class ResumeCache:
@@ -42,6 +53,13 @@ class ResumeCache:
         """Open or create the cache at `path`; one made for another identity (model, chunk
         representation) is emptied first, since its vectors would be wrong."""
         path = Path(path)
+        try:
+            return cls._open(path, identity)
+        except sqlite3.Error as exc:
+            raise _failed(path, exc) from None
+
+    @classmethod
+    def _open(cls, path: Path, identity: dict[str, Any]) -> "ResumeCache":
         con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=FULL")  # a commit is on disk when it returns
@@ -67,9 +85,14 @@ class ResumeCache:
                  np.asarray(sv, np.float32).tobytes()) for h, v, s, sv in entries]
         if not rows:
             return
-        self._con.execute("BEGIN IMMEDIATE")
-        self._con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
-        self._con.execute("COMMIT")
+        try:
+            self._con.execute("BEGIN IMMEDIATE")
+            self._con.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+            self._con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._con.in_transaction:
+                self._con.execute("ROLLBACK")
+            raise _failed(self.path, exc) from None
 
     def get(self, hashes: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """The stored (vector, spans, sentence vectors) of those hashes that are here."""
