@@ -129,7 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--full", action="store_true", help="rebuild everything from scratch")
     b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="if another build is running, wait this long for it (default: 0)")
-    b.add_argument("--json", action="store_true", help="print the build report as JSON")
+    b.add_argument("--json", action="store_true",
+                   help="print the build report as JSON (and progress as JSON lines on stderr)")
     b.add_argument("--follow-symlinks", action="store_true",
                    help="also index symlinks that point outside the documents folder (default: skip them)")
     b.add_argument("--workers", type=positive_int, default=None, metavar="N",
