@@ -68,6 +68,7 @@ def test_serve_watch_makes_a_new_file_answerable(tmp_path, seed_index):
                 break
             assert time.monotonic() - saved < 120, log.read_text()[-3000:]
             time.sleep(0.5)
+        print(f"qa serve --watch: the new file was answerable {time.monotonic() - saved:.1f} s after it was saved")
         assert out["passages"][0]["source"] == "bridges/vardane.txt"
         assert "14 March 2024" in out["answer"]
         (seeds / "bridges" / "vardane.txt").unlink()
