@@ -19,6 +19,7 @@ from .embedding import model_prepared
 from .pages import PageImage, PageNotAvailable, PageRenderer
 from .retriever import MODES, Passage, Retriever, index_settings, place_in_file
 from .tools import Tools
+from .watch import FolderWatcher
 from .version import __version__
 
 __all__ = [
@@ -39,4 +40,6 @@ __all__ = [
     "escape_glob",
     # the tools other programs call (qa.mcp, qa.rest): search, ask, list_documents, read_passage as JSON
     "Tools",
+    # a folder watched for changes (qa serve --watch, qa build --watch)
+    "FolderWatcher",
 ]

@@ -13,18 +13,20 @@ and for the UI's documents panel alike.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from . import dense
-from .chunking import Chunk, chunk_document
+from .chunking import Chunk
 from .config import Settings
-from .documents import Document, Problem, SourceFile, read_document, scan
-from .embedding import Embedder, ModelInfo, make_embedder, resolve_model, token_counter
+from .documents import Problem, SourceFile, scan
+from .device import device_note, resolve_device
+from .embedding import Embedder, ModelInfo, make_embedder, resolve_model
 from .errors import IndexLocationError, IndexNotFoundError, QAError
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, Store, open_store
 from .index import is_url
@@ -32,10 +34,11 @@ from .index.format import FORMAT_VERSION
 from .language import detect as detect_language
 from .answer.sentences import REPRESENTATION, chunk_vectors
 from .lexical import with_title
+from .pipeline import default_workers, read_files
+from .progress import READ_START, BuildProgress, Events, Progress
+from .resume import RESUME_FILE, ResumeCache
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass
@@ -53,6 +56,8 @@ class BuildReport:
     unchanged: int = 0
     embedded_chunks: int = 0
     reused_vectors: int = 0
+    resumed_vectors: int = 0  # chunk vectors taken from an interrupted build's resume cache
+    device: str | None = None  # where the chunks were embedded: "embedding on cpu, onnx-int8 backend"
     problems: list[Problem] = field(default_factory=list)
     full_rebuild: bool = False
     full_reason: str | None = None
@@ -75,9 +80,11 @@ class BuildReport:
                  f"{len(self.removed)} removed", f"{len(self.renamed)} renamed",
                  f"{self.unchanged} unchanged"]
         return (f"{self.documents} documents, {self.chunks} chunks ({', '.join(parts)}); "
-                f"embedded {self.embedded_chunks} chunks, reused {self.reused_vectors} vectors; "
-                f"{self.seconds:.1f} s" + (f"; OCR read {self.ocr_pages} page{'s' * (self.ocr_pages != 1)} in {self.ocr_seconds:.1f} s"
-                                           if self.ocr_pages else ""))
+                f"embedded {self.embedded_chunks} chunks, reused {self.reused_vectors} vectors"
+                f"{f', resumed {self.resumed_vectors}' if self.resumed_vectors else ''}; "
+                f"{self.seconds:.1f} s"
+                + (f"; OCR read {self.ocr_pages} page{'s' * (self.ocr_pages != 1)} in {self.ocr_seconds:.1f} s"
+                   if self.ocr_pages else ""))
 
 
 
@@ -188,24 +195,34 @@ def check_locations(seeds_dir: Path, index: str | Path) -> None:
 def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index", *,
                 settings: Settings | None = None, full: bool = False,
                 embedder: Embedder | None = None, wait: float = 0.0,
-                progress: Progress | None = None) -> BuildReport:
+                progress: Progress | None = None, workers: int | None = None,
+                events: Events | None = None, ray: str | None = None) -> BuildReport:
     """Build or update the index of the documents under `seeds_dir`.
 
     `index_dir` is a folder or a `postgresql://` URL. Holds the index's build lock (waiting up to
     `wait` seconds); writes a new generation and switches to it atomically. Never writes anything
-    under `seeds_dir`.
+    under `seeds_dir`. Files are read and chunked in `workers` processes (default: the cores
+    available); new chunks are embedded in batches, each kept in a folder index's resume cache
+    until the generation is live, so a killed build's next run embeds only the rest. `progress`
+    gets (fraction, message), `events` one dict per progress event (qa.progress). With `ray`
+    (a Ray cluster's address) reading and embedding run as tasks there (qa.distributed).
     """
     settings = settings or Settings()
     seeds_dir = Path(seeds_dir)
     check_locations(seeds_dir, index_dir)
     store = open_store(index_dir)
     t0 = time.perf_counter()
-    say = progress or (lambda f, m: None)
+    meter = BuildProgress(show_bar=settings.show_progress, progress=progress, events=events)
+    say = meter.stage
     report = BuildReport(index_dir=str(index_dir), seeds_dir=str(seeds_dir))
     with store.lock(wait=wait):
         store.clean_up()
+        given_embedder = embedder
         if embedder is None:
-            embedder = make_embedder(resolve_model(settings.model), settings.backend)
+            device = resolve_device(settings.device, settings.backend)
+            embedder = make_embedder(resolve_model(settings.model), settings.backend, device=device)
+        report.device = device_note(getattr(embedder, "device", "cpu"), embedder.backend)
+        logger.info(report.device)
         identity = model_identity(embedder.info, embedder.backend)
         say(0.0, "scanning documents")
         old, reason = _old_generation(store, settings, identity, full)
@@ -214,22 +231,41 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
             logger.info("full rebuild: %s", reason)
         plan = scan_changes(seeds_dir, old.manifest if old else None, settings)
         report.problems.extend(plan.problems)
+        if (old is not None and not plan.pending and old.manifest.lexical == settings.lexical.as_dict()
+                and old.manifest.format_version == FORMAT_VERSION):  # an older format is rewritten
+            # Nothing changed: keep the live generation rather than write an identical one.
+            report.generation, report.index_type = old.manifest.generation, old.manifest.index_type
+            report.documents, report.chunks = len(old.manifest.documents), old.manifest.chunks
+            report.unchanged = report.documents
+            report.reused_vectors = report.chunks
+            old.close()
+            report.seconds = time.perf_counter() - t0
+            say(1.0, "index is up to date")
+            return report
+        cache = _resume_cache(store, identity)
+        runner = None
         try:
-            records, chunks = _gather(plan, old, embedder.info, settings, report, say)
-            if (old is not None and not (report.added or report.changed or report.removed or report.renamed)
-                    and old.manifest.lexical == settings.lexical.as_dict()
-                    and old.manifest.format_version == FORMAT_VERSION):  # an older format is rewritten
-                # Nothing changed: keep the live generation rather than write an identical one.
-                report.generation, report.index_type = old.manifest.generation, old.manifest.index_type
-                report.documents, report.chunks = len(records), len(chunks)
-                report.reused_vectors = len(chunks)
-                report.seconds = time.perf_counter() - t0
-                say(1.0, "index is up to date")
-                return report
-            vectors, sentences = _vectors(chunks, embedder, settings, old, report, say)
+            if ray:
+                from .distributed import RayRunner
+
+                runner = RayRunner.connect(ray, settings, None if given_embedder is None else embedder)
+            else:
+                runner = LocalRunner(embedder, settings, default_workers() if workers is None else workers)
+            meter.begin(len(plan.files))
+            say(READ_START, f"reading {len(plan.files)} files")
+            records, chunks, vectors, sentences = _gather_and_embed(plan, old, embedder, settings, report,
+                                                                    meter, runner, cache)
+        except BaseException:
+            _keep_for_resume(cache)
+            raise
         finally:
+            meter.close()
+            if runner is not None:
+                runner.close()
             if old is not None:
                 old.close()
+        if report.resumed_vectors:
+            logger.info("resumed: %d chunk vectors from the interrupted build's cache", report.resumed_vectors)
         say(0.9, "writing the index")
         manifest = Manifest(
             generation="gen-new", model=identity, chunker=settings.chunker.as_dict(),
@@ -241,8 +277,14 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         titles = {r.doc_id: r.title for r in records}
         lexical_texts = [with_title(c.text, titles[c.doc_id]) if settings.lexical.title else c.text
                          for c in chunks]
-        manifest = store.write_generation(manifest, records, chunks, vectors, lexical_texts, sentences,
-                                          progress=lambda m: say(0.95, m))
+        try:
+            manifest = store.write_generation(manifest, records, chunks, vectors, lexical_texts, sentences,
+                                              progress=lambda m: say(0.95, m))
+        except BaseException:
+            _keep_for_resume(cache)
+            raise
+        if cache is not None:
+            cache.remove()  # its vectors are in the live generation now
         say(0.98, "cleaning up old generations")
         store.clean_up()
         report.generation, report.index_type = manifest.generation, manifest.index_type
@@ -253,6 +295,28 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         return report
 
 
+def _keep_for_resume(cache: ResumeCache | None) -> None:
+    """A failed or interrupted build keeps what it embedded for the next one (an empty cache goes)."""
+    if cache is None:
+        return
+    try:
+        empty = len(cache) == 0
+    except sqlite3.Error:  # the cache itself failed (a full disk): leave it as it is
+        empty = False
+    if empty:
+        cache.remove()
+    else:
+        cache.close()
+
+
+def _resume_cache(store: Store, identity: dict[str, Any]) -> ResumeCache | None:
+    """A folder index's resume cache (a database index has none: a build there starts again)."""
+    folder = getattr(store, "path", None)
+    if folder is None:
+        return None
+    return ResumeCache.open(Path(folder) / RESUME_FILE, {**identity, "sentence_vectors": REPRESENTATION})
+
+
 def answer_identity() -> dict[str, Any]:
     """What the stored sentence data was made for: the answer scorer's weights and representation."""
     from .answer.scorer import load_scorer
@@ -260,49 +324,73 @@ def answer_identity() -> dict[str, Any]:
     return {"scorer_fingerprint": load_scorer().fingerprint, "sentence_vectors": REPRESENTATION}
 
 
-def _gather(plan: ChangePlan, old: Generation | None, info: ModelInfo, settings: Settings,
-            report: BuildReport, say: Progress) -> tuple[list[DocumentRecord], list[Chunk]]:
-    """Reuse the records and chunks of unchanged documents; read and chunk the rest."""
+class LocalRunner:
+    """Reading in a pool of `workers` processes, embedding in this one (RayRunner: on a cluster)."""
+
+    def __init__(self, embedder: Embedder, settings: Settings, workers: int):
+        self.embedder, self.settings, self.workers = embedder, settings, workers
+
+    def read(self, files: Sequence[SourceFile], settings: Settings, info: ModelInfo):
+        return read_files(files, settings, info, self.workers)
+
+    def embed(self, texts: Sequence[str]):
+        return chunk_vectors(texts, self.embedder, self.settings.batch_size)
+
+    def batch(self, batch: int) -> int:
+        return batch
+
+    def close(self) -> None:
+        pass
+
+
+def _gather_and_embed(plan: ChangePlan, old: Generation | None, embedder: Embedder, settings: Settings,
+                      report: BuildReport, progress: "BuildProgress", runner: LocalRunner,
+                      cache: ResumeCache | None
+                      ) -> tuple[list[DocumentRecord], list[Chunk], np.ndarray, list[ChunkSentences]]:
+    """Reuse unchanged documents; read and chunk the rest with `runner` (a process pool or a Ray
+    cluster), streamed in file order, and embed their new chunks in batches as they come (each
+    batch saved to `cache`)."""
+    info = embedder.info
     old_docs = old.manifest.documents if old is not None else {}
     keep = set(plan.unchanged) if old is not None else set()
-    reused = old.chunks_of([old_docs[s]["doc_id"] for s in keep]) if old is not None else {}
+    reused = old.chunks_of([old_docs[s]["doc_id"] for s in keep]) if old is not None and keep else {}
     old_records = {d.doc_id: d for d in old.documents()} if old is not None and keep else {}
-    counter = token_counter(info)
     kind = {**{s: "changed" for s in plan.changed}, **{s: "added" for s in plan.added},
             **{b: "renamed" for _, b in plan.renamed}}
+    vectors = _VectorAssembly(runner, embedder.info.dimension, settings, old, report, progress, cache)
     records: list[DocumentRecord] = []
-    chunks: list[Chunk] = []
-    say(0.05, f"reading {len(plan.files)} files")
-    for i, f in enumerate(plan.files):
+    for f in plan.files:
         if f.source in keep:
             doc_id = old_docs[f.source]["doc_id"]
             records.append(_stored(old, old_records[doc_id]))
-            chunks.extend(reused[doc_id])
+            vectors.add(reused[doc_id])
             report.unchanged += 1
+            progress.file_done(len(reused[doc_id]))
+    todo = [f for f in plan.files if f.source not in keep]
+    for f, result in runner.read(todo, settings, info):
+        if result.problem is not None:
+            report.problems.append(result.problem)
+        progress.file_done(len(result.chunks))
+        if result.record is None:
             continue
-        doc, problem = read_document(f, settings)
-        if problem is not None:
-            report.problems.append(problem)
-        if doc is None:
-            continue
-        report.ocr_pages += doc.ocr_pages
-        report.ocr_seconds += doc.ocr_seconds
-        doc_chunks = chunk_document(doc, counter, settings.chunker, info.max_seq_length)
-        records.append(_record(doc, len(doc_chunks)))
-        chunks.extend(doc_chunks)
+        records.append(result.record)
+        report.ocr_pages += result.ocr_pages
+        report.ocr_seconds += result.ocr_seconds
+        vectors.add(result.chunks)
         what = kind.get(f.source, "added") if old is not None else "added"
         if what == "renamed":
             report.renamed.append(next(p for p in plan.renamed if p[1] == f.source))
         else:
             getattr(report, what).append(f.source)
-        if i % 20 == 0:
-            say(0.05 + 0.1 * i / max(len(plan.files), 1), f"read {i + 1} of {len(plan.files)} files")
+    order = {f.source: i for i, f in enumerate(plan.files)}
+    records.sort(key=lambda r: order[r.source])  # unchanged documents were taken first
     report.removed = list(plan.removed) if old is not None else []
     # A file that was indexed but is unreadable now is dropped too; its problem says why.
     indexed = {r.source for r in records}
     on_disk = {f.source for f in plan.files}
     report.removed += sorted(s for s in old_docs if s in on_disk and s not in indexed)
-    return records, chunks
+    chunks, out, sentences = vectors.finish(records)
+    return records, chunks, out, sentences
 
 
 def _stored(old: Generation, listing: DocumentRecord) -> DocumentRecord:
@@ -313,59 +401,114 @@ def _stored(old: Generation, listing: DocumentRecord) -> DocumentRecord:
     return full if full is not None else listing
 
 
-def _record(doc: Document, n_chunks: int) -> DocumentRecord:
-    return DocumentRecord(
-        doc_id=doc.id, source=doc.source, title=doc.title, hash=doc.hash, size=doc.size, mtime=doc.mtime,
-        format=doc.format, n_chunks=n_chunks, indexed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        text=doc.text, page_starts=tuple(doc.page_starts) if doc.page_starts else None,
-        line_anchors=tuple(tuple(a) for a in doc.line_anchors) if doc.line_anchors else None,
-        language=detect_language(doc.text))
+class _VectorAssembly:
+    """Chunk vectors as documents stream in: reused from the old generation by text hash, taken
+    from the resume cache, or embedded in batches (each batch saved to the cache first)."""
+
+    def __init__(self, runner: LocalRunner, dim: int, settings: Settings, old: Generation | None,
+                 report: BuildReport, progress: "BuildProgress", cache: ResumeCache | None):
+        self.runner, self.settings, self.old, self.report = runner, settings, old, report
+        self.progress, self.cache = progress, cache
+        self.dim = dim
+        self.old_rows, self.old_vectors = old.reusable_vectors() if old is not None else ({}, None)
+        self.by_doc: dict[str, list[Chunk]] = {}
+        self.vectors: dict[str, np.ndarray] = {}           # text hash -> vector (new ones)
+        self.sentences: dict[str, ChunkSentences] = {}     # text hash -> sentences (new ones)
+        self.pending: dict[str, str] = {}                  # text hash -> text, waiting for a batch
+        self.from_cache: set[str] = set()                  # text hashes the resume cache gave
+        self.batch = runner.batch(max(settings.batch_size, 1) * 8)
+
+    def add(self, chunks: list[Chunk]) -> None:
+        if chunks:
+            self.by_doc[chunks[0].doc_id] = chunks
+        for c in chunks:
+            h = c.text_hash
+            if h not in self.old_rows and h not in self.vectors and h not in self.pending:
+                self.pending[h] = c.text
+        if len(self.pending) >= self.batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        hashes = list(self.pending)
+        texts = [self.pending.pop(h) for h in hashes]
+        found = self.cache.get(hashes) if self.cache is not None else {}
+        for h, (vec, _, _) in found.items():  # their sentences stay in the cache until written
+            self.vectors[h] = vec
+        self.from_cache.update(found)
+        todo = [(h, t) for h, t in zip(hashes, texts) if h not in found]
+        if todo:
+            self.progress.embedding(len(todo))
+            part, part_sentences = self.runner.embed([t for _, t in todo])
+            entries = []
+            for (h, _), vec, (spans, sent) in zip(todo, part, part_sentences):
+                self.vectors[h] = vec
+                entries.append((h, vec, spans, sent))
+            if self.cache is not None:
+                self.cache.put(entries)  # durable before the build goes on; sentences are read back from it
+            else:
+                self.sentences.update((h, ChunkSentences(spans, sent)) for h, _, spans, sent in entries)
+        self.progress.embedded(len(hashes))
+
+    def finish(self, records: Sequence[DocumentRecord]
+               ) -> tuple[list[Chunk], np.ndarray, Sequence[ChunkSentences]]:
+        """The chunks in record order, one vector each, and their sentences (those of new chunks
+        read from the resume cache as the store writes them: they never all sit in memory)."""
+        if self.pending:
+            self._flush()
+        chunks = [c for r in records for c in self.by_doc.get(r.doc_id, ())]
+        out = np.zeros((len(chunks), self.dim), dtype=np.float32)
+        sentences: list[ChunkSentences | str | None] = [None] * len(chunks)
+        reuse: dict[int, int] = {}
+        for i, c in enumerate(chunks):
+            row = self.old_rows.get(c.text_hash)
+            if row is not None:
+                out[i] = self.old_vectors[row]
+                reuse[i] = row
+            else:
+                out[i] = self.vectors[c.text_hash]
+                sentences[i] = self.sentences.get(c.text_hash, c.text_hash)  # a hash: in the cache
+        self.vectors.clear()
+        resumed = sum(1 for i, c in enumerate(chunks) if i not in reuse and c.text_hash in self.from_cache)
+        self.report.reused_vectors += len(reuse)
+        self.report.resumed_vectors = resumed
+        self.report.embedded_chunks = len(chunks) - len(reuse) - resumed
+        if reuse:
+            stored = self.old.sentences(sorted(set(reuse.values())))
+            for i, row in reuse.items():
+                sentences[i] = stored.get(row)
+        empty = ChunkSentences(np.zeros((0, 2), np.int32), np.zeros((0, self.dim), np.float32))
+        return chunks, out, _Sentences([s if s is not None else empty for s in sentences], self.cache)
 
 
-def _vectors(chunks: list[Chunk], embedder: Embedder, settings: Settings, old: Generation | None,
-             report: BuildReport, say: Progress) -> tuple[np.ndarray, list[ChunkSentences]]:
-    """One vector per chunk and its sentences' vectors: reused by text hash, embedded otherwise."""
-    dim = embedder.info.dimension
-    out = np.zeros((len(chunks), dim), dtype=np.float32)
-    sentences: list[ChunkSentences | None] = [None] * len(chunks)
-    old_rows, old_vectors = old.reusable_vectors() if old is not None else ({}, None)
-    todo: dict[str, list[int]] = {}
-    reuse: dict[int, int] = {}
-    for i, c in enumerate(chunks):
-        row = old_rows.get(c.text_hash)
-        if row is not None:
-            out[i] = old_vectors[row]
-            reuse[i] = row
-            report.reused_vectors += 1
-        else:
-            todo.setdefault(c.text_hash, []).append(i)
-    if reuse:
-        stored = old.sentences(sorted(set(reuse.values())))
-        for i, row in reuse.items():
-            sentences[i] = stored.get(row)
-    groups = list(todo.values())
-    texts = [chunks[rows[0]].text for rows in groups]
-    if texts:
-        from tqdm.auto import tqdm
+class _Sentences(Sequence[ChunkSentences]):
+    """Each chunk's sentences: in memory, or (an item that is a text hash) read from the resume cache
+    a block at a time while the store iterates, so only one block is in memory at once."""
 
-        say(0.15, f"embedding {len(texts)} passages")
-        batch = max(settings.batch_size, 1) * 8
-        done = 0
-        with tqdm(total=len(texts), unit="passage", desc="embedding",
-                  disable=not settings.show_progress) as bar:
-            for start in range(0, len(texts), batch):
-                part_texts = texts[start:start + batch]
-                part, part_sentences = chunk_vectors(part_texts, embedder, settings.batch_size)
-                for rows, vec, sent in zip(groups[start:start + batch], part, part_sentences):
-                    out[rows] = vec
-                    for r in rows:
-                        sentences[r] = ChunkSentences(*sent)
-                bar.update(len(part))  # tqdm counts nothing when disabled: keep our own count
-                done += len(part)
-                say(0.15 + 0.75 * done / len(texts), f"embedded {done} of {len(texts)} passages")
-    report.embedded_chunks = sum(len(v) for v in todo.values())
-    empty = ChunkSentences(np.zeros((0, 2), np.int32), np.zeros((0, dim), np.float32))
-    return out, [s if s is not None else empty for s in sentences]
+    BLOCK = 512
+
+    def __init__(self, items: list[ChunkSentences | str], cache: ResumeCache | None):
+        self.items, self.cache = items, cache
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        item = self.items[i]
+        return self._load([item])[item] if isinstance(item, str) else item
+
+    def __iter__(self) -> Iterator[ChunkSentences]:
+        for start in range(0, len(self.items), self.BLOCK):
+            block = self.items[start:start + self.BLOCK]
+            loaded = self._load([x for x in block if isinstance(x, str)])
+            for x in block:
+                yield loaded[x] if isinstance(x, str) else x
+
+    def _load(self, hashes: list[str]) -> dict[str, ChunkSentences]:
+        if not hashes:
+            return {}
+        return {h: ChunkSentences(spans, vectors) for h, (_, spans, vectors) in self.cache.get(hashes).items()}
 
 
 def _version() -> str:

@@ -135,7 +135,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--full", action="store_true", help="rebuild everything from scratch")
     b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="if another build is running, wait this long for it (default: 0)")
-    b.add_argument("--json", action="store_true", help="print the build report as JSON")
+    b.add_argument("--json", action="store_true",
+                   help="print the build report as JSON (and progress as JSON lines on stderr)")
     b.add_argument("--follow-symlinks", action="store_true",
                    help="also index symlinks that point outside the documents folder (default: skip them)")
     b.add_argument("--ocr", choices=("auto", "off", "force"), default="auto",
@@ -143,6 +144,16 @@ def _parser() -> argparse.ArgumentParser:
                         "never (off), or OCR every page (force)")
     b.add_argument("--ocr-languages", default="eng", metavar="LANGS",
                    help="Tesseract languages, '+'-joined (default: eng; e.g. eng+rus)")
+    b.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                   help="processes that read, OCR and chunk files (default: the cores available)")
+    b.add_argument("--device", choices=("auto", "cuda", "cpu"), default="auto",
+                   help="where the torch backend embeds (default auto: a CUDA GPU when present)")
+    b.add_argument("--ray", metavar="ADDRESS", default=None,
+                   help="read, OCR and embed as tasks on the Ray cluster at ADDRESS (host:port); this "
+                        "process writes the index (needs pip install 'qa[ray]')")
+    b.add_argument("--watch", action="store_true",
+                   help="after building, keep watching the documents folder and rebuild when files are "
+                        "added, changed or removed (Ctrl-C stops)")
     _settings_args(b)
 
     a = sub.add_parser("ask", help="print the passages that answer a question, with citations",
@@ -170,6 +181,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=port_arg, default=7860, help="port, 1-65535 (default: 7860)")
     s.add_argument("--auth", metavar="USER:PASSWORD", help="require this login")
     s.add_argument("--auth-file", metavar="FILE", help="require a login from FILE: one USER:PASSWORD a line")
+    s.add_argument("--watch", action="store_true",
+                   help="re-index files added, changed or removed in the documents folder within seconds")
     s.add_argument("--concurrency", type=positive_int, default=None, metavar="N",
                    help="questions answered at once (default: 32, measured with bench/load.py)")
     s.add_argument("--trusted-proxy", type=proxy_arg, action="append", default=[], metavar="ADDRESS",
@@ -269,14 +282,48 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     settings = _settings(args, show_progress=not args.json and sys.stderr.isatty(),
                          follow_symlinks=args.follow_symlinks, ocr=args.ocr,
-                         ocr_languages=args.ocr_languages)
-    report = build_index(args.seeds, args.index, settings=settings, full=args.full, wait=args.wait)
+                         ocr_languages=args.ocr_languages, device=args.device)
+    events = _progress_event if args.json else None
+    report = build_index(args.seeds, args.index, settings=settings, full=args.full, wait=args.wait,
+                         workers=args.workers, events=events, ray=args.ray)
+    _print_build(args, report)
+    if args.watch:
+        _watch_and_build(args, settings, events)
+    return 0
+
+
+def _progress_event(event: dict) -> None:
+    """`qa build --json`: progress as JSON lines on stderr; stdout keeps the one report object."""
+    sys.stderr.write(json.dumps(event, ensure_ascii=False) + "\n")
+    sys.stderr.flush()
+
+
+def _watch_and_build(args: argparse.Namespace, settings, events) -> None:
+    """`qa build --watch`: rebuild whenever the documents folder changes, until Ctrl-C."""
+    from .build import build_index
+    from .watch import FolderWatcher
+
+    def rebuild() -> bool:
+        report = build_index(args.seeds, args.index, settings=settings, wait=args.wait, workers=args.workers,
+                             events=events, ray=args.ray)
+        _print_build(args, report)
+        return True
+
+    watcher = FolderWatcher(args.seeds, rebuild)
+    watcher.settle()  # the first build has just indexed the folder
+    sys.stderr.write(f"qa build: watching {_safe(Path(args.seeds).resolve())} for changes (Ctrl-C stops)\n")
+    watcher.run()
+
+
+def _print_build(args: argparse.Namespace, report) -> None:
     if args.json:
         _print_json(report.to_dict())
-        return 0
+        return
     if report.full_rebuild and report.full_reason not in (None, "no index yet"):
         print(f"full rebuild: {_safe(report.full_reason)}")
     print(f"indexed {report.summary()}")
+    if report.embedded_chunks:
+        print(report.device)
     for label, items in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
         for s in items[:20]:
             print(f"  {label}: {_safe(s)}")
@@ -284,8 +331,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         print(f"  renamed: {_safe(a)} -> {_safe(b)}")
     for p in report.problems:
         print(f"  {'skipped' if p.skipped else 'warning'}: {_safe(p.source)}: {_safe(p.reason)}")
-    print(f"index: {_safe(_shown(args.index))} ({report.index_type}, {report.generation})")
-    return 0
+    print(f"index: {_safe(_shown(args.index))} ({report.index_type}, {report.generation})", flush=True)
 
 
 def _shown(index: str) -> str:

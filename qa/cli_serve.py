@@ -125,6 +125,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.stderr.write(f"qa serve: REST API at {shown}/api/v1 (schema: /api/v1/openapi.json)"
                      + (f", MCP at {shown}/mcp" if args.mcp else "")
                      + (", HTTP Basic sign-in required" if creds else "") + "\n")
+    if args.watch:
+        service.watch()
+        sys.stderr.write(f"qa serve: watching {seeds} for changes; they are indexed within seconds\n")
     try:
         # Without --concurrency the app's own measured setting applies (ui.app.ANSWER_CONCURRENCY).
         chosen = {} if args.concurrency is None else {"answer_concurrency": args.concurrency}

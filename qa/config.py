@@ -93,6 +93,7 @@ class Settings:
     lexical: LexicalSettings = field(default_factory=LexicalSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     show_progress: bool = False
+    device: str = "auto"  # where the torch backend embeds: "cuda", "cpu" or "auto" (cuda when present)
 
     def __post_init__(self) -> None:
         if self.ocr not in OCR_MODES:

@@ -168,18 +168,21 @@ class Handlers:
             return (render.status(s), gr.skip(), render.build_result(s, None, None), gr.skip(), gr.skip(),
                     gr.Timer(active=True))
         report = b.report.to_dict() if b.report is not None and not b.error else None
+        watcher = self.service.watcher
+        if watcher is not None and not _recent(watcher.last_change, b.finished):
+            return render.status(s), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=True)
         rows = self._rows()
         # After a good build the upload and removal notes ("press Rebuild index") have been acted on.
         done = "" if report is not None else gr.skip()
         return (render.status(s), self._panel(rows), render.build_result(s, report, b.finished), done, done,
-                gr.Timer(active=False))
+                gr.Timer(active=watcher is not None))  # a watched folder may start a build any time
 
     def documents_panel(self) -> str:
         return self._panel(self._rows())
 
     def on_load(self):
         s = self.service.status()
-        return render.status(s), self.documents_panel(), gr.Timer(active=s["building"])
+        return render.status(s), self.documents_panel(), gr.Timer(active=s["building"] or s["watching"])
 
     def _rows(self):
         try:
@@ -193,7 +196,7 @@ class Handlers:
         if isinstance(rows, Exception):
             return (render.folder(folder) +
                     f'<p class="qa-error">Could not list the documents folder: {render.esc(rows)}</p>')
-        return render.documents(rows, folder)
+        return render.documents(rows, folder, watching=self.service.watcher is not None)
 
 
 def last_question(turns: list[dict[str, Any]]) -> list[str]:
@@ -210,3 +213,13 @@ def last_question(turns: list[dict[str, Any]]) -> list[str]:
 
 def _mode(mode: str) -> str:
     return mode if mode in MODES else "hybrid"
+
+
+WATCH_REFRESH_SECONDS = 3.0
+
+
+def _recent(*times: float | None) -> bool:
+    """Whether a watched folder changed or a build finished in the last few seconds: only then does
+    an idle tick list the folder again (listing hashes every file)."""
+    now = time.time()
+    return any(t is not None and now - t < WATCH_REFRESH_SECONDS for t in times)

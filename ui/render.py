@@ -248,6 +248,8 @@ def status(s: dict[str, Any]) -> str:
                      f'{s["chunks"]} passages · index built {esc(_short_time(s.get("created", "")))}')
     else:
         parts.append('<span class="qa-bad">●</span> No index loaded')
+    if s.get("watching"):
+        parts.append("watching the documents folder: changes are indexed within seconds")
     if s.get("error"):
         keep = " The previous index is still in use." if s.get("ready") else ""
         parts.append(f'<span class="qa-error">Last build failed: {esc(s["error"])}.{keep}</span>')
@@ -281,14 +283,17 @@ def folder(path: Any) -> str:
             "(uploads are saved here; files copied in by hand count too)</p>")
 
 
-def documents(rows: Sequence[Any], where: Any = None) -> str:
+def documents(rows: Sequence[Any], where: Any = None, *, watching: bool = False) -> str:
     head = folder(where) if where is not None else ""
     if not rows:
         return f'{head}<p class="qa-message">The documents folder is empty. Add documents below.</p>'
     n = pending(rows)
+    todo = ("the folder is watched: they are being indexed now" if watching else
+            "press Rebuild index to include the changes")
+    watched = " It is watched: changes are indexed within seconds." if watching else ""
     head += (f'<p class="qa-note"><strong>{n} file{"s" * (n != 1)} changed since the last '
-             "build</strong> — press Rebuild index to include the changes.</p>" if n else
-             '<p class="qa-note">The index is up to date with the documents folder.</p>')
+             f"build</strong> — {todo}.</p>" if n else
+             f'<p class="qa-note">The index is up to date with the documents folder.{watched}</p>')
     body = []
     for r in rows:
         label, cls = STATUS_LABELS.get(r.status, (r.status, ""))

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from qa import (Answer, BuildReport, ChangePlan, IndexNotFoundError, PageImage, PageRenderer, QAError, Retriever,
-                Settings, answer, build_index, describe_location, index_settings, is_url, model_prepared,
-                scan_changes)
+from qa import (Answer, BuildReport, ChangePlan, FolderWatcher, IndexNotFoundError, PageImage, PageRenderer,
+                QAError, Retriever, Settings, answer, build_index, describe_location, index_settings, is_url,
+                model_prepared, scan_changes)
 
 from .uploads import ACCEPTED, MAX_UPLOAD_BYTES, RemoveResult, UploadResult, remove_document, save_upload
 
@@ -74,6 +74,7 @@ class Service:
     settings: Settings | None = None
     retriever: Retriever | None = None
     build: BuildState = field(default_factory=BuildState)
+    watcher: FolderWatcher | None = None
 
     def __post_init__(self) -> None:
         self.seeds_dir = Path(self.seeds_dir)
@@ -108,6 +109,11 @@ class Service:
             self._thread = threading.Thread(target=self._run_build, name="qa-build", daemon=True)
             self._thread.start()
             return True
+
+    def watch(self, interval: float = 1.0, debounce: float = 1.0) -> FolderWatcher:
+        """Rebuild in the background whenever the documents folder changes (one build at a time)."""
+        self.watcher = FolderWatcher(self.seeds_dir, self.start_build, interval=interval, debounce=debounce)
+        return self.watcher.start()
 
     def wait_for_build(self, timeout: float | None = None) -> BuildState:
         thread = self._thread
@@ -158,7 +164,7 @@ class Service:
         r = self.retriever
         out: dict[str, Any] = {"ready": r is not None, "building": self.build.running,
                                "fraction": self.build.fraction, "message": self.build.message,
-                               "error": self.build.error}
+                               "error": self.build.error, "watching": self.watcher is not None}
         if r is not None:
             m = r.manifest
             out.update(documents=len(m.documents), chunks=m.chunks, created=m.created, generation=r.generation)

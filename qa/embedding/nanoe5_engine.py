@@ -93,6 +93,7 @@ class E5Embedder(EngineEmbedder):
         return out
 
 
-def make(info: ModelInfo, *, cache_dir=None, threads: int | None = None) -> E5Embedder:
+def make(info: ModelInfo, *, cache_dir=None, threads: int | None = None,
+         device: str = "cpu") -> E5Embedder:
     """The families table's entry point (the engine has its own threads and no cache)."""
     return E5Embedder(info)

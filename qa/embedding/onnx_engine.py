@@ -217,7 +217,7 @@ class OnnxEmbedder(EngineEmbedder):
     """
 
     def __init__(self, info: ModelInfo | str | Path, onnx_path: str | Path, *,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, device: str = "cpu") -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -302,7 +302,7 @@ def _info(info: ModelInfo | str | Path, backend: str) -> ModelInfo:
 
 
 def make(info: ModelInfo, *, cache_dir: str | Path | None = None,
-         threads: int | None = None) -> OnnxEmbedder:
+         threads: int | None = None, device: str = "cpu") -> OnnxEmbedder:
     """The families table's entry point: the cached export of `info` (backend onnx or onnx-int8)."""
     path = onnx_model_path(info.path, cache_dir, quantize=info.backend == "onnx-int8")
     return OnnxEmbedder(info, path, threads=threads)

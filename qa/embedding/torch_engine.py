@@ -25,7 +25,12 @@ class SentenceTransformerEmbedder(EngineEmbedder):
 
     Texts are encoded one at a time: in a padded batch a text's vector differs from its
     unbatched one in the last bits, and a chunk's vector must not depend on its neighbours.
+    `device` ("cpu" or "cuda", qa.device.resolve_device) is where torch runs.
     """
+
+    def __init__(self, info: ModelInfo, device: str = "cpu") -> None:
+        super().__init__(info)
+        self.device = device
 
     @cached_property
     def model(self):
@@ -40,7 +45,7 @@ class SentenceTransformerEmbedder(EngineEmbedder):
         was_enabled = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()
         try:
-            model = SentenceTransformer(str(self.info.path), device="cpu")
+            model = SentenceTransformer(str(self.info.path), device=self.device)
         finally:
             if was_enabled:
                 hf_logging.enable_progress_bar()
@@ -69,7 +74,7 @@ class SentenceTransformerEmbedder(EngineEmbedder):
             offsets = enc.pop("offset_mapping").numpy()
             special = enc.pop("special_tokens_mask").numpy().astype(bool) | (enc["attention_mask"].numpy() == 0)
             with torch.no_grad():
-                hidden = encoder(**enc).last_hidden_state.numpy()
+                hidden = encoder(**enc.to(encoder.device)).last_hidden_state.cpu().numpy()
             for row in range(len(batch)):
                 for j, (a, b) in enumerate(spans[start + row]):
                     inside = (offsets[row, :, 0] >= a) & (offsets[row, :, 1] <= b) & ~special[row]
@@ -79,6 +84,7 @@ class SentenceTransformerEmbedder(EngineEmbedder):
         return out
 
 
-def make(info: ModelInfo, *, cache_dir=None, threads: int | None = None) -> SentenceTransformerEmbedder:
+def make(info: ModelInfo, *, cache_dir=None, threads: int | None = None,
+         device: str = "cpu") -> SentenceTransformerEmbedder:
     """The families table's entry point (cache_dir and threads do not apply to torch)."""
-    return SentenceTransformerEmbedder(info)
+    return SentenceTransformerEmbedder(info, device)

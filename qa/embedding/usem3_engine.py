@@ -73,6 +73,7 @@ class UseEmbedder(EngineEmbedder):
         return self._model.encode([text])[0]
 
 
-def make(info: ModelInfo, *, cache_dir=None, threads: int | None = None) -> UseEmbedder:
+def make(info: ModelInfo, *, cache_dir=None, threads: int | None = None,
+         device: str = "cpu") -> UseEmbedder:
     """The families table's entry point (one BLAS thread, no cache)."""
     return UseEmbedder(info)

@@ -31,7 +31,7 @@ import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -41,6 +41,7 @@ from ..config import LexicalSettings
 from ..documents import sha256_file
 from ..errors import BuildLockedError, IndexCorruptError, IndexNotFoundError
 from ..lexical import LexicalIndex
+from ..resume import RESUME_FILE
 from ..table import ChunkTable, write_table
 from . import format as fmt
 from .base import ChunkSentences
@@ -129,8 +130,9 @@ class FolderStore:
             ok = True
         finally:
             os.close(fd)  # closing releases the flock
-            if not ok and created and not (self.path / fmt.MANIFEST).exists():
-                # A first build that failed leaves nothing behind.
+            if (not ok and created and not (self.path / fmt.MANIFEST).exists()
+                    and not (self.path / RESUME_FILE).exists()):
+                # A first build that failed leaves nothing behind (but what it embedded, to resume).
                 shutil.rmtree(self.path, ignore_errors=True)
 
     def write_generation(self, manifest: Manifest, documents: Sequence[DocumentRecord],
@@ -144,9 +146,8 @@ class FolderStore:
             dense.save_faiss(dense.build_faiss(vectors, manifest.index_type), tmp / fmt.DENSE)
             write_table(tmp / fmt.TABLE, documents, chunks, [s.spans for s in sentences])
             dim = vectors.shape[1] if vectors.ndim == 2 else manifest.dimension
-            sent = (np.concatenate([s.vectors for s in sentences]).astype(np.float32)
-                    if sum(len(s.vectors) for s in sentences) else np.zeros((0, dim), np.float32))
-            np.save(tmp / fmt.SENTENCE_VECTORS, sent, allow_pickle=False)
+            _save_rows(tmp / fmt.SENTENCE_VECTORS, (s.vectors for s in sentences),
+                       sum(len(s.vectors) for s in sentences), dim)
             LexicalIndex.build(lexical_texts, LexicalSettings(**manifest.lexical)).save(tmp / fmt.BM25)
             say("switching to the new index")
             return self._commit(tmp, manifest)
@@ -238,6 +239,23 @@ def _made_by_qa(path: Path) -> bool:
                 and marker.read_text(encoding="utf-8") == fmt.GENERATION_MARKER_TEXT)
     except (OSError, UnicodeDecodeError):
         return False
+
+
+def _save_rows(path: Path, parts: Iterable[np.ndarray], n: int, dim: int) -> None:
+    """`n` float32 rows, given a few at a time, as one .npy file: never all in memory at once.
+
+    The same file np.save writes; the sentences of a large build do not fit in memory together.
+    """
+    if n == 0:
+        np.save(path, np.zeros((0, dim), np.float32), allow_pickle=False)
+        return
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
+    row = 0
+    for part in parts:
+        out[row:row + len(part)] = part
+        row += len(part)
+    out.flush()
+    del out
 
 
 def _fsync_path(path: Path) -> None:

@@ -1,0 +1,205 @@
+"""Archive scale: full build (--workers 1 vs 2), a build killed half way and resumed, a no-change
+rebuild, and search p50, on a corpus assembled from public text. Prints figures; asserts nothing.
+
+The corpus: SciFact abstracts and the WikiQA and SQuAD documents (../shared/eval), split into
+passages and shuffled into `--docs` files of one to three passages each (a header line makes
+every file its own), 1,000 files a folder. Every build runs in its own process, so its peak
+memory (the build's process and, apart, its largest reading worker) is its own.
+
+    python bench/archive.py --docs 2000                   # the real bundled model (onnx-int8)
+    python bench/archive.py --docs 100000 --fake-embedder # deterministic hash vectors: no model
+
+With --fake-embedder no model runs (bench/fake_embedder.py), so the times measure reading,
+chunking, the resume cache and the index writes, not embedding; the output says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from eval_data import EVAL_DIR
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def passages() -> list[str]:
+    """Every passage of the public sets: SciFact abstracts, WikiQA and SQuAD document paragraphs."""
+    out = []
+    with open(EVAL_DIR / "scifact" / "corpus.jsonl", encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            out.append(f"{rec['title']}\n\n{rec['text']}")
+    for name in ("wikiqa-dev", "squad2-dev-a"):
+        for path in sorted((EVAL_DIR / name / "documents").glob("*.txt")):
+            out.extend(p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if len(p.strip()) > 80)
+    return out
+
+
+def assemble(folder: Path, docs: int, seed: int = 25) -> None:
+    """`docs` files of 1-3 shuffled passages, made once per size (kept for the next run)."""
+    done = folder / ".complete"
+    if done.exists():
+        return
+    pool = passages()
+    rng = random.Random(seed)
+    for i in range(docs):
+        picked = [pool[rng.randrange(len(pool))] for _ in range(rng.choice((1, 1, 2, 3)))]
+        path = folder / f"box-{i // 1000:03d}" / f"record-{i:06d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"Archive record {i}\n\n" + "\n\n".join(picked) + "\n", encoding="utf-8")
+    done.write_text("")
+
+
+# ---------------------------------------------------------------- one build, in its own process
+
+def child(args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(ROOT))
+    from qa import build_index
+
+    embedder = None
+    if args.fake_embedder:
+        from fake_embedder import HashEmbedder
+
+        embedder = HashEmbedder()
+    t0 = time.perf_counter()
+    report = build_index(args.corpus, args.index, embedder=embedder, workers=args.workers)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": seconds, "peak_mb": _rss_mb(resource.RUSAGE_SELF),
+                      "worker_peak_mb": _rss_mb(resource.RUSAGE_CHILDREN),
+                      "documents": report.documents, "chunks": report.chunks,
+                      "embedded": report.embedded_chunks, "resumed": report.resumed_vectors}))
+
+
+def _rss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def build(corpus: Path, index: Path, workers: int, fake: bool, *, kill_at: int | None = None) -> dict:
+    """Run one build; with `kill_at`, SIGKILL it once its resume cache holds that many vectors."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--corpus", str(corpus), "--index", str(index),
+           "--workers", str(workers)] + (["--fake-embedder"] if fake else [])
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{HERE}", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    if kill_at is None:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"build failed:\n{err[-3000:]}")
+        return json.loads(out.strip().splitlines()[-1])
+    while proc.poll() is None and cached(index) < kill_at:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    return {"seconds": time.perf_counter() - t0, "kept": cached(index)}
+
+
+def cached(index: Path) -> int:
+    try:
+        con = sqlite3.connect(f"file:{index / 'resume.sqlite'}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
+def search_p50(index: Path, fake: bool, queries: int = 200) -> float:
+    sys.path.insert(0, str(ROOT))
+    from qa import Retriever
+
+    embedder = None
+    if fake:
+        from fake_embedder import HashEmbedder
+
+        embedder = HashEmbedder()
+    with open(EVAL_DIR / "scifact" / "queries.jsonl", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f][:queries]
+    r = Retriever.load(index, embedder=embedder)
+    for q in texts[:10]:
+        r.search(q, k=5, mode="hybrid")  # warm: model, caches, mmap
+    times = []
+    for q in texts:
+        t0 = time.perf_counter()
+        r.search(q, k=5, mode="hybrid")
+        times.append(1000 * (time.perf_counter() - t0))
+    times.sort()
+    return times[len(times) // 2]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--docs", type=int, default=2000, help="documents in the corpus (default 2000)")
+    p.add_argument("--fake-embedder", action="store_true", help="hash vectors instead of the model")
+    p.add_argument("--runs", type=int, default=2, help="times each figure is measured (default 2)")
+    p.add_argument("--work", type=Path, default=None, help="folder for corpus and indexes (default: a temp dir)")
+    p.add_argument("--skip-workers", action="store_true", help="skip the --workers 1 vs 2 full builds")
+    p.add_argument("--skip-resume", action="store_true", help="skip the killed and resumed builds")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--index", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        return child(args)
+    work = args.work or Path(tempfile.mkdtemp(prefix="qa-archive-"))
+    corpus = work / f"corpus-{args.docs}"
+    t0 = time.perf_counter()
+    assemble(corpus, args.docs)
+    model = ("FAKE hash embedder (bench/fake_embedder.py): no model runs, embedding costs ~nothing"
+             if args.fake_embedder else "real bundled model all-MiniLM-L6-v2, onnx-int8")
+    print(f"archive bench: {args.docs:,} documents ({corpus}, assembled in {time.perf_counter() - t0:.0f} s); "
+          f"{model}; {os.cpu_count()} cores", flush=True)
+    for run in range(1, args.runs + 1):
+        print(f"-- run {run}", flush=True)
+        full: dict[int, dict] = {}
+        for w in ((1, 2) if not args.skip_workers else (2,)):
+            index = work / f"index-w{w}"
+            _clear(index)
+            full[w] = r = build(corpus, index, w, args.fake_embedder)
+            print(f"full build, --workers {w}: {r['seconds']:.1f} s, {r['documents']:,} documents, "
+                  f"{r['chunks']:,} chunks; peak memory {r['peak_mb']:.0f} MB (build process), "
+                  f"{r['worker_peak_mb']:.0f} MB (largest reading worker)", flush=True)
+        if 1 in full and 2 in full:
+            print(f"  --workers 2 vs 1: {full[1]['seconds'] / full[2]['seconds']:.2f}x", flush=True)
+        base = full[2]
+        index = work / "index-killed"
+        _clear(index)
+        if not args.skip_resume:
+            # The cache grows by a batch (256 chunks) at a time: kill at the batch nearest to half way.
+            killed = build(corpus, index, 2, args.fake_embedder, kill_at=max(base["embedded"] // 2 - 128, 1))
+            resumed = build(corpus, index, 2, args.fake_embedder)
+            print(f"killed at {killed['kept']:,} of ~{base['embedded']:,} new chunk vectors "
+                  f"({100 * killed['kept'] / max(base['embedded'], 1):.0f}%) after {killed['seconds']:.1f} s; "
+                  f"resumed run {resumed['seconds']:.1f} s (resumed {resumed['resumed']:,}, embedded "
+                  f"{resumed['embedded']:,}) = {resumed['seconds'] / base['seconds']:.2f}x the full build "
+                  f"({base['seconds']:.1f} s)", flush=True)
+        for _ in range(2):  # cheap: measured twice in every run
+            same = build(corpus, work / "index-w2", 2, args.fake_embedder)
+            print(f"no-change rebuild of {same['documents']:,} files: {same['seconds']:.1f} s "
+                  f"(peak {same['peak_mb']:.0f} MB)", flush=True)
+        print(f"search p50 (hybrid, k=5, 200 SciFact queries): {search_p50(work / 'index-w2', args.fake_embedder):.2f} ms"
+              + (" (query vectors from the fake embedder)" if args.fake_embedder else ""), flush=True)
+
+
+def _clear(index: Path) -> None:
+    import shutil
+
+    shutil.rmtree(index, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
