@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa.answer.evaluate import QuestionRun, load_answer_set, outcome, run_question  # noqa: E402
 from qa.answer.features import FEATURES  # noqa: E402
 from qa.answer.metrics import any_match, risk_coverage, summarize  # noqa: E402
-from qa.answer.reply import Pool, pick  # noqa: E402
+from qa.answer.reply import Pool, judged, pick  # noqa: E402
 from qa.answer.scorer import (ANSWER_FEATURES, WEIGHTS_FILE, Logistic, answer_features,  # noqa: E402
                               scorer_from_dict, sigmoid, softmax)
 
@@ -67,6 +67,45 @@ def collect(name: str, cache_dir: Path, k: int, mode: str) -> list[dict]:
             print(f"  {name}: {n}/{len(questions)} questions, {time.time() - t0:.0f} s", file=sys.stderr)
     path.write_text(json.dumps(rows))
     return rows
+
+
+POOLED = "+pooled"
+"""Suffix of a set asked of one index pooling every set's documents (165 articles on unrelated
+subjects, like a real folder): each question meets passages of other articles, and the
+document-level checks (qa/answer/support.py) see many documents."""
+
+
+def collect_pooled(sets: list[str], cache_dir: Path, k: int, mode: str) -> dict[str, list[dict]]:
+    """Every question of `sets` asked of one index of all their documents, cached as JSON."""
+    import shutil
+
+    from qa import Retriever, build_index
+    from qa.answer.evaluate import AnswerQuestion
+
+    path = cache_dir / f"pooled-{'+'.join(sets)}-{mode}-k{k}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    folder = cache_dir / "pooled-documents"
+    for name in sets:
+        if not (folder / name).is_dir():
+            shutil.copytree(EVAL / name / "documents", folder / name)
+    index = cache_dir / "index-pooled"
+    build_index(folder, index)
+    retriever = Retriever.load(index)
+    retriever.embed_query("warm-up")
+    scorer, cache, out = neutral_scorer(), {}, {}
+    for name in sets:
+        rows = []
+        for q in load_answer_set(EVAL / name):
+            asked = AnswerQuestion(q.id, q.question, q.answers, f"{name}/{q.document}" if q.document else None)
+            run = run_question(retriever, asked, k=k, mode=mode, scorer=scorer, cache=cache)
+            rows.append({"id": q.id, "question": q.question, "answers": q.answers, "document": asked.document,
+                         "sources": run.sources, "latency_ms": run.latency_ms, "pool": run.pool.to_dict(),
+                         "document_pool": run.document_pool.to_dict() if run.document_pool else None})
+        out[name + POOLED] = rows
+        print(f"  pooled: {name} done", file=sys.stderr)
+    path.write_text(json.dumps(out))
+    return out
 
 
 def neutral_scorer():
@@ -151,8 +190,9 @@ def fit(runs: list[QuestionRun], sets: list[str] | None = None) -> dict:
     for r, name in zip(runs, sets):
         if r.pool.candidates:
             logits = sentence.logits(r.pool.features)
-            ax.append(answer_features(logits, r.pool.features))
-            picked = pick(r.pool, softmax(logits))
+            mask = judged(r.pool)  # as answer() weighs them (reply.rank)
+            ax.append(answer_features(logits[mask], r.pool.features[mask]))
+            picked = pick(r.pool, softmax(np.where(mask, logits, -np.inf)))
             ay.append(float(any_match([s.text for s in picked], r.question.answers)))
             aw.append(1.0 / size[name])
     w = np.array(aw)
@@ -201,13 +241,21 @@ def main() -> None:
     ap.add_argument("--mode", default="hybrid")
     ap.add_argument("--write", action="store_true", help="write qa/answer/scorer.json")
     ap.add_argument("--sets", nargs="*", default=list(SETS))
+    ap.add_argument("--no-pooled", action="store_true",
+                    help="fit on each set's own index only (default: also every set asked of one pooled index)")
     args = ap.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     data = {}
+    articles: dict[str, str] = {}
     for s in args.sets:
         rows = collect(s, args.cache, args.k, args.mode)
         data[s] = [(article(s, row), to_run(row)) for row in rows]
+        articles.update({row["id"]: g for row, (g, _) in zip(rows, data[s])})
         print(f"{s}: {len(rows)} questions, {len({g for g, _ in data[s]})} articles", file=sys.stderr)
+    if not args.no_pooled:
+        for name, rows in collect_pooled(args.sets, args.cache, args.k, args.mode).items():
+            # A question keeps its article's group: its two runs are never split across folds.
+            data[name] = [(articles[row["id"]], to_run(row)) for row in rows]
     cv = cross_validate(data)
     pooled = [o for outs in cv.values() for o in outs]
     print("\ncross-validated risk-coverage, all sets pooled (threshold, coverage, precision, overall):")

@@ -30,6 +30,7 @@ from .conversation import condense
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
 from .sentences import SentenceData, sentence_data
+from .support import evidence, gap_note, key_terms, kind_missing, not_in_documents, passage_checks
 
 if TYPE_CHECKING:
     from ..retriever import Passage, Retriever
@@ -136,44 +137,7 @@ def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None
     passages = retriever.search(query, k=k, mode=mode, per_doc=per_doc) if question else []
     focus = question if previous is not None and query != question else query
     pool = gather(retriever, query, focus, passages)
-    reply = decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)
-    missing = unsupported_words(retriever, focus, passages) if not reply.abstained and ABSENT_WORDS_RULE else []
-    if missing and (abstain_below is None or abstain_below >= 0):
-        notes.append(f"No document mentions {', '.join(repr(w) for w in missing)}.")
-        return replace(reply, sentences=[], abstained=True, notes=notes)
-    return reply
-
-
-ABSENT_WORDS_RULE = True
-"""Abstain when every specific word of the question is absent from the whole index (bench/README)."""
-
-
-def unsupported_words(retriever: Retriever, question: str, passages: Sequence[Passage]) -> list[str]:
-    """The question's specific words when the question names the corpus's subject but NONE of its
-    other words occurs anywhere in the index, else [].
-
-    A word is specific unless every retrieved passage holds it (the corpus's own subject, such
-    as "Kyrgyzstan" in a report on Kyrgyzstan). "What is the capital of Kyrgyzstan" over that
-    report: "capital" is its one specific word and no document has it, so nothing retrieved can
-    answer it, however on-topic the passages are. A question sharing no word with every passage
-    (another topic, or another language than the documents) is left to the scorer. Words are
-    compared as stems (the index's BM25 terms).
-    """
-    from ..lexical import with_title
-
-    words = {t: w for w in question.split() for t in content_terms(w)}
-    if not words or len(passages) < 2 or lexically_apart(question, [p.text for p in passages]):
-        # A question in another language than the passages: its words are absent by necessity.
-        return []
-    everywhere = set.intersection(*(set(content_terms(with_title(p.text, p.title))) for p in passages))
-    specific = [t for t in words if t not in everywhere]
-    if len(specific) == len(words):
-        # Nothing of the question is the corpus's subject: a question in another language than
-        # the documents, or simply on another topic. Only the scorer can judge those.
-        return []
-    if not specific or any(retriever.knows(t) for t in specific):
-        return []
-    return [words[t].strip("?!.,;:'\"()") for t in specific]
+    return decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)
 
 
 # ---------------------------------------------------------------- candidates
@@ -199,10 +163,23 @@ class Pool:
     features: np.ndarray
     on_focus: list[bool]  # for a follow-up: the candidate speaks to the new question's words
     unknown: frozenset[str] = frozenset()  # features the scorer imputes (features.unknown_features)
+    absent: str | None = None  # why no document can answer (support.absent_together), else None
+    gaps: list[list[str]] = field(default_factory=list)  # per candidate: the question's periods its passage contradicts
+    kind_gaps: list[bool] = field(default_factory=list)  # per candidate: it lacks the asked-for kind
+    wants: str | None = None  # the asked-for kind
+
+    def supported(self) -> np.ndarray:
+        """The candidates about what was asked (support.py): their passage does not speak of
+        another period than the question's, and they hold the asked-for kind."""
+        n = len(self.candidates)
+        gaps = self.gaps or [[]] * n
+        kinds = self.kind_gaps or [False] * n
+        return np.array([not g and not k for g, k in zip(gaps, kinds)], dtype=bool)
 
     def to_dict(self) -> dict[str, Any]:
         d = {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
-             "on_focus": self.on_focus}
+             "on_focus": self.on_focus, "absent": self.absent, "gaps": self.gaps, "kind_gaps": self.kind_gaps,
+             "wants": self.wants}
         return {**d, "unknown": sorted(self.unknown)} if self.unknown else d  # same-language pools as before
 
     @classmethod
@@ -211,7 +188,8 @@ class Pool:
 
         return cls([Candidate(**c) for c in d["candidates"]],
                    np.asarray(d["features"], dtype=np.float64).reshape(-1, len(FEATURES)), d["on_focus"],
-                   frozenset(d.get("unknown", ())))
+                   frozenset(d.get("unknown", ())), d.get("absent"), d.get("gaps", []), d.get("kind_gaps", []),
+                   d.get("wants"))
 
 
 def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Passage],
@@ -227,8 +205,12 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     """
     from .features import FEATURES
 
+    asked = key_terms(focus)
+    checked = hasattr(retriever, "term_documents") and not lexically_apart(focus, [p.text for p in passages])
+    found = evidence(retriever, asked.terms_in_order) if checked else {}
+    absent = not_in_documents(asked, found, retriever.document_chunks()) if checked else None
     if not passages:
-        return Pool([], np.zeros((0, len(FEATURES))), [])
+        return Pool([], np.zeros((0, len(FEATURES))), [], absent=absent, wants=asked.wants)
     data = sentence_data(retriever, passages, cache)
     qvec = retriever.embed_query(focus).astype(np.float32)
     cands: list[Candidate] = []
@@ -263,16 +245,24 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         if len(cands) >= MAX_CANDIDATES:
             break
     if not cands:
-        return Pool([], np.zeros((0, len(FEATURES))), [])
+        return Pool([], np.zeros((0, len(FEATURES))), [], absent=absent, wants=asked.wants)
     profile = question_profile(focus)
+    checks = [passage_checks(asked, found, retriever.document_count, p) if checked else (0.0, 0.0, [])
+              for p in passages]
     features = candidate_features(
         profile, [c.text for c in cands], [r[4] for r in rows], np.array([r[0] for r in rows]),
         np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), [r[3] for r in rows],
-        [p.text for p in passages], _corpus_terms(retriever))
+        [p.text for p in passages], _corpus_terms(retriever),
+        np.array([checks[c.passage - 1][:2] for c in cands], dtype=np.float64))
     wanted = set(content_terms(focus))
     on_focus = [bool(wanted & set(content_terms(c.text))) for c in cands] if focus != query else \
         [True] * len(cands)
-    return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]))
+    gaps, kind_gaps = [], []
+    if checked:
+        gaps = [list(checks[c.passage - 1][2]) for c in cands]
+        kind_gaps = [kind_missing(asked, c.text, cands[c.next].text if c.next >= 0 else "") for c in cands]
+    return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
+                kind_gaps, asked.wants)
 
 
 def _corpus_terms(retriever: Retriever):
@@ -296,16 +286,24 @@ def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
 # ---------------------------------------------------------------- decision
 
 
-def rank(pool: Pool, scorer: Scorer) -> tuple[np.ndarray, list[AnswerSentence], float]:
-    """The sentence logits, the would-be quoted sentences and the answer's confidence."""
-    logits = scorer.sentence_logits(pool.features, pool.unknown)
-    judged = np.ones(len(logits), dtype=bool)
+def judged(pool: Pool) -> np.ndarray:
+    """Which candidates may be quoted (and are weighed for the confidence)."""
+    mask = np.ones(len(pool.candidates), dtype=bool)
     if not all(pool.on_focus) and any(pool.on_focus):
         # A follow-up quotes only sentences that speak to the new question ("journalists"),
         # not the previous answer again; they alone are weighed and judged.
-        judged = np.asarray(pool.on_focus, dtype=bool)
-    probs = softmax(np.where(judged, logits, -np.inf))  # 0 for the sentences not judged
-    confidence = scorer.confidence(answer_features(logits[judged], pool.features[judged]), pool.unknown)
+        mask = np.asarray(pool.on_focus, dtype=bool)
+    supported = mask & pool.supported()
+    # Only sentences about what was asked (its period, its asked-for kind) are quoted, when any is.
+    return supported if supported.any() else mask
+
+
+def rank(pool: Pool, scorer: Scorer) -> tuple[np.ndarray, list[AnswerSentence], float]:
+    """The sentence logits, the would-be quoted sentences and the answer's confidence."""
+    logits = scorer.sentence_logits(pool.features, pool.unknown)
+    mask = judged(pool)
+    probs = softmax(np.where(mask, logits, -np.inf))  # 0 for the sentences not judged
+    confidence = scorer.confidence(answer_features(logits[mask], pool.features[mask]), pool.unknown)
     return logits, pick(pool, probs), confidence
 
 
@@ -314,13 +312,31 @@ def decide(question: str, query: str, passages: Sequence[Passage], pool: Pool, s
            abstain_below: float | None = None) -> Answer:
     """The Answer for a gathered pool: quote, or abstain when the confidence is below the threshold."""
     notes = notes or []
+    never = abstain_below is not None and abstain_below < 0
+    if pool.absent and not never:
+        notes.append(pool.absent)
     if not pool.candidates:
         return Answer(question, query, list(passages), [], True, 0.0, mode, notes, 0.0)
     _, picked, confidence = rank(pool, scorer)
     threshold = scorer.abstain_below if abstain_below is None else abstain_below
-    abstained = confidence < threshold
+    reason = unsupported_reason(pool)
+    if reason and not never:
+        notes.append(reason)
+    abstained = confidence < threshold or (bool(pool.absent or reason) and not never)
+    if abstained and not pool.absent and not reason:
+        notes.append(f"The best passage found matches the question too weakly "
+                     f"({round(100 * confidence)}%, below {round(100 * threshold)}%).")
     return Answer(question, query, list(passages), [] if abstained else picked, abstained,
                   picked[0].score, mode, notes, confidence)
+
+
+def unsupported_reason(pool: Pool) -> str | None:
+    """Why no candidate may be quoted (none is about what was asked: support.py), else None."""
+    if not pool.candidates or pool.supported().any() or not (pool.gaps or pool.kind_gaps):
+        return None
+    gaps = pool.gaps or [[]] * len(pool.candidates)
+    kinds = pool.kind_gaps or [False] * len(pool.candidates)
+    return gap_note(gaps, kinds, pool.wants)
 
 
 def pick(pool: Pool, probs: np.ndarray) -> list[AnswerSentence]:

@@ -32,7 +32,7 @@ from .features import FEATURES
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
 ANSWER_FEATURES = ("best_logit", "margin", "missing_everywhere", "focus_missing_everywhere", "best_share",
-                   "entropy", "best_cosine")
+                   "entropy", "best_cosine", "document_missing")
 """The answer model's inputs: how strongly the best sentence wins (its logit, its margin over the
 runner-up, its share of the sentence model's belief, and the entropy of that belief: spread over
 many candidates, the model does not know which sentence answers), how close the best sentence
@@ -120,7 +120,7 @@ def answer_features(logits: np.ndarray, features: np.ndarray) -> np.ndarray:
     entropy = float(-(belief * np.log(np.maximum(belief, 1e-12))).sum())
     return np.array([logits[best], logits[best] - second, row[FEATURES.index("missing_everywhere")],
                      row[FEATURES.index("focus_missing_everywhere")], float(belief[best]), entropy,
-                     row[FEATURES.index("cosine")]], dtype=np.float64)
+                     row[FEATURES.index("cosine")], row[FEATURES.index("document_missing")]], dtype=np.float64)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
