@@ -6,7 +6,7 @@
 'amnesty-report-kyrgyzstan-2023.txt'
 """
 
-from .answer import Answer, answer
+from .answer import Answer, answer, describe_confidence
 from .build import BuildReport, ChangePlan, build_index, plan_changes, scan_changes
 from .checks import BadArgument
 from .cli import main as cli_main
@@ -26,5 +26,5 @@ __all__ = [
     # what the browser app (ui/) uses: the search modes, the accepted files, what changed
     "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
     "is_url", "describe_location",
-    "read_document", "SourceFile", "cli_main",
+    "read_document", "SourceFile", "cli_main", "describe_confidence",
 ]

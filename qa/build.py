@@ -70,9 +70,14 @@ class BuildReport:
         parts = [f"{len(self.added)} added", f"{len(self.changed)} changed",
                  f"{len(self.removed)} removed", f"{len(self.renamed)} renamed",
                  f"{self.unchanged} unchanged"]
-        return (f"{self.documents} documents, {self.chunks} chunks ({', '.join(parts)}); "
-                f"embedded {self.embedded_chunks} chunks, reused {self.reused_vectors} vectors; "
+        return (f"{_count(self.documents, 'document')}, {_count(self.chunks, 'chunk')} ({', '.join(parts)}); "
+                f"embedded {_count(self.embedded_chunks, 'chunk')}, reused {_count(self.reused_vectors, 'vector')}; "
                 f"{self.seconds:.1f} s")
+
+
+def _count(n: int, noun: str) -> str:
+    """`_count(1, "document") -> '1 document'`, `_count(2, "document") -> '2 documents'`."""
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 
@@ -267,7 +272,7 @@ def _gather(plan: ChangePlan, old: Generation | None, info: ModelInfo, settings:
             **{b: "renamed" for _, b in plan.renamed}}
     records: list[DocumentRecord] = []
     chunks: list[Chunk] = []
-    say(0.05, f"reading {len(plan.files)} files")
+    say(0.05, f"reading {_count(len(plan.files), 'file')}")
     for i, f in enumerate(plan.files):
         if f.source in keep:
             doc_id = old_docs[f.source]["doc_id"]
@@ -338,7 +343,7 @@ def _vectors(chunks: list[Chunk], embedder: Embedder, settings: Settings, old: G
     if texts:
         from tqdm.auto import tqdm
 
-        say(0.15, f"embedding {len(texts)} passages")
+        say(0.15, f"embedding {_count(len(texts), 'passage')}")
         batch = max(settings.batch_size, 1) * 8
         done = 0
         with tqdm(total=len(texts), unit="passage", desc="embedding",

@@ -119,6 +119,10 @@ def test_not_in_documents_reads_documents_not_passages():
     assert not_in_documents(key, {"kyrgyzstan": {"long": 0.1}}, {"long": 10}) is None
     # no word of the question anywhere: another topic or language, left to the scorer
     assert not_in_documents(key, {}, {}) is None
+    # names only, each in another document
+    names = _key("what about Kyrgyzstan and Micronesia")
+    assert not_in_documents(names, {"kyrgyzstan": {"a": 1.0}, "micronesia": {"b": 1.0}}, {"a": 4, "b": 4}) == \
+        "No document mentions 'Kyrgyzstan' and 'Micronesia' together."
 
 
 # ---------------------------------------------------------------- on real folders

@@ -43,9 +43,9 @@ def test_kloop_answer_quotes_and_cites_the_seed(page):
     assert first <= 11 <= max(first, last)
     highlighted = turn.locator(f"#qa-t0-p{n} mark.qa-hl").first.inner_text()
     assert KLOOP_SENTENCE in highlighted
-    # Scores a reader can use: the cited passage is a strong match; the raw figures stay in the hover.
+    # Labels a reader can use: the cited passage says it is quoted; the raw figures stay in the hover.
     score = turn.locator(f"#qa-t0-p{n} .qa-score")
-    assert score.inner_text().strip() == "strong match"
+    assert score.inner_text().strip() == "quoted in the answer"
     assert "cosine" in score.get_attribute("title") and "BM25" in score.get_attribute("title")
     # One scroll for the page: neither the transcript nor a passage scrolls inside it.
     turn.locator(".qa-passage").evaluate_all("ds => ds.forEach(d => { d.open = true; })")

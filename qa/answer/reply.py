@@ -108,11 +108,17 @@ class Answer:
         }
 
 
-def describe_confidence(confidence: float, abstained: bool) -> str:
-    """`describe_confidence(0.82, False) -> 'likely answer, 82%'`."""
+CONFIDENCE_WORDS = ((0.85, "very likely answer"), (0.6, "likely answer"), (0.35, "possible answer"),
+                    (0.0, "unlikely answer"))
+"""How a confidence (the calibrated probability that the quote answers) is said, the same in the
+command line and the browser."""
+
+
+def describe_confidence(confidence: float, abstained: bool = False) -> str:
+    """The one wording of a confidence: `describe_confidence(0.82) -> 'likely answer, 82%'`."""
     if abstained:
         return "not found in the documents"
-    word = "likely answer" if confidence >= 0.7 else "possible answer"
+    word = next(w for floor, w in CONFIDENCE_WORDS if confidence >= floor)
     return f"{word}, {round(100 * confidence)}%"
 
 

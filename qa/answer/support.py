@@ -136,8 +136,11 @@ def not_in_documents(key: KeyTerms, found: Evidence, sizes: dict[str, int]) -> s
     if best is None:
         if not names:
             return None
-        return f"No document mentions {_listed([key.written.get(t, t) for t in terms if t in names])} together " \
-               f"with {_listed([key.written.get(t, t) for t in terms if t not in names])}."
+        named = [key.written.get(t, t) for t in terms if t in names]
+        others = [key.written.get(t, t) for t in terms if t not in names]
+        if not others:
+            return f"No document mentions {_listed(named)} together."
+        return f"No document mentions {_listed(named)} together with {_listed(others)}."
     d = best[1]
     have = [key.written.get(t, t) for t in terms if d in found.get(t, {})]
     lack = [key.written.get(t, t) for t in terms if d not in found.get(t, {})]
