@@ -7,6 +7,7 @@ reports (tests/data/unrelated-reports, public domain) that say "president" and "
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -25,26 +26,10 @@ REPORTS = Path(__file__).resolve().parent / "data" / "unrelated-reports"
 NOTE = ("Shopping list for the weekend: flour, yeast and salt for the sourdough bread, two kilos of "
         "apples, and milk. Remember to call the plumber.\n")
 
-# The seed report answers these (a substring of the right quote)...
-ANSWERABLE = [
-    ("what happened to Kloop Media", KLOOP_SENTENCE),
-    ("how many countries does the Amnesty report assess", "155 countries"),
-    ("who is the Secretary-General of Amnesty International", "Agnes Callamard"),
-    ("which law was used to restrict the media", "Inaccurate (False) Information"),
-    ("what risks do women and girls with disabilities face", "sexual violence"),
-    ("were rallies banned", "the ban on rallies"),
-]
-# ... and not these, on its own topic (written before measuring; the figure is in docs/answers.md).
-ON_TOPIC_ABSENT = [
-    "what is the capital of Kyrgyzstan",
-    "who is the president of Kyrgyzstan",
-    "what is the population of Kyrgyzstan",
-    "what is the currency of Kyrgyzstan",
-    "when did Kyrgyzstan hold parliamentary elections",
-    "how many journalists were imprisoned in Kyrgyzstan in 2023",
-    "what share of the population of Kyrgyzstan has internet access",
-    "what is the official language of Kyrgyzstan",
-]
+# The seed report answers these (a substring of the right quote), and not the on-topic absent ones.
+QUESTIONS = json.loads((REPORTS / "questions.json").read_text(encoding="utf-8"))
+ANSWERABLE = [(q["question"], q["quote"]) for q in QUESTIONS["answerable"]]
+ON_TOPIC_ABSENT = QUESTIONS["on_topic_absent"]
 
 
 def _index(base: Path, embedder, extra: dict[str, str]):
@@ -108,10 +93,9 @@ def test_not_in_documents_reads_documents_not_passages():
     key = _key("what is the capital of Kyrgyzstan")
     seed = {"kyrgyzstan": {"seed": 1.0}}  # in every chunk of the 4-chunk report; "capital" nowhere
     assert not_in_documents(key, seed, {"seed": 4}) == "No document mentions 'capital'."
-    # another report says "capital" but never "Kyrgyzstan": still not answerable
-    both = {"kyrgyzstan": {"seed": 1.0}, "capit": {"other": 0.25}}
-    assert not_in_documents(key, both, {"seed": 4, "other": 4}) == \
-        "The documents about 'Kyrgyzstan' never mention 'capital'."
+    # a short note says "capital" but never "Kyrgyzstan": still not answerable
+    both = {"kyrgyzstan": {"seed": 1.0}, "capit": {"note": 1.0}}
+    assert not_in_documents(key, both, {"seed": 4, "note": 1}) == "The documents about 'Kyrgyzstan' never mention 'capital'."
     # a document holding both words can answer
     assert not_in_documents(key, {"kyrgyzstan": {"seed": 1.0, "x": 0.5}, "capit": {"x": 0.25}},
                             {"seed": 4, "x": 4}) is None
@@ -119,10 +103,6 @@ def test_not_in_documents_reads_documents_not_passages():
     assert not_in_documents(key, {"kyrgyzstan": {"long": 0.1}}, {"long": 10}) is None
     # no word of the question anywhere: another topic or language, left to the scorer
     assert not_in_documents(key, {}, {}) is None
-    # names only, each in another document
-    names = _key("what about Kyrgyzstan and Micronesia")
-    assert not_in_documents(names, {"kyrgyzstan": {"a": 1.0}, "micronesia": {"b": 1.0}}, {"a": 4, "b": 4}) == \
-        "No document mentions 'Kyrgyzstan' and 'Micronesia' together."
 
 
 # ---------------------------------------------------------------- on real folders

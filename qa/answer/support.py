@@ -99,16 +99,17 @@ no subject, only words (most WikiQA articles here are one chunk long)."""
 def not_in_documents(key: KeyTerms, found: Evidence, sizes: dict[str, int]) -> str | None:
     """Why no indexed document can answer, or None.
 
-    No document holds every word of the question, and each document holding some of them either
-    lacks one of the question's names that another document has (it is about something else:
-    a report on Micronesia for a question on Kyrgyzstan), or holds only its subject words and not
-    the question's focus (the report on Kyrgyzstan, for "what is the capital of Kyrgyzstan", never
-    saying "capital"; but "which year does the report cover" is left to the scorer: its focus,
-    "year", is there, and "cover" may be said otherwise); a
-    document shorter than SUBJECT_MIN_CHUNKS shows no subject and abstains only for lacking a
-    word that other documents have. A question none of whose words occur anywhere is left to the
-    scorer (another topic or another language). Only documents are compared, never the retrieved
-    passages, so unrelated documents added to the folder cannot change the outcome.
+    No document holds every word of the question, and each document holding some of them holds
+    only its subject words (in at least SUBJECT_SHARE of its chunks, the title included) and not
+    the question's focus: the report on Kyrgyzstan, for "what is the capital of Kyrgyzstan",
+    never says "capital"; "which year does the report cover" is left to the scorer (its focus,
+    "year", is there, and "cover" may be said otherwise). A document shorter than
+    SUBJECT_MIN_CHUNKS shows no subject: it may answer unless it lacks a word that other documents
+    have. A question none of whose words occur anywhere is left to the scorer (another topic or
+    another language). Only documents are compared, never the retrieved passages, so unrelated
+    documents added to the folder cannot turn the abstention into an answer (unless they hold the
+    asked-about words themselves). A document lacking the question's names is a scorer input
+    (passage_checks), not a rule: names are paraphrased too often ("India" for "Indian").
     `sizes`: the chunks of each document (Retriever.document_chunks).
     """
     terms = [t for t in key.terms_in_order if t not in _FRAME]  # "the name of", "the kind of": no subject
@@ -116,31 +117,22 @@ def not_in_documents(key: KeyTerms, found: Evidence, sizes: dict[str, int]) -> s
     if not documents:
         return None
     known = {t for t in terms if found.get(t)}
-    names = {t for t, _ in key.names if t in known}
     best: tuple[tuple[int, int], str] | None = None
     for d in documents:
         present = {t for t in terms if d in found.get(t, {})}
         if len(present) == len(terms):
             return None  # this document holds every word
-        if not names <= present:
-            continue  # it lacks a name of the question that another document has: another subject
         if sizes.get(d, 0) < SUBJECT_MIN_CHUNKS:
             if known <= present:
                 return None  # a short document lacking only words no document has: cannot tell
             continue
         if any(found[t][d] < SUBJECT_SHARE for t in present) or key.focus in present:
-            return None  # a word specific to some passage of this document, or what is asked about: it may answer
-        rank = (len(present), len(names & present))
+            return None  # a word specific to some passage of it, or what is asked about: it may answer
+        rank = (len(present), sum(1 for t, _ in key.names if t in present))
         if best is None or rank > best[0]:
             best = (rank, d)
     if best is None:
-        if not names:
-            return None
-        named = [key.written.get(t, t) for t in terms if t in names]
-        others = [key.written.get(t, t) for t in terms if t not in names]
-        if not others:
-            return f"No document mentions {_listed(named)} together."
-        return f"No document mentions {_listed(named)} together with {_listed(others)}."
+        return None
     d = best[1]
     have = [key.written.get(t, t) for t in terms if d in found.get(t, {})]
     lack = [key.written.get(t, t) for t in terms if d not in found.get(t, {})]
