@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.answer.evaluate import QuestionRun, load_answer_set, outcome, run_question  # noqa: E402
+from qa.answer.evaluate import AnswerQuestion, QuestionRun, load_answer_set, outcome, run_question  # noqa: E402
 from qa.answer.features import FEATURES  # noqa: E402
 from qa.answer.metrics import any_match, risk_coverage, summarize  # noqa: E402
 from qa.answer.reply import Pool, judged, pick  # noqa: E402
@@ -70,41 +70,49 @@ def collect(name: str, cache_dir: Path, k: int, mode: str) -> list[dict]:
 
 
 POOLED = "+pooled"
-"""Suffix of a set asked of one index pooling every set's documents (165 articles on unrelated
-subjects, like a real folder): each question meets passages of other articles, and the
-document-level checks (qa/answer/support.py) see many documents."""
+"""Suffix of a set asked of an index of its own documents plus unrelated articles (the WikiQA
+set's 125 for the others, XQuAD's for WikiQA), like a real folder: each question meets passages
+of other articles, and the document-level checks (qa/answer/support.py) see many documents.
+Only unrelated articles are added: the SQuAD sets hold other paragraphs of the same articles,
+which would answer some of the "absent" questions."""
+DISTRACTORS = {"wikiqa-dev": "xquad-en-a"}
+DEFAULT_DISTRACTORS = "wikiqa-dev"
 
 
 def collect_pooled(sets: list[str], cache_dir: Path, k: int, mode: str) -> dict[str, list[dict]]:
-    """Every question of `sets` asked of one index of all their documents, cached as JSON."""
+    """Every question of `sets` asked of its documents pooled with unrelated ones, cached as JSON."""
     import shutil
 
     from qa import Retriever, build_index
-    from qa.answer.evaluate import AnswerQuestion
 
-    path = cache_dir / f"pooled-{'+'.join(sets)}-{mode}-k{k}.json"
-    if path.is_file():
-        return json.loads(path.read_text())
-    folder = cache_dir / "pooled-documents"
+    out = {}
     for name in sets:
-        if not (folder / name).is_dir():
-            shutil.copytree(EVAL / name / "documents", folder / name)
-    index = cache_dir / "index-pooled"
-    build_index(folder, index)
-    retriever = Retriever.load(index)
-    retriever.embed_query("warm-up")
-    scorer, cache, out = neutral_scorer(), {}, {}
-    for name in sets:
-        rows = []
+        path = cache_dir / f"pooled-{name}-{mode}-k{k}.json"
+        if path.is_file():
+            out[name + POOLED] = json.loads(path.read_text())
+            continue
+        other = DISTRACTORS.get(name, DEFAULT_DISTRACTORS)
+        folder = cache_dir / f"pooled-documents-{name}"
+        own = {d.name for d in (EVAL / name / "documents").iterdir()}
+        if not folder.is_dir():
+            shutil.copytree(EVAL / name / "documents", folder / "own")
+            (folder / "other").mkdir()
+            for doc in (EVAL / other / "documents").iterdir():
+                if doc.name not in own:  # never another version of the same article
+                    shutil.copy2(doc, folder / "other" / doc.name)
+        build_index(folder, cache_dir / f"index-pooled-{name}")
+        retriever = Retriever.load(cache_dir / f"index-pooled-{name}")
+        retriever.embed_query("warm-up")
+        scorer, cache, rows = neutral_scorer(), {}, []
         for q in load_answer_set(EVAL / name):
-            asked = AnswerQuestion(q.id, q.question, q.answers, f"{name}/{q.document}" if q.document else None)
+            asked = AnswerQuestion(q.id, q.question, q.answers, f"own/{q.document}" if q.document else None)
             run = run_question(retriever, asked, k=k, mode=mode, scorer=scorer, cache=cache)
             rows.append({"id": q.id, "question": q.question, "answers": q.answers, "document": asked.document,
                          "sources": run.sources, "latency_ms": run.latency_ms, "pool": run.pool.to_dict(),
                          "document_pool": run.document_pool.to_dict() if run.document_pool else None})
+        path.write_text(json.dumps(rows))
         out[name + POOLED] = rows
-        print(f"  pooled: {name} done", file=sys.stderr)
-    path.write_text(json.dumps(out))
+        print(f"  pooled: {name} with {other}'s articles done", file=sys.stderr)
     return out
 
 

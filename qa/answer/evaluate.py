@@ -96,12 +96,14 @@ def outcome(run: QuestionRun, scorer: Scorer, abstain_below: float | None = None
     """Score one run with `scorer`: decision, would-be rightness, and AP/RR over its document."""
     q = run.question
     threshold = scorer.abstain_below if abstain_below is None else abstain_below
+    refused = bool(run.pool.absent)
     if run.pool.candidates:
-        _, picked, confidence = rank(run.pool, scorer)
+        logits, picked, confidence = rank(run.pool, scorer)
         texts = [s.text for s in picked]
+        refused = refused or reply.unsupported_reason(run.pool, logits) is not None
     else:
         texts, confidence = [], 0.0
-    if run.pool.absent or reply.unsupported_reason(run.pool):
+    if refused:
         confidence = 0.0  # answer() abstains whatever the confidence (support.py): so does every threshold here
     ap = rr = None
     if run.document_pool is not None:

@@ -30,7 +30,7 @@ from .conversation import condense
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
 from .sentences import SentenceData, sentence_data
-from .support import evidence, gap_note, key_terms, kind_missing, not_in_documents, passage_checks
+from .support import evidence, key_terms, kind_missing, kind_note, not_in_documents, passage_checks, period_note
 
 if TYPE_CHECKING:
     from ..retriever import Passage, Retriever
@@ -171,16 +171,13 @@ class Pool:
     unknown: frozenset[str] = frozenset()  # features the scorer imputes (features.unknown_features)
     absent: str | None = None  # why no document can answer (support.absent_together), else None
     gaps: list[list[str]] = field(default_factory=list)  # per candidate: the question's periods its passage contradicts
-    kind_gaps: list[bool] = field(default_factory=list)  # per candidate: it lacks the asked-for kind
+    kind_gaps: list[bool] = field(default_factory=list)  # per candidate: it lacks the asked-for quantity/date
     wants: str | None = None  # the asked-for kind
 
     def supported(self) -> np.ndarray:
-        """The candidates about what was asked (support.py): their passage does not speak of
-        another period than the question's, and they hold the asked-for kind."""
-        n = len(self.candidates)
-        gaps = self.gaps or [[]] * n
-        kinds = self.kind_gaps or [False] * n
-        return np.array([not g and not k for g, k in zip(gaps, kinds)], dtype=bool)
+        """The candidates whose passage does not speak of another period than the question's."""
+        gaps = self.gaps or [[]] * len(self.candidates)
+        return np.array([not g for g in gaps], dtype=bool)
 
     def to_dict(self) -> dict[str, Any]:
         d = {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
@@ -300,7 +297,7 @@ def judged(pool: Pool) -> np.ndarray:
         # not the previous answer again; they alone are weighed and judged.
         mask = np.asarray(pool.on_focus, dtype=bool)
     supported = mask & pool.supported()
-    # Only sentences about what was asked (its period, its asked-for kind) are quoted, when any is.
+    # Only sentences about the period asked are quoted, when any is.
     return supported if supported.any() else mask
 
 
@@ -323,9 +320,9 @@ def decide(question: str, query: str, passages: Sequence[Passage], pool: Pool, s
         notes.append(pool.absent)
     if not pool.candidates:
         return Answer(question, query, list(passages), [], True, 0.0, mode, notes, 0.0)
-    _, picked, confidence = rank(pool, scorer)
+    logits, picked, confidence = rank(pool, scorer)
     threshold = scorer.abstain_below if abstain_below is None else abstain_below
-    reason = unsupported_reason(pool)
+    reason = unsupported_reason(pool, logits)
     if reason and not never:
         notes.append(reason)
     abstained = confidence < threshold or (bool(pool.absent or reason) and not never)
@@ -336,13 +333,19 @@ def decide(question: str, query: str, passages: Sequence[Passage], pool: Pool, s
                   picked[0].score, mode, notes, confidence)
 
 
-def unsupported_reason(pool: Pool) -> str | None:
-    """Why no candidate may be quoted (none is about what was asked: support.py), else None."""
-    if not pool.candidates or pool.supported().any() or not (pool.gaps or pool.kind_gaps):
+def unsupported_reason(pool: Pool, logits: np.ndarray) -> str | None:
+    """Why the would-be answer is not about what was asked (support.py), else None: every passage
+    speaks of another period than the question's, or the best sentence (with the one it carries
+    on into) lacks the asked-for quantity or date. `logits`: the sentence model's, as rank() gives."""
+    if not pool.candidates:
         return None
-    gaps = pool.gaps or [[]] * len(pool.candidates)
-    kinds = pool.kind_gaps or [False] * len(pool.candidates)
-    return gap_note(gaps, kinds, pool.wants)
+    if pool.gaps and not pool.supported().any():
+        return period_note(pool.gaps)
+    if pool.kind_gaps:
+        best = int(np.argmax(np.where(judged(pool), logits, -np.inf)))
+        if pool.kind_gaps[best]:
+            return kind_note(pool.wants)
+    return None
 
 
 def pick(pool: Pool, probs: np.ndarray) -> list[AnswerSentence]:

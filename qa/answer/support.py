@@ -11,9 +11,11 @@
    weighted by their specificity in the index, idf, and its names: an organisation, a person, a
    place) the candidate's document lacks are inputs of the fitted scorer; a passage naming another
    period than the question's ("second quarter" for "third quarter", 2019 for 2020) is not quoted.
-3. The asked-for kind (per candidate, `kind_missing`): "how many / how much" needs a quantity,
-   "when" a date, in the sentence or the one it carries on into (features.holds_kind); other
-   candidates are not quoted. "Who" needing a person or organisation is a scorer input (HARD_KINDS).
+3. The asked-for kind (`kind_missing`): for "how many / how much" the best sentence (with the one
+   it carries on into) must hold a quantity, for "when" a date (features.holds_kind), or the
+   answer abstains. Choosing another candidate that holds one instead made unanswerable questions
+   look answered (docs/answers.md). "Who" needing a person or organisation is a scorer input
+   (HARD_KINDS).
 
 When no candidate is left the answer abstains and `Answer.notes` says why. The checks have no
 fitted parameter (docs/answers.md gives their effect on the public sets and real folders).
@@ -64,15 +66,17 @@ def key_terms(question: str) -> KeyTerms:
         for t in content_terms(w):
             if t in profile.names and t not in names and t not in period_words:
                 names[t] = w
+    # The focus is what is asked about: not the adjective of "how big / how many" (part of the ask).
+    asking = {t for w in re.findall(r"\bhow\s+(\w+)", question.lower()) for t in content_terms(w)}
+    focus = next((t for t in profile.terms if t not in _FRAME and t not in asking), None)
     focus_word = ""
-    if profile.focus is not None:
-        focus_word = next((w for w in re.findall(r"\w+", question) if profile.focus in content_terms(w)),
-                          profile.focus)
+    if focus is not None:
+        focus_word = next((w for w in re.findall(r"\w+", question) if focus in content_terms(w)), focus)
     written: dict[str, str] = {}
     for w in re.findall(r"[\w'’-]+", question):
         for t in content_terms(w):
             written.setdefault(t, w.strip("'’-"))
-    return KeyTerms(profile.focus, focus_word, list(names.items()), found_periods, profile.wants,
+    return KeyTerms(focus, focus_word, list(names.items()), found_periods, profile.wants,
                     frozenset(profile.terms), tuple(profile.terms), written)
 
 
@@ -104,8 +108,9 @@ def not_in_documents(key: KeyTerms, found: Evidence, sizes: dict[str, int]) -> s
     the question's focus: the report on Kyrgyzstan, for "what is the capital of Kyrgyzstan",
     never says "capital"; "which year does the report cover" is left to the scorer (its focus,
     "year", is there, and "cover" may be said otherwise). A document shorter than
-    SUBJECT_MIN_CHUNKS shows no subject: it may answer unless it lacks a word that other documents
-    have. A question none of whose words occur anywhere is left to the scorer (another topic or
+    SUBJECT_MIN_CHUNKS shows no subject: it may answer when it holds the focus and the question's
+    names that the index knows (a two-chunk report on Micronesia saying "president" does not
+    answer about Kyrgyzstan). A question none of whose words occur anywhere is left to the scorer (another topic or
     another language). Only documents are compared, never the retrieved passages, so unrelated
     documents added to the folder cannot turn the abstention into an answer (unless they hold the
     asked-about words themselves). A document lacking the question's names is a scorer input
@@ -116,15 +121,15 @@ def not_in_documents(key: KeyTerms, found: Evidence, sizes: dict[str, int]) -> s
     documents = set().union(*(found.get(t, {}) for t in terms)) if terms else set()
     if not documents:
         return None
-    known = {t for t in terms if found.get(t)}
+    names = {t for t, _ in key.names if found.get(t)}
     best: tuple[tuple[int, int], str] | None = None
     for d in documents:
         present = {t for t in terms if d in found.get(t, {})}
         if len(present) == len(terms):
             return None  # this document holds every word
         if sizes.get(d, 0) < SUBJECT_MIN_CHUNKS:
-            if known <= present:
-                return None  # a short document lacking only words no document has: cannot tell
+            if (key.focus is None or key.focus in present) and names <= present:
+                return None  # a short document with what is asked about and the question's names
             continue
         if any(found[t][d] < SUBJECT_SHARE for t in present) or key.focus in present:
             return None  # a word specific to some passage of it, or what is asked about: it may answer
@@ -186,15 +191,18 @@ def kind_missing(key: KeyTerms, text: str, following: str = "") -> bool:
     return not holds_kind(f"{text} {following}", key.wants, key.terms)
 
 
-KIND_WORDS = {"number": "a quantity", "date": "a date", "person": "a person or organisation"}
+KIND_WORDS = {"number": "a quantity", "date": "a date"}
 
 
-def gap_note(contradicted: Sequence[Sequence[str]], kind_gaps: Sequence[bool], wants: str | None) -> str:
-    """Why no candidate was quoted: the period they all contradict, or the asked-for kind they lack."""
-    if all(contradicted):
-        words = list(dict.fromkeys(w for c in contradicted for w in c))
-        return f"The passages found are about another period than {_listed(words)}."
-    return f"No passage found gives {KIND_WORDS.get(wants or '', 'what was asked')}."
+def period_note(contradicted: Sequence[Sequence[str]]) -> str:
+    """Why nothing is quoted when every passage speaks of another period than the question's."""
+    words = list(dict.fromkeys(w for c in contradicted for w in c))
+    return f"The passages found are about another period than {_listed(words)}."
+
+
+def kind_note(wants: str | None) -> str:
+    """Why the best sentence is not quoted when it lacks the asked-for kind."""
+    return f"The best passage found gives no {KIND_WORDS.get(wants or '', 'answer')[2:]}."
 
 
 def _listed(words: Sequence[str]) -> str:
