@@ -164,5 +164,5 @@ def test_a_quote_without_the_asked_for_quantity_abstains(tmp_path, embedder):
     build_index(tmp_path / "docs", tmp_path / "index", embedder=embedder)
     r = Retriever.load(tmp_path / "index", embedder=embedder)
     a = answer(r, "How many Patriot batteries had the United States delivered to Ukraine?")
-    assert a.abstained and "The best passage found gives no quantity." in a.notes, (a.notes, a.confidence)
+    assert a.abstained and "The best passages found give no quantity." in a.notes, (a.notes, a.confidence)
     assert not answer(r, "Which systems did the United States deliver to Ukraine?").abstained

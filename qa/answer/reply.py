@@ -335,15 +335,15 @@ def decide(question: str, query: str, passages: Sequence[Passage], pool: Pool, s
 
 def unsupported_reason(pool: Pool, logits: np.ndarray) -> str | None:
     """Why the would-be answer is not about what was asked (support.py), else None: every passage
-    speaks of another period than the question's, or the best sentence (with the one it carries
-    on into) lacks the asked-for quantity or date. `logits`: the sentence model's, as rank() gives."""
+    speaks of another period than the question's, or no quoted sentence (with the one it carries
+    on into) holds the quantity or date asked for. `logits`: the sentence model's, as rank() gives."""
     if not pool.candidates:
         return None
     if pool.gaps and not pool.supported().any():
         return period_note(pool.gaps)
     if pool.kind_gaps:
-        best = int(np.argmax(np.where(judged(pool), logits, -np.inf)))
-        if pool.kind_gaps[best]:
+        quoted = chosen(pool, softmax(np.where(judged(pool), logits, -np.inf)))
+        if all(pool.kind_gaps[i] for i in quoted):
             return kind_note(pool.wants)
     return None
 
@@ -352,7 +352,6 @@ def pick(pool: Pool, probs: np.ndarray) -> list[AnswerSentence]:
     """The best sentence, its continuation when it has one, and near-best sentences saying something new."""
     from .features import FEATURES
 
-    order = [int(i) for i in np.argsort(-probs, kind="stable")]
     col_cos, col_overlap = FEATURES.index("cosine"), FEATURES.index("overlap")
 
     def make(i: int) -> AnswerSentence:
@@ -361,18 +360,24 @@ def pick(pool: Pool, probs: np.ndarray) -> list[AnswerSentence]:
                               float(probs[i]), float(pool.features[i, col_cos]),
                               float(pool.features[i, col_overlap]))
 
+    return [make(i) for i in chosen(pool, probs)]
+
+
+def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
+    """The candidates pick() quotes, best first."""
+    order = [int(i) for i in np.argsort(-probs, kind="stable")]
     best = order[0]
-    chosen = [best]
+    out = [best]
     nxt = pool.candidates[best].next
     if nxt >= 0 and continues(pool.candidates[best].text, pool.candidates[nxt].text):
-        chosen.append(nxt)
+        out.append(nxt)
     for i in order[1:]:
-        if len(chosen) >= MAX_SENTENCES or probs[i] < probs[best] * EXTRA_WITHIN:
+        if len(out) >= MAX_SENTENCES or probs[i] < probs[best] * EXTRA_WITHIN:
             break
-        if i in chosen or any(_same_words(pool.candidates[i].text, pool.candidates[j].text) for j in chosen):
+        if i in out or any(_same_words(pool.candidates[i].text, pool.candidates[j].text) for j in out):
             continue
-        chosen.append(i)
-    return [make(i) for i in chosen]
+        out.append(i)
+    return out
 
 
 def continues(sentence: str, following: str) -> bool:

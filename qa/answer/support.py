@@ -11,9 +11,9 @@
    weighted by their specificity in the index, idf, and its names: an organisation, a person, a
    place) the candidate's document lacks are inputs of the fitted scorer; a passage naming another
    period than the question's ("second quarter" for "third quarter", 2019 for 2020) is not quoted.
-3. The asked-for kind (`kind_missing`): for "how many / how much" the best sentence (with the one
-   it carries on into) must hold a quantity, for "when" a date (features.holds_kind), or the
-   answer abstains. Choosing another candidate that holds one instead made unanswerable questions
+3. The asked-for kind (`kind_missing`): for "how many / how much" one of the quoted sentences
+   (with the one it carries on into) must hold a quantity, for "when" a date (features.holds_kind),
+   or the answer abstains. Choosing another candidate that holds one instead made unanswerable questions
    look answered (docs/answers.md). "Who" needing a person or organisation is a scorer input
    (HARD_KINDS).
 
@@ -50,6 +50,7 @@ class KeyTerms:
     terms: frozenset[str] = frozenset()  # all the question's content terms
     terms_in_order: tuple[str, ...] = ()
     written: dict[str, str] = field(default_factory=dict)  # term -> the word as the question wrote it
+    asks_kind: bool = False  # the question asks for its kind in so many words (_ASKS)
 
 
 def key_terms(question: str) -> KeyTerms:
@@ -66,9 +67,10 @@ def key_terms(question: str) -> KeyTerms:
         for t in content_terms(w):
             if t in profile.names and t not in names and t not in period_words:
                 names[t] = w
-    # The focus is what is asked about: not the adjective of "how big / how many" (part of the ask).
+    # The focus is what is asked about: not the adjective of "how big / how many" (part of the ask),
+    # nor a name (what it is asked about: "Kyrgyzstan" in "when did Kyrgyzstan hold elections").
     asking = {t for w in re.findall(r"\bhow\s+(\w+)", question.lower()) for t in content_terms(w)}
-    focus = next((t for t in profile.terms if t not in _FRAME and t not in asking), None)
+    focus = next((t for t in profile.terms if t not in _FRAME and t not in asking and t not in names), None)
     focus_word = ""
     if focus is not None:
         focus_word = next((w for w in re.findall(r"\w+", question) if focus in content_terms(w)), focus)
@@ -76,8 +78,9 @@ def key_terms(question: str) -> KeyTerms:
     for w in re.findall(r"[\w'’-]+", question):
         for t in content_terms(w):
             written.setdefault(t, w.strip("'’-"))
+    asks = profile.wants in _ASKS and bool(_ASKS[profile.wants].search(question))
     return KeyTerms(focus, focus_word, list(names.items()), found_periods, profile.wants,
-                    frozenset(profile.terms), tuple(profile.terms), written)
+                    frozenset(profile.terms), tuple(profile.terms), written, asks)
 
 
 Evidence = dict[str, dict[str, float]]
@@ -158,9 +161,10 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     """(share of the question's weight (idf) missing from the passage's document, share of its
     names missing from that document, the question's periods the passage contradicts).
 
-    A period is contradicted when the passage (with its document's title) names another period of
-    the same kind (another quarter, half or year) and not the one asked: the second quarter's
-    results for a question about the third.
+    Periods are contradicted when the passage (with its document's title) names periods of one
+    kind (quarters, halves, years) but none of the question's of that kind: the second quarter's
+    results for a question about the third ("from 2000 to 2005 against 1995 to 2000" is not
+    contradicted by a passage giving 2000 and 2005).
     """
     weights = {t: idf(found, t, n_documents) for t in key.terms_in_order}
     total = sum(weights.values()) or 1.0
@@ -168,8 +172,10 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     names = [t for t, _ in key.names]
     names_missing = (sum(1 for t in names if passage.doc_id not in found.get(t, {})) / len(names)) if names else 0.0
     there = [norm for norm, _ in periods(f"{passage.title}\n{passage.text}")]
+    kinds_there = {_period_kind(o) for o in there}
+    kinds_met = {_period_kind(norm) for norm, _ in key.periods if norm in there}
     contradicted = [written for norm, written in key.periods
-                    if norm not in there and any(_period_kind(o) == _period_kind(norm) for o in there)]
+                    if _period_kind(norm) in kinds_there and _period_kind(norm) not in kinds_met]
     return missing, names_missing, contradicted
 
 
@@ -184,9 +190,17 @@ peaceful residents caught up in ongoing conflicts"), not a name: there the missi
 input of the scorer (features.type_mismatch), not a rule."""
 
 
+_ASKS = {"number": re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE),
+         "date": re.compile(r"^\W*(?:\w+\W+)?when\b|\b(?:what|which) (?:year|date|month|day)\b|\bin what year\b",
+                            re.IGNORECASE)}
+"""Where the question itself asks for the kind: "how many / how much", and "when" as its first or
+second word or "what year" ("what happens when ..." asks for no date)."""
+
+
 def kind_missing(key: KeyTerms, text: str, following: str = "") -> bool:
-    """Whether a quote (the sentence and the one it carries on into) lacks the asked-for kind."""
-    if key.wants not in HARD_KINDS:
+    """Whether a quoted sentence (with the one it carries on into) lacks the kind the question asks
+    for in so many words (_ASKS); False when it asks for none of HARD_KINDS."""
+    if key.wants not in HARD_KINDS or not key.asks_kind:
         return False
     return not holds_kind(f"{text} {following}", key.wants, key.terms)
 
@@ -201,8 +215,8 @@ def period_note(contradicted: Sequence[Sequence[str]]) -> str:
 
 
 def kind_note(wants: str | None) -> str:
-    """Why the best sentence is not quoted when it lacks the asked-for kind."""
-    return f"The best passage found gives no {KIND_WORDS.get(wants or '', 'answer')[2:]}."
+    """Why nothing is quoted when the would-be quote lacks the asked-for kind."""
+    return f"The best passages found give no {KIND_WORDS.get(wants or '', 'answer')[2:]}."
 
 
 def _listed(words: Sequence[str]) -> str:
