@@ -64,6 +64,7 @@ def test_periods_are_normalised():
     assert periods("in the 2nd quarter and the second half; 3Q") == [("q2", "2nd quarter"), ("h2", "second half")] + \
         [("q3", "3Q")]
     assert periods("Section 12 of 150 pages") == []
+    assert periods("checks in November 2015; in December 2014") == [("m11", "November"), ("2015", "2015"), ("m12", "December"), ("2014", "2014")]
 
 
 def test_key_terms_of_a_question():

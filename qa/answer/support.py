@@ -180,7 +180,7 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
 
 
 def _period_kind(norm: str) -> str:
-    return norm[0] if norm[0] in "qh" else "year"
+    return norm[0] if norm[0] in "qhm" else "year"
 
 
 HARD_KINDS = ("number", "date")
