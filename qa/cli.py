@@ -315,7 +315,10 @@ def _shorten(text: str, limit: int = 160) -> str:
     if len(line) <= limit:
         return line
     half = (limit - 3) // 2
-    return f"{line[:half].rstrip()} … {line[-half:].lstrip()}"
+    head, tail = line[:half], line[-half:]
+    head = head.rsplit(" ", 1)[0] if " " in head else head  # whole words only
+    tail = tail.split(" ", 1)[-1] if " " in tail else tail
+    return f"{head} … {tail}"
 
 
 def _load(args: argparse.Namespace):

@@ -61,6 +61,21 @@ def test_ask_prints_the_answer_then_one_line_per_citation(workdir):
     assert "»As examples" in full and "rallies.«" in full  # the passages in full, the quote marked
 
 
+def test_the_examples_of_docs_answers_md_are_what_qa_ask_prints(workdir):
+    """docs/answers.md shows `qa ask` output on the seed: the same text, up to the percentage."""
+    import re
+    from pathlib import Path
+
+    if not (workdir / "index" / "manifest.json").exists():
+        qa("build", cwd=workdir)
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "answers.md").read_text(encoding="utf-8")
+    block = doc.split("```console\n", 1)[1].split("```", 1)[0]
+    for command, shown in re.findall(r"^\$ qa (.+)\n((?:(?!\$ ).*\n)*)", block, flags=re.MULTILINE):
+        args = [a.strip('"') for a in re.findall(r'"[^"]*"|\S+', command)]
+        printed = qa(*args, cwd=workdir).stdout
+        assert re.sub(r"\d+%", "N%", printed).strip() == re.sub(r"\d+%", "N%", shown).strip(), command
+
+
 def test_ask_says_why_it_abstained(workdir):
     if not (workdir / "index" / "manifest.json").exists():
         qa("build", cwd=workdir)
