@@ -6,7 +6,7 @@
 'amnesty-report-kyrgyzstan-2023.txt'
 """
 
-from .answer import Answer, answer
+from .answer import Answer, answer, describe_confidence
 from .build import BuildReport, ChangePlan, build_index, check_locations, plan_changes, scan_changes
 from .checks import BadArgument
 from .config import Settings
@@ -30,6 +30,8 @@ __all__ = [
     "MODES", "SUPPORTED_SUFFIXES", "ChangePlan", "plan_changes", "scan_changes",
     "is_url", "describe_location",
     "read_document", "SourceFile",
+    # one wording of an answer's confidence, in the CLI and the app alike
+    "describe_confidence",
     # where a passage lies in its file, as the CLI and the app show it
     "place_in_file",
     # what the app says before a slow first start: the index's model, prepared on this machine?

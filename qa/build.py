@@ -79,12 +79,16 @@ class BuildReport:
         parts = [f"{len(self.added)} added", f"{len(self.changed)} changed",
                  f"{len(self.removed)} removed", f"{len(self.renamed)} renamed",
                  f"{self.unchanged} unchanged"]
-        return (f"{self.documents} documents, {self.chunks} chunks ({', '.join(parts)}); "
-                f"embedded {self.embedded_chunks} chunks, reused {self.reused_vectors} vectors"
+        return (f"{_count(self.documents, 'document')}, {_count(self.chunks, 'chunk')} ({', '.join(parts)}); "
+                f"embedded {_count(self.embedded_chunks, 'chunk')}, reused {_count(self.reused_vectors, 'vector')}"
                 f"{f', resumed {self.resumed_vectors}' if self.resumed_vectors else ''}; "
                 f"{self.seconds:.1f} s"
-                + (f"; OCR read {self.ocr_pages} page{'s' * (self.ocr_pages != 1)} in {self.ocr_seconds:.1f} s"
-                   if self.ocr_pages else ""))
+                + (f"; OCR read {_count(self.ocr_pages, 'page')} in {self.ocr_seconds:.1f} s" if self.ocr_pages else ""))
+
+
+def _count(n: int, noun: str) -> str:
+    """`_count(1, "document") -> '1 document'`, `_count(2, "document") -> '2 documents'`."""
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 
@@ -252,7 +256,7 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
             else:
                 runner = LocalRunner(embedder, settings, default_workers() if workers is None else workers)
             meter.begin(len(plan.files))
-            say(READ_START, f"reading {len(plan.files)} files")
+            say(READ_START, f"reading {_count(len(plan.files), 'file')}")
             records, chunks, vectors, sentences = _gather_and_embed(plan, old, embedder, settings, report,
                                                                     meter, runner, cache)
         except BaseException:

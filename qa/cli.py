@@ -20,7 +20,7 @@ EXAMPLES = {
     "qa": """\
         examples:
           qa build                                  index ./seeds into ./index
-          qa ask "what happened to Kloop Media"     top passages with citations
+          qa ask "what happened to Kloop Media"     the answer, quoted, with its citations
           qa ask "Kloop Media" -k 3 --json          the same as one JSON object
           qa serve                                  the browser chat on http://127.0.0.1:7860
           qa eval ../shared/eval/scifact            nDCG@10 and recall of each search mode
@@ -36,6 +36,7 @@ EXAMPLES = {
         examples:
           qa ask "what happened to Kloop Media"
           qa ask "ban on rallies" -k 3 --mode lexical
+          qa ask "what happened to Kloop Media" --passages    the passages in full, quotes marked
           qa ask "Kloop Media" --json | jq '.passages[0].source'
           qa ask "budget" --in 'reports/2023/*.pdf' --in notes     only some files or folders
           qa ask "арест" --language ru --after 2024-01-01          only Russian files modified since""",
@@ -168,6 +169,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="at most N passages from any one document")
     a.add_argument("--json", action="store_true", help="print one JSON object")
     _filter_args(a)
+    a.add_argument("--passages", action="store_true",
+                   help="also print the passages in full, the quoted sentences marked »like this«")
     _settings_args(a)
 
     s = sub.add_parser("serve", help="the browser chat: cited answers, documents, rebuild",
@@ -344,6 +347,9 @@ def _shown(index: str) -> str:
 def _cmd_ask(args: argparse.Namespace) -> int:
     from .answer import answer
 
+    if not args.question.strip():
+        raise _BadAsk("the question is empty; ask something, e.g. qa ask \"what happened to Kloop Media\"")
+
     from .filters import check_where
 
     where = check_where(_where(args))
@@ -357,27 +363,61 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         d = reply.to_dict()
         out = {"question": args.question, "mode": args.mode, "passages": d["passages"],
-               **{key: d[key] for key in ("answer", "abstained", "confidence", "sentences")}}
+               **{key: d[key] for key in ("answer", "abstained", "confidence", "sentences", "notes")}}
         if where is not None:
             out["where"] = where.to_dict()
         _print_json(out)
         return 0
     if not passages:
         print("No passages found.")
+        for note in reply.notes:
+            print(_safe(note))
         return 0
+    root = retriever.manifest.corpus_root
+    shown = [f"{_safe(_display_path(root, p.source))}, {p.place}" for p in passages]
     if reply.abstained:
-        print("Not found in the documents. The closest passages:")
+        print(f"Not found in the documents: {_safe(' '.join(reply.notes) or 'nothing found answers it.')}")
+        print("Closest passages (not an answer):")
+        for n, p in enumerate(passages, start=1):
+            print(f"[{n}] {shown[n - 1]}  {_shorten(p.text)}")
     else:
         print(f"Answer ({reply.confidence_words}):")
-        print(textwrap.indent(_safe(reply.text), "    "))
-    print()
-    root = retriever.manifest.corpus_root
-    for i, p in enumerate(passages, start=1):
-        where = _display_path(root, p.source)
-        print(f"[{i}] {_safe(where)}, {p.place} (score {p.score:.2f})")
-        print(textwrap.indent(_safe_block(p.text.strip()), "    "))
+        print(textwrap.fill(_safe(reply.text), width=100, initial_indent="    ", subsequent_indent="    "))
+        for note in reply.notes:
+            print(f"    ({_safe(note)})")
         print()
+        for n in sorted({s.passage for s in reply.sentences}):
+            quoted = " … ".join(f"“{_shorten(s.text, 90)}”" for s in reply.sentences if s.passage == n)
+            print(f"[{n}] {shown[n - 1]}  {quoted}")
+    if args.passages:
+        print()
+        for n, p in enumerate(passages, start=1):
+            spans = sorted((s.start, s.end) for s in reply.sentences if s.passage == n)
+            text, last, parts = p.text, 0, []
+            for a, b in spans:
+                parts += [text[last:a], "»", text[a:b], "«"]
+                last = b
+            parts.append(text[last:])
+            print(f"[{n}] {shown[n - 1]}")
+            print(textwrap.indent(_safe_block("".join(parts).strip()), "    "))
+            print()
     return 0
+
+
+class _BadAsk(ValueError):
+    """A bad `qa ask` argument found after parsing: one line, exit 2 (as argparse's own)."""
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    """One line of at most `limit` characters: runs of white space closed up, the middle cut."""
+    line = _safe(" ".join(text.split()))
+    if len(line) <= limit:
+        return line
+    half = (limit - 3) // 2
+    head, tail = line[:half], line[-half:]
+    head = head.rsplit(" ", 1)[0] if " " in head else head  # whole words only
+    tail = tail.split(" ", 1)[-1] if " " in tail else tail
+    return f"{head} … {tail}"
 
 
 def _load(args: argparse.Namespace):
@@ -461,6 +501,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "eval-answers": _cmd_eval_answers, "mcp": _cmd_mcp}
     try:
         return commands[args.command](args)
+    except _BadAsk as exc:
+        parser.commands["ask"].error(str(exc))
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130

@@ -190,6 +190,14 @@ class LexicalIndex:
         """Whether a token (as `tokenize` makes them) occurs anywhere in the indexed chunks."""
         return token in self._vocab
 
+    def postings(self, token: str) -> np.ndarray:
+        """The rows of the chunks holding a token (its column of the CSC matrix; empty if unknown).
+        Its length is the token's document frequency in BM25's sense (chunks)."""
+        i = self._vocab.get(token)
+        if i is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self._indices[int(self._indptr[i]):int(self._indptr[i + 1])], dtype=np.int64)
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if self._bm25 is not None:

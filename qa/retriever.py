@@ -116,6 +116,7 @@ class Retriever:
         self._verify = verify
         self._refresh_lock = threading.Lock()
         self._cache_lock = threading.Lock()
+        self._document_chunks: tuple[Manifest, dict[str, int]] | None = None
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._listing: tuple[Generation, dict[str, DocumentRecord]] | None = None
         self._subsets: OrderedDict[tuple[str, Where], tuple[int, Any]] = OrderedDict()
@@ -176,6 +177,25 @@ class Retriever:
     def knows(self, term: str) -> bool:
         """Whether a BM25 term occurs anywhere in the index (the answer scorer asks of question words)."""
         return self._gen.knows(term)
+
+    def term_documents(self, term: str) -> dict[str, float]:
+        """doc_id -> the share of its chunks holding a BM25 term (qa.lexical.tokenize's form), for
+        the indexed documents holding it. Read from the BM25 postings: no text is scanned."""
+        return self._gen.term_documents(term)
+
+    @property
+    def document_count(self) -> int:
+        """How many documents the index holds."""
+        return len(self._gen.manifest.documents)
+
+    def document_chunks(self) -> dict[str, int]:
+        """doc_id -> how many chunks (passages) the document was cut into, from the manifest."""
+        manifest = self._gen.manifest
+        cached = self._document_chunks
+        if cached is None or cached[0] is not manifest:
+            cached = self._document_chunks = (manifest, {e["doc_id"]: int(e["n_chunks"])
+                                                         for e in manifest.documents.values()})
+        return cached[1]
 
     def embed_query(self, text: str) -> np.ndarray:
         """The query's vector (read-only). The last few are kept: answer() searches and then

@@ -117,6 +117,16 @@ class ChunkTable:
                 out[r[1]].append(Chunk(*r))
         return out
 
+    def row_documents(self) -> tuple[np.ndarray, list[str]]:
+        """(for each chunk row the position of its document in the list, the documents' ids)."""
+        found = self._query("SELECT row, doc_id FROM chunks ORDER BY row")
+        doc_ids = list(dict.fromkeys(d for _, d in found))
+        position = {d: i for i, d in enumerate(doc_ids)}
+        of_row = np.full(max((r for r, _ in found), default=-1) + 1, -1, dtype=np.int32)
+        for r, d in found:
+            of_row[r] = position[d]
+        return of_row, doc_ids
+
     def text_hash_rows(self) -> dict[str, int]:
         """text hash -> a row holding that text's vector (for reuse)."""
         return {h: r for r, h in self._query("SELECT row, text_hash FROM chunks")}

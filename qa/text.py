@@ -165,6 +165,40 @@ _ABBREVIATIONS = _abbreviations()
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(\s+)")
 
 
+_ORDINALS = {"first": "1", "1st": "1", "second": "2", "2nd": "2", "third": "3", "3rd": "3", "fourth": "4",
+             "4th": "4"}
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_PERIOD = re.compile(
+    r"\b(?:(?P<qo>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter|q(?P<qn>[1-4])|(?P<nq>[1-4])q|"
+    r"(?P<ho>first|second|1st|2nd)[\s-]+half|h(?P<hn>[12])|(?P<year>(?:19|20)\d\d)|"
+    r"(?P<month>" + "|".join(m.capitalize() for m in _MONTHS) + r")(?=\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d))\b",
+    re.IGNORECASE)
+
+
+def periods(text: str) -> list[tuple[str, str]]:
+    """The periods a text names, normalised, with the words as written: quarters ("q3" for "third
+    quarter", "Q3", "3Q"), halves ("h1" for "first half", "H1"), years ("2020") and months
+    followed by a year ("m12" for "December 2015").
+
+    >>> periods("results for the third quarter of 2020 (Q3 2020) and H1; checks in November 2015")
+    [('q3', 'third quarter'), ('2020', '2020'), ('h1', 'H1'), ('m11', 'November'), ('2015', '2015')]
+    """
+    out: dict[str, str] = {}
+    for m in _PERIOD.finditer(text):
+        g = m.groupdict()
+        if g["qo"] or g["qn"] or g["nq"]:
+            norm = "q" + (_ORDINALS[g["qo"].lower()] if g["qo"] else g["qn"] or g["nq"])
+        elif g["ho"] or g["hn"]:
+            norm = "h" + (_ORDINALS[g["ho"].lower()] if g["ho"] else g["hn"])
+        elif g["month"]:
+            norm = f"m{_MONTHS.index(g['month'].lower()) + 1:02d}"
+        else:
+            norm = g["year"]
+        out.setdefault(norm, m.group())
+    return list(out.items())
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of `text`, whitespace trimmed.
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,20 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the tests never touch the network
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
 SEED_FILE = "amnesty-report-kyrgyzstan-2023.txt"
+
+
+def _tracked_seeds() -> Path:
+    """A folder holding only the repository's tracked seed file. The app saves browser uploads
+    into its documents folder, ./seeds by default: whatever a user added there never reaches
+    the tests, which read this copy."""
+    folder = Path(tempfile.mkdtemp(prefix="qa-test-seeds-"))
+    shutil.copy2(ROOT / "seeds" / SEED_FILE, folder / SEED_FILE)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+SEEDS = _tracked_seeds()
 KLOOP_SENTENCE = "the blocking of a website and the liquidation of one legal entity \"Kloop Media,\""
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from qa import Retriever, answer, build_index
 from qa.answer.features import FEATURES, LEXICAL_FEATURES, lexically_apart, unknown_features
-from qa.answer.reply import Pool, gather, rank, unsupported_words
+from qa.answer.reply import Pool, gather, rank
 from qa.answer.scorer import load_scorer
 from qa.embedding import make_embedder, resolve_model
 
@@ -123,7 +123,7 @@ def test_english_question_quotes_the_russian_sentence(russian_index: Retriever, 
         assert p.text[s.start:s.end] == s.text  # quoted verbatim, in Russian
     # Before: the English title put "amazon" into every passage, so the question's other words,
     # absent from the Russian index, made the absent-words rule abstain.
-    assert unsupported_words(russian_index, question, a.passages) == []
+    assert gather(russian_index, question, question, a.passages).absent is None
 
 
 def test_english_and_same_language_pools_keep_their_features(russian_index: Retriever) -> None:

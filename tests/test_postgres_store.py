@@ -8,6 +8,7 @@ qa.lexical.LexicalIndex (bm25s) for BM25. Shared fixtures live in tests/pg_helpe
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ import psycopg  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.errors import IndexCorruptError, IndexNotFoundError, QAError  # noqa: E402
 from qa.index.postgres import DatabaseError, PostgresStore, parse_location  # noqa: E402
-from qa.lexical import LexicalIndex  # noqa: E402
+from qa.lexical import LexicalIndex, tokenize  # noqa: E402
 
 
 # ---------------------------------------------------------------- the URL
@@ -104,6 +105,11 @@ def test_bm25_in_sql_matches_the_reference(built, corpus):
         np.testing.assert_allclose(gen.lexical_scores(query, all_rows), expected, rtol=1e-5, atol=1e-6)
     if hasattr(gen, "knows"):
         assert gen.knows("kloop") and gen.knows("journalist") and not gen.knows("zzzz")
+    sizes = Counter(c.doc_id for c in corpus.chunks)
+    for term in ("kloop", "journalist", "zzzz"):
+        holding = Counter(c.doc_id for c, text in zip(corpus.chunks, corpus.lexical_texts)
+                          if term in tokenize(text, Settings().lexical))
+        assert gen.term_documents(term) == pytest.approx({d: n / sizes[d] for d, n in holding.items()}), term
     rows, scores = gen.lexical_top("kloop media", 2)  # a depth below the matches: the best ones
     assert list(rows) == list(np.argsort(-reference.scores("kloop media"), kind="stable")[:2])
     assert gen.lexical_top("the of and", 10)[0].size == 0  # stop words only: nothing

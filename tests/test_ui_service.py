@@ -103,7 +103,12 @@ def test_match_strength_labels_and_answer_confidence_in_words():
     a = {"question": "q", "query": "q", "mode": "hybrid", "passages": passages, "answer": "x [1]",
          "abstained": False, "notes": [], "sentences": [{"text": "t", "passage": 1, "start": 0, "end": 1}]}
     html = render.reply(0, a)
-    assert "strong match" in html and "cosine 0.40" in html and "score 0.0" not in html.split("title=")[0]
+    # the quoted passage says so (its match in the hover); the others say how well they match
+    assert "quoted in the answer" in html and "partial match" in html and "weak match" in html
+    assert "cosine 0.40" in html and "score 0.0" not in html.split("title=")[0]
+    assert "qa-legend" in html  # what the labels mean
+    html_weak = render.reply(0, dict(a, sentences=[{"text": "t", "passage": 3, "start": 0, "end": 1}]))
+    assert "strong match" in html_weak and html_weak.count("quoted in the answer") == 1  # passage 3 only
     assert "qa-confidence" not in html  # no probability in this answer: nothing invented
     assert "likely answer, 82%" in render.reply(0, dict(a, confidence=0.82))
     assert "unlikely answer, 20%" in render.reply(0, dict(a, confidence=0.2))

@@ -31,7 +31,7 @@ from . import render
 from .handlers import Handlers
 from .login import LoginThrottle, trust_proxies
 from .service import Service
-from .style import CSS, DOCUMENTS_JS, TRANSCRIPT_JS, VIEWER_JS
+from .style import CSS, DOCUMENTS_JS, TRANSCRIPT_JS, UPLOAD_MSG_JS, VIEWER_JS
 from .uploads import ACCEPTED, MAX_UPLOAD_BYTES
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
                                 file_count="multiple", file_types=list(ACCEPTED), elem_id="qa-upload")
                 replace = gr.Checkbox(label="Replace files that have the same name (otherwise the upload is "
                                       "saved under a new name)", value=False)
-                upload_msg = gr.HTML(elem_id="qa-upload-msg", js_on_load=None, apply_default_css=False)
+                upload_msg = gr.HTML(elem_id="qa-upload-msg", js_on_load=UPLOAD_MSG_JS, apply_default_css=False)
                 rebuild_btn = gr.Button("Rebuild index", variant="primary", elem_id="qa-rebuild")
                 build_msg = gr.HTML(elem_id="qa-build-msg", js_on_load=None, apply_default_css=False)
         timer = gr.Timer(1.0, active=False)
@@ -124,7 +124,7 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
         close_btn.click(lambda: gr.Column(visible=False), None, viewer_col, **private)
         files.upload(h.upload, [files, replace], [upload_msg, docs, files], **folder, **private)
         docs.delete(h.remove, None, [remove_msg, docs], show_progress="hidden", **folder, **private)
-        rebuild_btn.click(h.rebuild, None, [status, build_msg, timer], **folder, **private)
+        rebuild_btn.click(h.rebuild, None, [status, build_msg, timer], show_progress="hidden", **folder, **private)
         timer.tick(h.tick, None, [status, docs, build_msg, upload_msg, remove_msg, timer], show_progress="hidden", **private)
         docs_tab.select(h.documents_panel, None, docs, show_progress="hidden", **private)
         demo.load(h.on_load, None, [status, docs, timer], show_progress="hidden", **private)

@@ -13,7 +13,7 @@ import html
 import time
 from typing import Any, Iterable, Sequence
 
-from qa import place_in_file
+from qa import describe_confidence, place_in_file
 
 VIEWER_WINDOW = 40_000  # characters of a long document shown around the cited span
 
@@ -104,7 +104,12 @@ def reply(i: int, a: dict[str, Any]) -> str:
                             strength=strengths[n - 1])
                     for n, p in enumerate(passages, 1))
     return (f'<div class="qa-a">{notes}{confidence(a)}<p class="qa-answer">{quoted}</p>'
-            f'<section class="qa-sources"><h4>Sources</h4>{items}</section></div>')
+            f'<section class="qa-sources"><h4>Sources</h4>{SOURCES_LEGEND}{items}</section></div>')
+
+
+SOURCES_LEGEND = ('<p class="qa-legend"><em>Quoted in the answer</em>: the passage holds the highlighted '
+                  "quote. Strong, partial or weak match: how close another passage found is to the question, "
+                  "compared with the best one (a quote is chosen sentence by sentence, not by passage).</p>")
 
 
 def match_strengths(passages: Sequence[dict[str, Any]]) -> list[float]:
@@ -137,12 +142,10 @@ def confidence(a: dict[str, Any]) -> str:
     c = a.get("confidence")
     if not isinstance(c, (int, float)) or not 0 <= c <= 1:
         return ""
-    words = ("very likely answer" if c >= 0.85 else "likely answer" if c >= 0.6
-             else "possible answer" if c >= 0.35 else "unlikely answer")
     pct = round(100 * c)
     return (f'<p class="qa-confidence" title="estimated probability that the quoted sentences answer the '
             f'question: {c:.2f}"><span class="qa-meter"><span style="width:{pct}%"></span></span> '
-            f"{words}, {pct}%</p>")
+            f"{esc(describe_confidence(c))}</p>")
 
 
 def passage(i: int, n: int, p: dict[str, Any], sentences: list[dict[str, Any]], *, opened: bool,
@@ -150,11 +153,15 @@ def passage(i: int, n: int, p: dict[str, Any], sentences: list[dict[str, Any]], 
     r = max(0.0, min(1.0, strength))
     label = strength_label(r)
     raw = (f'search score {p["score"]:.4f}; cosine {p["dense_score"]:.2f}; BM25 {p["lexical_score"]:.2f}; '
-           f"{100 * r:.0f}% of this reply's best match")
-    score = (f'<span class="qa-score qa-{label.split()[0]}" title="{esc(raw)}">'
-             f'<span class="qa-meter" aria-hidden="true"><span style="width:{100 * r:.0f}%"></span></span> '
-             f"{label}</span>")
-    cited = ' <span class="qa-badge">cited</span>' if sentences else ""
+           f"{100 * r:.0f}% of this reply's best match ({label})")
+    if sentences:  # what the answer quotes says so, whatever the passage's match as a whole
+        score = (f'<span class="qa-score qa-quoted" title="{esc(raw)}">'
+                 '<span class="qa-badge">quoted in the answer</span></span>')
+    else:
+        score = (f'<span class="qa-score qa-{label.split()[0]}" title="{esc(raw)}">'
+                 f'<span class="qa-meter" aria-hidden="true"><span style="width:{100 * r:.0f}%"></span></span> '
+                 f"{label}</span>")
+    cited = ""
     body = _marked(p["text"], ((s["start"], s["end"]) for s in sentences), "qa-hl")
     return (f'<details class="qa-passage" id="qa-t{i}-p{n}"{" open" if opened else ""}>'
             f'<summary><span class="qa-num">[{n}]</span> <span class="qa-src">{esc(p["source"])}</span> '
@@ -244,8 +251,8 @@ def status(s: dict[str, Any]) -> str:
                 f"{live}</div>")
     parts = []
     if s.get("ready"):
-        parts.append(f'<span class="qa-ok">●</span> {s["documents"]} document{"s" * (s["documents"] != 1)}, '
-                     f'{s["chunks"]} passages · index built {esc(_short_time(s.get("created", "")))}')
+        parts.append(f'<span class="qa-ok">●</span> {_count(s["documents"], "document")}, '
+                     f'{_count(s["chunks"], "passage")} · index built {esc(_short_time(s.get("created", "")))}')
     else:
         parts.append('<span class="qa-bad">●</span> No index loaded')
     if s.get("watching"):

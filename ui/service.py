@@ -145,8 +145,7 @@ class Service:
                     self.retriever = Retriever.load(self.index_dir, settings=settings)
                     logger.info("index ready: %s", report_in_words(report))
                 elif self.retriever.refresh():
-                    logger.info("rebuild done, the chat now answers from %s: %s", report.generation,
-                                report_in_words(report))
+                    logger.info("rebuild done, the chat now answers from the new index: %s", report_in_words(report))
                 else:
                     logger.info("rebuild done, nothing changed: %s", report_in_words(report))
             state.report = report

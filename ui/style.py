@@ -49,6 +49,7 @@ CSS = """
 .qa-partial .qa-meter > span { background: #d97706; }
 .qa-confidence { margin: 0 0 .35rem; font-size: .8rem; color: var(--body-text-color-subdued); }
 .qa-searched { font-style: italic; }
+.qa-legend { color: var(--body-text-color-subdued); font-size: .8rem; margin: 0 0 .4rem; }
 .qa-badge { font-size: .7rem; padding: 0 .35rem; border-radius: .5rem; background: rgba(250, 204, 21, .35); }
 .qa-text { margin: .35rem 0; padding: .4rem .6rem; border-left: 3px solid var(--border-color-primary);
            white-space: pre-wrap; overflow-wrap: anywhere; font-size: .88rem; line-height: 1.5; }
@@ -59,7 +60,11 @@ mark.qa-span { background: rgba(125, 211, 252, .3); color: inherit; }
            color: var(--body-text-color); overflow-wrap: anywhere; text-align: left; }
 .qa-open:hover { border-color: var(--color-accent, #f97316); }
 
-/* The viewer stays in sight beside a long transcript (desktop); on a phone it follows it. */
+/* The viewer stays in sight beside a long transcript (desktop); on a phone it follows it. Gradio's
+   container clips with overflow: hidden, which makes it the sticky column's scroll box (one that
+   never scrolls): the document scrolled away with the page and left "Close document" alone.
+   overflow: clip clips the same without being a scroll box, so the column sticks to the window. */
+.gradio-container { overflow: clip !important; }
 #qa-viewer-col { position: sticky; top: .5rem; align-self: flex-start; }
 #qa-viewer .qa-doc-head h3 { margin: 0; font-size: .95rem; overflow-wrap: anywhere; }
 #qa-viewer .qa-title { font-weight: 600; }
@@ -209,5 +214,15 @@ element.addEventListener('click', (event) => {
     again.dataset.source = box.querySelector('.qa-delete').dataset.source;
     box.replaceWith(again);
   }
+});
+"""
+
+# After an upload the message says "press Rebuild index": bring the button into sight (the file
+# list above it grows with every upload and pushed it below the fold).
+UPLOAD_MSG_JS = """
+watch('value', () => {
+  const button = document.querySelector('#qa-rebuild');
+  if (!button || !element.textContent.includes('Rebuild index')) return;
+  requestAnimationFrame(() => button.scrollIntoView({block: 'nearest', behavior: 'instant'}));
 });
 """

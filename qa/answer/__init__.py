@@ -6,7 +6,8 @@ and "not in the documents" when the evidence is missing.
 >>> a.abstained, a.sentences[0].passage, round(a.confidence, 2)
 (False, 1, 0.87)
 
-Modules: reply (answer(), Answer), conversation (follow-ups), sentences (per-sentence spans and
+Modules: reply (answer(), Answer), conversation (follow-ups), support (is it about what was asked:
+not in the documents, periods, asked-for kinds), sentences (per-sentence spans and
 vectors), features (what is measured), scorer (the fitted models), metrics and evaluate
 (`qa eval-answers`).
 """

@@ -74,7 +74,6 @@ class QuestionRun:
     sources: list[str]
     latency_ms: float
     document_pool: Pool | None = None
-    unsupported: bool = False  # every specific word of the question is absent from the index
 
 
 def run_question(retriever: Any, q: AnswerQuestion, *, k: int, mode: str, scorer: Scorer,
@@ -84,27 +83,28 @@ def run_question(retriever: Any, q: AnswerQuestion, *, k: int, mode: str, scorer
     passages = retriever.search(q.question, k=k, mode=mode)
     pool = gather(retriever, q.question, q.question, passages, cache)
     decide(q.question, q.question, passages, pool, scorer, mode)
-    unsupported = reply.ABSENT_WORDS_RULE and bool(reply.unsupported_words(retriever, q.question, passages))
     latency = 1000 * (time.perf_counter() - t)
     doc_pool = None
     if q.document:
         # The WikiQA protocol ranks the named document's sentences: all its passages.
         mine = [p for p in retriever.search(q.question, k=100, mode=mode) if p.source == q.document]
         doc_pool = gather(retriever, q.question, q.question, mine, cache)
-    return QuestionRun(q, pool, [p.source for p in passages], latency, doc_pool, unsupported)
+    return QuestionRun(q, pool, [p.source for p in passages], latency, doc_pool)
 
 
 def outcome(run: QuestionRun, scorer: Scorer, abstain_below: float | None = None) -> Outcome:
     """Score one run with `scorer`: decision, would-be rightness, and AP/RR over its document."""
     q = run.question
     threshold = scorer.abstain_below if abstain_below is None else abstain_below
+    refused = bool(run.pool.absent)
     if run.pool.candidates:
-        _, picked, confidence = rank(run.pool, scorer)
+        logits, picked, confidence = rank(run.pool, scorer)
         texts = [s.text for s in picked]
+        refused = refused or reply.unsupported_reason(run.pool, logits) is not None
     else:
         texts, confidence = [], 0.0
-    if run.unsupported:  # answer() abstains whatever the confidence: so does every threshold here
-        confidence = 0.0
+    if refused:
+        confidence = 0.0  # answer() abstains whatever the confidence (support.py): so does every threshold here
     ap = rr = None
     if run.document_pool is not None:
         labels = []

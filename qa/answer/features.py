@@ -38,13 +38,14 @@ FEATURES = (
     "missing_everywhere", "names_missing_everywhere", "type_absent_everywhere", "cosine_gap",
     "log_words", "rare_overlap", "rare_overlap_context", "rare_missing_everywhere",
     "focus_in_context", "focus_missing_everywhere", "missing_from_corpus", "focus_missing_from_corpus",
+    "document_missing", "names_missing_document",
 )
 
 LEXICAL_FEATURES = frozenset({
     "overlap", "overlap_context", "pair_overlap", "name_overlap", "negation_mismatch", "novelty",
     "missing_everywhere", "names_missing_everywhere", "rare_overlap", "rare_overlap_context",
     "rare_missing_everywhere", "focus_in_context", "focus_missing_everywhere", "missing_from_corpus",
-    "focus_missing_from_corpus",
+    "focus_missing_from_corpus", "document_missing", "names_missing_document",
     # The asked-for kind reads words too: English number and month words, and "a name the question
     # does not already hold" compares the candidate's words with the question's.
     "type_mismatch", "type_absent_everywhere",
@@ -185,8 +186,13 @@ def _terms(text: str) -> tuple[str, ...]:
 def candidate_features(profile: QuestionProfile, texts: Sequence[str], context_texts: Sequence[str],
                        cosines: np.ndarray, context_cosines: np.ndarray, passage_cosines: np.ndarray,
                        ranks: Sequence[int], passage_texts: Sequence[str],
-                       in_corpus: Callable[[str], bool] | None = None) -> np.ndarray:
+                       in_corpus: Callable[[str], bool] | None = None,
+                       documents: np.ndarray | None = None) -> np.ndarray:
     """One row of FEATURES per candidate sentence.
+
+    `documents` holds, per candidate, what its document lacks of the question (support.py,
+    passage_checks): the idf share of the question's words and the share of its names no chunk
+    of that document holds (zeros without an index to ask).
 
     `context_texts` are each sentence with its neighbours in the chunk; `passage_texts` all the
     retrieved passages (for the question-level "missing everywhere" signals); `in_corpus` says
@@ -240,5 +246,6 @@ def candidate_features(profile: QuestionProfile, texts: Sequence[str], context_t
             focus_missing,
             corpus_missing,
             focus_corpus_missing,
+            *(documents[i] if documents is not None else (0.0, 0.0)),
         )
     return out

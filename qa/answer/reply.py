@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, MutableMapping, Sequence
 
 import numpy as np
@@ -30,6 +30,7 @@ from .conversation import condense
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
 from .sentences import SentenceData, sentence_data
+from .support import evidence, key_terms, kind_missing, kind_note, not_in_documents, passage_checks, period_note
 
 if TYPE_CHECKING:
     from ..retriever import Passage, Retriever
@@ -107,11 +108,17 @@ class Answer:
         }
 
 
-def describe_confidence(confidence: float, abstained: bool) -> str:
-    """`describe_confidence(0.82, False) -> 'likely answer, 82%'`."""
+CONFIDENCE_WORDS = ((0.85, "very likely answer"), (0.6, "likely answer"), (0.35, "possible answer"),
+                    (0.0, "unlikely answer"))
+"""How a confidence (the calibrated probability that the quote answers) is said, the same in the
+command line and the browser."""
+
+
+def describe_confidence(confidence: float, abstained: bool = False) -> str:
+    """The one wording of a confidence: `describe_confidence(0.82) -> 'likely answer, 82%'`."""
     if abstained:
         return "not found in the documents"
-    word = "likely answer" if confidence >= 0.7 else "possible answer"
+    word = next(w for floor, w in CONFIDENCE_WORDS if confidence >= floor)
     return f"{word}, {round(100 * confidence)}%"
 
 
@@ -137,44 +144,7 @@ def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None
     passages = retriever.search(query, k=k, mode=mode, per_doc=per_doc, where=where) if question else []
     focus = question if previous is not None and query != question else query
     pool = gather(retriever, query, focus, passages)
-    reply = decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)
-    missing = unsupported_words(retriever, focus, passages) if not reply.abstained and ABSENT_WORDS_RULE else []
-    if missing and (abstain_below is None or abstain_below >= 0):
-        notes.append(f"No document mentions {', '.join(repr(w) for w in missing)}.")
-        return replace(reply, sentences=[], abstained=True, notes=notes)
-    return reply
-
-
-ABSENT_WORDS_RULE = True
-"""Abstain when every specific word of the question is absent from the whole index (bench/README)."""
-
-
-def unsupported_words(retriever: Retriever, question: str, passages: Sequence[Passage]) -> list[str]:
-    """The question's specific words when the question names the corpus's subject but NONE of its
-    other words occurs anywhere in the index, else [].
-
-    A word is specific unless every retrieved passage holds it (the corpus's own subject, such
-    as "Kyrgyzstan" in a report on Kyrgyzstan). "What is the capital of Kyrgyzstan" over that
-    report: "capital" is its one specific word and no document has it, so nothing retrieved can
-    answer it, however on-topic the passages are. A question sharing no word with every passage
-    (another topic, or another language than the documents) is left to the scorer. Words are
-    compared as stems (the index's BM25 terms).
-    """
-    from ..lexical import with_title
-
-    words = {t: w for w in question.split() for t in content_terms(w)}
-    if not words or len(passages) < 2 or lexically_apart(question, [p.text for p in passages]):
-        # A question in another language than the passages: its words are absent by necessity.
-        return []
-    everywhere = set.intersection(*(set(content_terms(with_title(p.text, p.title))) for p in passages))
-    specific = [t for t in words if t not in everywhere]
-    if len(specific) == len(words):
-        # Nothing of the question is the corpus's subject: a question in another language than
-        # the documents, or simply on another topic. Only the scorer can judge those.
-        return []
-    if not specific or any(retriever.knows(t) for t in specific):
-        return []
-    return [words[t].strip("?!.,;:'\"()") for t in specific]
+    return decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)
 
 
 # ---------------------------------------------------------------- candidates
@@ -200,10 +170,20 @@ class Pool:
     features: np.ndarray
     on_focus: list[bool]  # for a follow-up: the candidate speaks to the new question's words
     unknown: frozenset[str] = frozenset()  # features the scorer imputes (features.unknown_features)
+    absent: str | None = None  # why no document can answer (support.absent_together), else None
+    gaps: list[list[str]] = field(default_factory=list)  # per candidate: the question's periods its passage contradicts
+    kind_gaps: list[bool] = field(default_factory=list)  # per candidate: it lacks the asked-for quantity/date
+    wants: str | None = None  # the asked-for kind
+
+    def supported(self) -> np.ndarray:
+        """The candidates whose passage does not speak of another period than the question's."""
+        gaps = self.gaps or [[]] * len(self.candidates)
+        return np.array([not g for g in gaps], dtype=bool)
 
     def to_dict(self) -> dict[str, Any]:
         d = {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
-             "on_focus": self.on_focus}
+             "on_focus": self.on_focus, "absent": self.absent, "gaps": self.gaps, "kind_gaps": self.kind_gaps,
+             "wants": self.wants}
         return {**d, "unknown": sorted(self.unknown)} if self.unknown else d  # same-language pools as before
 
     @classmethod
@@ -212,7 +192,8 @@ class Pool:
 
         return cls([Candidate(**c) for c in d["candidates"]],
                    np.asarray(d["features"], dtype=np.float64).reshape(-1, len(FEATURES)), d["on_focus"],
-                   frozenset(d.get("unknown", ())))
+                   frozenset(d.get("unknown", ())), d.get("absent"), d.get("gaps", []), d.get("kind_gaps", []),
+                   d.get("wants"))
 
 
 def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Passage],
@@ -228,8 +209,12 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     """
     from .features import FEATURES
 
+    asked = key_terms(focus)
+    checked = hasattr(retriever, "term_documents") and not lexically_apart(focus, [p.text for p in passages])
+    found = evidence(retriever, asked.terms_in_order) if checked else {}
+    absent = not_in_documents(asked, found, retriever.document_chunks()) if checked else None
     if not passages:
-        return Pool([], np.zeros((0, len(FEATURES))), [])
+        return Pool([], np.zeros((0, len(FEATURES))), [], absent=absent, wants=asked.wants)
     data = sentence_data(retriever, passages, cache)
     qvec = retriever.embed_query(focus).astype(np.float32)
     cands: list[Candidate] = []
@@ -264,16 +249,24 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         if len(cands) >= MAX_CANDIDATES:
             break
     if not cands:
-        return Pool([], np.zeros((0, len(FEATURES))), [])
+        return Pool([], np.zeros((0, len(FEATURES))), [], absent=absent, wants=asked.wants)
     profile = question_profile(focus)
+    checks = [passage_checks(asked, found, retriever.document_count, p) if checked else (0.0, 0.0, [])
+              for p in passages]
     features = candidate_features(
         profile, [c.text for c in cands], [r[4] for r in rows], np.array([r[0] for r in rows]),
         np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), [r[3] for r in rows],
-        [p.text for p in passages], _corpus_terms(retriever))
+        [p.text for p in passages], _corpus_terms(retriever),
+        np.array([checks[c.passage - 1][:2] for c in cands], dtype=np.float64))
     wanted = set(content_terms(focus))
     on_focus = [bool(wanted & set(content_terms(c.text))) for c in cands] if focus != query else \
         [True] * len(cands)
-    return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]))
+    gaps, kind_gaps = [], []
+    if checked:
+        gaps = [list(checks[c.passage - 1][2]) for c in cands]
+        kind_gaps = [kind_missing(asked, c.text, cands[c.next].text if c.next >= 0 else "") for c in cands]
+    return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
+                kind_gaps, asked.wants)
 
 
 def _corpus_terms(retriever: Retriever):
@@ -297,16 +290,24 @@ def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
 # ---------------------------------------------------------------- decision
 
 
-def rank(pool: Pool, scorer: Scorer) -> tuple[np.ndarray, list[AnswerSentence], float]:
-    """The sentence logits, the would-be quoted sentences and the answer's confidence."""
-    logits = scorer.sentence_logits(pool.features, pool.unknown)
-    judged = np.ones(len(logits), dtype=bool)
+def judged(pool: Pool) -> np.ndarray:
+    """Which candidates may be quoted (and are weighed for the confidence)."""
+    mask = np.ones(len(pool.candidates), dtype=bool)
     if not all(pool.on_focus) and any(pool.on_focus):
         # A follow-up quotes only sentences that speak to the new question ("journalists"),
         # not the previous answer again; they alone are weighed and judged.
-        judged = np.asarray(pool.on_focus, dtype=bool)
-    probs = softmax(np.where(judged, logits, -np.inf))  # 0 for the sentences not judged
-    confidence = scorer.confidence(answer_features(logits[judged], pool.features[judged]), pool.unknown)
+        mask = np.asarray(pool.on_focus, dtype=bool)
+    supported = mask & pool.supported()
+    # Only sentences about the period asked are quoted, when any is.
+    return supported if supported.any() else mask
+
+
+def rank(pool: Pool, scorer: Scorer) -> tuple[np.ndarray, list[AnswerSentence], float]:
+    """The sentence logits, the would-be quoted sentences and the answer's confidence."""
+    logits = scorer.sentence_logits(pool.features, pool.unknown)
+    mask = judged(pool)
+    probs = softmax(np.where(mask, logits, -np.inf))  # 0 for the sentences not judged
+    confidence = scorer.confidence(answer_features(logits[mask], pool.features[mask]), pool.unknown)
     return logits, pick(pool, probs), confidence
 
 
@@ -315,20 +316,43 @@ def decide(question: str, query: str, passages: Sequence[Passage], pool: Pool, s
            abstain_below: float | None = None) -> Answer:
     """The Answer for a gathered pool: quote, or abstain when the confidence is below the threshold."""
     notes = notes or []
+    never = abstain_below is not None and abstain_below < 0
+    if pool.absent and not never:
+        notes.append(pool.absent)
     if not pool.candidates:
         return Answer(question, query, list(passages), [], True, 0.0, mode, notes, 0.0)
-    _, picked, confidence = rank(pool, scorer)
+    logits, picked, confidence = rank(pool, scorer)
     threshold = scorer.abstain_below if abstain_below is None else abstain_below
-    abstained = confidence < threshold
+    reason = unsupported_reason(pool, logits)
+    if reason and not never:
+        notes.append(reason)
+    abstained = confidence < threshold or (bool(pool.absent or reason) and not never)
+    if abstained and not pool.absent and not reason:
+        notes.append(f"The best passage found matches the question too weakly "
+                     f"({round(100 * confidence)}%, below {round(100 * threshold)}%).")
     return Answer(question, query, list(passages), [] if abstained else picked, abstained,
                   picked[0].score, mode, notes, confidence)
+
+
+def unsupported_reason(pool: Pool, logits: np.ndarray) -> str | None:
+    """Why the would-be answer is not about what was asked (support.py), else None: every passage
+    speaks of another period than the question's, or no quoted sentence (with the one it carries
+    on into) holds the quantity or date asked for. `logits`: the sentence model's, as rank() gives."""
+    if not pool.candidates:
+        return None
+    if pool.gaps and not pool.supported().any():
+        return period_note(pool.gaps)
+    if pool.kind_gaps:
+        quoted = chosen(pool, softmax(np.where(judged(pool), logits, -np.inf)))
+        if all(pool.kind_gaps[i] for i in quoted):
+            return kind_note(pool.wants)
+    return None
 
 
 def pick(pool: Pool, probs: np.ndarray) -> list[AnswerSentence]:
     """The best sentence, its continuation when it has one, and near-best sentences saying something new."""
     from .features import FEATURES
 
-    order = [int(i) for i in np.argsort(-probs, kind="stable")]
     col_cos, col_overlap = FEATURES.index("cosine"), FEATURES.index("overlap")
 
     def make(i: int) -> AnswerSentence:
@@ -337,18 +361,24 @@ def pick(pool: Pool, probs: np.ndarray) -> list[AnswerSentence]:
                               float(probs[i]), float(pool.features[i, col_cos]),
                               float(pool.features[i, col_overlap]))
 
+    return [make(i) for i in chosen(pool, probs)]
+
+
+def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
+    """The candidates pick() quotes, best first."""
+    order = [int(i) for i in np.argsort(-probs, kind="stable")]
     best = order[0]
-    chosen = [best]
+    out = [best]
     nxt = pool.candidates[best].next
     if nxt >= 0 and continues(pool.candidates[best].text, pool.candidates[nxt].text):
-        chosen.append(nxt)
+        out.append(nxt)
     for i in order[1:]:
-        if len(chosen) >= MAX_SENTENCES or probs[i] < probs[best] * EXTRA_WITHIN:
+        if len(out) >= MAX_SENTENCES or probs[i] < probs[best] * EXTRA_WITHIN:
             break
-        if i in chosen or any(_same_words(pool.candidates[i].text, pool.candidates[j].text) for j in chosen):
+        if i in out or any(_same_words(pool.candidates[i].text, pool.candidates[j].text) for j in out):
             continue
-        chosen.append(i)
-    return [make(i) for i in chosen]
+        out.append(i)
+    return out
 
 
 def continues(sentence: str, following: str) -> bool:

@@ -14,7 +14,7 @@ cross-validated risk-coverage curve; the reason is recorded next to it).
 
 >>> scorer = load_scorer()
 >>> scorer.abstain_below, scorer.fingerprint
-(0.43, '18ba5b60a3cafa63')
+(0.4, '740ed7c9d20237bd')
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ from .features import FEATURES
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
 ANSWER_FEATURES = ("best_logit", "margin", "missing_everywhere", "focus_missing_everywhere", "best_share",
-                   "entropy", "best_cosine")
+                   "entropy", "best_cosine", "document_missing")
 """The answer model's inputs: how strongly the best sentence wins (its logit, its margin over the
 runner-up, its share of the sentence model's belief, and the entropy of that belief: spread over
 many candidates, the model does not know which sentence answers), how close the best sentence
-itself is to the question (its cosine), and how much of the question (its share of words, its
-focus word) no candidate mentions. Chosen by forward selection, cross-validated across articles
+itself is to the question (its cosine), how much of the question (its share of words, its
+focus word) no candidate mentions, and how much of it (idf-weighted) the best sentence's whole
+document lacks (support.passage_checks; docs/answers.md). Chosen by forward selection, cross-validated across articles
 (bench/fit_answer.py): the entropy added the most (+0.008 right decisions, each set weighing the
 same); other candidates (overlaps, names, asked-for kind and rank of the best sentence, its
 passage's cosine and lead over the next passage, number of candidates) added less than 0.002, or
@@ -120,7 +121,7 @@ def answer_features(logits: np.ndarray, features: np.ndarray) -> np.ndarray:
     entropy = float(-(belief * np.log(np.maximum(belief, 1e-12))).sum())
     return np.array([logits[best], logits[best] - second, row[FEATURES.index("missing_everywhere")],
                      row[FEATURES.index("focus_missing_everywhere")], float(belief[best]), entropy,
-                     row[FEATURES.index("cosine")]], dtype=np.float64)
+                     row[FEATURES.index("cosine")], row[FEATURES.index("document_missing")]], dtype=np.float64)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -59,6 +59,11 @@ class Generation(Protocol):
     def knows(self, term: str) -> bool:
         """Whether a BM25 term (as qa.lexical.tokenize makes them) occurs anywhere in the index."""
 
+    def term_documents(self, term: str) -> dict[str, float]:
+        """doc_id -> the share of that document's chunks holding a BM25 term, for the documents
+        holding it (its document frequency is the dict's size): how specific a word is in this
+        index, and whether it runs through a whole document (qa/answer/support.py)."""
+
     def chunks(self, rows: Sequence[int]) -> dict[int, Chunk]:
         """Chunks by row."""
 

@@ -279,6 +279,7 @@ class FolderGeneration:
         self.vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
         self.sentence_vectors = np.load(folder / fmt.SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
         self.lexical = LexicalIndex.load(folder / fmt.BM25, mmap=large)
+        self._rows_docs: tuple[np.ndarray, list[str], np.ndarray] | None = None  # threads may both read it once
         if self.faiss.ntotal != manifest.chunks or self.lexical.n_chunks != self.faiss.ntotal:
             raise IndexCorruptError(f"index at {folder.parent} is inconsistent (vectors {self.faiss.ntotal}, "
                                     f"BM25 {self.lexical.n_chunks}); run `qa build --full`")
@@ -312,6 +313,25 @@ class FolderGeneration:
 
     def knows(self, term: str) -> bool:
         return self.lexical.knows(term)
+
+    def term_documents(self, term: str) -> dict[str, float]:
+        rows = self.lexical.postings(term)
+        if not len(rows):
+            return {}
+        of_row, doc_ids, sizes = self._row_documents()
+        held = of_row[rows]
+        found, counts = np.unique(held[held >= 0], return_counts=True)
+        return {doc_ids[i]: float(n) / float(sizes[i]) for i, n in zip(found.tolist(), counts.tolist())}
+
+    def _row_documents(self) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(chunk row -> document, doc_ids, chunks per document), read once (one int per chunk) on
+        the first question that needs it."""
+        found = self._rows_docs
+        if found is None:
+            of_row, doc_ids = self.table.row_documents()
+            sizes = np.bincount(of_row[of_row >= 0], minlength=len(doc_ids))
+            found = self._rows_docs = (of_row, doc_ids, sizes)
+        return found
 
     def chunks(self, rows: Sequence[int]) -> dict[int, Chunk]:
         return self.table.chunks(rows)

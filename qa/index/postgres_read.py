@@ -42,6 +42,7 @@ class PostgresGeneration:
         self.manifest = manifest
         self._lexical = LexicalSettings(**manifest.lexical)
         self._known: dict[str, bool] = {}
+        self._term_docs: dict[str, dict[str, float]] = {}
         t = {name: store.table(gen, name) for name in
              ("documents", "chunks", "vectors", "terms", "sentences")}
         chunk_cols = sql.SQL('row, chunk_id, doc_id, text, start, "end", line_start, line_end, page, page_end')
@@ -77,6 +78,10 @@ class PostgresGeneration:
             "lexical_scores": bm25.format(terms=t["terms"], only=sql.SQL("WHERE u.row = ANY(%(rows)s)"),
                                           order=sql.SQL("")),
             "knows": sql.SQL("SELECT EXISTS (SELECT 1 FROM {t} WHERE term = %s)").format(t=t["terms"]),
+            "term_documents": sql.SQL(
+                "SELECT c.doc_id, count(*)::float8 / max(d.n_chunks) FROM {t} x CROSS JOIN unnest(x.rows) AS u(row) "
+                "JOIN {c} c ON c.row = u.row JOIN {d} d ON d.doc_id = c.doc_id WHERE x.term = %s GROUP BY c.doc_id"
+            ).format(t=t["terms"], c=t["chunks"], d=t["documents"]),
             "chunks": sql.SQL("SELECT {c} FROM {t} WHERE row = ANY(%s)").format(c=chunk_cols, t=t["chunks"]),
             "find_chunk": sql.SQL("SELECT {c} FROM {t} WHERE chunk_id = %s LIMIT 1").format(
                 c=chunk_cols, t=t["chunks"]),
@@ -160,6 +165,16 @@ class PostgresGeneration:
             if len(self._known) < 100_000:
                 self._known[term] = known
         return known
+
+    def term_documents(self, term: str) -> dict[str, float]:
+        """The documents holding `term` and the share of their chunks that do; remembered like `knows`."""
+        docs = self._term_docs.get(term)
+        if docs is None:
+            found = self.store.run(lambda c: c.execute(self._sql["term_documents"], (term,)).fetchall())
+            docs = {r[0]: float(r[1]) for r in found}
+            if len(self._term_docs) < 10_000:
+                self._term_docs[term] = docs
+        return docs
 
     def _terms(self, query: str) -> list[str]:
         return tokenize(query, self._lexical)

@@ -1,0 +1,224 @@
+"""Is a would-be answer about what was asked? The question's words against the whole index.
+
+1. Not in the documents (question level, `not_in_documents`): where each word of the question
+   occurs is read from the BM25 postings (`Retriever.term_documents`: the documents holding it and
+   the share of their chunks that do), never from the retrieved passages, so unrelated documents
+   added to the folder cannot turn an abstention into an answer. "What is the capital of
+   Kyrgyzstan" over a report on Kyrgyzstan abstains ("No document mentions 'capital'"), and
+   still does next to reports on Micronesia and Afghanistan that say "president" and "population"
+   but never "Kyrgyzstan".
+2. About what was asked (per passage, `passage_checks`): how much of the question (its words
+   weighted by their specificity in the index, idf, and its names: an organisation, a person, a
+   place) the candidate's document lacks are inputs of the fitted scorer; a passage naming another
+   period than the question's ("second quarter" for "third quarter", 2019 for 2020) is not quoted.
+3. The asked-for kind (`kind_missing`): for "how many / how much" one of the quoted sentences
+   (with the one it carries on into) must hold a quantity, for "when" a date (features.holds_kind),
+   or the answer abstains. Choosing another candidate that holds one instead made unanswerable questions
+   look answered (docs/answers.md). "Who" needing a person or organisation is a scorer input
+   (HARD_KINDS).
+
+When no candidate is left the answer abstains and `Answer.notes` says why. The checks have no
+fitted parameter (docs/answers.md gives their effect on the public sets and real folders).
+
+>>> key = key_terms("How much corporate income tax did ACCIONA pay in France in the third quarter of 2020?")
+>>> key.focus, [s for _, s in key.names], [s for _, s in key.periods]
+('corpor', ['ACCIONA', 'France'], ['third quarter', '2020'])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Sequence
+
+from ..text import content_terms, periods
+from .features import _CAPITALISED, _FRAME, holds_kind, question_profile
+
+if TYPE_CHECKING:
+    from ..retriever import Passage, Retriever
+
+
+@dataclass(frozen=True)
+class KeyTerms:
+    """The words of a question an answer must be about: (BM25 term, as written) pairs."""
+
+    focus: str | None                 # the thing asked about, as a term
+    focus_word: str
+    names: list[tuple[str, str]]      # capitalised words (not the first) and numbers that are not periods
+    periods: list[tuple[str, str]]    # (normalised period, as written): "q3", "h1", "2020"
+    wants: str | None                 # "number", "date", "person", "place" or None
+    terms: frozenset[str] = frozenset()  # all the question's content terms
+    terms_in_order: tuple[str, ...] = ()
+    written: dict[str, str] = field(default_factory=dict)  # term -> the word as the question wrote it
+    asks_kind: bool = False  # the question asks for its kind in so many words (_ASKS)
+
+
+def key_terms(question: str) -> KeyTerms:
+    """The focus, names and periods of a question (qa/text.py reads the words)."""
+    profile = question_profile(question)
+    found_periods = periods(question)
+    period_words = {w for _, written in found_periods for w in content_terms(written)}
+    names: dict[str, str] = {}
+    for m in _CAPITALISED.finditer(question.strip()):
+        for t in content_terms(m.group()):
+            if t in profile.names and t not in period_words:
+                names.setdefault(t, m.group().strip("'’"))
+    for w in re.findall(r"\w+", question):
+        for t in content_terms(w):
+            if t in profile.names and t not in names and t not in period_words:
+                names[t] = w
+    # The focus is what is asked about: not the adjective of "how big / how many" (part of the ask),
+    # nor a name (what it is asked about: "Kyrgyzstan" in "when did Kyrgyzstan hold elections").
+    asking = {t for w in re.findall(r"\bhow\s+(\w+)", question.lower()) for t in content_terms(w)}
+    focus = next((t for t in profile.terms if t not in _FRAME and t not in asking and t not in names), None)
+    focus_word = ""
+    if focus is not None:
+        focus_word = next((w for w in re.findall(r"\w+", question) if focus in content_terms(w)), focus)
+    written: dict[str, str] = {}
+    for w in re.findall(r"[\w'’-]+", question):
+        for t in content_terms(w):
+            written.setdefault(t, w.strip("'’-"))
+    asks = profile.wants in _ASKS and bool(_ASKS[profile.wants].search(question))
+    return KeyTerms(focus, focus_word, list(names.items()), found_periods, profile.wants,
+                    frozenset(profile.terms), tuple(profile.terms), written, asks)
+
+
+Evidence = dict[str, dict[str, float]]
+"""term -> {doc_id: share of that document's chunks holding it} (Retriever.term_documents)."""
+
+
+def evidence(retriever: Retriever, terms: Sequence[str]) -> Evidence:
+    """Where each of the question's terms occurs in the index, read once per question."""
+    return {t: retriever.term_documents(t) for t in dict.fromkeys(terms)}
+
+
+SUBJECT_SHARE = 0.5
+"""A word in at least this share of a document's chunks is the document's subject ("Kyrgyzstan" in
+a report on Kyrgyzstan; the title counts, BM25 indexes it with every chunk): it says what the
+document is about, not which passage answers."""
+
+
+SUBJECT_MIN_CHUNKS = 3
+"""In a document of one or two chunks every word runs through half of it: such a document shows
+no subject, only words (most WikiQA articles here are one chunk long)."""
+
+
+def not_in_documents(key: KeyTerms, found: Evidence, sizes: dict[str, int]) -> str | None:
+    """Why no indexed document can answer, or None.
+
+    No document holds every word of the question, and each document holding some of them holds
+    only its subject words (in at least SUBJECT_SHARE of its chunks, the title included) and not
+    the question's focus: the report on Kyrgyzstan, for "what is the capital of Kyrgyzstan",
+    never says "capital"; "which year does the report cover" is left to the scorer (its focus,
+    "year", is there, and "cover" may be said otherwise). A document shorter than
+    SUBJECT_MIN_CHUNKS shows no subject: it may answer when it holds the focus and the question's
+    names that the index knows (a two-chunk report on Micronesia saying "president" does not
+    answer about Kyrgyzstan). A question none of whose words occur anywhere is left to the scorer (another topic or
+    another language). Only documents are compared, never the retrieved passages, so unrelated
+    documents added to the folder cannot turn the abstention into an answer (unless they hold the
+    asked-about words themselves). A document lacking the question's names is a scorer input
+    (passage_checks), not a rule: names are paraphrased too often ("India" for "Indian").
+    `sizes`: the chunks of each document (Retriever.document_chunks).
+    """
+    terms = [t for t in key.terms_in_order if t not in _FRAME]  # "the name of", "the kind of": no subject
+    documents = set().union(*(found.get(t, {}) for t in terms)) if terms else set()
+    if not documents:
+        return None
+    names = {t for t, _ in key.names if found.get(t)}
+    best: tuple[tuple[int, int], str] | None = None
+    for d in documents:
+        present = {t for t in terms if d in found.get(t, {})}
+        if len(present) == len(terms):
+            return None  # this document holds every word
+        if sizes.get(d, 0) < SUBJECT_MIN_CHUNKS:
+            if (key.focus is None or key.focus in present) and names <= present:
+                return None  # a short document with what is asked about and the question's names
+            continue
+        if any(found[t][d] < SUBJECT_SHARE for t in present) or key.focus in present:
+            return None  # a word specific to some passage of it, or what is asked about: it may answer
+        rank = (len(present), sum(1 for t, _ in key.names if t in present))
+        if best is None or rank > best[0]:
+            best = (rank, d)
+    if best is None:
+        return None
+    d = best[1]
+    have = [key.written.get(t, t) for t in terms if d in found.get(t, {})]
+    lack = [key.written.get(t, t) for t in terms if d not in found.get(t, {})]
+    if all(not found.get(t) for t in terms if d not in found.get(t, {})):
+        return f"No document mentions {_listed(lack)}."
+    return f"The documents about {_listed(have)} never mention {_listed(lack)}."
+
+
+def idf(found: Evidence, term: str, n_documents: int) -> float:
+    """How specific a term is in the index: ln(1 + N / (df + 0.5)), df = documents holding it."""
+    import math
+
+    return math.log(1.0 + n_documents / (len(found.get(term, {})) + 0.5))
+
+
+def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Passage
+                   ) -> tuple[float, float, list[str]]:
+    """(share of the question's weight (idf) missing from the passage's document, share of its
+    names missing from that document, the question's periods the passage contradicts).
+
+    Periods are contradicted when the passage (with its document's title) names periods of one
+    kind (quarters, halves, years) but none of the question's of that kind: the second quarter's
+    results for a question about the third ("from 2000 to 2005 against 1995 to 2000" is not
+    contradicted by a passage giving 2000 and 2005).
+    """
+    weights = {t: idf(found, t, n_documents) for t in key.terms_in_order}
+    total = sum(weights.values()) or 1.0
+    missing = sum(w for t, w in weights.items() if passage.doc_id not in found.get(t, {})) / total
+    names = [t for t, _ in key.names]
+    names_missing = (sum(1 for t in names if passage.doc_id not in found.get(t, {})) / len(names)) if names else 0.0
+    there = [norm for norm, _ in periods(f"{passage.title}\n{passage.text}")]
+    kinds_there = {_period_kind(o) for o in there}
+    kinds_met = {_period_kind(norm) for norm, _ in key.periods if norm in there}
+    contradicted = [written for norm, written in key.periods
+                    if _period_kind(norm) in kinds_there and _period_kind(norm) not in kinds_met]
+    return missing, names_missing, contradicted
+
+
+def _period_kind(norm: str) -> str:
+    return norm[0] if norm[0] in "qhm" else "year"
+
+
+HARD_KINDS = ("number", "date")
+"""Asked-for kinds a quote must hold: a quantity for "how many / how much", a date for "when"
+(digits, number words, months, years: unambiguous). "Who" is often answered by a group ("the
+peaceful residents caught up in ongoing conflicts"), not a name: there the missing name is an
+input of the scorer (features.type_mismatch), not a rule."""
+
+
+_ASKS = {"number": re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE),
+         "date": re.compile(r"^\W*(?:\w+\W+)?when\b|\b(?:what|which) (?:year|date|month|day)\b|\bin what year\b",
+                            re.IGNORECASE)}
+"""Where the question itself asks for the kind: "how many / how much", and "when" as its first or
+second word or "what year" ("what happens when ..." asks for no date)."""
+
+
+def kind_missing(key: KeyTerms, text: str, following: str = "") -> bool:
+    """Whether a quoted sentence (with the one it carries on into) lacks the kind the question asks
+    for in so many words (_ASKS); False when it asks for none of HARD_KINDS."""
+    if key.wants not in HARD_KINDS or not key.asks_kind:
+        return False
+    return not holds_kind(f"{text} {following}", key.wants, key.terms)
+
+
+KIND_WORDS = {"number": "a quantity", "date": "a date"}
+
+
+def period_note(contradicted: Sequence[Sequence[str]]) -> str:
+    """Why nothing is quoted when every passage speaks of another period than the question's."""
+    words = list(dict.fromkeys(w for c in contradicted for w in c))
+    return f"The passages found are about another period than {_listed(words)}."
+
+
+def kind_note(wants: str | None) -> str:
+    """Why nothing is quoted when the would-be quote lacks the asked-for kind."""
+    return f"The best passages found give no {KIND_WORDS.get(wants or '', 'answer')[2:]}."
+
+
+def _listed(words: Sequence[str]) -> str:
+    quoted = [repr(w) for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]

@@ -1,0 +1,169 @@
+"""qa/answer/support.py: "not in the documents" whatever else the folder holds, answers about what
+was asked (its period, its asked-for kind), on real indexes built with the bundled model.
+
+Folders: the seed report alone; with one unrelated 150-byte note; with two unrelated human-rights
+reports (tests/data/unrelated-reports, public domain) that say "president" and "population".
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from qa.answer import answer  # noqa: E402
+from qa.answer.support import KeyTerms, key_terms, kind_missing, not_in_documents  # noqa: E402
+from qa.text import periods  # noqa: E402
+
+from conftest import KLOOP_SENTENCE, SEED_FILE, SEEDS, write  # noqa: E402
+
+REPORTS = Path(__file__).resolve().parent / "data" / "unrelated-reports"
+NOTE = ("Shopping list for the weekend: flour, yeast and salt for the sourdough bread, two kilos of "
+        "apples, and milk. Remember to call the plumber.\n")
+
+# The seed report answers these (a substring of the right quote), and not the on-topic absent ones.
+QUESTIONS = json.loads((REPORTS / "questions.json").read_text(encoding="utf-8"))
+ANSWERABLE = [(q["question"], q["quote"]) for q in QUESTIONS["answerable"]]
+ON_TOPIC_ABSENT = QUESTIONS["on_topic_absent"]
+
+
+def _index(base: Path, embedder, extra: dict[str, str]):
+    from qa import Retriever, build_index
+
+    docs = base / "docs"
+    docs.mkdir(parents=True)
+    shutil.copy(SEEDS / SEED_FILE, docs / SEED_FILE)  # the tracked seed file only
+    for name, text in extra.items():
+        write(docs, name, text)
+    build_index(docs, base / "index", embedder=embedder)
+    return Retriever.load(base / "index", embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory, embedder):
+    reports = {p.name: p.read_text(encoding="utf-8") for p in sorted(REPORTS.glob("*.txt"))}
+    assert len(reports) == 2
+    return {
+        "seed alone": _index(tmp_path_factory.mktemp("alone"), embedder, {}),
+        "seed + note": _index(tmp_path_factory.mktemp("note"), embedder, {"note.txt": NOTE}),
+        "seed + 2 reports": _index(tmp_path_factory.mktemp("reports"), embedder, reports),
+    }
+
+
+# ---------------------------------------------------------------- pure functions
+
+
+def test_periods_are_normalised():
+    assert periods("results for the third quarter of 2020 (Q3 2020) and H1") == \
+        [("q3", "third quarter"), ("2020", "2020"), ("h1", "H1")]
+    assert periods("in the 2nd quarter and the second half; 3Q") == [("q2", "2nd quarter"), ("h2", "second half")] + \
+        [("q3", "3Q")]
+    assert periods("Section 12 of 150 pages") == []
+    assert periods("checks in November 2015; in December 2014") == [("m11", "November"), ("2015", "2015"), ("m12", "December"), ("2014", "2014")]
+
+
+def test_key_terms_of_a_question():
+    key = key_terms("How much corporate income tax did ACCIONA pay in France in the third quarter of 2020?")
+    assert [w for _, w in key.names] == ["ACCIONA", "France"]
+    assert [n for n, _ in key.periods] == ["q3", "2020"]
+    assert key.wants == "number"
+
+
+def test_the_asked_for_kind():
+    how_many = key_terms("How many Patriot batteries had the United States delivered?")
+    assert kind_missing(how_many, "The United States delivered Patriot batteries to Ukraine in April.")
+    assert not kind_missing(how_many, "The United States had delivered three Patriot batteries.")
+    when = key_terms("When was Kloop Media liquidated?")
+    assert kind_missing(when, "Kloop Media was liquidated by a court.")
+    assert not kind_missing(when, "Kloop Media was liquidated in February 2024.")
+    who = key_terms("who pays the heaviest price in ongoing conflicts")  # a group answers: left to the scorer
+    assert not kind_missing(who, "Those most affected are the peaceful residents caught up in ongoing conflicts.")
+    assert not kind_missing(key_terms("why was Kloop closed"), "No reason was given.")  # no kind asked
+
+
+def _key(question: str) -> KeyTerms:
+    return key_terms(question)
+
+
+def test_not_in_documents_reads_documents_not_passages():
+    key = _key("what is the capital of Kyrgyzstan")
+    seed = {"kyrgyzstan": {"seed": 1.0}}  # in every chunk of the 4-chunk report; "capital" nowhere
+    assert not_in_documents(key, seed, {"seed": 4}) == "No document mentions 'capital'."
+    # a short note says "capital" but never "Kyrgyzstan": still not answerable
+    both = {"kyrgyzstan": {"seed": 1.0}, "capit": {"note": 1.0}}
+    assert not_in_documents(key, both, {"seed": 4, "note": 1}) == "The documents about 'Kyrgyzstan' never mention 'capital'."
+    # a document holding both words can answer
+    assert not_in_documents(key, {"kyrgyzstan": {"seed": 1.0, "x": 0.5}, "capit": {"x": 0.25}},
+                            {"seed": 4, "x": 4}) is None
+    # "Kyrgyzstan" only in one passage of a long document: specific there, left to the scorer
+    assert not_in_documents(key, {"kyrgyzstan": {"long": 0.1}}, {"long": 10}) is None
+    # no word of the question anywhere: another topic or language, left to the scorer
+    assert not_in_documents(key, {}, {}) is None
+
+
+# ---------------------------------------------------------------- on real folders
+
+
+def test_retriever_reads_document_frequencies_from_the_index(folders):
+    r = folders["seed + 2 reports"]
+    seed = next(d.doc_id for d in r.documents() if d.source == SEED_FILE)
+    sizes = r.document_chunks()
+    assert set(sizes) == {d.doc_id for d in r.documents()} and sizes[seed] >= 3
+    assert r.term_documents("kyrgyzstan") == {seed: 1.0}  # the title runs through every chunk
+    president = r.term_documents("presid")
+    assert president and seed not in president
+    assert r.term_documents("zzzz") == {}
+
+
+@pytest.mark.parametrize("folder", ["seed alone", "seed + note", "seed + 2 reports"])
+def test_on_topic_absent_questions_abstain_whatever_else_the_folder_holds(folders, folder):
+    r = folders[folder]
+    for question in ON_TOPIC_ABSENT[:3]:
+        a = answer(r, question)
+        assert a.abstained, (folder, question, a.confidence, a.text)
+        assert any("mention" in n for n in a.notes), a.notes  # the reason is said
+    kloop = answer(r, "what happened to Kloop Media")
+    assert not kloop.abstained and KLOOP_SENTENCE in kloop.sentences[0].text
+
+
+def test_seed_and_two_reports_answer_right_and_abstain_on_topic(folders):
+    r = folders["seed + 2 reports"]
+    for question, quote in ANSWERABLE:
+        a = answer(r, question)
+        assert not a.abstained and any(quote in s.text for s in a.sentences), (question, a.text, a.notes)
+    abstained = [q for q in ON_TOPIC_ABSENT if answer(r, q).abstained]
+    assert len(abstained) >= 7, sorted(set(ON_TOPIC_ABSENT) - set(abstained))
+
+
+def test_another_period_than_asked_abstains_with_the_reason(tmp_path, embedder):
+    from qa import Retriever, build_index
+
+    write(tmp_path / "docs", "acme-q2.txt",
+          "Acme Corporation: results for the second quarter of 2024\n\n"
+          "In the second quarter, Acme's revenue rose 12 percent to 4.1 billion dollars. Operating profit "
+          "was 610 million dollars, against 540 million a year earlier. The company opened two plants "
+          "in Ohio and hired 800 people.\n")
+    build_index(tmp_path / "docs", tmp_path / "index", embedder=embedder)
+    r = Retriever.load(tmp_path / "index", embedder=embedder)
+    assert not answer(r, "What was Acme's revenue in the second quarter?").abstained
+    a = answer(r, "What was Acme's revenue in the third quarter?")
+    assert a.abstained and any("another period" in n and "third quarter" in n for n in a.notes), a.notes
+
+
+def test_a_quote_without_the_asked_for_quantity_abstains(tmp_path, embedder):
+    from qa import Retriever, build_index
+
+    write(tmp_path / "docs", "aid.txt",
+          "Air defence for Ukraine\n\nThe United States delivered Patriot batteries to Ukraine after months "
+          "of debate in Washington. Officials said the systems were deployed near Kyiv to protect the "
+          "capital's power stations. Germany also sent Patriot launchers and missiles.\n")
+    build_index(tmp_path / "docs", tmp_path / "index", embedder=embedder)
+    r = Retriever.load(tmp_path / "index", embedder=embedder)
+    a = answer(r, "How many Patriot batteries had the United States delivered to Ukraine?")
+    assert a.abstained and "The best passages found give no quantity." in a.notes, (a.notes, a.confidence)
+    assert not answer(r, "Which systems did the United States deliver to Ukraine?").abstained
