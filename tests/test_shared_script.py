@@ -36,16 +36,19 @@ def test_shared_script_counts_letters_of_the_questions_script() -> None:
     assert shared_script("plague", []) == 1.0
 
 
-@pytest.fixture(scope="module")
-def retriever(tmp_path_factory) -> Retriever:
+def _russian_index(base: Path, model: str) -> Retriever:
     source = EVAL / "xquad-ru-a" / "documents" / "Black_Death.txt"
     if not source.is_file():
         pytest.skip(f"{source} not found")
-    base = tmp_path_factory.mktemp("script")
     write(base / "docs", "Black_Death.txt", source.read_text(encoding="utf-8"))
     write(base / "docs", "notes.txt", NOTES)
-    build_index(base / "docs", base / "index", settings=Settings(model="multilingual"))
+    build_index(base / "docs", base / "index", settings=Settings(model=model))
     return Retriever.load(base / "index")
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory) -> Retriever:
+    return _russian_index(tmp_path_factory.mktemp("script"), "multilingual")
 
 
 def _rank(retriever: Retriever, query: str, mode: str) -> list[int]:
@@ -79,3 +82,16 @@ def test_zero_turns_the_weighting_off(retriever: Retriever) -> None:
     expected = fuse(_rank(retriever, query, "dense"), _rank(retriever, query, "lexical"), off)[:5]
     assert [p.row for p in before.search(query, k=5)] == [row for row, _ in expected]
     assert FusionSettings().shared_script == 0.5
+
+
+def test_the_english_model_keeps_bm25_at_full_weight(tmp_path: Path) -> None:
+    """Its vectors cannot read Russian: BM25's Latin matches stay its better half."""
+    english = _russian_index(tmp_path, "english")
+    query = "Which bacterium caused the Black Death?"
+    fusion = english.settings.fusion
+    dense, lexical = _rank(english, query, "dense"), _rank(english, query, "lexical")
+    plain = fuse(dense, lexical, fusion)
+    assert [p.row for p in english.search(query, k=5)] == [row for row, _ in plain[:5]]
+    share = shared_script(query, [c.text for c in english._gen.chunks(dense[:fusion.script_sample]).values()])
+    weighted = fuse(dense, lexical, replace(fusion, lexical_weight=share / fusion.shared_script))
+    assert share < fusion.shared_script and weighted[:5] != plain[:5]  # it would have changed
