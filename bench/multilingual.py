@@ -26,6 +26,9 @@ from the Russian set by question id). It prints per run:
         [--scifact N]             query latency (hybrid search, p50/p90, two passes) on an
                                   index of the first N SciFact abstracts (0: all 5,183)
         [--embed-latency]         embedding one SciFact query: median wall and CPU ms, twice
+        [--speed ROUNDS]          build speed only: full builds of each set's documents, the
+                                  models in turn, ROUNDS times; wall and CPU seconds, ratios
+                                  against the first model per round (no questions are run)
         [--reports DIR]           an answer set of real reports (documents/, questions.jsonl):
                                   build speed, retrieval and quotes, like the XQuAD sets
         [--sets ru en cross]      which XQuAD sets (none: `--sets`)
@@ -135,6 +138,29 @@ class Builds:
         emit(self.results, row)
 
 
+def speed(models: list[str], folders: dict[str, Path], rounds: int, tmp: Path, results: list[dict]) -> None:
+    """Build each documents folder with each model in turn, `rounds` times (interleaved, so that
+    the machine's load falls alike on all), full builds; wall and CPU seconds, and per round the
+    speed against the first model: its seconds / these ("x_time", "x_cpu") and chunks/s ratio."""
+    for label, folder in folders.items():
+        for attempt in range(1, max(rounds, 1) + 1):
+            first: dict | None = None
+            for model in models:
+                index = tmp / f"speed-{model.replace(':', '-')}-{label}"
+                c, t = time.process_time(), time.perf_counter()
+                report = build_index(folder / "documents", index, settings=settings_of(model), full=True)
+                wall, cpu = time.perf_counter() - t, time.process_time() - c
+                row = {"model": model, "set": f"speed-{label}-{attempt}", "chunks": report.chunks,
+                       "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+                       "chunks_per_s": round(report.chunks / wall, 2)}
+                if first is None:
+                    first = row
+                else:
+                    row.update(x_time=round(first["seconds"] / wall, 2), x_cpu=round(first["cpu_seconds"] / cpu, 2),
+                               x_chunks=round(row["chunks_per_s"] / first["chunks_per_s"], 2))
+                emit(results, row)
+
+
 def emit(results: list[dict], row: dict) -> None:
     results.append(row)
     print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
@@ -236,6 +262,8 @@ def main() -> int:
     p.add_argument("--scifact", type=int, default=None, metavar="N", help="query latency on N SciFact abstracts")
     p.add_argument("--reports", type=Path, default=None, help="an answer set of real reports")
     p.add_argument("--embed-latency", action="store_true", help="query embedding wall/CPU ms")
+    p.add_argument("--speed", type=int, default=0, metavar="ROUNDS",
+                   help="interleaved full builds of each set's documents, ROUNDS times")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     sets = {"ru": args.eval / "xquad-ru-a", "en": args.eval / "xquad-en-a"}
@@ -253,7 +281,7 @@ def main() -> int:
         tmp = Path(tmp_name)
         if args.agree:
             agreement(sets, results)
-        for model in args.models:
+        for model in args.models if not args.speed else []:
             settings = settings_of(model)
             built: dict[str, Path] = {}
             for name in [*args.sets, *(["reports"] if args.reports else [])]:
@@ -268,6 +296,10 @@ def main() -> int:
                     if args.answers:
                         row["accuracy"] = accuracy(folders[name], qs[name], built[docs], s, tmp)
                     emit(results, row)
+        if args.speed:
+            docs = {d: folders[d] for d in dict.fromkeys({"cross": "ru"}.get(n, n) for n in
+                                                          [*args.sets, *(["reports"] if args.reports else [])])}
+            speed(args.models, docs, args.speed, tmp, results)
         if args.embed_latency:
             embed_latency(args.models, results)
         if args.scifact is not None:

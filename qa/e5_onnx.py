@@ -26,6 +26,7 @@ import logging
 import os
 import struct
 import tempfile
+import warnings
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -235,8 +236,6 @@ def export_e5(model: E5File, data: bytes, out_path: Path) -> Path:
             return self.inner(input_ids=input_ids).last_hidden_state
 
     sample = torch.tensor([_tokenizer(model.path).encode(_PROBE[0]).ids], dtype=torch.int64)
-    import warnings
-
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer chatter about constants: the probe checks
         torch.onnx.export(Encoder(bert), (sample,), str(out_path), dynamo=False, opset_version=17,
