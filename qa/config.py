@@ -63,6 +63,12 @@ class FusionSettings:
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     candidates: int = 100      # per-ranking depth considered before fusion
+    # Issue 27: with a cross-lingual model (qa.embedding.CROSS_LINGUAL_MODELS) the lexical weight is scaled
+    # by min(1, s / shared_script), s the share of the letters of the best `script_sample` dense
+    # passages in the question's script (qa.language.shared_script); 0 turns it off.
+    # Same-language questions: s ~ 1, unchanged.
+    shared_script: float = 0.5
+    script_sample: int = 8
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from . import checks
+from . import checks, language
 from .checks import MODES  # noqa: F401 - the modes a search takes, importable from here too
 from .config import ChunkerSettings, FusionSettings, Settings
-from .embedding import Embedder, make_embedder, resolve_model
+from .embedding import CROSS_LINGUAL_MODELS, Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
 from .filters import Where, check_where
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, describe_location, open_store
@@ -56,8 +56,9 @@ class Passage:
     `score` depends on the mode: cosine similarity for "dense", BM25 for "lexical", and for
     "hybrid" the reciprocal-rank-fusion score sum(weight / (rrf_k + rank)) over the dense and
     the BM25 ranking, ranks from 1, a ranking the passage is absent from adding nothing: with
-    the defaults 2/61 at most (first in both). Higher is better; it is comparable only within
-    one query.
+    the defaults 2/61 at most (first in both; with a multilingual model the BM25 weight shrinks
+    when the question is in another script than the passages: FusionSettings.shared_script).
+    Higher is better; it is comparable only within one query.
     `dense_score` (cosine) and `lexical_score` (BM25, 0 when no query word occurs) are both
     filled in for hybrid results; "dense" and "lexical" results leave the other one at 0.0.
     """
@@ -272,6 +273,8 @@ class Retriever:
         elif mode == "lexical":
             ranked = list(lex_scores.items())
         else:
+            if self.embedder.info.name in CROSS_LINGUAL_MODELS:
+                fusion = _script_weighted(fusion, query, gen, dense_rank)
             ranked = fuse(dense_rank, lex_rank, fusion)
 
         chunks = gen.chunks([r for r, _ in ranked[:k] if not per_doc] or [r for r, _ in ranked])
@@ -351,6 +354,21 @@ def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings) -> 
         for rank, row in enumerate(ranking, start=1):
             scores[row] = scores.get(row, 0.0) + weight / (fusion.rrf_k + rank)
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+
+
+def _script_weighted(fusion: FusionSettings, query: str, gen: Generation, dense_rank: list[int]
+                     ) -> FusionSettings:
+    """`fusion` with its lexical weight scaled by how much of the question's script the passages
+    found by meaning share (FusionSettings.shared_script): across languages BM25 matches only
+    the few words written alike (names, endnotes, URLs)."""
+    if not fusion.shared_script or not dense_rank or not fusion.lexical_weight:
+        return fusion
+    top = dense_rank[:fusion.script_sample]
+    texts = [c.text for c in gen.chunks(top).values()]
+    share = language.shared_script(query, texts)
+    if share >= fusion.shared_script:
+        return fusion
+    return replace(fusion, lexical_weight=fusion.lexical_weight * share / fusion.shared_script)
 
 
 def _cap_per_doc(ranked: list[tuple[int, float]], chunks: dict[int, Any], per_doc: int | None,

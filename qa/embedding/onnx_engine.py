@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import EngineEmbedder
+from .base import EngineEmbedder, quantize_onnx
 from .model import Kind, ModelInfo, fingerprint_dir, sentence_transformers_info
 
 logger = logging.getLogger(__name__)
@@ -121,16 +121,6 @@ def export_onnx(model_dir: str | Path, out_path: str | Path, *, quantize: bool =
         fp32.unlink(missing_ok=True)
     logger.info("exported %s to %s (%s)", model_dir, out_path, "int8" if quantize else "fp32")
     return out_path
-
-
-def quantize_onnx(src: str | Path, dst: str | Path) -> Path:
-    """int8 weights for MatMul and the embedding Gathers: QInt8 per channel, full range (see the
-    sweep in bench/embed_backends.py: QUInt8 is ~40% slower, per-tensor loses ~0.06 cosine)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,
-                     reduce_range=False, op_types_to_quantize=["MatMul", "Gather"])
-    return Path(dst)
 
 
 def _finish(src: Path, out_path: Path, probe: dict[str, np.ndarray], expected: np.ndarray, *,
