@@ -72,7 +72,12 @@ _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten elev
                           "trillion dozen dozens half quarter percent several".split())
 _MONTHS = frozenset("january february march april may june july august september october november "
                     "december".split())
-_DATE_WORDS = frozenset("century centuries decade decades bc ad bce ce year years".split())
+_DATE_WORDS = frozenset(("century centuries decade decades bc ad bce ce year years "
+                         # a "when" is also answered by a time of day, a weekday or a season
+                         "noon midnight morning mornings afternoon evening evenings night nights dawn dusk "
+                         "daily weekly monthly yearly annually today yesterday tomorrow "
+                         "monday tuesday wednesday thursday friday saturday sunday "
+                         "spring summer autumn winter").split())
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|without|cannot|n't)\b|n't\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*")
 _DIGITS = re.compile(r"\d")
