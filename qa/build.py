@@ -35,7 +35,7 @@ from .language import detect as detect_language
 from .answer.sentences import REPRESENTATION, chunk_vectors
 from .lexical import with_title
 from .pipeline import default_workers, read_files
-from .progress import READ_START, BuildProgress, Events, Progress
+from .progress import READ_START, BuildProgress, Events, Progress, counted
 from .resume import RESUME_FILE, ResumeCache
 
 logger = logging.getLogger(__name__)
@@ -79,16 +79,11 @@ class BuildReport:
         parts = [f"{len(self.added)} added", f"{len(self.changed)} changed",
                  f"{len(self.removed)} removed", f"{len(self.renamed)} renamed",
                  f"{self.unchanged} unchanged"]
-        return (f"{_count(self.documents, 'document')}, {_count(self.chunks, 'chunk')} ({', '.join(parts)}); "
-                f"embedded {_count(self.embedded_chunks, 'chunk')}, reused {_count(self.reused_vectors, 'vector')}"
+        return (f"{counted(self.documents, 'document')}, {counted(self.chunks, 'chunk')} ({', '.join(parts)}); "
+                f"embedded {counted(self.embedded_chunks, 'chunk')}, reused {counted(self.reused_vectors, 'vector')}"
                 f"{f', resumed {self.resumed_vectors}' if self.resumed_vectors else ''}; "
                 f"{self.seconds:.1f} s"
-                + (f"; OCR read {_count(self.ocr_pages, 'page')} in {self.ocr_seconds:.1f} s" if self.ocr_pages else ""))
-
-
-def _count(n: int, noun: str) -> str:
-    """`_count(1, "document") -> '1 document'`, `_count(2, "document") -> '2 documents'`."""
-    return f"{n} {noun}{'s' * (n != 1)}"
+                + (f"; OCR read {counted(self.ocr_pages, 'page')} in {self.ocr_seconds:.1f} s" if self.ocr_pages else ""))
 
 
 
@@ -256,7 +251,7 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
             else:
                 runner = LocalRunner(embedder, settings, default_workers() if workers is None else workers)
             meter.begin(len(plan.files))
-            say(READ_START, f"reading {_count(len(plan.files), 'file')}")
+            say(READ_START, f"reading {counted(len(plan.files), 'file')}")
             records, chunks, vectors, sentences = _gather_and_embed(plan, old, embedder, settings, report,
                                                                     meter, runner, cache)
         except BaseException:

@@ -50,7 +50,7 @@ class BuildProgress:
     def embedding(self, chunks: int) -> None:
         """A batch of new chunks goes to the model now."""
         f = self.figures()
-        self.stage(f["fraction"], f"embedding {chunks:,} passages ({self.embedded_chunks:,} so far)")
+        self.stage(f["fraction"], f"embedding {counted(chunks, 'passage')} ({self.embedded_chunks:,} so far)")
 
     def embedded(self, chunks: int) -> None:
         self.embedded_chunks += chunks
@@ -67,8 +67,9 @@ class BuildProgress:
 
     def message(self, f: dict[str, Any]) -> str:
         left = "" if f["seconds_left"] is None else f", {_clock(f['seconds_left'])} left"
-        return (f"embedded {f['embedded']:,} passages; read {f['files_done']:,} of {f['files_total']:,} files, "
-                f"{f['chunks']:,} chunks ({f['files_per_second']:.1f} files/s{left})")
+        return (f"embedded {counted(f['embedded'], 'passage')}; read {f['files_done']:,} of "
+                f"{counted(f['files_total'], 'file')}, {counted(f['chunks'], 'chunk')} "
+                f"({f['files_per_second']:.1f} files/s{left})")
 
     def _report(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -95,6 +96,11 @@ class BuildProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def counted(n: int, noun: str) -> str:
+    """`counted(1, "document") -> '1 document'`, `counted(2_000, "file") -> '2,000 files'`."""
+    return f"{n:,} {noun}{'s' * (n != 1)}"
 
 
 def _clock(seconds: float) -> str:

@@ -249,7 +249,7 @@ def test_upload_rebuild_and_ask_about_the_new_fact(page, app, tmp_path):
     log = (app["base"] / "serve.log").read_text(encoding="utf-8")
     assert "index ready:" in log and "rebuild done, the chat now answers from the new index: " in log
     assert "gen-" not in log  # no internal generation names
-    assert re.search(r"build +\d+%: read \d+ of \d+ files?", log) and re.search(r"embedding \d+ passages?\b", log)
+    assert re.search(r"build +\d+%: embedded \d+ passages?; read \d+ of \d+ files?", log) and re.search(r"embedding \d+ passages?\b", log)
 
     tab(page, "Chat")
     turn = ask(page, "when did the Vardane river bridge reopen?")

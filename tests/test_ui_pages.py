@@ -80,7 +80,8 @@ def test_viewer_html_for_a_page_and_for_a_refusal():
         png, page, pages, width, height, marks, first_mark, first_mark_left = b"\x89PNG", 3, 9, 10, 20, 0, None, None
 
     record = {"text": "abc", "title": "", "size": 3}
-    p = {"source": 'x"<i>.pdf', "page": 3, "page_end": 3, "start": 0, "end": 3, "text": "abc"}
+    p = {"source": 'x"<i>.pdf', "page": 3, "page_end": 3, "start": 0, "end": 3, "text": "abc",
+         "line_start": 1, "line_end": 1}
     html = render.document(record, p, [], [Img()])
     assert 'src="data:image/png;base64,iVBORw=="' in html and "<i>" not in html
     assert "Page 3 of 9 (the cited text could not be located on the page image)" in html
