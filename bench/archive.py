@@ -21,7 +21,6 @@ import os
 import random
 import resource
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,9 @@ import time
 from pathlib import Path
 
 from eval_data import EVAL_DIR
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from qa.resume import cached_vectors  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -99,22 +101,13 @@ def build(corpus: Path, index: Path, workers: int, fake: bool, *, kill_at: int |
         if proc.returncode != 0:
             raise SystemExit(f"build failed:\n{err[-3000:]}")
         return json.loads(out.strip().splitlines()[-1])
-    while proc.poll() is None and cached(index) < kill_at:
+    while proc.poll() is None and cached_vectors(index) < kill_at:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate()
-    return {"seconds": time.perf_counter() - t0, "kept": cached(index)}
+    return {"seconds": time.perf_counter() - t0, "kept": cached_vectors(index)}
 
 
-def cached(index: Path) -> int:
-    try:
-        con = sqlite3.connect(f"file:{index / 'resume.sqlite'}?mode=ro", uri=True, timeout=1)
-        try:
-            return con.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
 
 
 def search_p50(index: Path, fake: bool, queries: int = 200) -> float:

@@ -40,6 +40,19 @@ def _failed(path: Path, exc: sqlite3.Error) -> ResumeCacheError:
                             "limit was reached")
 
 
+def cached_vectors(index_dir: str | Path) -> int:
+    """How many chunk vectors an interrupted (or running) build has kept in `index_dir`; 0 if none.
+    Read-only, so a benchmark or a test can watch a build from outside."""
+    try:
+        con = sqlite3.connect(f"file:{Path(index_dir) / RESUME_FILE}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:  # not created yet
+        return 0
+
+
 class ResumeCache:
     """Vectors by chunk text hash for one model identity; every put() is durable when it returns."""
 

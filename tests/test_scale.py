@@ -18,6 +18,7 @@ import pytest
 
 from qa import build_index
 from qa.config import Settings
+from qa.resume import cached_vectors
 
 from conftest import ROOT, SEEDS, write
 
@@ -59,15 +60,6 @@ KILLED_BUILD = textwrap.dedent("""
 """)
 
 
-def cached_rows(index: Path) -> int:
-    try:
-        con = sqlite3.connect(f"file:{index / 'resume.sqlite'}?mode=ro", uri=True, timeout=1)
-        try:
-            return con.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:  # not created yet
-        return 0
 
 
 def test_a_build_killed_midway_resumes_and_equals_a_clean_build(tmp_path):
@@ -82,13 +74,13 @@ def test_a_build_killed_midway_resumes_and_equals_a_clean_build(tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     try:
-        while cached_rows(index) < 20 and proc.poll() is None and time.monotonic() < deadline:
+        while cached_vectors(index) < 20 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the build and its reading workers
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()
-    kept = cached_rows(index)
+    kept = cached_vectors(index)
     # readers still see the old generation: the manifest is untouched
     assert (index / "manifest.json").read_bytes() == manifest_before
 
