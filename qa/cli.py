@@ -310,10 +310,12 @@ def _watch_and_build(args: argparse.Namespace, settings, events) -> None:
         report = build_index(args.seeds, args.index, settings=settings, wait=args.wait, workers=args.workers,
                              events=events, ray=args.ray)
         _print_build(args, report)
+        if report.added or report.changed or report.removed or report.renamed:
+            watcher.recheck()  # it may have indexed a file the watcher never saw: compare once more
         return True
 
     watcher = FolderWatcher(args.seeds, rebuild)
-    watcher.settle()  # the first build has just indexed the folder
+    watcher.recheck()  # files may have changed while the first build ran: its next look compares
     sys.stderr.write(f"qa build: watching {_safe(Path(args.seeds).resolve())} for changes (Ctrl-C stops)\n")
     watcher.run()
 

@@ -71,6 +71,14 @@ class FolderWatcher:
         """Take the folder as it is now as built (call it after a build that just ran)."""
         self._seen = self._built = folder_snapshot(self.folder) if self.folder.is_dir() else {}
 
+    def recheck(self) -> None:
+        """Look again at the next poll whatever the snapshots say: call it when a build that changed
+        the index has finished. A build scans the folder after the poll that started it, so it may
+        have indexed a file the watcher never saw; had that file gone again before the next poll,
+        the snapshots would match and the index keep it. The next build compares the folder with
+        the index itself (a no-op when they agree)."""
+        self._built = None
+
     def poll(self) -> bool:
         """Look once; start a build if one is due. True if a build was started."""
         now = folder_snapshot(self.folder) if self.folder.is_dir() else {}
@@ -80,9 +88,10 @@ class FolderWatcher:
             self._seen, self._changed_at = now, time.monotonic()
         if self._seen == self._built or time.monotonic() - (self._changed_at or 0.0) < self.debounce:
             return False
+        previous, self._built = self._built, now  # before the call: a build run inline may recheck()
         if self.on_change() is False:  # a build is running; try again at the next poll
+            self._built = previous
             return False
-        self._built = now
         self.builds += 1
         return True
 

@@ -49,6 +49,27 @@ def test_watcher_debounces_and_runs_one_build_at_a_time(tmp_path):
     assert w.poll() and len(calls) == 2 and not w.pending    # and is built as soon as it can be
 
 
+def test_a_file_a_build_indexed_but_the_watcher_never_saw_is_looked_at_again(tmp_path):
+    """A build scans the folder after the poll that started it: a file written in between is
+    indexed though no poll saw it. Removed again before the next poll, the snapshots match; only
+    recheck() (called after a build that changed the index) makes the watcher compare once more."""
+    seeds = tmp_path / "seeds"
+    write(seeds, "a.txt", "first")
+    calls = []
+    w = FolderWatcher(seeds, lambda: calls.append(1) or True, interval=0.05, debounce=0.0)
+    w.settle()
+    write(seeds, "b.txt", "second")
+    assert w.poll() and len(calls) == 1          # a build starts...
+    write(seeds, "late.txt", "indexed by it")   # ...and its scan, later, finds this file
+    w.recheck()                                  # the build added a file: look again
+    (seeds / "late.txt").unlink()                # gone before the next poll
+    assert w.poll() and len(calls) == 2          # a second build drops it from the index
+    assert not w.poll() and len(calls) == 2      # and then all is quiet
+    w.recheck()
+    (seeds / "c.txt").write_text("third")
+    assert w.poll() and len(calls) == 3          # recheck does not swallow a real change either
+
+
 def test_serve_watch_makes_a_new_file_answerable(tmp_path, seed_index):
     from gradio_client import Client
 

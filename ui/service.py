@@ -149,6 +149,8 @@ class Service:
                 else:
                     logger.info("rebuild done, nothing changed: %s", report_in_words(report))
             state.report = report
+            if self.watcher is not None and (report.added or report.changed or report.removed or report.renamed):
+                self.watcher.recheck()  # the build may have seen a file the watcher never did
             state.message = f"done: {report_in_words(report)}"
             state.fraction = 1.0
         except Exception as exc:  # shown in the UI; the old index stays in service
