@@ -37,8 +37,8 @@ class Where(BaseModel):
 
 MAX_K = Settings().max_k
 
-Query = Annotated[str, Field(description="What to look for, in words (a question or keywords).")]
-Question = Annotated[str, Field(description="The question, in natural language.")]
+Query = Annotated[str, Field(pattern=r"\S", description="What to look for, in words (a question or keywords).")]
+Question = Annotated[str, Field(pattern=r"\S", description="The question, in natural language.")]
 K = Annotated[int, Field(ge=1, le=MAX_K, description=f"How many passages to return (1-{MAX_K}).")]
 Mode = Annotated[Literal["hybrid", "dense", "lexical"], Field(
     description="hybrid: meaning and keywords (best in general); dense: meaning; lexical: exact words (BM25).")]

@@ -183,6 +183,8 @@ def test_rest_ask_and_search(server, seed_index):
     ("/api/v1/ask", {"question": "x", "where": {"source": "/etc/passwd"}}, 400, "must be a path relative to the documents folder"),
     ("/api/v1/ask", {"question": "x", "where": {"modified_after": "2024-13-45"}}, 400, "must be an ISO date"),
     ("/api/v1/ask", {"question": 42}, 422, "question: Input should be a valid string"),
+    ("/api/v1/ask", {"question": "  "}, 422, "question: String should match pattern"),
+    ("/api/v1/search", {"query": ""}, 422, "query: String should match pattern"),
     ("/api/v1/ask", "not json", 422, "JSON decode error"),
 ])
 def test_rest_bad_input_is_a_4xx_json_error(server, path, body, status, message):
