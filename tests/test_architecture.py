@@ -1,7 +1,7 @@
 """The shape of the code, read from its source with `ast`: imports flow one way.
 
-Every import counts, at module level or inside a function (a lazy import is still a dependency);
-only `if TYPE_CHECKING:` blocks are left out, since they never run. The app (ui/) and the CLI
+Every import counts, at module level, inside a function (a lazy import is still a dependency) or
+under `if TYPE_CHECKING:` (a type a module names is part of what it depends on). The app (ui/) and the CLI
 use the names `qa` exports; the embedding engines sit below the table that chooses them.
 """
 
@@ -30,8 +30,8 @@ CLI_INTERNALS = {
     ("qa.mcp", "cmd_mcp"), ("qa.rest", "routes"),  # the other ways in (MCP, REST), served by the CLI
     ("qa.filters", "check_where"),  # `qa ask --in/--after` checked once, before the index is opened
 }
-# What ui/ may take from inside qa: the console script it runs for `python -m ui`.
-UI_INTERNALS = {("qa.cli", "main")}
+# What ui/ may take from inside qa: nothing (`python -m ui` runs `python -m qa serve` with runpy).
+UI_INTERNALS: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path) -> str:
@@ -52,10 +52,6 @@ def _imports(module: str) -> list[tuple[str, str, bool, tuple[str, str]]]:
 
     def visit(node: ast.AST, in_function: bool) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
-                for sub in child.orelse:
-                    visit(sub, in_function)
-                continue
             inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
             if isinstance(child, ast.Import):
                 found.extend((a.name, "", in_function, (a.name, "")) for a in child.names)

@@ -1,12 +1,13 @@
 """`python -m ui [--index DIR] [--seeds DIR] [--host H] [--port N] [--auth USER:PASSWORD]` = `qa serve`.
 
-It runs the `qa` command's own entry point (`qa.cli:main`, the console script), so both
-start the app the same way: arguments, messages and exit codes live in one place.
+It runs `python -m qa serve ...` in this process (the `qa` command's own entry point), so both
+start the app the same way: arguments, messages and exit codes live in one place, and the app
+imports nothing of qa's but what `qa` exports.
 """
 
+import runpy
 import sys
 
-from qa.cli import main
-
 if __name__ == "__main__":
-    raise SystemExit(main(["serve", *sys.argv[1:]]))
+    sys.argv[1:1] = ["serve"]
+    runpy.run_module("qa", run_name="__main__", alter_sys=True)

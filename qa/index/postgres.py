@@ -203,14 +203,14 @@ class PostgresStore:
                 with self.pool.connection() as conn:
                     return fn(conn)
             except psycopg.errors.UndefinedTable:
-                raise IndexNotFoundError(self._not_found()) from None
+                raise IndexNotFoundError(self.not_found()) from None
             except psycopg.OperationalError as exc:
                 if attempt or not conn_was_broken(exc):
                     raise DatabaseError(f"PostgreSQL at {self.shown}: {_first_line(exc)}") from None
             except psycopg.Error as exc:  # no privilege, a server error: one line, no traceback
                 raise DatabaseError(f"PostgreSQL at {self.shown}: {_first_line(exc)}") from None
 
-    def _not_found(self) -> str:
+    def not_found(self) -> str:
         return (f"no index {self.schema!r} in the database at {self.shown} (or a newer build removed "
                 f"the generation in use); run `qa build --index '{self.shown}'` to create it")
 
@@ -236,7 +236,7 @@ class PostgresStore:
             live=self.meta("live"), gens=self.meta("generations"))
         row = self.run(lambda c: c.execute(q, (cached[0] if cached else None,)).fetchone())
         if row is None:
-            raise IndexNotFoundError(self._not_found())
+            raise IndexNotFoundError(self.not_found())
         gen, name, data = row
         if data is None and cached and cached[0] == name:
             return cached[1], cached[2]

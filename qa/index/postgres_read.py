@@ -6,7 +6,7 @@ writing side in postgres_write.py.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -18,8 +18,6 @@ from . import postgres_write as pg_write
 from .base import ChunkSentences
 from .format import DocumentRecord, Manifest
 
-if TYPE_CHECKING:
-    from .postgres import PostgresStore  # type only: postgres.py imports this module
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +32,7 @@ class PostgresGeneration:
     """One generation, pinned by id: its tables never change, so answers stay consistent until
     the reader loads a newer one. Thread-safe (each call takes a pooled connection)."""
 
-    def __init__(self, store: PostgresStore, gen: int, manifest: Manifest):
+    def __init__(self, store: pg_write.Database, gen: int, manifest: Manifest):
         from psycopg import sql
 
         self.store = store
@@ -104,7 +102,7 @@ class PostgresGeneration:
             sql.SQL("SELECT n_chunks, avgdl FROM {g} WHERE gen = %s").format(g=store.meta("generations")),
             (gen,)).fetchone())
         if stats is None:
-            raise IndexNotFoundError(store._not_found())
+            raise IndexNotFoundError(store.not_found())
         self._bm25 = {"N": float(stats[0]), "avgdl": max(float(stats[1]), 1e-9),
                       "k1": float(self._lexical.k1), "b": float(self._lexical.b)}
 

@@ -11,7 +11,7 @@ import logging
 import re
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -22,10 +22,20 @@ from ..lexical import tokenize
 from .base import ChunkSentences
 from .format import DocumentRecord, Manifest
 
-if TYPE_CHECKING:
-    from .postgres import PostgresStore
-
 logger = logging.getLogger(__name__)
+
+
+class Database(Protocol):
+    """What the writer and the reader need of the store (qa.index.postgres.PostgresStore), named
+    here so that neither imports the module that imports them."""
+
+    schema: str
+    shown: str   # the URL without its password, for messages
+
+    def run(self, fn: Callable[[Any], Any]) -> Any: ...
+    def table(self, gen: int, name: str) -> Any: ...
+    def meta(self, name: str) -> Any: ...
+    def not_found(self) -> str: ...
 
 TABLES = ("documents", "chunks", "vectors", "terms", "sentences")
 _GEN_TABLE = re.compile(r"^g(\d+)_(" + "|".join(TABLES) + r")$")
@@ -43,7 +53,7 @@ def _sql():
     return sql
 
 
-def ensure_schema(store: "PostgresStore", conn) -> None:
+def ensure_schema(store: Database, conn) -> None:
     """The pgvector extension, the index's schema and its two small tables, created if missing."""
     import psycopg
     from pgvector.psycopg import register_vector
@@ -79,7 +89,7 @@ def ensure_schema(store: "PostgresStore", conn) -> None:
     conn.execute(sql.SQL("CREATE SEQUENCE IF NOT EXISTS {}").format(store.meta("generation_seq")))
 
 
-def write(store: "PostgresStore", conn, manifest: Manifest, documents: Sequence[DocumentRecord],
+def write(store: Database, conn, manifest: Manifest, documents: Sequence[DocumentRecord],
           chunks: Sequence[Chunk], vectors: np.ndarray, lexical_texts: Sequence[str],
           sentences: Sequence[ChunkSentences], progress: Callable[[str], None]) -> Manifest:
     """Create and fill the tables of a new generation and make it live, in `conn`'s open
@@ -250,7 +260,7 @@ def parse_vectors(data: bytes, dim: int) -> np.ndarray:
     return rows["v"].astype(np.float32)
 
 
-def clean_up(store: "PostgresStore", conn, keep: int) -> list[str]:
+def clean_up(store: Database, conn, keep: int) -> list[str]:
     """Drop generations older than the live one and the `keep - 1` newest others, and orphan
     tables; names of what was dropped. `conn` is in autocommit mode."""
     import psycopg
