@@ -17,7 +17,7 @@ import sqlite3
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -32,9 +32,10 @@ from .index import ChunkSentences, DocumentRecord, Generation, Manifest, Store, 
 from .index import is_url
 from .index.format import FORMAT_VERSION
 from .language import detect as detect_language
-from .answer.sentences import REPRESENTATION, chunk_vectors
+from .answer.sentences import REPRESENTATION
 from .lexical import with_title
-from .pipeline import default_workers, read_files
+from .assembly import LocalRunner, VectorAssembly
+from .pipeline import default_workers
 from .progress import READ_START, BuildProgress, Events, Progress, counted
 from .resume import RESUME_FILE, ResumeCache
 
@@ -323,25 +324,6 @@ def answer_identity() -> dict[str, Any]:
     return {"scorer_fingerprint": load_scorer().fingerprint, "sentence_vectors": REPRESENTATION}
 
 
-class LocalRunner:
-    """Reading in a pool of `workers` processes, embedding in this one (RayRunner: on a cluster)."""
-
-    def __init__(self, embedder: Embedder, settings: Settings, workers: int):
-        self.embedder, self.settings, self.workers = embedder, settings, workers
-
-    def read(self, files: Sequence[SourceFile], settings: Settings, info: ModelInfo):
-        return read_files(files, settings, info, self.workers)
-
-    def embed(self, texts: Sequence[str]):
-        return chunk_vectors(texts, self.embedder, self.settings.batch_size)
-
-    def batch(self, batch: int) -> int:
-        return batch
-
-    def close(self) -> None:
-        pass
-
-
 def _gather_and_embed(plan: ChangePlan, old: Generation | None, embedder: Embedder, settings: Settings,
                       report: BuildReport, progress: "BuildProgress", runner: LocalRunner,
                       cache: ResumeCache | None
@@ -356,7 +338,7 @@ def _gather_and_embed(plan: ChangePlan, old: Generation | None, embedder: Embedd
     old_records = {d.doc_id: d for d in old.documents()} if old is not None and keep else {}
     kind = {**{s: "changed" for s in plan.changed}, **{s: "added" for s in plan.added},
             **{b: "renamed" for _, b in plan.renamed}}
-    vectors = _VectorAssembly(runner, embedder.info.dimension, settings, old, report, progress, cache)
+    vectors = VectorAssembly(runner, embedder.info.dimension, settings, old, progress, cache)
     records: list[DocumentRecord] = []
     for f in plan.files:
         if f.source in keep:
@@ -389,6 +371,8 @@ def _gather_and_embed(plan: ChangePlan, old: Generation | None, embedder: Embedd
     on_disk = {f.source for f in plan.files}
     report.removed += sorted(s for s in old_docs if s in on_disk and s not in indexed)
     chunks, out, sentences = vectors.finish(records)
+    report.reused_vectors += vectors.reused
+    report.resumed_vectors, report.embedded_chunks = vectors.resumed, vectors.embedded
     return records, chunks, out, sentences
 
 
@@ -398,116 +382,6 @@ def _stored(old: Generation, listing: DocumentRecord) -> DocumentRecord:
     if full is not None and full.language is None and full.text:  # stored before format version 3
         full = replace(full, language=detect_language(full.text))
     return full if full is not None else listing
-
-
-class _VectorAssembly:
-    """Chunk vectors as documents stream in: reused from the old generation by text hash, taken
-    from the resume cache, or embedded in batches (each batch saved to the cache first)."""
-
-    def __init__(self, runner: LocalRunner, dim: int, settings: Settings, old: Generation | None,
-                 report: BuildReport, progress: "BuildProgress", cache: ResumeCache | None):
-        self.runner, self.settings, self.old, self.report = runner, settings, old, report
-        self.progress, self.cache = progress, cache
-        self.dim = dim
-        self.old_rows, self.old_vectors = old.reusable_vectors() if old is not None else ({}, None)
-        self.by_doc: dict[str, list[Chunk]] = {}
-        self.vectors: dict[str, np.ndarray] = {}           # text hash -> vector (new ones)
-        self.sentences: dict[str, ChunkSentences] = {}     # text hash -> sentences (new ones)
-        self.pending: dict[str, str] = {}                  # text hash -> text, waiting for a batch
-        self.from_cache: set[str] = set()                  # text hashes the resume cache gave
-        self.batch = runner.batch(max(settings.batch_size, 1) * 8)
-
-    def add(self, chunks: list[Chunk]) -> None:
-        if chunks:
-            self.by_doc[chunks[0].doc_id] = chunks
-        for c in chunks:
-            h = c.text_hash
-            if h not in self.old_rows and h not in self.vectors and h not in self.pending:
-                self.pending[h] = c.text
-        if len(self.pending) >= self.batch:
-            self._flush()
-
-    def _flush(self) -> None:
-        hashes = list(self.pending)
-        texts = [self.pending.pop(h) for h in hashes]
-        found = self.cache.get(hashes) if self.cache is not None else {}
-        for h, (vec, _, _) in found.items():  # their sentences stay in the cache until written
-            self.vectors[h] = vec
-        self.from_cache.update(found)
-        todo = [(h, t) for h, t in zip(hashes, texts) if h not in found]
-        if todo:
-            self.progress.embedding(len(todo))
-            part, part_sentences = self.runner.embed([t for _, t in todo])
-            entries = []
-            for (h, _), vec, (spans, sent) in zip(todo, part, part_sentences):
-                self.vectors[h] = vec
-                entries.append((h, vec, spans, sent))
-            if self.cache is not None:
-                self.cache.put(entries)  # durable before the build goes on; sentences are read back from it
-            else:
-                self.sentences.update((h, ChunkSentences(spans, sent)) for h, _, spans, sent in entries)
-        self.progress.embedded(len(hashes))
-
-    def finish(self, records: Sequence[DocumentRecord]
-               ) -> tuple[list[Chunk], np.ndarray, Sequence[ChunkSentences]]:
-        """The chunks in record order, one vector each, and their sentences (those of new chunks
-        read from the resume cache as the store writes them: they never all sit in memory)."""
-        if self.pending:
-            self._flush()
-        chunks = [c for r in records for c in self.by_doc.get(r.doc_id, ())]
-        out = np.zeros((len(chunks), self.dim), dtype=np.float32)
-        sentences: list[ChunkSentences | str | None] = [None] * len(chunks)
-        reuse: dict[int, int] = {}
-        for i, c in enumerate(chunks):
-            row = self.old_rows.get(c.text_hash)
-            if row is not None:
-                out[i] = self.old_vectors[row]
-                reuse[i] = row
-            else:
-                out[i] = self.vectors[c.text_hash]
-                sentences[i] = self.sentences.get(c.text_hash, c.text_hash)  # a hash: in the cache
-        self.vectors.clear()
-        resumed = sum(1 for i, c in enumerate(chunks) if i not in reuse and c.text_hash in self.from_cache)
-        self.report.reused_vectors += len(reuse)
-        self.report.resumed_vectors = resumed
-        self.report.embedded_chunks = len(chunks) - len(reuse) - resumed
-        if reuse:
-            stored = self.old.sentences(sorted(set(reuse.values())))
-            for i, row in reuse.items():
-                sentences[i] = stored.get(row)
-        empty = ChunkSentences(np.zeros((0, 2), np.int32), np.zeros((0, self.dim), np.float32))
-        return chunks, out, _Sentences([s if s is not None else empty for s in sentences], self.cache)
-
-
-class _Sentences(Sequence[ChunkSentences]):
-    """Each chunk's sentences: in memory, or (an item that is a text hash) read from the resume cache
-    a block at a time while the store iterates, so only one block is in memory at once."""
-
-    BLOCK = 512
-
-    def __init__(self, items: list[ChunkSentences | str], cache: ResumeCache | None):
-        self.items, self.cache = items, cache
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        item = self.items[i]
-        return self._load([item])[item] if isinstance(item, str) else item
-
-    def __iter__(self) -> Iterator[ChunkSentences]:
-        for start in range(0, len(self.items), self.BLOCK):
-            block = self.items[start:start + self.BLOCK]
-            loaded = self._load([x for x in block if isinstance(x, str)])
-            for x in block:
-                yield loaded[x] if isinstance(x, str) else x
-
-    def _load(self, hashes: list[str]) -> dict[str, ChunkSentences]:
-        if not hashes:
-            return {}
-        return {h: ChunkSentences(spans, vectors) for h, (_, spans, vectors) in self.cache.get(hashes).items()}
 
 
 def _version() -> str:
