@@ -6,61 +6,16 @@ import argparse
 import json
 import logging
 import os
-import re
 import shlex
 import sys
 import textwrap
 from pathlib import Path
 from typing import Sequence
 
+from .cli_help import EXAMPLES
+from .cli_output import display_path, one_line, print_json, safe, safe_block, shorten, shown_index
 from .cli_serve import cmd_serve, host_arg, port_arg, positive_int, proxy_arg
 from .errors import QAError
-
-EXAMPLES = {
-    "qa": """\
-        examples:
-          qa build                                  index ./seeds into ./index
-          qa ask "what happened to Kloop Media"     the answer, quoted, with its citations
-          qa ask "Kloop Media" -k 3 --json          the same as one JSON object
-          qa serve                                  the browser chat on http://127.0.0.1:7860
-          qa eval ../shared/eval/scifact            nDCG@10 and recall of each search mode
-          qa eval-answers ../shared/eval/squad2-absent-a    how often the quoted answers are right""",
-    "build": """\
-        examples:
-          qa build
-          qa build --seeds ~/notes --index ~/notes-index
-          qa build --full --json
-          qa build --ocr-languages eng+rus          scanned pages in English and Russian (Tesseract)
-          qa build --model multilingual             documents in Russian, Kyrgyz and ~100 other languages""",
-    "ask": """\
-        examples:
-          qa ask "what happened to Kloop Media"
-          qa ask "ban on rallies" -k 3 --mode lexical
-          qa ask "what happened to Kloop Media" --passages    the passages in full, quotes marked
-          qa ask "Kloop Media" --json | jq '.passages[0].source'
-          qa ask "budget" --in 'reports/2023/*.pdf' --in notes     only some files or folders
-          qa ask "арест" --language ru --after 2024-01-01          only Russian files modified since""",
-    "mcp": """\
-        examples:
-          qa mcp --index ~/notes-index              for an assistant's MCP settings (stdio)""",
-    "serve": """\
-        examples:
-          qa serve                                  chat on http://127.0.0.1:7860 (builds ./index if missing)
-          qa serve --seeds ~/notes --index ~/notes-index --port 8080
-          qa serve --host 0.0.0.0 --auth-file ~/.qa-users    reachable from the network, with passwords
-          qa serve --model multilingual             a new index for documents in Russian, Kyrgyz, ...""",
-    "eval": """\
-        examples:
-          qa eval ../shared/eval/scifact            dense, lexical and hybrid, as a table
-          qa eval ../shared/eval/scifact --mode hybrid --json
-          qa eval ~/beir/nfcorpus --index /tmp/nfcorpus-index    keep the index; reruns reuse its vectors""",
-    "eval-answers": """\
-        examples:
-          qa eval-answers ../shared/eval/squad2-absent-a
-          qa eval-answers ../shared/eval/wikiqa-dev --json
-          qa eval-answers ../shared/eval/squad2-dev-a --curve curve.png    risk-coverage table and plot""",
-}
-
 
 class _Parser(argparse.ArgumentParser):
     """Bad arguments: one line on stderr and exit code 2, never a traceback."""
@@ -68,43 +23,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
         raise SystemExit(2)
-
-
-def _safe(text: object) -> str:
-    r"""`text` on one printable line: control characters, line breaks and undecodable bytes in
-    file names are shown escaped, as repr() shows them, so one line stays one entry.
-
-    >>> _safe("a\nb\tc é")
-    'a\\nb\\tc é'
-    """
-    text = str(text)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def _safe_block(text: str) -> str:
-    r"""Document text for a terminal: lines and tabs kept, every other control character (an
-    ANSI escape sequence would recolour or retitle the terminal) shown escaped.
-
-    >>> _safe_block("red \x1b[31mtext\r\nnext")
-    'red \\x1b[31mtext\nnext'
-    """
-    text = text.replace("\r\n", "\n")
-    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
-
-
-def _print_json(obj: object) -> None:
-    """JSON on stdout; names with undecodable bytes (lone surrogates) come out \\u-escaped."""
-    text = json.dumps(obj, indent=2, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # JSON must be valid UTF-8, whatever stdout's error handler
-        text = json.dumps(obj, indent=2, ensure_ascii=True)
-    print(text)
 
 
 def _model_arg(p: argparse.ArgumentParser) -> None:
@@ -255,17 +173,6 @@ def _where(args: argparse.Namespace) -> dict[str, object] | None:
     return where or None
 
 
-def _display_path(root: str | None, source: str) -> str:
-    """seeds/file.txt when the corpus lies under the working directory, else an absolute path."""
-    if not root:
-        return source
-    full = Path(root) / source
-    try:
-        return full.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(full)
-
-
 def _settings(args: argparse.Namespace, **changes):
     """Settings from the defaults, --model / --backend if given, and `changes`: built here only."""
     from .config import Settings
@@ -316,34 +223,27 @@ def _watch_and_build(args: argparse.Namespace, settings, events) -> None:
 
     watcher = FolderWatcher(args.seeds, rebuild)
     watcher.recheck()  # files may have changed while the first build ran: its next look compares
-    sys.stderr.write(f"qa build: watching {_safe(Path(args.seeds).resolve())} for changes (Ctrl-C stops)\n")
+    sys.stderr.write(f"qa build: watching {safe(Path(args.seeds).resolve())} for changes (Ctrl-C stops)\n")
     watcher.run()
 
 
 def _print_build(args: argparse.Namespace, report) -> None:
     if args.json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
         return
     if report.full_rebuild and report.full_reason not in (None, "no index yet"):
-        print(f"full rebuild: {_safe(report.full_reason)}")
+        print(f"full rebuild: {safe(report.full_reason)}")
     print(f"indexed {report.summary()}")
     if report.embedded_chunks:
         print(report.device)
     for label, items in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
         for s in items[:20]:
-            print(f"  {label}: {_safe(s)}")
+            print(f"  {label}: {safe(s)}")
     for a, b in report.renamed[:20]:
-        print(f"  renamed: {_safe(a)} -> {_safe(b)}")
+        print(f"  renamed: {safe(a)} -> {safe(b)}")
     for p in report.problems:
-        print(f"  {'skipped' if p.skipped else 'warning'}: {_safe(p.source)}: {_safe(p.reason)}")
-    print(f"index: {_safe(_shown(args.index))} ({report.index_type}, {report.generation})", flush=True)
-
-
-def _shown(index: str) -> str:
-    """--index as output shows it: as given for a folder, a database URL without its password."""
-    from .index import describe_location, is_url
-
-    return describe_location(index) if is_url(index) else index
+        print(f"  {'skipped' if p.skipped else 'warning'}: {safe(p.source)}: {safe(p.reason)}")
+    print(f"index: {safe(shown_index(args.index))} ({report.index_type}, {report.generation})", flush=True)
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -357,7 +257,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     where = check_where(_where(args))
     retriever = _load(args)
     if where is not None and not retriever.matching(where):
-        sys.stderr.write(f"qa ask: no indexed document matches {_safe(where.describe())}; "
+        sys.stderr.write(f"qa ask: no indexed document matches {safe(where.describe())}; "
                          "`qa ask` without --in/--language/--after/--before searches them all\n")
         return 1
     reply = answer(retriever, args.question, k=args.k, mode=args.mode, per_doc=args.per_doc, where=where)
@@ -368,28 +268,28 @@ def _cmd_ask(args: argparse.Namespace) -> int:
                **{key: d[key] for key in ("answer", "abstained", "confidence", "sentences", "notes")}}
         if where is not None:
             out["where"] = where.to_dict()
-        _print_json(out)
+        print_json(out)
         return 0
     if not passages:
         print("No passages found.")
         for note in reply.notes:
-            print(_safe(note))
+            print(safe(note))
         return 0
     root = retriever.manifest.corpus_root
-    shown = [f"{_safe(_display_path(root, p.source))}, {p.place}" for p in passages]
+    shown = [f"{safe(display_path(root, p.source))}, {p.place}" for p in passages]
     if reply.abstained:
-        print(f"Not found in the documents: {_safe(' '.join(reply.notes) or 'nothing found answers it.')}")
+        print(f"Not found in the documents: {safe(' '.join(reply.notes) or 'nothing found answers it.')}")
         print("Closest passages (not an answer):")
         for n, p in enumerate(passages, start=1):
-            print(f"[{n}] {shown[n - 1]}  {_shorten(p.text)}")
+            print(f"[{n}] {shown[n - 1]}  {shorten(p.text)}")
     else:
         print(f"Answer ({reply.confidence_words}):")
-        print(textwrap.fill(_safe(reply.text), width=100, initial_indent="    ", subsequent_indent="    "))
+        print(textwrap.fill(safe(reply.text), width=100, initial_indent="    ", subsequent_indent="    "))
         for note in reply.notes:
-            print(f"    ({_safe(note)})")
+            print(f"    ({safe(note)})")
         print()
         for n in sorted({s.passage for s in reply.sentences}):
-            quoted = " … ".join(f"“{_shorten(s.text, 90)}”" for s in reply.sentences if s.passage == n)
+            quoted = " … ".join(f"“{shorten(s.text, 90)}”" for s in reply.sentences if s.passage == n)
             print(f"[{n}] {shown[n - 1]}  {quoted}")
     if args.passages:
         print()
@@ -401,25 +301,13 @@ def _cmd_ask(args: argparse.Namespace) -> int:
                 last = b
             parts.append(text[last:])
             print(f"[{n}] {shown[n - 1]}")
-            print(textwrap.indent(_safe_block("".join(parts).strip()), "    "))
+            print(textwrap.indent(safe_block("".join(parts).strip()), "    "))
             print()
     return 0
 
 
 class _BadAsk(ValueError):
     """A bad `qa ask` argument found after parsing: one line, exit 2 (as argparse's own)."""
-
-
-def _shorten(text: str, limit: int = 160) -> str:
-    """One line of at most `limit` characters: runs of white space closed up, the middle cut."""
-    line = _safe(" ".join(text.split()))
-    if len(line) <= limit:
-        return line
-    half = (limit - 3) // 2
-    head, tail = line[:half], line[-half:]
-    head = head.rsplit(" ", 1)[0] if " " in head else head  # whole words only
-    tail = tail.split(" ", 1)[-1] if " " in tail else tail
-    return f"{head} … {tail}"
 
 
 def _load(args: argparse.Namespace):
@@ -432,7 +320,7 @@ def _load(args: argparse.Namespace):
     except IndexNotFoundError as exc:
         from .index import is_url
 
-        index = _shown(args.index) if is_url(args.index) else Path(args.index).absolute()
+        index = shown_index(args.index) if is_url(args.index) else Path(args.index).absolute()
         seeds = Path("seeds").absolute() if Path("seeds").is_dir() else "YOUR_DOCUMENTS_FOLDER"
         raise IndexNotFoundError(f"no index at {index}; build it with: qa build --index "
                                  f"{shlex.quote(str(index))} --seeds {shlex.quote(str(seeds))}") from exc
@@ -457,7 +345,7 @@ def _cmd_eval_answers(args: argparse.Namespace) -> int:
     settings = _settings(args, show_progress=False)
     report = evaluate_answers(args.set_dir, mode=args.mode, k=args.k, index_dir=args.index, settings=settings)
     if args.json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
     else:
         print(format_report(report, curve=args.curve is not None))
     if args.curve:
@@ -469,22 +357,6 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
     from .mcp import cmd_mcp
 
     return cmd_mcp(args)
-
-
-_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
-
-
-def _one_line(exc: BaseException) -> str:
-    """The error as one line: OSError as 'reason: file', others by their first line."""
-    if isinstance(exc, OSError) and exc.strerror:  # "No space left on device: /x", no "[Errno 28]"
-        text = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
-    elif isinstance(exc, OSError) and _SHORT_WRITE.search(str(exc)):  # numpy's words for it
-        text = f"short write ({exc}): the disk is full or a file-size limit was reached"
-    else:
-        text = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
-    if not isinstance(exc, (OSError, QAError)):
-        text = f"{type(exc).__name__}: {text} (`qa --verbose ...` shows where)"
-    return _safe(text if len(text) <= 500 else text[:497] + "...")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -514,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a full disk, a faiss write error, a bug: one line, not a traceback
         if args.verbose and not isinstance(exc, QAError):
             raise
-        sys.stderr.write(f"qa {args.command}: error: {_one_line(exc)}\n")
+        sys.stderr.write(f"qa {args.command}: error: {one_line(exc)}\n")
         return 1
 
 

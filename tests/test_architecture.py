@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("qa", "ui")
 
 # What the CLI may take from inside qa besides qa's exports, and why.
-CLI_MODULES = ("qa.cli", "qa.cli_serve")  # the CLI's two modules may share argument types freely
+CLI_MODULES = ("qa.cli", "qa.cli_serve", "qa.cli_output", "qa.cli_help")  # the CLI's own modules
 CLI_INTERNALS = {
     ("qa.evaluate", "evaluate"), ("qa.evaluate", "format_table"),  # `qa eval`: a tool, not the library
     ("qa.answer.evaluate", "draw_curve"), ("qa.answer.evaluate", "evaluate_answers"),
@@ -149,7 +149,7 @@ def test_the_app_uses_what_qa_exports() -> None:
 
 
 def test_the_cli_uses_what_qa_exports() -> None:
-    for module in ("qa.cli", "qa.cli_serve"):
+    for module in CLI_MODULES:
         for target, name in _names_from_qa(module) - CLI_INTERNALS:
             if target in CLI_MODULES:
                 continue
@@ -158,7 +158,7 @@ def test_the_cli_uses_what_qa_exports() -> None:
 
 def test_qa_exports_the_library_not_the_cli() -> None:
     assert "cli_main" not in qa.__all__ and not hasattr(qa, "cli_main")
-    assert not GRAPH["qa"] & {"qa.cli", "qa.cli_serve"}
+    assert not GRAPH["qa"] & set(CLI_MODULES)
     assert all(hasattr(qa, name) for name in qa.__all__)
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["qa"] == "qa.cli:main"
