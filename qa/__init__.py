@@ -17,7 +17,8 @@ from .filters import escape_glob
 from .index import describe_location, is_url
 from .embedding import model_prepared
 from .pages import PageImage, PageNotAvailable, PageRenderer
-from .retriever import MODES, Passage, Retriever, index_settings, place_in_file
+from .passage import Passage, place_in_file
+from .retriever import MODES, Retriever, index_settings
 from .tools import Tools
 from .watch import FolderWatcher
 from .version import __version__

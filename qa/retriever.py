@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
@@ -27,6 +27,7 @@ from .errors import IndexMismatchError
 from .filters import Where, check_where
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, describe_location, open_store
 from .overlap import overlap
+from .passage import Passage
 
 logger = logging.getLogger(__name__)
 
@@ -43,67 +44,6 @@ QUERY_THREADS = 1
 """onnxruntime threads per query embedding. One: a ~20-token SciFact query took the same wall
 time with two (2.9 vs 3.0 ms p50) but 50% more CPU (4.4 vs 2.9 ms); the other core is better
 spent on BM25 meanwhile (qa.overlap) or on another search. Builds keep one thread per core."""
-
-PASSAGE_FIELDS = ("score", "text", "source", "title", "start", "end", "line_start", "line_end", "page",
-                  "chunk_id", "doc_id", "page_end", "dense_score", "lexical_score")
-"""The per-passage keys of `qa ask --json` (after "rank"), in order."""
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One retrieved chunk with everything needed to cite it.
-
-    `score` depends on the mode: cosine similarity for "dense", BM25 for "lexical", and for
-    "hybrid" the reciprocal-rank-fusion score sum(weight / (rrf_k + rank)) over the dense and
-    the BM25 ranking, ranks from 1, a ranking the passage is absent from adding nothing: with
-    the defaults 2/61 at most (first in both; with a multilingual model the BM25 weight shrinks
-    when the question is in another script than the passages: FusionSettings.shared_script).
-    Higher is better; it is comparable only within one query.
-    `dense_score` (cosine) and `lexical_score` (BM25, 0 when no query word occurs) are both
-    filled in for hybrid results; "dense" and "lexical" results leave the other one at 0.0.
-    """
-
-    text: str
-    score: float
-    source: str
-    title: str
-    start: int
-    end: int
-    line_start: int
-    line_end: int
-    chunk_id: str
-    doc_id: str
-    page: int | None = None
-    page_end: int | None = None
-    dense_score: float = 0.0
-    lexical_score: float = 0.0
-    # Where it came from, for looking up its stored sentences; not part of its value.
-    row: int = field(default=-1, repr=False, compare=False)
-    generation: str = field(default="", repr=False, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """What `qa ask --json` and `/ask` print for a passage (after "rank"), in that order."""
-        return {key: getattr(self, key) for key in PASSAGE_FIELDS}
-
-    @property
-    def place(self) -> str:
-        """Where in its file: 'lines 11–15' or 'pages 3–4' (see place_in_file)."""
-        return place_in_file(self.page, self.page_end, self.line_start, self.line_end)
-
-    @property
-    def location(self) -> str:
-        """Human citation location: `file.txt, lines 13–15` or `file.pdf, page 2`."""
-        return f"{self.source}, {self.place}"
-
-
-def place_in_file(page: int | None, page_end: int | None, line_start: int, line_end: int) -> str:
-    """A passage's place in its file, as the CLI and the app show it: by pages where the file has
-    pages, else by lines. `place_in_file(3, 4, 80, 95)` -> 'pages 3–4'; `place_in_file(None,
-    None, 11, 15)` -> 'lines 11–15'; one page or line: 'page 3', 'line 7'."""
-    if page is not None:
-        return f"page {page}" if page_end in (None, page) else f"pages {page}–{page_end}"
-    return f"line {line_start}" if line_start == line_end else f"lines {line_start}–{line_end}"
-
 
 class Retriever:
     """Searches one index. Thread-safe; `refresh()` switches to a newer build."""

@@ -22,7 +22,8 @@ from .checks import BadArgument, check_count, check_text
 from .filters import Where, check_where
 from .formats import LineMap
 from .index.format import DocumentRecord
-from .retriever import Passage, Retriever
+from .passage import Passage
+from .retriever import Retriever
 
 CONTEXT_CHARS = 600
 """Characters of the document shown before and after a passage by read_passage (at most 5,000)."""

@@ -186,4 +186,4 @@ def test_one_function_formats_a_passages_place(words: str) -> None:
                 first = node.values[0]
                 if isinstance(first, ast.Constant) and str(first.value) == words:
                     writers.add(module)
-    assert writers <= {"qa.retriever"}, writers
+    assert writers <= {"qa.passage"}, writers

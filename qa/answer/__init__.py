@@ -14,7 +14,7 @@ vectors), features (what is measured), scorer (the fitted models), metrics and e
 
 from ..text import content_terms, split_sentences
 from .conversation import condense, is_follow_up
-from ..retriever import PASSAGE_FIELDS
+from ..passage import PASSAGE_FIELDS
 from .reply import Answer, AnswerSentence, answer, describe_confidence
 
 __all__ = ["answer", "Answer", "AnswerSentence", "condense", "is_follow_up", "PASSAGE_FIELDS",

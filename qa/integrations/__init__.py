@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..retriever import Passage
+from ..passage import Passage
 
 METADATA = ("source", "title", "page", "page_end", "line_start", "line_end", "score", "chunk_id", "doc_id",
             "location")
