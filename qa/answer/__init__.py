@@ -15,7 +15,8 @@ vectors), features (what is measured), scorer (the fitted models), metrics and e
 from ..text import content_terms, split_sentences
 from .conversation import condense, is_follow_up
 from ..passage import PASSAGE_FIELDS
-from .reply import Answer, AnswerSentence, answer, describe_confidence
+from .record import Answer, AnswerSentence, describe_confidence
+from .reply import answer
 
 __all__ = ["answer", "Answer", "AnswerSentence", "condense", "is_follow_up", "PASSAGE_FIELDS",
            "content_terms", "split_sentences", "describe_confidence"]
