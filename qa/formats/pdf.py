@@ -18,8 +18,9 @@ from ..config import Settings
 from ..errors import UnreadableDocument
 from .base import Extracted, _short
 from .cleanup import dehyphenate, good_title, is_page_number, join_lines
-from .pdf_layout import (Block, PageLayout, continues_across, page_blocks, page_segments,
-                         reading_order, remove_furniture, title_of)
+from .pdf_furniture import remove_furniture
+from .pdf_layout import continues_across, page_blocks, page_segments, reading_order
+from .pdf_page import Block, PageLayout, title_of
 
 logger = logging.getLogger(__name__)
 

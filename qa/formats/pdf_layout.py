@@ -16,76 +16,12 @@ import math
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
 
-from .cleanup import is_page_number, join_lines, mend_words, normalize
+from .cleanup import join_lines, mend_words, normalize
 from .tables import table_lines
 
-_GAP = 1.5          # a horizontal gap wider than this many font sizes starts a new segment
-_ZONE = 0.12        # top and bottom share of a page where running heads and footers live
-_TERMINAL = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
-_ENDS_NUMBER = frozenset("0123456789%)")
-_STARTS_NUMBER = frozenset("0123456789$(€£-")  # two numbers this far apart are two table cells
-_LABEL = re.compile(r"^[A-Z][A-Z .'-]{2,}:")
-_TABLE_CAPTION = re.compile(r"^(table|tab\.|таблица)\s*[\dIVX]", re.I)
-
-
-@dataclass
-class Segment:
-    """A run of characters on one baseline with no wide gap, in page coordinates (y grows down)."""
-
-    text: str
-    x0: float
-    x1: float
-    base: float
-    size: float
-
-
-@dataclass
-class Row:
-    """Segments on one baseline within one column, left to right."""
-
-    cells: list[Segment]
-    column: int = 0
-
-    @property
-    def x0(self) -> float:
-        return self.cells[0].x0
-
-    @property
-    def x1(self) -> float:
-        return self.cells[-1].x1
-
-    @property
-    def base(self) -> float:
-        return min(c.base for c in self.cells)
-
-    @property
-    def size(self) -> float:
-        return max(self.cells, key=lambda c: len(c.text)).size
-
-    @property
-    def text(self) -> str:
-        return " ".join(c.text for c in self.cells)
-
-
-@dataclass
-class Block:
-    """A paragraph (`rows` joined), a table line, or a footnote, of one page."""
-
-    kind: str              # "para", "table" or "note"
-    text: str
-    size: float = 0.0
-
-
-@dataclass
-class PageLayout:
-    """One page: its rows in reading order (columns resolved) and its size."""
-
-    rows: list[Row]
-    width: float
-    height: float
-
+from .pdf_page import (ENDS_NUMBER, GAP, LABEL, STARTS_NUMBER, TABLE_CAPTION, TERMINAL, Block, PageLayout, Row,
+                       Segment, body_size)
 
 # ---------------------------------------------------------------- characters -> segments
 
@@ -169,8 +105,8 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
                     continue  # the same glyph drawn twice (fake bold, a shadow): read once
             if parts:
                 gap = rx - x1
-                numbers = gap > 0.6 * size and parts[-1][-1:] in _ENDS_NUMBER and ch in _STARTS_NUMBER
-                if abs(ry - base) > 0.5 * size or gap < -0.6 * size - 1 or gap > _GAP * size or numbers:
+                numbers = gap > 0.6 * size and parts[-1][-1:] in ENDS_NUMBER and ch in STARTS_NUMBER
+                if abs(ry - base) > 0.5 * size or gap < -0.6 * size - 1 or gap > GAP * size or numbers:
                     _add(segments, parts, x0, x1, base, size)
                     parts = []
                 elif space or gap > 0.25 * size:
@@ -308,98 +244,7 @@ def reading_order(segments: list[Segment], width: float) -> list[Row]:
     return out
 
 
-# ---------------------------------------------------------------- running heads, footers, page numbers
-
-def _key(row: Row) -> str:
-    """A row's words of two letters or more: the same running head whatever its page number."""
-    words = re.findall(r"[^\W\d_]{2,}", row.text.lower())
-    return " ".join(words) if words else re.sub(r"\s+", "", re.sub(r"\d+", "#", row.text.lower()))
-
-
-def _edge_rows(page: PageLayout) -> list[Row]:
-    """Rows in the top or bottom zone of a page, and its first and last two rows by height."""
-    if not page.rows:
-        return []
-    by_height = sorted(page.rows, key=lambda r: r.base)
-    picked = {id(r): r for r in by_height[:2] + by_height[-2:]}
-    for r in page.rows:
-        if r.base < page.height * _ZONE or r.base > page.height * (1 - _ZONE):
-            picked[id(r)] = r
-    return list(picked.values())
-
-
-def remove_furniture(pages: list[PageLayout]) -> int:
-    """Drop running heads, footers and page numbers from `pages` in place; returns rows dropped.
-
-    A row near the top or bottom of a page is furniture when its words recur there on at least
-    two pages and a quarter of them (heads alternate between odd and even pages), or when it is a
-    page number; so is a short row there, seen on two pages, right next to such a row (a head's
-    second line: "Per Curiam. 395 U. S.").
-    """
-    dropped = _margin_labels(pages)
-    counts: Counter[tuple[str, bool]] = Counter()
-    edges = []
-    for page in pages:
-        rows = _edge_rows(page)
-        edges.append(rows)
-        for key in {(_key(r), r.base < page.height / 2) for r in rows}:
-            counts[key] += 1
-    need = max(2, math.ceil(0.25 * len(pages)))
-    for page, rows in zip(pages, edges):
-        def recurs(r: Row, n: int) -> bool:
-            return len(pages) > 1 and len(r.cells) < 3 and counts[(_key(r), r.base < page.height / 2)] >= n
-
-        drop = {id(r) for r in rows if is_page_number(r.text) or recurs(r, need)}
-        found = [r for r in rows if id(r) in drop]
-        for r in rows:
-            if id(r) not in drop and len(r.text) <= 40 and recurs(r, 2) and any(
-                    abs(r.base - f.base) <= 2.5 * r.size for f in found):
-                drop.add(id(r))
-        if drop and len(drop) < len(page.rows):  # never a whole page: then it is the content
-            page.rows = [r for r in page.rows if id(r) not in drop]
-            dropped += len(drop)
-    return dropped
-
-
-def _margin_labels(pages: list[PageLayout]) -> int:
-    """Drop short labels in the side margins (a journal's code, a page number) that recur at the
-    same place on two pages or more, or are page numbers; returns cells dropped."""
-    margins, counts = [], Counter()
-    for page in pages:
-        long = [c for r in page.rows for c in r.cells if len(c.text) > 30]
-        if len(long) < 10:
-            margins.append([])
-            continue
-        left, right = min(c.x0 for c in long), max(c.x1 for c in long)
-        found = [(r, c) for r in page.rows for c in r.cells
-                 if len(c.text) <= 20 and (c.x1 < left - 5 or c.x0 > right + 5)]
-        if len(found) > 6:  # many: a table or a column of its own, not labels
-            found = []
-        margins.append(found)
-        for key in {(_key(Row([c])), round(c.x0 / 5), round(c.base / 5)) for _, c in found}:
-            counts[key] += 1
-    dropped = 0
-    for page, found in zip(pages, margins):
-        drop = {id(c) for _, c in found
-                if is_page_number(c.text) or counts[(_key(Row([c])), round(c.x0 / 5), round(c.base / 5))] >= 2}
-        if drop:
-            for r in page.rows:
-                r.cells = [c for c in r.cells if id(c) not in drop]
-            page.rows = [r for r in page.rows if r.cells]
-            dropped += len(drop)
-    return dropped
-
-
 # ---------------------------------------------------------------- rows -> blocks
-
-def body_size(rows: list[Row]) -> float:
-    """The font size of most characters."""
-    sizes: Counter[float] = Counter()
-    for r in rows:
-        for c in r.cells:
-            sizes[round(c.size, 1)] += len(c.text)
-    return sizes.most_common(1)[0][0] if sizes else 10.0
-
 
 def _footnotes(page: PageLayout, body: float) -> list[Row]:
     """Small-print rows at the foot of a page or of a column, below all body text there:
@@ -426,7 +271,7 @@ def _continues(prev: Row, nxt: Row, pitch: float, right: float) -> bool:
     if gap <= 0 or gap > 1.45 * pitch:
         return False
     text = prev.text
-    if _TERMINAL.search(text) and (prev.x1 < right - 1.5 * prev.size or _LABEL.match(nxt.text)):
+    if TERMINAL.search(text) and (prev.x1 < right - 1.5 * prev.size or LABEL.match(nxt.text)):
         return False  # a short line ending a sentence ends its paragraph; so does "DATES:" after it
     return True
 
@@ -478,7 +323,7 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
             cells = [c.text for r in rows[i:j] for c in r.cells]
             if j - i >= 2 and statistics.median(len(c) for c in cells) <= 40:
                 caption = None
-                if blocks and blocks[-1].kind == "para" and _TABLE_CAPTION.match(blocks[-1].text):
+                if blocks and blocks[-1].kind == "para" and TABLE_CAPTION.match(blocks[-1].text):
                     caption = blocks[-1].text[:200]
                 lines = table_lines(_align([r.cells for r in rows[i:j]]), caption)
                 blocks.extend(Block("table", line, row.size) for line in lines)
@@ -501,7 +346,7 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
         if last is not None and last.kind == "para" and b.kind == "para" and continues_across(last, b, body):
             merged[-1] = Block("para", join_lines([last.text, b.text], known), last.size)
             continue
-        if (last is not None and last.kind == "para" and not _TERMINAL.search(last.text) and len(held) < 3
+        if (last is not None and last.kind == "para" and not TERMINAL.search(last.text) and len(held) < 3
                 and len(last.text) >= 40 and abs(b.size - last.size) > 0.15 * last.size):
             held.append(b)
             continue
@@ -528,7 +373,7 @@ def _note_blocks(notes: list[Row], known: set[str]) -> list[Block]:
 
 def continues_across(prev: Block, nxt: Block, body: float | None = None) -> bool:
     """Whether paragraph `nxt` (next column or page) carries on `prev`: `prev` stops mid-sentence."""
-    if prev.kind != "para" or nxt.kind != "para" or _TERMINAL.search(prev.text):
+    if prev.kind != "para" or nxt.kind != "para" or TERMINAL.search(prev.text):
         return False
     if len(prev.text) < 40 or len(prev.text.split()) < 6:
         return False  # a heading, a label
@@ -536,23 +381,3 @@ def continues_across(prev: Block, nxt: Block, body: float | None = None) -> bool
         return False
     first = nxt.text[:1]
     return first.islower() or first.isdigit() or prev.text.endswith((",", "-")) or prev.text[-1:].isalpha()
-
-
-def title_of(page: PageLayout) -> str | None:
-    """The first page's largest text in its upper part, if larger than the body text."""
-    rows = [r for r in page.rows if r.base < page.height * 0.6 and sum(ch.isalpha() for ch in r.text) >= 3
-            and not is_page_number(r.text)]
-    if not rows:
-        return None
-    body = body_size(page.rows)
-    top = max(r.size for r in rows)
-    if top < 1.15 * body:
-        return None
-    picked: list[Row] = []
-    for r in page.rows:
-        if r in rows and abs(r.size - top) < 0.05 * top:
-            picked.append(r)
-        elif picked:
-            break
-    title = " ".join(" ".join(r.text for r in picked).split())
-    return title[:200] or None

@@ -1,0 +1,94 @@
+"""Page furniture: running heads, footers, page numbers and margin labels, the rows repeated at
+the same place near the edges of many pages, which leave the indexed text (`remove_furniture`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from .cleanup import is_page_number
+from .pdf_page import ZONE, PageLayout, Row
+
+
+def _key(row: Row) -> str:
+    """A row's words of two letters or more: the same running head whatever its page number."""
+    words = re.findall(r"[^\W\d_]{2,}", row.text.lower())
+    return " ".join(words) if words else re.sub(r"\s+", "", re.sub(r"\d+", "#", row.text.lower()))
+
+
+def _edge_rows(page: PageLayout) -> list[Row]:
+    """Rows in the top or bottom zone of a page, and its first and last two rows by height."""
+    if not page.rows:
+        return []
+    by_height = sorted(page.rows, key=lambda r: r.base)
+    picked = {id(r): r for r in by_height[:2] + by_height[-2:]}
+    for r in page.rows:
+        if r.base < page.height * ZONE or r.base > page.height * (1 - ZONE):
+            picked[id(r)] = r
+    return list(picked.values())
+
+
+def remove_furniture(pages: list[PageLayout]) -> int:
+    """Drop running heads, footers and page numbers from `pages` in place; returns rows dropped.
+
+    A row near the top or bottom of a page is furniture when its words recur there on at least
+    two pages and a quarter of them (heads alternate between odd and even pages), or when it is a
+    page number; so is a short row there, seen on two pages, right next to such a row (a head's
+    second line: "Per Curiam. 395 U. S.").
+    """
+    dropped = _margin_labels(pages)
+    counts: Counter[tuple[str, bool]] = Counter()
+    edges = []
+    for page in pages:
+        rows = _edge_rows(page)
+        edges.append(rows)
+        for key in {(_key(r), r.base < page.height / 2) for r in rows}:
+            counts[key] += 1
+    need = max(2, math.ceil(0.25 * len(pages)))
+    for page, rows in zip(pages, edges):
+        def recurs(r: Row, n: int) -> bool:
+            return len(pages) > 1 and len(r.cells) < 3 and counts[(_key(r), r.base < page.height / 2)] >= n
+
+        drop = {id(r) for r in rows if is_page_number(r.text) or recurs(r, need)}
+        found = [r for r in rows if id(r) in drop]
+        for r in rows:
+            if id(r) not in drop and len(r.text) <= 40 and recurs(r, 2) and any(
+                    abs(r.base - f.base) <= 2.5 * r.size for f in found):
+                drop.add(id(r))
+        if drop and len(drop) < len(page.rows):  # never a whole page: then it is the content
+            page.rows = [r for r in page.rows if id(r) not in drop]
+            dropped += len(drop)
+    return dropped
+
+
+def _margin_labels(pages: list[PageLayout]) -> int:
+    """Drop short labels in the side margins (a journal's code, a page number) that recur at the
+    same place on two pages or more, or are page numbers; returns cells dropped."""
+    margins, counts = [], Counter()
+    for page in pages:
+        long = [c for r in page.rows for c in r.cells if len(c.text) > 30]
+        if len(long) < 10:
+            margins.append([])
+            continue
+        left, right = min(c.x0 for c in long), max(c.x1 for c in long)
+        found = [(r, c) for r in page.rows for c in r.cells
+                 if len(c.text) <= 20 and (c.x1 < left - 5 or c.x0 > right + 5)]
+        if len(found) > 6:  # many: a table or a column of its own, not labels
+            found = []
+        margins.append(found)
+        for key in {(_key(Row([c])), round(c.x0 / 5), round(c.base / 5)) for _, c in found}:
+            counts[key] += 1
+    dropped = 0
+    for page, found in zip(pages, margins):
+        drop = {id(c) for _, c in found
+                if is_page_number(c.text) or counts[(_key(Row([c])), round(c.x0 / 5), round(c.base / 5))] >= 2}
+        if drop:
+            for r in page.rows:
+                r.cells = [c for c in r.cells if id(c) not in drop]
+            page.rows = [r for r in page.rows if r.cells]
+            dropped += len(drop)
+    return dropped
+
+
