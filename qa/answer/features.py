@@ -79,14 +79,14 @@ _DATE_WORDS = frozenset(("century centuries decade decades bc ad bce ce year yea
                          "monday tuesday wednesday thursday friday saturday sunday "
                          "spring summer autumn winter").split())
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|without|cannot|n't)\b|n't\b", re.IGNORECASE)
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*")
+CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*")
 _DIGITS = re.compile(r"\d")
 _YEAR = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b")
 _WORDS = re.compile(r"\w+")
 
 
 # Words that only frame what is asked ("the name of", "the kind of"): never the focus.
-_FRAME = frozenset(content_terms("name names kind type sort number amount part role purpose reason way "
+FRAME_WORDS = frozenset(content_terms("name names kind type sort number amount part role purpose reason way "
                                  "example main called call term word mean happen happened"))
 
 
@@ -106,12 +106,12 @@ def question_profile(question: str) -> QuestionProfile:
     """Read a question once: its content terms, names, asked-for kind and negation."""
     terms = list(dict.fromkeys(content_terms(question)))
     names = set()
-    for m in _CAPITALISED.finditer(question.strip()):
+    for m in CAPITALISED.finditer(question.strip()):
         names.update(content_terms(m.group()))
     names.update(t for t in terms if _DIGITS.search(t))
     lowered = question.lower()
     wants = next((kind for kind, pattern in _WANTS if pattern.search(lowered)), None)
-    focus = next((t for t in terms if t not in _FRAME), None)
+    focus = next((t for t in terms if t not in FRAME_WORDS), None)
     return QuestionProfile(terms, frozenset(n for n in names if n in terms), wants,
                            bool(_NEGATION.search(question)), focus)
 
@@ -128,7 +128,7 @@ def holds_kind(text: str, kind: str | None, question_terms: frozenset[str] = fro
         return kind == "date" and (bool(_YEAR.search(text)) or any(w in _MONTHS or w in _DATE_WORDS
                                                                    for w in fresh))
     # person / place: a capitalised word that is not the question's own
-    for m in _CAPITALISED.finditer(text):
+    for m in CAPITALISED.finditer(text):
         stems = _terms(m.group())
         if stems and not set(stems) <= question_terms:
             return True

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from ..text import content_terms, periods
-from .features import _CAPITALISED, _FRAME, holds_kind, question_profile
+from .features import CAPITALISED, FRAME_WORDS, holds_kind, question_profile
 
 if TYPE_CHECKING:
     from ..retriever import Passage, Retriever
@@ -59,7 +59,7 @@ def key_terms(question: str) -> KeyTerms:
     found_periods = periods(question)
     period_words = {w for _, written in found_periods for w in content_terms(written)}
     names: dict[str, str] = {}
-    for m in _CAPITALISED.finditer(question.strip()):
+    for m in CAPITALISED.finditer(question.strip()):
         for t in content_terms(m.group()):
             if t in profile.names and t not in period_words:
                 names.setdefault(t, m.group().strip("'’"))
@@ -70,7 +70,7 @@ def key_terms(question: str) -> KeyTerms:
     # The focus is what is asked about: not the adjective of "how big / how many" (part of the ask),
     # nor a name (what it is asked about: "Kyrgyzstan" in "when did Kyrgyzstan hold elections").
     asking = {t for w in re.findall(r"\bhow\s+(\w+)", question.lower()) for t in content_terms(w)}
-    focus = next((t for t in profile.terms if t not in _FRAME and t not in asking and t not in names), None)
+    focus = next((t for t in profile.terms if t not in FRAME_WORDS and t not in asking and t not in names), None)
     focus_word = ""
     if focus is not None:
         focus_word = next((w for w in re.findall(r"\w+", question) if focus in content_terms(w)), focus)
@@ -120,7 +120,7 @@ def not_in_documents(key: KeyTerms, found: Evidence, sizes: dict[str, int]) -> s
     (passage_checks), not a rule: names are paraphrased too often ("India" for "Indian").
     `sizes`: the chunks of each document (Retriever.document_chunks).
     """
-    terms = [t for t in key.terms_in_order if t not in _FRAME]  # "the name of", "the kind of": no subject
+    terms = [t for t in key.terms_in_order if t not in FRAME_WORDS]  # "the name of", "the kind of": no subject
     documents = set().union(*(found.get(t, {}) for t in terms)) if terms else set()
     if not documents:
         return None
