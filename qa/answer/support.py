@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from ..text import content_terms, periods
+from . import languages
 from .features import CAPITALISED, FRAME_WORDS, holds_kind, question_profile
 
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ def key_terms(question: str) -> KeyTerms:
     for w in re.findall(r"[\w'’-]+", question):
         for t in content_terms(w):
             written.setdefault(t, w.strip("'’-"))
-    asks = profile.wants in _ASKS and bool(_ASKS[profile.wants].search(question))
+    asks = profile.wants in _ASKS and bool(_ASKS[profile.wants].search(question)) \
+        or languages.asks_kind(profile.wants, question)
     return KeyTerms(focus, focus_word, list(names.items()), found_periods, profile.wants,
                     frozenset(profile.terms), tuple(profile.terms), written, asks)
 
