@@ -83,6 +83,29 @@ _RUSSIAN_FRAME = ("название названия называется наз
 features.FRAME_WORDS for English: never the focus."""
 
 
+_CYRILLIC_STEM = re.compile(r"[а-яё]{4,}")
+
+
+def related_terms(term: str) -> tuple[str, ...]:
+    """Other Snowball stems of the same Russian word family, to look up with `term` where a word's
+    presence in the documents is judged (support.evidence): the Russian stemmer keeps a verb's
+    "-ова-" in some forms only and gives its noun a stem of its own ("препятствуют" -> препятств,
+    "препятствовали" -> препятствова; "извинилась" -> извин, "извинения" -> извинен;
+    "организует" -> организ, "организация" -> организац), so a question word was counted as
+    absent from documents that say it in another form. Empty for other words (English ones).
+
+    >>> related_terms("препятств")
+    ('препятствова', 'препятствован', 'препятствен', 'препятствн', 'препятствац')
+    >>> related_terms("block"), related_terms("год")
+    ((), ())
+    """
+    if not _CYRILLIC_STEM.fullmatch(term):
+        return ()
+    base = term[:-3] if term.endswith("ова") and len(term) > 6 else term
+    out = [base, base + "ова", base + "ован", base + "ен", base + "н", base + "ац"]
+    return tuple(dict.fromkeys(t for t in out if t != term))
+
+
 def wants(lowered: str) -> str | None:
     """The kind a non-English (lowercased) question asks for: "date", "number", "person",
     "place" or None."""
