@@ -71,8 +71,8 @@ _RUSSIAN_STOP = frozenset("""
 """.split()) - {"будет", "жизнь", "два", "три", "хорошо", "лучше", "один", "можно", "нельзя"}
 
 # What a question adds around its topic ("какой", "сколько", "назовите", "что такое", "каким
-# образом"): content stop words
-# drop these too, BM25 keeps them (a document rarely contains them, so they cost little).
+# образом"): content stop words drop these too, BM25 keeps them (a document rarely contains them,
+# so they cost little). Left in, "какого" or "такое" became the question's focus (qa/answer/support.py).
 _RUSSIAN_QUESTION = frozenset("""
 какой какая какое какие каком какую каких каким какими сколько который которая которое
 которые котором которую которых каков какова каково каковы почему зачем откуда куда когда
