@@ -103,3 +103,11 @@ def test_how_many_without_a_quantity_abstains(retriever) -> None:
     assert not answered.abstained and "морозы" in answered.sentences[0].text
     when = answer(retriever, "Когда экспедиция вышла из Архангельска?")
     assert not when.abstained and "12 мая 1912" in when.sentences[0].text
+
+
+def test_the_docs_examples_run() -> None:
+    import doctest
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "russian-answers.md"
+    result = doctest.testfile(str(doc), module_relative=False)
+    assert result.failed == 0 and result.attempted >= 5
