@@ -70,13 +70,16 @@ _RUSSIAN_STOP = frozenset("""
 чуть том нельзя такой им более всегда конечно всю между
 """.split()) - {"будет", "жизнь", "два", "три", "хорошо", "лучше", "один", "можно", "нельзя"}
 
-# What a question adds around its topic ("какой", "сколько", "назовите"): content stop words
-# drop these too, BM25 keeps them (a document rarely contains them, so they cost little).
+# What a question adds around its topic ("какой", "сколько", "назовите", "что такое", "каким
+# образом"): content stop words drop these too, BM25 keeps them (a document rarely contains them,
+# so they cost little). Left in, "какого" or "такое" became the question's focus (qa/answer/support.py).
 _RUSSIAN_QUESTION = frozenset("""
 какой какая какое какие каком какую каких каким какими сколько который которая которое
 которые котором которую которых каков какова каково каковы почему зачем откуда куда когда
 где кто что чем чём кем кого кому чей чья чьё чьи назовите назови скажите укажите это
 также свой своя своё свои своих своим его её их было были был была является являются
+какого какому какой какою каковой чему чьего чьей чьим чьих насколько образом
+такое такая такие таких таким такую такими
 """.split())
 
 # Kyrgyz function words, written for qa from a Kyrgyz grammar's lists of conjunctions,

@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..text import content_terms, tokenize, word_language
+from . import languages
 
 FEATURES = (
     "cosine", "cosine_context", "cosine_passage", "log_rank", "overlap", "overlap_context",
@@ -79,7 +80,7 @@ _DATE_WORDS = frozenset(("century centuries decade decades bc ad bce ce year yea
                          "monday tuesday wednesday thursday friday saturday sunday "
                          "spring summer autumn winter").split())
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|without|cannot|n't)\b|n't\b", re.IGNORECASE)
-CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]*")
+CAPITALISED = re.compile(rf"(?<![.!?]\s)(?<!^)\b[{languages.CAPITALS}][\w'’-]*")
 _DIGITS = re.compile(r"\d")
 _YEAR = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b")
 _WORDS = re.compile(r"\w+")
@@ -87,7 +88,7 @@ _WORDS = re.compile(r"\w+")
 
 # Words that only frame what is asked ("the name of", "the kind of"): never the focus.
 FRAME_WORDS = frozenset(content_terms("name names kind type sort number amount part role purpose reason way "
-                                 "example main called call term word mean happen happened"))
+                                 "example main called call term word mean happen happened")) | languages.frame_words()
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def question_profile(question: str) -> QuestionProfile:
         names.update(content_terms(m.group()))
     names.update(t for t in terms if _DIGITS.search(t))
     lowered = question.lower()
-    wants = next((kind for kind, pattern in _WANTS if pattern.search(lowered)), None)
+    wants = next((kind for kind, pattern in _WANTS if pattern.search(lowered)), None) or languages.wants(lowered)
     focus = next((t for t in terms if t not in FRAME_WORDS), None)
     return QuestionProfile(terms, frozenset(n for n in names if n in terms), wants,
                            bool(_NEGATION.search(question)), focus)
@@ -123,10 +124,11 @@ def holds_kind(text: str, kind: str | None, question_terms: frozenset[str] = fro
     words = [w.lower() for w in _WORDS.findall(text)]
     if kind in ("number", "date"):
         fresh = [w for w in words if w not in question_terms]
-        if any(_DIGITS.search(w) for w in fresh) or any(w in _NUMBER_WORDS for w in fresh):
+        if any(_DIGITS.search(w) for w in fresh) or any(w in _NUMBER_WORDS or languages.number_word(w)
+                                                          for w in fresh):
             return True
         return kind == "date" and (bool(_YEAR.search(text)) or any(w in _MONTHS or w in _DATE_WORDS
-                                                                   for w in fresh))
+                                                                   or languages.date_word(w) for w in fresh))
     # person / place: a capitalised word that is not the question's own
     for m in CAPITALISED.finditer(text):
         stems = _terms(m.group())

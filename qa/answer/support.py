@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from ..text import content_terms, periods
+from . import languages
 from .features import CAPITALISED, FRAME_WORDS, holds_kind, question_profile
 
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ def key_terms(question: str) -> KeyTerms:
     for w in re.findall(r"[\w'’-]+", question):
         for t in content_terms(w):
             written.setdefault(t, w.strip("'’-"))
-    asks = profile.wants in _ASKS and bool(_ASKS[profile.wants].search(question))
+    asks = profile.wants in _ASKS and bool(_ASKS[profile.wants].search(question)) \
+        or languages.asks_kind(profile.wants, question)
     return KeyTerms(focus, focus_word, list(names.items()), found_periods, profile.wants,
                     frozenset(profile.terms), tuple(profile.terms), written, asks)
 
@@ -89,7 +91,18 @@ Evidence = dict[str, dict[str, float]]
 
 def evidence(retriever: Retriever, terms: Sequence[str]) -> Evidence:
     """Where each of the question's terms occurs in the index, read once per question."""
-    return {t: retriever.term_documents(t) for t in dict.fromkeys(terms)}
+    return {t: _postings(retriever, t) for t in dict.fromkeys(terms)}
+
+
+def _postings(retriever: Retriever, term: str) -> dict[str, float]:
+    """The documents holding `term` or a stem of its word family (languages.related_terms:
+    Russian only), with the larger share of their chunks."""
+    found = retriever.term_documents(term)
+    for other in languages.related_terms(term):
+        more = retriever.term_documents(other)
+        if more:
+            found = {d: max(found.get(d, 0.0), more.get(d, 0.0)) for d in found.keys() | more.keys()}
+    return found
 
 
 SUBJECT_SHARE = 0.5
