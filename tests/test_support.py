@@ -203,3 +203,15 @@ def test_another_company_than_asked_abstains(tmp_path, embedder):
     assert not ohio.abstained and "900 million" in ohio.text, (ohio.notes, ohio.text)
     texas = answer(r, "How much revenue did Acme make in Texas?")
     assert texas.abstained and any("other documents do" in n for n in texas.notes), (texas.notes, texas.text)
+
+
+def test_a_number_the_document_lacks_but_a_year_is_left_to_the_period_check(tmp_path, embedder):
+    r = _small_folder(tmp_path, embedder, {
+        "rates.txt": "Home loan rates, March 2019\n\nThe 1 Year Fixed Rate home loan has an annual percentage "
+                     "rate of 4.24%. The 5 Year Fixed Rate home loan has an annual percentage rate of 5.12%.\n",
+        "notes.txt": "Branch notes\n\nThe branch opens at 7 in the morning and closes at 5 in the afternoon. "
+                     "Loan officers work in two shifts.\n"})
+    one = answer(r, "What is the annual percentage rate of the 1 Year Fixed Rate home loan?")
+    assert not one.abstained and "4.24%" in one.text, (one.notes, one.text)
+    seven = answer(r, "What is the annual percentage rate of the 7 Year Fixed Rate home loan?")
+    assert seven.abstained and any("never mentions '7'" in n for n in seven.notes), (seven.notes, seven.text)

@@ -87,7 +87,7 @@ def key_terms(question: str) -> KeyTerms:
 
 
 _MONTH_TERMS = frozenset(content_terms(" ".join(MONTH_NAMES)))
-_DIGIT = re.compile(r"\d")
+_YEARS = re.compile(r"(?:1\d|20)\d\d|(?:1\d)?\d0['’]?s")  # as the question writes them: 2015, 1980's, 70s
 _FRAMING = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
 
 
@@ -186,9 +186,13 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     when the document holds some of them but not another that other documents of the index hold:
     the November checks by state answer nothing about Texas in "December 2015" when the folder
     has documents saying "December"; a report that never names Afghanistan, next to one that
-    does, does not give Afghanistan's executions. A term no document holds says nothing (a typo,
-    "Mongke" for "Möngke", or a word the documents spell otherwise), nor does a document holding
-    none of them (what it says may still answer: docs/answers.md).
+    does, does not give Afghanistan's executions; rates of 1- to 5-year loans say nothing of a
+    "7 Year" loan. A term no document holds says nothing (a typo, "Mongke" for "Möngke", or a
+    word the documents spell otherwise), nor does a document holding none of them (what it says
+    may still answer), nor a year or decade (_YEARS: a year is a period, checked in the passage
+    itself; "the Panthers in 2015" are answered by an article that never writes the year).
+    The answer abstains only when every candidate's document lacks some (Pool.about_asked):
+    docs/answers.md gives what it costs on the public sets.
     """
     weights = {t: idf(found, t, n_documents) for t in key.terms_in_order}
     total = sum(weights.values()) or 1.0
@@ -204,7 +208,8 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     lacking = []
     if any(doc in found.get(t, {}) for t in key.specific):
         lacking = [key.written.get(t, t) for t in key.terms_in_order
-                   if t in key.specific and found.get(t) and doc not in found[t] and not _DIGIT.search(t)]
+                   if t in key.specific and found.get(t) and doc not in found[t]
+                   and not _YEARS.fullmatch(key.written.get(t, t))]
     return missing, names_missing, contradicted, lacking
 
 
