@@ -17,6 +17,12 @@
    look answered (docs/answers.md). "Who" needing a person or organisation is a scorer input
    (HARD_KINDS).
 
+4. A name or number the answering documents lack (`passage_checks`, "lacking"): a candidate's
+   document that holds some of the question's names and period words but not another, which
+   other documents hold ("Texas" and "2015" but never "December"), does not answer it; when every
+   candidate's document lacks one, the answer abstains ("... never mentions 'December' (other
+   documents do).").
+
 When no candidate is left the answer abstains and `Answer.notes` says why. The checks have no
 fitted parameter (docs/answers.md gives their effect on the public sets and real folders).
 
