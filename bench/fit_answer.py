@@ -2,6 +2,7 @@
 
     python bench/fit_answer.py                 # collect (cached in /tmp), fit, print CV figures
     python bench/fit_answer.py --no-pooled --write   # how the shipped scorer.json was fitted
+    python bench/fit_answer.py --no-pooled --real /work/devset/dev   # + a real-documents folder as a set
 
 1. Collect: each set of shared/eval (squad2-absent-a, squad2-dev-a, wikiqa-dev, xquad-en-a)
    is indexed like `qa eval-answers` does and every question runs through retrieval and
@@ -117,6 +118,30 @@ def collect_pooled(sets: list[str], cache_dir: Path, k: int, mode: str) -> dict[
         out[name + POOLED] = rows
         print(f"  pooled: {name} with {other}'s articles done", file=sys.stderr)
     return out
+
+
+def collect_real(folder: Path, cache_dir: Path, k: int, mode: str) -> list[dict]:
+    """A real-documents folder (files plus questions.json, bench/real_docs.py's format: "answer" null
+    for questions no document answers) as an answer set, cached as JSON like collect()."""
+    questions = json.loads((folder / "questions.json").read_text(encoding="utf-8"))
+    path = cache_dir / f"real-{folder.name}-{len(questions)}-{mode}-k{k}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    from qa import Retriever, build_index
+
+    index = cache_dir / f"index-real-{folder.name}"
+    build_index(folder, index, full=True)
+    retriever = Retriever.load(index)
+    retriever.embed_query("warm-up")
+    scorer, cache, rows = neutral_scorer(), {}, []
+    for item in questions:
+        q = AnswerQuestion(item["id"], item["question"], [item["answer"]] if item.get("answer") else [], None)
+        run = run_question(retriever, q, k=k, mode=mode, scorer=scorer, cache=cache)
+        rows.append({"id": q.id, "question": q.question, "answers": q.answers, "document": item.get("file"),
+                     "sources": run.sources, "latency_ms": run.latency_ms, "pool": run.pool.to_dict(),
+                     "document_pool": None})
+    path.write_text(json.dumps(rows))
+    return rows
 
 
 def neutral_scorer():
@@ -252,6 +277,8 @@ def main() -> None:
     ap.add_argument("--mode", default="hybrid")
     ap.add_argument("--write", action="store_true", help="write qa/answer/scorer.json")
     ap.add_argument("--sets", nargs="*", default=list(SETS))
+    ap.add_argument("--real", type=Path, nargs="*", default=[],
+                    help="real-documents folders (files + questions.json) fitted and cross-validated as sets too")
     ap.add_argument("--no-pooled", action="store_true",
                     help="fit on each set's own index only (default: also every set asked of one pooled index)")
     args = ap.parse_args()
@@ -263,6 +290,11 @@ def main() -> None:
         data[s] = [(article(s, row), to_run(row)) for row in rows]
         articles.update({row["id"]: g for row, (g, _) in zip(rows, data[s])})
         print(f"{s}: {len(rows)} questions, {len({g for g, _ in data[s]})} articles", file=sys.stderr)
+    for folder in args.real:
+        rows = collect_real(folder, args.cache, args.k, args.mode)
+        name = f"real-{folder.name}"
+        data[name] = [(f"{name}:{article(name, row)}", to_run(row)) for row in rows]
+        print(f"{name}: {len(rows)} questions, {len({g for g, _ in data[name]})} documents", file=sys.stderr)
     if not args.no_pooled:
         for name, rows in collect_pooled(args.sets, args.cache, args.k, args.mode).items():
             # A question keeps its article's group: its two runs are never split across folds.

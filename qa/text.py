@@ -167,8 +167,9 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(\s+)")
 
 _ORDINALS = {"first": "1", "1st": "1", "second": "2", "2nd": "2", "third": "3", "3rd": "3", "fourth": "4",
              "4th": "4"}
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+               "november", "december")
+_MONTHS = MONTH_NAMES
 _PERIOD = re.compile(
     r"\b(?:(?P<qo>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter|q(?P<qn>[1-4])|(?P<nq>[1-4])q|"
     r"(?P<ho>first|second|1st|2nd)[\s-]+half|h(?P<hn>[12])|(?P<year>(?:19|20)\d\d)|"

@@ -17,6 +17,12 @@
    look answered (docs/answers.md). "Who" needing a person or organisation is a scorer input
    (HARD_KINDS).
 
+4. A name or number the answering documents lack (`passage_checks`, "lacking"): a candidate's
+   document that holds some of the question's names and period words but not another, which
+   other documents hold ("Texas" and "2015" but never "December"), does not answer it; when every
+   candidate's document lacks one, the answer abstains ("... never mentions 'December' (other
+   documents do).").
+
 When no candidate is left the answer abstains and `Answer.notes` says why. The checks have no
 fitted parameter (docs/answers.md gives their effect on the public sets and real folders).
 
@@ -31,7 +37,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
-from ..text import content_terms, periods
+from ..text import MONTH_NAMES, content_terms, periods
 from . import languages
 from .features import CAPITALISED, FRAME_WORDS, holds_kind, question_profile
 
@@ -52,6 +58,7 @@ class KeyTerms:
     terms_in_order: tuple[str, ...] = ()
     written: dict[str, str] = field(default_factory=dict)  # term -> the word as the question wrote it
     asks_kind: bool = False  # the question asks for its kind in so many words (_ASKS)
+    specific: frozenset[str] = frozenset()  # names and period words (_specific)
 
 
 def key_terms(question: str) -> KeyTerms:
@@ -71,6 +78,7 @@ def key_terms(question: str) -> KeyTerms:
     # The focus is what is asked about: not the adjective of "how big / how many" (part of the ask),
     # nor a name (what it is asked about: "Kyrgyzstan" in "when did Kyrgyzstan hold elections").
     asking = {t for w in re.findall(r"\bhow\s+(\w+)", question.lower()) for t in content_terms(w)}
+    asking.update(t for m in _FRAMING.finditer(question) for t in content_terms(m.group()))  # "according to X"
     focus = next((t for t in profile.terms if t not in FRAME_WORDS and t not in asking and t not in names), None)
     focus_word = ""
     if focus is not None:
@@ -82,7 +90,20 @@ def key_terms(question: str) -> KeyTerms:
     asks = profile.wants in _ASKS and bool(_ASKS[profile.wants].search(question)) \
         or languages.asks_kind(profile.wants, question)
     return KeyTerms(focus, focus_word, list(names.items()), found_periods, profile.wants,
-                    frozenset(profile.terms), tuple(profile.terms), written, asks)
+                    frozenset(profile.terms), tuple(profile.terms), written, asks,
+                    _specific(names, period_words))
+
+
+_MONTH_TERMS = frozenset(content_terms(" ".join(MONTH_NAMES)))
+_YEARS = re.compile(r"(?:1\d|20)\d\d|(?:1\d)?\d0['’]?s")  # as the question writes them: 2015, 1980's, 70s
+_FRAMING = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
+
+
+def _specific(names: dict[str, str], period_words: set[str]) -> frozenset[str]:
+    """The terms an answer's document must hold: the names and the words of the periods ("decemb"
+    and "2015" of "December 2015"). A month without a year ("March 21") is a date the document may
+    write otherwise (03/21), not a name."""
+    return frozenset({t for t in names if t not in _MONTH_TERMS} | period_words)
 
 
 Evidence = dict[str, dict[str, float]]
@@ -170,26 +191,45 @@ def idf(found: Evidence, term: str, n_documents: int) -> float:
 
 
 def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Passage
-                   ) -> tuple[float, float, list[str]]:
+                   ) -> tuple[float, float, list[str], list[str]]:
     """(share of the question's weight (idf) missing from the passage's document, share of its
-    names missing from that document, the question's periods the passage contradicts).
+    names missing from that document, the question's periods the passage contradicts, the
+    question's specific terms its document never mentions although other documents do).
 
     Periods are contradicted when the passage (with its document's title) names periods of one
     kind (quarters, halves, years) but none of the question's of that kind: the second quarter's
     results for a question about the third ("from 2000 to 2005 against 1995 to 2000" is not
     contradicted by a passage giving 2000 and 2005).
+
+    Specific terms (KeyTerms.specific: the question's names, and its periods' words) are lacking
+    when the document holds some of them but not another that other documents of the index hold:
+    the November checks by state answer nothing about Texas in "December 2015" when the folder
+    has documents saying "December"; a report that never names Afghanistan, next to one that
+    does, does not give Afghanistan's executions; rates of 1- to 5-year loans say nothing of a
+    "7 Year" loan. A term no document holds says nothing (a typo, "Mongke" for "Möngke", or a
+    word the documents spell otherwise), nor does a document holding none of them (what it says
+    may still answer), nor a year or decade (_YEARS: a year is a period, checked in the passage
+    itself; "the Panthers in 2015" are answered by an article that never writes the year).
+    The answer abstains only when every candidate's document lacks some (Pool.about_asked):
+    docs/answers.md gives what it costs on the public sets.
     """
     weights = {t: idf(found, t, n_documents) for t in key.terms_in_order}
     total = sum(weights.values()) or 1.0
-    missing = sum(w for t, w in weights.items() if passage.doc_id not in found.get(t, {})) / total
+    doc = passage.doc_id
+    missing = sum(w for t, w in weights.items() if doc not in found.get(t, {})) / total
     names = [t for t, _ in key.names]
-    names_missing = (sum(1 for t in names if passage.doc_id not in found.get(t, {})) / len(names)) if names else 0.0
+    names_missing = (sum(1 for t in names if doc not in found.get(t, {})) / len(names)) if names else 0.0
     there = [norm for norm, _ in periods(f"{passage.title}\n{passage.text}")]
     kinds_there = {_period_kind(o) for o in there}
     kinds_met = {_period_kind(norm) for norm, _ in key.periods if norm in there}
     contradicted = [written for norm, written in key.periods
                     if _period_kind(norm) in kinds_there and _period_kind(norm) not in kinds_met]
-    return missing, names_missing, contradicted
+    lacking = []
+    if any(doc in found.get(t, {}) for t in key.specific):
+        lacking = [key.written.get(t, t) for t in key.terms_in_order
+                   if t in key.specific and found.get(t) and doc not in found[t]
+                   and not _YEARS.fullmatch(key.written.get(t, t))]
+    return missing, names_missing, contradicted, lacking
 
 
 def _period_kind(norm: str) -> str:
@@ -219,6 +259,12 @@ def kind_missing(key: KeyTerms, text: str, following: str = "") -> bool:
 
 
 KIND_WORDS = {"number": "a quantity", "date": "a date"}
+
+
+def lacking_note(lacking: Sequence[str]) -> str:
+    """Why nothing is quoted when every passage's document lacks a specific term of the question
+    that other documents hold: `lacking`, the terms the would-be quote's document lacks."""
+    return f"The best passage found is from a document that never mentions {_listed(lacking)} (other documents do)."
 
 
 def period_note(contradicted: Sequence[Sequence[str]]) -> str:
