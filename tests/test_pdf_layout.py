@@ -348,3 +348,69 @@ def test_a_sidebar_does_not_cut_a_sentence():
 def test_lone_surrogates_never_reach_the_text():
     # PDFium gives characters outside the BMP as two UTF-16 units; the tokenizer refuses halves.
     assert normalize("smile \ud83d here") == "smile  here"
+
+
+def test_slanted_italic_text_is_read_not_dropped_as_turned():
+    # A synthetic italic is drawn with a skewed text matrix (as in the Amnesty Report's titles);
+    # PDFium's char angle counts the slant as a turn, but the baseline is level: the text stays.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    y = H - 100
+    for line, slanted in (("The trust published its findings in a report entitled", False),
+                          ("Otters of the Northern Bank, a study of holts and spraints", True),
+                          ("in May, and sent it to the regional water board.", False)):
+        text = c.beginText()
+        text.setFont("Times-Roman", 11)
+        text.setTextTransform(1, 0, 0.21 if slanted else 0, 1, 72, y)
+        text.textOut(line)
+        c.drawText(text)
+        y -= 14
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert ("entitled Otters of the Northern Bank, a study of holts and spraints in May, and sent it"
+            in text)
+
+
+def test_two_columns_beside_a_key_figures_panel_are_read_column_by_column():
+    # An analyst's note: two columns of prose, and on the right a panel of short table cells; the
+    # panel must not make the page one column (which reads the two columns' lines interleaved).
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(960, 540))
+    c.setFont("Helvetica", 10)
+    left = [f"Left column sentence {i} tells how the harbour works went." for i in range(14)]
+    right = [f"Right column sentence {i} tells what the board expects." for i in range(14)]
+    for i, (a, b) in enumerate(zip(left, right)):
+        c.drawString(27, 480 - 13.2 * i, a)
+        c.drawString(335, 480 - 13.2 * i, b)
+    c.setFont("Helvetica", 9)
+    rows = [("", "2024", "2025e", "2026e"), ("Revenue", "275.5", "295.6", "319.4"),
+            ("EBITA", "8.8", "10.3", "12.2"), ("EPS (adj.)", "0.43", "0.63", "0.80"),
+            ("P/E (adj.)", "16.5", "11.9", "9.4"), ("Dividend yield-%", "7.0 %", "6.8 %", "7.1 %")]
+    for i, row in enumerate(rows):
+        for x, cell in zip((670, 765, 805, 850), row):
+            c.drawString(x, 470 - 12 * i, cell)
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert text.index("Left column sentence 13") < text.index("Right column sentence 0")
+    assert "Left column sentence 0 tells how the harbour works went. Left column sentence 1" in text
+    assert "\nEPS (adj.) | 0.43 | 0.63 | 0.80\n" in text  # the panel read on its own, row by row
+
+
+def test_a_short_third_column_of_long_lines_is_a_column():
+    # Three columns at the foot of a page of figures: the third holds only four lines.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Times-Roman", 8)
+    width = (W - 60) / 3
+    counts = (7, 6, 4)
+    for col, n in enumerate(counts):
+        for i in range(n):
+            c.drawString(25 + col * (width + 5), 200 - 10 * i, f"Column {col + 1} line {i} of the airworthiness rule")
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert text.index("Column 1 line 6") < text.index("Column 2 line 0") < text.index("Column 2 line 5")
+    assert text.index("Column 2 line 5") < text.index("Column 3 line 0")
+    assert "Column 3 line 0 of the airworthiness rule Column 3 line 1" in text

@@ -2,7 +2,8 @@
 
 Works on what PDFium says of each character (its text, baseline origin, box and angle), with no
 model: a page's text is cut into segments at line breaks and wide gaps; vertical gutters that
-few segments cross make columns, read left to right within each band between full-width lines;
+few segments cross make columns (a wide table or sidebar beside the text is one of its own), read
+left to right within each band between full-width lines; slanted (italic) type counts as level;
 rows far apart, of another size, or after a short line ending a sentence start a paragraph;
 runs of rows of two or more short cells make a table. Running heads, footers, page numbers and
 margin labels are rows repeated near the edges of many pages (`remove_furniture`); footnotes are
@@ -44,6 +45,7 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
             "utf-16-le", "surrogatepass").decode("utf-16-le") + "\u200b", text)
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text)]
     angles: Counter[int] = Counter()
+    matrix = raw.FS_MATRIX()
     line_info = []
     for a, b in lines:
         k = a
@@ -52,7 +54,7 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
         if k == b:
             line_info.append(None)
             continue
-        angle = raw.FPDFText_GetCharAngle(textpage, k)
+        angle = _baseline_angle(textpage, k, matrix)
         quadrant = int(round(angle / (math.pi / 2))) % 4 if angle >= 0 else 0
         turned = angle >= 0 and abs(angle - quadrant * math.pi / 2) > 0.05 and abs(angle - 2 * math.pi) > 0.05
         line_info.append((quadrant, turned))
@@ -125,6 +127,20 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
     return segments, page_w, page_h
 
 
+def _baseline_angle(textpage, index: int, matrix) -> float:
+    """The clockwise angle of a character's baseline, in [0, 2pi); -1 if PDFium cannot say.
+
+    PDFium's own FPDFText_GetCharAngle reads the angle off the matrix's c entry, so a slanted
+    (synthetic italic) font counts as turned by its slant; the baseline is the matrix's x unit.
+    """
+    import pypdfium2.raw as raw
+
+    if not raw.FPDFText_GetMatrix(textpage, index, matrix):
+        return -1.0
+    angle = math.atan2(-matrix.b, matrix.a)
+    return angle + 2 * math.pi if angle < 0 else angle
+
+
 def _add(segments: list[Segment], parts: list[str], x0: float, x1: float, base: float, size: float) -> None:
     s = normalize("".join(parts)).strip()
     if s:
@@ -167,22 +183,44 @@ def _gutters(segments: list[Segment], width: float) -> list[float]:
             end += 1
         if end - k >= 3:  # the gutter lies where fewest segments cross, mid-way along that stretch
             least = min(counts[k:end + 1])
-            spots = [x for x in range(k, end + 1) if counts[x] == least]
-            gutters.append(lo + (spots[0] + spots[-1]) / 2)
+            runs: list[list[int]] = []  # the widest run of those spots (a short column may lie between)
+            for x in range(k, end + 1):
+                if counts[x] == least:
+                    if runs and runs[-1][1] == x - 1:
+                        runs[-1][1] = x
+                    else:
+                        runs.append([x, x])
+            a, b = max(runs, key=lambda r: r[1] - r[0])
+            gutters.append(lo + (a + b) / 2)
         k = end + 1
+    kept: set[float] = set()  # gutters between running text and a side panel (a table, a sidebar)
     while gutters:
         columns = _columns(body, gutters)
-        bad = [i for i, col in enumerate(columns) if not _text_column(col)]
+        text = [_text_column(col) for col in columns]
+        edge = {0: gutters[0], len(gutters): gutters[-1]}
+        bad = [i for i, ok in enumerate(text) if not ok and edge.get(i) not in kept]
         if not bad:
-            return gutters
-        i = bad[0]  # join the failing column to its smaller neighbour
-        if i == 0:
-            del gutters[0]
-        elif i == len(gutters):
-            del gutters[-1]
-        else:
-            del gutters[i - 1 if len(columns[i - 1]) <= len(columns[i + 1]) else i]
+            return gutters if any(text) else []
+        i = bad[0]
+        sides = [k for k in (i - 1, i + 1) if 0 <= k < len(columns)]
+        if i in edge and _prose(columns[sides[0]]) and _side_panel(columns[i], width):
+            kept.add(edge[i])  # a wide table or sidebar beside the text is read on its own
+            continue
+        # Join the failing column to a neighbour: one that fails too (a table's cells), else the smaller.
+        k = min(sides, key=lambda k: (text[k], len(columns[k])))
+        del gutters[min(i, k)]
     return []
+
+
+def _prose(col: list[Segment]) -> bool:
+    """A column of running text: lines of text, long ones (not a table's column of phrases)."""
+    return _text_column(col) and statistics.median(len(s.text) for s in col) >= 30
+
+
+def _side_panel(col: list[Segment], width: float) -> bool:
+    """Whether a column that is not running text is a panel of its own beside it (a key-figures
+    table, a sidebar): wide, and holding several lines; not a strip of line numbers or labels."""
+    return len(col) >= 5 and max(s.x1 for s in col) - min(s.x0 for s in col) >= 0.15 * width
 
 
 def _columns(segments: list[Segment], gutters: list[float]) -> list[list[Segment]]:
@@ -192,11 +230,15 @@ def _columns(segments: list[Segment], gutters: list[float]) -> list[list[Segment
 
 
 def _text_column(col: list[Segment]) -> bool:
-    if len(col) < 5:
+    """A column of lines of text: five or more (three will do if they are long), most of them
+    nearly as wide as the column."""
+    if len(col) < 3:
+        return False
+    length = statistics.median(len(s.text) for s in col)
+    if len(col) < 5 and length < 30:
         return False
     span = max(s.x1 for s in col) - min(s.x0 for s in col)
-    return (statistics.median(s.x1 - s.x0 for s in col) >= 0.55 * span
-            and statistics.median(len(s.text) for s in col) >= 15)
+    return statistics.median(s.x1 - s.x0 for s in col) >= 0.55 * span and length >= 15
 
 
 def _rows(segments: list[Segment], column: int) -> list[Row]:
