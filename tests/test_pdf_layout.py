@@ -414,3 +414,24 @@ def test_a_short_third_column_of_long_lines_is_a_column():
     assert text.index("Column 1 line 6") < text.index("Column 2 line 0") < text.index("Column 2 line 5")
     assert text.index("Column 2 line 5") < text.index("Column 3 line 0")
     assert "Column 3 line 0 of the airworthiness rule Column 3 line 1" in text
+
+
+def test_a_notice_repeated_at_the_foot_of_every_page_is_kept_once():
+    # A rate sheet prints its conditions at the foot of each page: they are text, not a footer,
+    # so they are indexed once (where first seen), while the running head leaves the text.
+    notice = "Rates are subject to credit approval and may change without notice to the borrower."
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    for number in (1, 2, 3):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, H - 40, "Home Loan Rates of the Harbour Bank")
+        c.setFont("Times-Roman", 11)
+        for i, word in enumerate(("fixed", "variable", "offset")[number - 1:] + ("blended",)):
+            c.drawString(72, H - 200 - 14 * i, f"The {word} loans of series {number * 7 + i} are listed here.")
+        c.setFont("Helvetica", 7)
+        c.drawString(72, 50, notice)
+        c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert text.count(notice) == 1 and "Home Loan Rates of the Harbour Bank" not in text
+    assert text.index("series 7") < text.index(notice) < text.index("series 14")
