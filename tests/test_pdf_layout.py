@@ -435,3 +435,47 @@ def test_a_notice_repeated_at_the_foot_of_every_page_is_kept_once():
     text = read_pdf(buf.getvalue()).text
     assert text.count(notice) == 1 and "Home Loan Rates of the Harbour Bank" not in text
     assert text.index("series 7") < text.index(notice) < text.index("series 14")
+
+
+def _paper_page(c: canvas.Canvas, authors: int, left: list[str], right: list[str]) -> None:
+    """A paper's first page: a title block of `authors` lines across both columns, then two columns."""
+    c.setFont("Times-Bold", 15)
+    c.drawCentredString(W / 2, H - 70, "Counting Otters with Graphs")
+    c.setFont("Times-Roman", 11)
+    for i in range(authors):
+        c.drawCentredString(W / 2, H - 95 - 14 * i, f"Author Number {i} and Colleague {i}, River Institute, Otterton")
+    c.setFont("Times-Roman", 10)
+    top = H - 110 - 14 * authors
+    for i, line in enumerate(left):
+        c.drawString(60, top - 12.5 * i, line)
+    for i, line in enumerate(right):
+        c.drawString(W / 2 + 10, top - 12.5 * i, line)
+    c.showPage()
+
+
+def test_two_columns_under_a_title_block_across_the_page():
+    # Ten author lines cross the gutter: more than 15% of the page's lines, fewer than half of a column's.
+    left = [f"Left line {i} of the first column reads on and on here." for i in range(22)]
+    right = [f"Right line {i} of the second column reads on as well." for i in range(22)]
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    _paper_page(c, 10, left, right)
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert text.index("Left line 21 ") < text.index("Right line 0 ")
+    assert "Left line 0 of the first column reads on and on here. Left line 1 of" in text
+
+
+def test_a_caption_at_the_top_of_the_next_column_waits_for_the_sentence():
+    left = [f"Line {i} of the introduction goes on about the otters here," for i in range(20)]
+    left[-1] = "which also improves the ranking of results (Xiong et al.,"
+    right = ["Figure 1: Part of the otter graph.", "2017). We describe the counting methods used in the",
+             "survey of the river, and the graph of the holts."] + [
+        f"Right line {i} of the second column reads on as well." for i in range(17)]
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    _paper_page(c, 3, left, right)
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert "ranking of results (Xiong et al., 2017). We describe the counting methods" in text
+    assert "Figure 1: Part of the otter graph." in text

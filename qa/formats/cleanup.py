@@ -25,16 +25,28 @@ _FIXES.update({
 _TABLE = str.maketrans(_FIXES)
 _LOST = re.compile(r"(?<=[a-z])\u21b5(?=[a-z])|(?<=[a-z])\u0192(?=[a-z])")  # ↵ for ff, ƒ for fi
 _MINUS = re.compile(r"/C0(?=\s?\d)")  # a minus sign from a font without a map (pdftotext-style)
+# A spacing accent drawn before its letter (LaTeX: "na\u00a8\u0131ve", "Erd\u02ddos"): put on the letter.
+_ACCENTS = {"\u00a8": "\u0308", "\u02c6": "\u0302", "\u02dc": "\u0303", "\u02dd": "\u030b", "\u02c7": "\u030c",
+            "\u02da": "\u030a"}
+_ACCENTED = re.compile("([\u00a8\u02c6\u02dc\u02dd\u02c7\u02da])([^\\W\\d_])")
 _CONTROL = re.compile("[\x01\x03-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")  # and lone surrogates
 
 
 def normalize(text: str) -> str:
-    """Ligatures spelt out, odd spaces made plain, soft hyphens and control characters dropped."""
+    """Ligatures spelt out, odd spaces made plain, spacing accents put on their letters, soft
+    hyphens and control characters dropped.
+
+    >>> normalize("a na\u00a8\u0131ve Erd\u02ddos")
+    'a naïve Erdős'
+    """
     text = text.translate(_TABLE)
     if "\u21b5" in text or "\u0192" in text:
         text = _LOST.sub(lambda m: "ff" if m.group() == "\u21b5" else "fi", text)
     if "/C0" in text:
         text = _MINUS.sub("\u2212", text)
+    if _ACCENTED.search(text):
+        text = _ACCENTED.sub(lambda m: unicodedata.normalize(
+            "NFC", {"\u0131": "i", "\u0237": "j"}.get(m.group(2), m.group(2)) + _ACCENTS[m.group(1)]), text)
     return _CONTROL.sub("", text)
 
 

@@ -12,6 +12,7 @@ the small-print rows at the foot of a page or column (`page_blocks` puts them la
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import math
 import re
@@ -21,7 +22,7 @@ from collections import Counter
 from .cleanup import join_lines, mend_words, normalize
 from .tables import table_lines
 
-from .pdf_page import (ENDS_NUMBER, GAP, LABEL, STARTS_NUMBER, TABLE_CAPTION, TERMINAL, Block, PageLayout, Row,
+from .pdf_page import (CAPTION, ENDS_NUMBER, GAP, LABEL, STARTS_NUMBER, TABLE_CAPTION, TERMINAL, Block, PageLayout, Row,
                        Segment, body_size)
 
 # ---------------------------------------------------------------- characters -> segments
@@ -167,19 +168,24 @@ def _gutters(segments: list[Segment], width: float) -> list[float]:
         if a <= b:
             crossings[a - lo] += 1
             crossings[b - lo + 1] -= 1
-    limit = max(1, int(0.15 * len(body)))
-    gutters: list[float] = []
-    counts, run = [], 0
+    # Few cross a gutter: 15% of the segments, or (when a title block and a footer span the page
+    # over two columns) half as many as lie wholly on its emptier side.
+    floor = max(1, int(0.15 * len(body)))
+    x1s, x0s = sorted(s.x1 for s in body), sorted(s.x0 for s in body)
+    counts, limits, run = [], [], 0
     for k in range(hi - lo + 1):
         run += crossings[k]
         counts.append(run)
+        beside = min(bisect.bisect_right(x1s, lo + k), len(x0s) - bisect.bisect_left(x0s, lo + k))
+        limits.append(max(floor, 0.5 * beside))
+    gutters: list[float] = []
     k = 0
     while k < len(counts):
-        if counts[k] > limit:
+        if counts[k] > limits[k]:
             k += 1
             continue
         end = k
-        while end + 1 < len(counts) and counts[end + 1] <= limit:
+        while end + 1 < len(counts) and counts[end + 1] <= limits[end + 1]:
             end += 1
         if end - k >= 3:  # the gutter lies where fewest segments cross, mid-way along that stretch
             least = min(counts[k:end + 1])
@@ -379,8 +385,8 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
             group.append(rows[i])
             i += 1
         blocks.append(Block("para", mend_words(join_lines([r.text for r in group], known), known), row.size))
-    # A paragraph cut by a column break goes on in the next column; a sidebar or a figure label
-    # (type of another size) met inside an open sentence waits until the paragraph ends.
+    # A paragraph cut by a column break goes on in the next column; a sidebar, a figure label
+    # (type of another size) or a caption met inside an open sentence waits until the paragraph ends.
     merged: list[Block] = []
     held: list[Block] = []
     for b in blocks:
@@ -389,7 +395,7 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
             merged[-1] = Block("para", join_lines([last.text, b.text], known), last.size)
             continue
         if (last is not None and last.kind == "para" and not TERMINAL.search(last.text) and len(held) < 3
-                and len(last.text) >= 40 and abs(b.size - last.size) > 0.15 * last.size):
+                and len(last.text) >= 40 and (abs(b.size - last.size) > 0.15 * last.size or CAPTION.match(b.text))):
             held.append(b)
             continue
         merged.extend(held)
@@ -415,8 +421,8 @@ def _note_blocks(notes: list[Row], known: set[str]) -> list[Block]:
 
 def continues_across(prev: Block, nxt: Block, body: float | None = None) -> bool:
     """Whether paragraph `nxt` (next column or page) carries on `prev`: `prev` stops mid-sentence."""
-    if prev.kind != "para" or nxt.kind != "para" or TERMINAL.search(prev.text):
-        return False
+    if prev.kind != "para" or nxt.kind != "para" or TERMINAL.search(prev.text) or CAPTION.match(nxt.text):
+        return False  # a caption ("Figure 1: ...") never carries a sentence on
     if len(prev.text) < 40 or len(prev.text.split()) < 6:
         return False  # a heading, a label
     if prev.size and nxt.size and abs(prev.size - nxt.size) > 0.15 * prev.size:
