@@ -479,3 +479,23 @@ def test_a_caption_at_the_top_of_the_next_column_waits_for_the_sentence():
     text = read_pdf(buf.getvalue()).text
     assert "ranking of results (Xiong et al., 2017). We describe the counting methods" in text
     assert "Figure 1: Part of the otter graph." in text
+
+
+def test_a_heading_at_the_top_of_a_column_does_not_carry_a_sentence_on():
+    # An affiliation line ends without a stop; the "Abstract" heading after it is not its tail,
+    # while a paragraph of the next column that starts with a name may be.
+    from qa.formats.pdf_layout import continues_across
+    from qa.formats.pdf_page import Block
+
+    prev = Block("para", "Paul G. Allen School of Computer Science & Engineering, University of Washington", 10.7)
+    assert not continues_across(prev, Block("para", "Abstract", 10.7))
+    assert not continues_across(prev, Block("para", "1 Introduction", 10.7))
+    assert continues_across(Block("para", "The survey was paid for by the regional board and by the", 10.7),
+                            Block("para", "United Nations Environment Programme, which asked for the counts.", 10.7))
+
+
+def test_spacing_accents_join_the_letter_they_belong_to():
+    assert normalize("a na\u00a8\u0131ve reader") == "a naïve reader"           # LaTeX: accent first
+    assert normalize("Age\u02c6ncia Nacional") == "Agência Nacional"          # accent after the letter
+    assert normalize("Erd\u02ddos number") == "Erdős number"
+    assert normalize("a\u02dco") == "a\u02dco"                                 # either side: left alone

@@ -419,6 +419,9 @@ def _note_blocks(notes: list[Row], known: set[str]) -> list[Block]:
     return blocks
 
 
+_NUMBERED = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.)\s+[^\W\d_]")  # "1 Introduction", "2.1 Data", "IV. Results"
+
+
 def continues_across(prev: Block, nxt: Block, body: float | None = None) -> bool:
     """Whether paragraph `nxt` (next column or page) carries on `prev`: `prev` stops mid-sentence."""
     if prev.kind != "para" or nxt.kind != "para" or TERMINAL.search(prev.text) or CAPTION.match(nxt.text):
@@ -428,4 +431,6 @@ def continues_across(prev: Block, nxt: Block, body: float | None = None) -> bool
     if prev.size and nxt.size and abs(prev.size - nxt.size) > 0.15 * prev.size:
         return False
     first = nxt.text[:1]
+    if (len(nxt.text) < 40 or len(nxt.text.split()) < 6) and (first.isupper() or _NUMBERED.match(nxt.text)):
+        return False  # a heading ("Abstract", "1 Introduction") does not carry a sentence on
     return first.islower() or first.isdigit() or prev.text.endswith((",", "-")) or prev.text[-1:].isalpha()
