@@ -499,3 +499,30 @@ def test_spacing_accents_join_the_letter_they_belong_to():
     assert normalize("Age\u02c6ncia Nacional") == "Agência Nacional"          # accent after the letter
     assert normalize("Erd\u02ddos number") == "Erdős number"
     assert normalize("a\u02dco") == "a\u02dco"                                 # either side: left alone
+
+
+def test_a_header_row_set_close_is_cut_into_its_columns():
+    # Header words about one type size apart (closer than the gap that cuts segments) over
+    # columns of figures: each figure carries its own header, not the first of a run of them.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    c.setFont("Helvetica", 9)
+    heads = ("Passengers", "RPK (000's)", "ASK (000's)", "L/F(%)")
+    columns = [150.0]
+    for head in heads[:-1]:
+        columns.append(columns[-1] + stringWidth(head, "Helvetica", 9) + 9)  # one type size apart
+    c.drawString(72, 700, "Month")
+    for x, head in zip(columns, heads):
+        c.drawString(x, 700, head)
+    for i, (month, figures) in enumerate((("Jul-2015", ("698,352", "3,297,825", "4,056,445", "81.3")),
+                                          ("Aug-2015", ("721,817", "3,386,829", "4,104,459", "82.5")),
+                                          ("Sep-2015", ("665,754", "3,266,736", "4,070,863", "80.2")))):
+        c.drawString(72, 686 - 13 * i, month)
+        for x, figure in zip(columns, figures):
+            c.drawString(x, 686 - 13 * i, figure)
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert "Aug-2015 | Passengers: 721,817 | RPK (000's): 3,386,829 | ASK (000's): 4,104,459 | L/F(%): 82.5" in text

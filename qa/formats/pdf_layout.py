@@ -81,6 +81,7 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
         if info is None or info[0] != quadrant or info[1]:
             continue  # blank, or turned against the page: margin stamps, axis labels
         parts: list[str] = []
+        words: list[list[float]] = []  # x extent of each word of the segment
         x0 = x1 = base = size = 0.0
         last = None
         space = False
@@ -110,8 +111,8 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
                 gap = rx - x1
                 numbers = gap > 0.6 * size and parts[-1][-1:] in ENDS_NUMBER and ch in STARTS_NUMBER
                 if abs(ry - base) > 0.5 * size or gap < -0.6 * size - 1 or gap > GAP * size or numbers:
-                    _add(segments, parts, x0, x1, base, size)
-                    parts = []
+                    _add(segments, parts, x0, x1, base, size, words)
+                    parts, words = [], []
                 elif space or gap > 0.25 * size:
                     parts.append(" ")
             if not parts:
@@ -119,12 +120,16 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
                 x0, base = rx, ry
             elif h > size and abs(ry - base) < 0.2 * h:
                 size = h  # the segment's largest type on its baseline ("DATES: The FAA ...")
+            if not parts or parts[-1] == " ":
+                words.append([rx, rx + w])
+            else:
+                words[-1][1] = max(words[-1][1], rx + w)
             parts.append(ch)
             x1 = max(x1, rx + w) if len(parts) > 1 else rx + w
             last = (ch, rx, ry)
             space = False
         if parts:
-            _add(segments, parts, x0, x1, base, size)
+            _add(segments, parts, x0, x1, base, size, words)
     return segments, page_w, page_h
 
 
@@ -142,10 +147,12 @@ def _baseline_angle(textpage, index: int, matrix) -> float:
     return angle + 2 * math.pi if angle < 0 else angle
 
 
-def _add(segments: list[Segment], parts: list[str], x0: float, x1: float, base: float, size: float) -> None:
+def _add(segments: list[Segment], parts: list[str], x0: float, x1: float, base: float, size: float,
+         words: list[list[float]]) -> None:
     s = normalize("".join(parts)).strip()
     if s:
-        segments.append(Segment(s, x0, x1, base, size))
+        spans = tuple((a, b) for a, b in words) if len(s.split()) == len(words) else ()
+        segments.append(Segment(s, x0, x1, base, size, spans))
 
 
 # ---------------------------------------------------------------- segments -> rows in reading order
@@ -331,18 +338,45 @@ def _pitch(rows: list[Row]) -> float:
 
 
 def _align(rows: list[list[Segment]]) -> list[list[str]]:
-    """Cells of table rows placed in the columns of the row with the most cells."""
+    """Cells of table rows placed in the columns of the row with the most cells; a cell that
+    stretches over several columns with wide gaps between its words (a header row set closer
+    than the gap that cuts segments: "RPK (000's)   y.o.y(%)   ASK (000's)") is cut at them."""
     widest = max(rows, key=len)
     anchors = [(s.x0, s.x1) for s in widest]
+
+    def column(x0: float, x1: float) -> int:
+        overlaps = [min(x1, b) - max(x0, a) for a, b in anchors]
+        return max(range(len(anchors)), key=lambda k: (overlaps[k], -abs((x0 + x1) - sum(anchors[k]))))
+
     out = []
     for row in rows:
         cells = [""] * len(anchors)
         for s in row:
-            overlaps = [min(s.x1, b) - max(s.x0, a) for a, b in anchors]
-            best = max(range(len(anchors)), key=lambda k: (overlaps[k], -abs((s.x0 + s.x1) - sum(anchors[k]))))
-            cells[best] = (cells[best] + " " + s.text).strip()
+            for text, x0, x1 in _pieces(s, anchors, column):
+                best = column(x0, x1)
+                cells[best] = (cells[best] + " " + text).strip()
         out.append(cells)
     return out
+
+
+def _pieces(s: Segment, anchors: list[tuple[float, float]], column) -> list[tuple[str, float, float]]:
+    """A segment as (text, x0, x1) pieces: cut at gaps wider than 0.6 of its type size when the
+    pieces then fall in different columns, else whole."""
+    whole = [(s.text, s.x0, s.x1)]
+    if len(s.words) < 2 or sum(1 for a, b in anchors if min(s.x1, b) > max(s.x0, a)) < 2:
+        return whole
+    words = s.text.split()
+    groups: list[list[int]] = [[0]]
+    for k in range(1, len(words)):
+        if s.words[k][0] - s.words[k - 1][1] > 0.6 * s.size:
+            groups.append([k])
+        else:
+            groups[-1].append(k)
+    if len(groups) < 2:
+        return whole
+    pieces = [(" ".join(words[k] for k in g), s.words[g[0]][0], s.words[g[-1]][1]) for g in groups]
+    places = [column(x0, x1) for _, x0, x1 in pieces]
+    return pieces if len(set(places)) == len(places) else whole
 
 
 def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:

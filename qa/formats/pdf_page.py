@@ -29,6 +29,7 @@ class Segment:
     x1: float
     base: float
     size: float
+    words: tuple[tuple[float, float], ...] = ()  # x extent of each word of `text`, when known
 
 
 @dataclass
