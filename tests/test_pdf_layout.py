@@ -526,3 +526,23 @@ def test_a_header_row_set_close_is_cut_into_its_columns():
     c.save()
     text = read_pdf(buf.getvalue()).text
     assert "Aug-2015 | Passengers: 721,817 | RPK (000's): 3,386,829 | ASK (000's): 4,104,459 | L/F(%): 82.5" in text
+
+
+def test_a_venue_line_at_the_foot_of_a_page_does_not_cut_a_sentence_over_the_break():
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Times-Roman", 11)
+    lines = ["Most research on counting otters reports results on large surveys of the northern",
+             "rivers, such as the Tyne and the Tweed, and the best known of them is the count of"]
+    for i, line in enumerate(lines):
+        c.drawString(72, 200 - 14 * i, line)
+    c.setFont("Times-Roman", 8)
+    c.drawString(72, 60, "Proceedings of the River Trust Meeting, pages 84-91, Otterton, June 2018.")
+    c.showPage()
+    c.setFont("Times-Roman", 11)
+    c.drawString(72, H - 100, "the river trust (Ammar et al., 2016), which walked every bank of both rivers.")
+    c.showPage()
+    c.save()
+    ex = read_pdf(buf.getvalue())
+    assert "the best known of them is the count of the river trust (Ammar et al., 2016)" in ex.text
+    assert "Proceedings of the River Trust Meeting" in ex.text
