@@ -2,7 +2,8 @@
 replaced, on a folder of real PDFs (default: /work/devset/dev), each build run twice, in turns.
 
 The baseline reader is qa/formats/pdf.py as it was at commit e8d5a5e (read from git), so the
-same code paths (chunking, embedding, index writing) run in both. Also printed: the time to
+same code paths (chunking, embedding, index writing) run in both, in this process (workers=1:
+reader processes would not see the swapped reader). Also printed: the time to
 extract the text alone, per reader, summed over the files. Scanned PDFs (no text layer for the
 old reader) are left out: the target is about text-layer PDFs. Nothing is asserted.
 
@@ -74,7 +75,8 @@ def main() -> None:
                 use(reader)
                 index = Path(tmp) / f"index-{r}-{len(times[label])}-{label[:5]}"
                 t = time.perf_counter()
-                report = build_index(seeds, index, settings=settings)
+                # workers=1: reader processes would import the package's own reader, not `use`'s
+                report = build_index(seeds, index, settings=settings, workers=1)
                 times[label].append(time.perf_counter() - t)
                 print(f"round {r + 1} {label:<22} {times[label][-1]:7.2f} s   {report.chunks} chunks")
         use(new)

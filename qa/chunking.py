@@ -8,6 +8,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -139,18 +140,72 @@ def _spans(doc: Document, counter: TokenCounter, settings: ChunkerSettings,
            max_tokens: int) -> list[tuple[int, int]]:
     """Chunk spans of a document. Paged documents are cut at each page break that is also a
     paragraph break; a paragraph that goes on over a page break may make one chunk, which
-    then cites both pages (`page`, `page_end`)."""
+    then cites both pages (`page`, `page_end`). Text said again (`repeats`) is left out."""
     bounds = [0] + [p for p in (doc.page_starts or ())[1:] if doc.text[max(p - 2, 0):p] == "\n\n"]
     bounds.append(len(doc.text))
-    spans = []
+    regions: list[tuple[int, int]] = []
+    cuts = repeats(doc.text)
     for lo, hi in zip(bounds, bounds[1:]):
+        at = lo
+        for a, b in cuts:
+            if b <= at or a >= hi:
+                continue
+            if a > at:
+                regions.append((at, a))
+            at = max(at, b)
+        if at < hi:
+            regions.append((at, hi))
+    spans = []
+    for lo, hi in regions:
         spans.extend((lo + a, lo + b) for a, b in split_text(doc.text[lo:hi], counter, settings, max_tokens))
     return spans
 
 
+_MIN_LINE = 20     # letters and digits: shorter lines ("Total", "2024") recur without being repeats
+_MIN_REPEAT = 100  # letters and digits in a run of repeated lines before it is left out
+
+
+def repeats(text: str) -> list[tuple[int, int]]:
+    """Spans of `text` that say again what it said before: runs of lines met earlier (case,
+    spacing and punctuation aside), started by one of 20 letters and digits or more, of 100 or
+    more in all (a page extracted twice, a section shown twice, a notice on every page); a
+    repeated heading or table row alone stays.
+
+    >>> text = "Ferries leave at seven from the north quay.\\nTickets are sold on board only.\\n"
+    >>> repeats("Timetable\\n" + text * 3)
+    [(86, 237)]
+    """
+    seen: set[str] = set()
+    out: list[tuple[int, int]] = []
+    run: list[int] | None = None  # start, end, letters and digits
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        key = re.sub(r"\W+", "", line.casefold())
+        end = pos + len(line.rstrip("\r\n"))
+        if key and key in seen and (run is not None or len(key) >= _MIN_LINE):
+            if run is None:
+                run = [pos, end, 0]
+            run[1] = end
+            run[2] += len(key)
+        elif key:
+            if run is not None and run[2] >= _MIN_REPEAT:
+                out.append((run[0], run[1]))
+            run = None
+            seen.add(key)
+        pos += len(line)
+    if run is not None and run[2] >= _MIN_REPEAT:
+        out.append((run[0], run[1]))
+    return out
+
+
 def chunk_document(doc: Document, counter: TokenCounter, settings: ChunkerSettings,
                    max_tokens: int) -> list[Chunk]:
-    """All chunks of a document, with ids derived from (document, text, occurrence)."""
+    """All chunks of a document, with ids derived from (document, text, occurrence).
+
+    Text the document says twice (a page extracted twice, a section or notice repeated) is
+    indexed once (`repeats`); a document without repeats is chunked as it always was, so its
+    chunks keep their ids.
+    """
     seen: Counter[str] = Counter()
     chunks = []
     for start, end in _spans(doc, counter, settings, max_tokens):

@@ -46,7 +46,26 @@ def _check(doc: Document, chunks, counter, limit: int) -> None:
     for c in chunks:
         covered.update(range(c.start, c.end))
     visible = {i for i, ch in enumerate(doc.text) if not ch.isspace()}
-    assert visible <= covered, "no text is dropped between chunks"
+    said = _squeeze(" ".join(c.text for c in chunks))
+    for run in _runs(sorted(visible - covered)):  # left out only as text said in a chunk already
+        for line in doc.text[run[0]:run[1]].splitlines():
+            left_out = _squeeze(line)
+            for at in range(0, max(len(left_out) - 200, 0) + 1, 100):
+                assert left_out[at:at + 200] in said, "no text is dropped between chunks"
+
+
+def _squeeze(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _runs(positions: list[int]) -> list[tuple[int, int]]:
+    runs: list[list[int]] = []
+    for i in positions:
+        if runs and i <= runs[-1][1] + 2:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    return [(a, b) for a, b in runs]
 
 
 @pytest.mark.parametrize("name", sorted(AWKWARD))
@@ -98,3 +117,42 @@ def test_decode_fallback_keeps_text():
     text, caveat = decode_text("café naïve".encode("cp1252"))
     assert text == "café naïve" and "cp1252" in caveat
     assert decode_text("\ufeffhello".encode("utf-8")) == ("hello", None)
+
+
+REPORT = "\n\n".join(
+    f"Section {i}. The river trust counted {i * 7 + 3} otters on the northern bank this year, and the "
+    f"volunteers walked the same {i + 8} kilometres each week to write down every holt." for i in range(30))
+
+
+def test_text_said_twice_is_indexed_once_with_the_ids_it_had(counter):
+    settings = ChunkerSettings()
+    once = chunk_document(_doc(REPORT), counter, settings, 256)
+    twice_doc = _doc(REPORT + "\n\n" + REPORT)  # a page extracted twice
+    twice = chunk_document(twice_doc, counter, settings, 256)
+    _check(twice_doc, twice, counter, 256)
+    assert len(once) > 3
+    assert [c.id for c in twice] == [c.id for c in once]
+    assert all(c.end <= len(REPORT) for c in twice)
+
+
+def test_repeated_short_lines_of_a_table_are_kept(counter):
+    rows = "\n".join(f"Region {i} | 0 | 0" for i in range(3))
+    text = f"Otters by region in spring.\n{rows}\n\nOtters by region in autumn.\n{rows}"
+    chunks = chunk_document(_doc(text), counter, ChunkerSettings(), 256)
+    assert sum(c.text.count("Region 2 | 0 | 0") for c in chunks) == 2
+
+
+def test_an_html_section_shown_twice_is_indexed_once(tmp_path, counter):
+    from qa.config import Settings
+    from qa.documents import SourceFile, read_document
+
+    section = "".join(f"<p>Paragraph {i} of the notice says that the ferry to the island leaves at "
+                      f"{i + 6} in the morning from the north quay.</p>" for i in range(12))
+    html = f"<html><body><div class='desktop'>{section}</div><div class='mobile'>{section}</div></body></html>"
+    path = tmp_path / "notice.html"
+    path.write_text(html, encoding="utf-8")
+    doc, problem = read_document(SourceFile("notice.html", path, len(html), 0.0, "h"), Settings())
+    assert problem is None and doc.text.count("Paragraph 11 of the notice") == 2
+    chunks = chunk_document(doc, counter, ChunkerSettings(), 256)
+    assert sum(c.text.count("Paragraph 11 of the notice") for c in chunks) == 1
+    assert sum(c.text.count("Paragraph 0 of the notice") for c in chunks) == 1

@@ -25,16 +25,53 @@ _FIXES.update({
 _TABLE = str.maketrans(_FIXES)
 _LOST = re.compile(r"(?<=[a-z])\u21b5(?=[a-z])|(?<=[a-z])\u0192(?=[a-z])")  # ↵ for ff, ƒ for fi
 _MINUS = re.compile(r"/C0(?=\s?\d)")  # a minus sign from a font without a map (pdftotext-style)
+# A spacing accent drawn beside its letter ("na\u00a8\u0131ve" from LaTeX, "Age\u02c6ncia" from other
+# typesetters): put on the letter on the side where the pair makes one character; left alone when
+# both sides would ("Aviac\u00b8a\u02dco": nothing says which).
+_ACCENTS = {"\u00a8": "\u0308", "\u02c6": "\u0302", "\u02dc": "\u0303", "\u02dd": "\u030b", "\u02c7": "\u030c",
+            "\u02da": "\u030a", "\u00b8": "\u0327"}
+_ACCENTED = re.compile("[\u00a8\u02c6\u02dc\u02dd\u02c7\u02da\u00b8]")
+_DOTLESS = {"\u0131": "i", "\u0237": "j"}
+
+
+def _place_accents(text: str) -> str:
+    chars = list(text)
+
+    def one(k: int, mark: str) -> str | None:
+        letter = chars[k] if 0 <= k < len(chars) else ""
+        if not (letter.isalpha() and len(letter) == 1):
+            return None
+        joined = unicodedata.normalize("NFC", _DOTLESS.get(letter, letter) + mark)
+        return joined if len(joined) == 1 else None
+
+    for m in _ACCENTED.finditer(text):
+        k = m.start()
+        mark = _ACCENTS[m.group()]
+        left, right = one(k - 1, mark), one(k + 1, mark)
+        if right and (chars[k + 1] in _DOTLESS or not left):  # a dotless i or j is drawn to carry one
+            chars[k], chars[k + 1] = "", right
+        elif left and not right:
+            chars[k - 1], chars[k] = left, ""
+    return "".join(chars)
+
+
 _CONTROL = re.compile("[\x01\x03-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")  # and lone surrogates
 
 
 def normalize(text: str) -> str:
-    """Ligatures spelt out, odd spaces made plain, soft hyphens and control characters dropped."""
+    """Ligatures spelt out, odd spaces made plain, spacing accents put on their letters, soft
+    hyphens and control characters dropped.
+
+    >>> normalize("a na\u00a8\u0131ve Erd\u02ddos, Age\u02c6ncia Nacional de Aviac\u00b8a\u02dco")
+    'a naïve Erdős, Agência Nacional de Aviaça˜o'
+    """
     text = text.translate(_TABLE)
     if "\u21b5" in text or "\u0192" in text:
         text = _LOST.sub(lambda m: "ff" if m.group() == "\u21b5" else "fi", text)
     if "/C0" in text:
         text = _MINUS.sub("\u2212", text)
+    if _ACCENTED.search(text):
+        text = _place_accents(text)
     return _CONTROL.sub("", text)
 
 

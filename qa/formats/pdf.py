@@ -196,15 +196,24 @@ def _assemble(pages: list[list[Block]], known: set[str]) -> tuple[str, list[int]
 
     Paragraphs are separated by a blank line, table rows by a line break; a paragraph that goes
     on over a page break is joined with a space (a line-end hyphen joined), and that page's
-    footnotes move before it, so they do not cut its sentence. A block said twice (same page or
-    not) is kept once.
+    footnotes and the small print after it move before it, so they do not cut its sentence. A
+    block said twice (same page or not) is kept once.
     """
     for p in range(len(pages) - 1):
         body = [b for b in pages[p] if b.kind != "note"]
         notes = [b for b in pages[p] if b.kind == "note"]
         nxt = next((b for b in pages[p + 1] if b.kind != "note"), None)
-        if notes and body and nxt is not None and continues_across(body[-1], nxt):
-            pages[p] = body[:-1] + notes + body[-1:]
+        sizes: dict[float, int] = {}
+        for b in body:
+            if b.kind == "para" and b.size:
+                sizes[round(b.size, 1)] = sizes.get(round(b.size, 1), 0) + len(b.text)
+        normal = max(sizes, key=sizes.__getitem__) if sizes else 0.0  # the size of most of the text
+        k = len(body)  # small print after the last paragraph (a venue line, a copyright notice)
+        while k > 1 and body[k - 1].kind == "para" and 0 < body[k - 1].size < 0.9 * normal:
+            k -= 1
+        small = body[k:]
+        if (notes or small) and body and nxt is not None and continues_across(body[k - 1], nxt):
+            pages[p] = body[:k - 1] + notes + small + body[k - 1:k]
     seen: set[str] = set()
     parts: list[str] = []
     starts: list[int] = []

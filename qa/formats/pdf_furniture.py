@@ -9,7 +9,7 @@ import re
 from collections import Counter
 
 from .cleanup import is_page_number
-from .pdf_page import ZONE, PageLayout, Row
+from .pdf_page import TERMINAL, ZONE, PageLayout, Row
 
 
 def _key(row: Row) -> str:
@@ -36,7 +36,8 @@ def remove_furniture(pages: list[PageLayout]) -> int:
     A row near the top or bottom of a page is furniture when its words recur there on at least
     two pages and a quarter of them (heads alternate between odd and even pages), or when it is a
     page number; so is a short row there, seen on two pages, right next to such a row (a head's
-    second line: "Per Curiam. 395 U. S.").
+    second line: "Per Curiam. 395 U. S."). A recurring row that is a sentence (a notice repeated
+    at the foot of every page) is kept on the first page it is on.
     """
     dropped = _margin_labels(pages)
     counts: Counter[tuple[str, bool]] = Counter()
@@ -47,12 +48,17 @@ def remove_furniture(pages: list[PageLayout]) -> int:
         for key in {(_key(r), r.base < page.height / 2) for r in rows}:
             counts[key] += 1
     need = max(2, math.ceil(0.25 * len(pages)))
+    kept: set[str] = set()
     for page, rows in zip(pages, edges):
         def recurs(r: Row, n: int) -> bool:
             return len(pages) > 1 and len(r.cells) < 3 and counts[(_key(r), r.base < page.height / 2)] >= n
 
         drop = {id(r) for r in rows if is_page_number(r.text) or recurs(r, need)}
         found = [r for r in rows if id(r) in drop]
+        for r in found:  # a notice's sentence repeated on every page is text: kept once, where first seen
+            if _sentence(r.text) and _key(r) not in kept:
+                kept.add(_key(r))
+                drop.discard(id(r))
         for r in rows:
             if id(r) not in drop and len(r.text) <= 40 and recurs(r, 2) and any(
                     abs(r.base - f.base) <= 2.5 * r.size for f in found):
@@ -61,6 +67,16 @@ def remove_furniture(pages: list[PageLayout]) -> int:
             page.rows = [r for r in page.rows if id(r) not in drop]
             dropped += len(drop)
     return dropped
+
+
+def _sentence(text: str) -> bool:
+    """Whether a row reads as a line of running text (ten words or more, most in lower case; eight
+    if it ends as a sentence ends), not a running head or a footer ("Amnesty International Report
+    2007")."""
+    words = re.findall(r"[^\W\d_]+", text)
+    if sum(w.islower() for w in words) < len(words) / 2:
+        return False  # "16:21 Aug 05, 2020 Jkt 250001 PO 00000 Frm 00001 Fmt 4702": a printer's stamp
+    return len(words) >= 10 or (len(words) >= 8 and TERMINAL.search(text) is not None)
 
 
 def _margin_labels(pages: list[PageLayout]) -> int:

@@ -2,7 +2,8 @@
 
 Works on what PDFium says of each character (its text, baseline origin, box and angle), with no
 model: a page's text is cut into segments at line breaks and wide gaps; vertical gutters that
-few segments cross make columns, read left to right within each band between full-width lines;
+few segments cross make columns (a wide table or sidebar beside the text is one of its own), read
+left to right within each band between full-width lines; slanted (italic) type counts as level;
 rows far apart, of another size, or after a short line ending a sentence start a paragraph;
 runs of rows of two or more short cells make a table. Running heads, footers, page numbers and
 margin labels are rows repeated near the edges of many pages (`remove_furniture`); footnotes are
@@ -11,6 +12,7 @@ the small-print rows at the foot of a page or column (`page_blocks` puts them la
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import math
 import re
@@ -20,7 +22,7 @@ from collections import Counter
 from .cleanup import join_lines, mend_words, normalize
 from .tables import table_lines
 
-from .pdf_page import (ENDS_NUMBER, GAP, LABEL, STARTS_NUMBER, TABLE_CAPTION, TERMINAL, Block, PageLayout, Row,
+from .pdf_page import (CAPTION, ENDS_NUMBER, GAP, LABEL, STARTS_NUMBER, TABLE_CAPTION, TERMINAL, Block, PageLayout, Row,
                        Segment, body_size)
 
 # ---------------------------------------------------------------- characters -> segments
@@ -44,6 +46,7 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
             "utf-16-le", "surrogatepass").decode("utf-16-le") + "\u200b", text)
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text)]
     angles: Counter[int] = Counter()
+    matrix = raw.FS_MATRIX()
     line_info = []
     for a, b in lines:
         k = a
@@ -52,7 +55,7 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
         if k == b:
             line_info.append(None)
             continue
-        angle = raw.FPDFText_GetCharAngle(textpage, k)
+        angle = _baseline_angle(textpage, k, matrix)
         quadrant = int(round(angle / (math.pi / 2))) % 4 if angle >= 0 else 0
         turned = angle >= 0 and abs(angle - quadrant * math.pi / 2) > 0.05 and abs(angle - 2 * math.pi) > 0.05
         line_info.append((quadrant, turned))
@@ -78,6 +81,7 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
         if info is None or info[0] != quadrant or info[1]:
             continue  # blank, or turned against the page: margin stamps, axis labels
         parts: list[str] = []
+        words: list[list[float]] = []  # x extent of each word of the segment
         x0 = x1 = base = size = 0.0
         last = None
         space = False
@@ -107,8 +111,8 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
                 gap = rx - x1
                 numbers = gap > 0.6 * size and parts[-1][-1:] in ENDS_NUMBER and ch in STARTS_NUMBER
                 if abs(ry - base) > 0.5 * size or gap < -0.6 * size - 1 or gap > GAP * size or numbers:
-                    _add(segments, parts, x0, x1, base, size)
-                    parts = []
+                    _add(segments, parts, x0, x1, base, size, words)
+                    parts, words = [], []
                 elif space or gap > 0.25 * size:
                     parts.append(" ")
             if not parts:
@@ -116,19 +120,39 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
                 x0, base = rx, ry
             elif h > size and abs(ry - base) < 0.2 * h:
                 size = h  # the segment's largest type on its baseline ("DATES: The FAA ...")
+            if not parts or parts[-1] == " ":
+                words.append([rx, rx + w])
+            else:
+                words[-1][1] = max(words[-1][1], rx + w)
             parts.append(ch)
             x1 = max(x1, rx + w) if len(parts) > 1 else rx + w
             last = (ch, rx, ry)
             space = False
         if parts:
-            _add(segments, parts, x0, x1, base, size)
+            _add(segments, parts, x0, x1, base, size, words)
     return segments, page_w, page_h
 
 
-def _add(segments: list[Segment], parts: list[str], x0: float, x1: float, base: float, size: float) -> None:
+def _baseline_angle(textpage, index: int, matrix) -> float:
+    """The clockwise angle of a character's baseline, in [0, 2pi); -1 if PDFium cannot say.
+
+    PDFium's own FPDFText_GetCharAngle reads the angle off the matrix's c entry, so a slanted
+    (synthetic italic) font counts as turned by its slant; the baseline is the matrix's x unit.
+    """
+    import pypdfium2.raw as raw
+
+    if not raw.FPDFText_GetMatrix(textpage, index, matrix):
+        return -1.0
+    angle = math.atan2(-matrix.b, matrix.a)
+    return angle + 2 * math.pi if angle < 0 else angle
+
+
+def _add(segments: list[Segment], parts: list[str], x0: float, x1: float, base: float, size: float,
+         words: list[list[float]]) -> None:
     s = normalize("".join(parts)).strip()
     if s:
-        segments.append(Segment(s, x0, x1, base, size))
+        spans = tuple((a, b) for a, b in words) if len(s.split()) == len(words) else ()
+        segments.append(Segment(s, x0, x1, base, size, spans))
 
 
 # ---------------------------------------------------------------- segments -> rows in reading order
@@ -151,38 +175,65 @@ def _gutters(segments: list[Segment], width: float) -> list[float]:
         if a <= b:
             crossings[a - lo] += 1
             crossings[b - lo + 1] -= 1
-    limit = max(1, int(0.15 * len(body)))
-    gutters: list[float] = []
-    counts, run = [], 0
+    # Few cross a gutter: 15% of the segments, or (when a title block and a footer span the page
+    # over two columns) half as many as lie wholly on its emptier side.
+    floor = max(1, int(0.15 * len(body)))
+    x1s, x0s = sorted(s.x1 for s in body), sorted(s.x0 for s in body)
+    counts, limits, run = [], [], 0
     for k in range(hi - lo + 1):
         run += crossings[k]
         counts.append(run)
+        beside = min(bisect.bisect_right(x1s, lo + k), len(x0s) - bisect.bisect_left(x0s, lo + k))
+        limits.append(max(floor, 0.5 * beside))
+    gutters: list[float] = []
     k = 0
     while k < len(counts):
-        if counts[k] > limit:
+        if counts[k] > limits[k]:
             k += 1
             continue
         end = k
-        while end + 1 < len(counts) and counts[end + 1] <= limit:
+        while end + 1 < len(counts) and counts[end + 1] <= limits[end + 1]:
             end += 1
         if end - k >= 3:  # the gutter lies where fewest segments cross, mid-way along that stretch
             least = min(counts[k:end + 1])
-            spots = [x for x in range(k, end + 1) if counts[x] == least]
-            gutters.append(lo + (spots[0] + spots[-1]) / 2)
+            runs: list[list[int]] = []  # the widest run of those spots (a short column may lie between)
+            for x in range(k, end + 1):
+                if counts[x] == least:
+                    if runs and runs[-1][1] == x - 1:
+                        runs[-1][1] = x
+                    else:
+                        runs.append([x, x])
+            a, b = max(runs, key=lambda r: r[1] - r[0])
+            gutters.append(lo + (a + b) / 2)
         k = end + 1
+    kept: set[float] = set()  # gutters between running text and a side panel (a table, a sidebar)
     while gutters:
         columns = _columns(body, gutters)
-        bad = [i for i, col in enumerate(columns) if not _text_column(col)]
+        text = [_text_column(col) for col in columns]
+        edge = {0: gutters[0], len(gutters): gutters[-1]}
+        bad = [i for i, ok in enumerate(text) if not ok and edge.get(i) not in kept]
         if not bad:
-            return gutters
-        i = bad[0]  # join the failing column to its smaller neighbour
-        if i == 0:
-            del gutters[0]
-        elif i == len(gutters):
-            del gutters[-1]
-        else:
-            del gutters[i - 1 if len(columns[i - 1]) <= len(columns[i + 1]) else i]
+            return gutters if any(text) else []
+        i = bad[0]
+        sides = [k for k in (i - 1, i + 1) if 0 <= k < len(columns)]
+        if i in edge and _prose(columns[sides[0]]) and _side_panel(columns[i], width):
+            kept.add(edge[i])  # a wide table or sidebar beside the text is read on its own
+            continue
+        # Join the failing column to a neighbour: one that fails too (a table's cells), else the smaller.
+        k = min(sides, key=lambda k: (text[k], len(columns[k])))
+        del gutters[min(i, k)]
     return []
+
+
+def _prose(col: list[Segment]) -> bool:
+    """A column of running text: lines of text, long ones (not a table's column of phrases)."""
+    return _text_column(col) and statistics.median(len(s.text) for s in col) >= 30
+
+
+def _side_panel(col: list[Segment], width: float) -> bool:
+    """Whether a column that is not running text is a panel of its own beside it (a key-figures
+    table, a sidebar): wide, and holding several lines; not a strip of line numbers or labels."""
+    return len(col) >= 5 and max(s.x1 for s in col) - min(s.x0 for s in col) >= 0.15 * width
 
 
 def _columns(segments: list[Segment], gutters: list[float]) -> list[list[Segment]]:
@@ -192,11 +243,15 @@ def _columns(segments: list[Segment], gutters: list[float]) -> list[list[Segment
 
 
 def _text_column(col: list[Segment]) -> bool:
-    if len(col) < 5:
+    """A column of lines of text: five or more (three will do if they are long), most of them
+    nearly as wide as the column."""
+    if len(col) < 3:
+        return False
+    length = statistics.median(len(s.text) for s in col)
+    if len(col) < 5 and length < 30:
         return False
     span = max(s.x1 for s in col) - min(s.x0 for s in col)
-    return (statistics.median(s.x1 - s.x0 for s in col) >= 0.55 * span
-            and statistics.median(len(s.text) for s in col) >= 15)
+    return statistics.median(s.x1 - s.x0 for s in col) >= 0.55 * span and length >= 15
 
 
 def _rows(segments: list[Segment], column: int) -> list[Row]:
@@ -283,18 +338,45 @@ def _pitch(rows: list[Row]) -> float:
 
 
 def _align(rows: list[list[Segment]]) -> list[list[str]]:
-    """Cells of table rows placed in the columns of the row with the most cells."""
+    """Cells of table rows placed in the columns of the row with the most cells; a cell that
+    stretches over several columns with wide gaps between its words (a header row set closer
+    than the gap that cuts segments: "RPK (000's)   y.o.y(%)   ASK (000's)") is cut at them."""
     widest = max(rows, key=len)
     anchors = [(s.x0, s.x1) for s in widest]
+
+    def column(x0: float, x1: float) -> int:
+        overlaps = [min(x1, b) - max(x0, a) for a, b in anchors]
+        return max(range(len(anchors)), key=lambda k: (overlaps[k], -abs((x0 + x1) - sum(anchors[k]))))
+
     out = []
     for row in rows:
         cells = [""] * len(anchors)
         for s in row:
-            overlaps = [min(s.x1, b) - max(s.x0, a) for a, b in anchors]
-            best = max(range(len(anchors)), key=lambda k: (overlaps[k], -abs((s.x0 + s.x1) - sum(anchors[k]))))
-            cells[best] = (cells[best] + " " + s.text).strip()
+            for text, x0, x1 in _pieces(s, anchors, column):
+                best = column(x0, x1)
+                cells[best] = (cells[best] + " " + text).strip()
         out.append(cells)
     return out
+
+
+def _pieces(s: Segment, anchors: list[tuple[float, float]], column) -> list[tuple[str, float, float]]:
+    """A segment as (text, x0, x1) pieces: cut at gaps wider than 0.6 of its type size when the
+    pieces then fall in different columns, else whole."""
+    whole = [(s.text, s.x0, s.x1)]
+    if len(s.words) < 2 or sum(1 for a, b in anchors if min(s.x1, b) > max(s.x0, a)) < 2:
+        return whole
+    words = s.text.split()
+    groups: list[list[int]] = [[0]]
+    for k in range(1, len(words)):
+        if s.words[k][0] - s.words[k - 1][1] > 0.6 * s.size:
+            groups.append([k])
+        else:
+            groups[-1].append(k)
+    if len(groups) < 2:
+        return whole
+    pieces = [(" ".join(words[k] for k in g), s.words[g[0]][0], s.words[g[-1]][1]) for g in groups]
+    places = [column(x0, x1) for _, x0, x1 in pieces]
+    return pieces if len(set(places)) == len(places) else whole
 
 
 def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
@@ -337,8 +419,8 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
             group.append(rows[i])
             i += 1
         blocks.append(Block("para", mend_words(join_lines([r.text for r in group], known), known), row.size))
-    # A paragraph cut by a column break goes on in the next column; a sidebar or a figure label
-    # (type of another size) met inside an open sentence waits until the paragraph ends.
+    # A paragraph cut by a column break goes on in the next column; a sidebar, a figure label
+    # (type of another size) or a caption met inside an open sentence waits until the paragraph ends.
     merged: list[Block] = []
     held: list[Block] = []
     for b in blocks:
@@ -347,7 +429,7 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
             merged[-1] = Block("para", join_lines([last.text, b.text], known), last.size)
             continue
         if (last is not None and last.kind == "para" and not TERMINAL.search(last.text) and len(held) < 3
-                and len(last.text) >= 40 and abs(b.size - last.size) > 0.15 * last.size):
+                and len(last.text) >= 40 and (abs(b.size - last.size) > 0.15 * last.size or CAPTION.match(b.text))):
             held.append(b)
             continue
         merged.extend(held)
@@ -371,13 +453,18 @@ def _note_blocks(notes: list[Row], known: set[str]) -> list[Block]:
     return blocks
 
 
+_NUMBERED = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.)\s+[^\W\d_]")  # "1 Introduction", "2.1 Data", "IV. Results"
+
+
 def continues_across(prev: Block, nxt: Block, body: float | None = None) -> bool:
     """Whether paragraph `nxt` (next column or page) carries on `prev`: `prev` stops mid-sentence."""
-    if prev.kind != "para" or nxt.kind != "para" or TERMINAL.search(prev.text):
-        return False
+    if prev.kind != "para" or nxt.kind != "para" or TERMINAL.search(prev.text) or CAPTION.match(nxt.text):
+        return False  # a caption ("Figure 1: ...") never carries a sentence on
     if len(prev.text) < 40 or len(prev.text.split()) < 6:
         return False  # a heading, a label
     if prev.size and nxt.size and abs(prev.size - nxt.size) > 0.15 * prev.size:
         return False
     first = nxt.text[:1]
+    if (len(nxt.text) < 40 or len(nxt.text.split()) < 6) and (first.isupper() or _NUMBERED.match(nxt.text)):
+        return False  # a heading ("Abstract", "1 Introduction") does not carry a sentence on
     return first.islower() or first.isdigit() or prev.text.endswith((",", "-")) or prev.text[-1:].isalpha()

@@ -17,6 +17,7 @@ ENDS_NUMBER = frozenset("0123456789%)")
 STARTS_NUMBER = frozenset("0123456789$(€£-")  # two numbers this far apart are two table cells
 LABEL = re.compile(r"^[A-Z][A-Z .'-]{2,}:")
 TABLE_CAPTION = re.compile(r"^(table|tab\.|таблица)\s*[\dIVX]", re.I)
+CAPTION = re.compile(r"^(fig(ure)?|table|tab|chart|exhibit|рис(унок)?|таблица)\.?\s*[\dIVX]+[.:]", re.I)
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Segment:
     x1: float
     base: float
     size: float
+    words: tuple[tuple[float, float], ...] = ()  # x extent of each word of `text`, when known
 
 
 @dataclass
