@@ -275,12 +275,14 @@ def test_is_loopback_and_empty_host():
 def test_the_app_spares_gradio_per_event_work_but_keeps_a_users_setting(service, monkeypatch):
     import importlib.util
 
-    from ui.app import ANALYTICS_EVERY, build_app
+    from ui.app import ANALYTICS_EVERY, STATUS_UPDATE_SECONDS, build_app, queued
 
     monkeypatch.delenv("GRADIO_ANALYTICS_CACHE_FREQUENCY", raising=False)
     installed = importlib.util.find_spec("matplotlib") is not None
     demo = build_app(service)
     assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == ANALYTICS_EVERY  # was: after every event
+    queue = queued(demo)._queue  # places in line every few seconds, not to every waiting client per event
+    assert not queue.live_updates and queue.update_intervals == STATUS_UPDATE_SECONDS
     if not installed:
         assert "matplotlib" in sys.modules and sys.modules["matplotlib"] is None
         with pytest.raises(ImportError):  # at once: Gradio tries it on every event

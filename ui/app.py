@@ -42,6 +42,10 @@ ANSWER_CONCURRENCY = 32  # questions answered at once (chat and /ask share it); 
 # below): an answer costs ~2 ms of CPU, so more of them in flight mostly lets Gradio's queue send
 # their results in fewer, larger rounds. Memory per answer in flight is a few hundred candidate
 # sentences: 32 of them stay in the megabytes.
+STATUS_UPDATE_SECONDS = 1.0
+"""How often Gradio's queue tells waiting clients their place in line. Its default ("auto") tells every
+waiting client each time any event starts: with 200 questions queued that is ~20,000 messages (each a
+pass of the event stream) for 200 answers; the chat hides the queue position anyway."""
 FOLDER_CONCURRENCY = 1   # uploads, removals and rebuilds change the documents folder: one at a time
 
 ANALYTICS_EVERY = 1000
@@ -133,6 +137,13 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
     return demo
 
 
+def queued(demo: gr.Blocks) -> gr.Blocks:
+    """The app with Gradio's queue set up as `launch` serves it: one event at a time unless an event
+    says otherwise (answers: answer_concurrency), places in line sent every STATUS_UPDATE_SECONDS."""
+    demo.queue(default_concurrency_limit=1, status_update_rate=STATUS_UPDATE_SECONDS)
+    return demo
+
+
 def theme() -> gr.themes.Base:
     # System fonts only: the app is offline, so no web fonts are fetched.
     return gr.themes.Default(
@@ -157,8 +168,7 @@ def launch(service: Service, *, host: str = "127.0.0.1", port: int = 7860,
         app_kwargs["routes"] = list(routes)
     if lifespan is not None:
         app_kwargs["lifespan"] = lifespan
-    demo = build_app(service, answer_concurrency=answer_concurrency)
-    demo.queue(default_concurrency_limit=1)
+    demo = queued(build_app(service, answer_concurrency=answer_concurrency))
     demo.launch(server_name=host, server_port=port, auth=auth, theme=theme(), css=CSS, ssr_mode=False,
                 show_error=False, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES, inbrowser=False,
                 auth_message="Sign in to ask questions of these documents.",
