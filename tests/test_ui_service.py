@@ -226,7 +226,7 @@ def test_answers_given_in_parallel_match_the_same_answers_given_one_by_one(servi
 
 
 def test_login_throttle_doubles_the_wait_after_free_failures():
-    from ui.login import Throttle
+    from qa import Throttle
 
     now = [0.0]
     t = Throttle(free=3, base=1.0, cap=8.0, clock=lambda: now[0])

@@ -29,7 +29,7 @@ from qa import MODES
 
 from . import render
 from .handlers import Handlers
-from .login import LoginThrottle, trust_proxies
+from .login import LoginThrottle, Throttle, trust_proxies
 from .service import Service
 from .style import CSS, DOCUMENTS_JS, TRANSCRIPT_JS, UPLOAD_MSG_JS, VIEWER_JS
 from .uploads import ACCEPTED, MAX_UPLOAD_BYTES
@@ -154,16 +154,18 @@ def theme() -> gr.themes.Base:
 
 def launch(service: Service, *, host: str = "127.0.0.1", port: int = 7860,
            auth: list[tuple[str, str]] | None = None, answer_concurrency: int = ANSWER_CONCURRENCY,
-           trusted_proxies: Sequence[str] = (), routes: list | None = None, lifespan=None) -> None:
+           trusted_proxies: Sequence[str] = (), routes: list | None = None, lifespan=None,
+           throttle: Throttle | None = None) -> None:
     """Serve the app over a started Service until interrupted. Errors are raised, not printed.
 
-    Failed sign-ins are throttled per client (ui.login.LoginThrottle); a client is the address
-    that connects, or the one named by X-Forwarded-For when that comes from `trusted_proxies`.
-    `routes` (Starlette routes, matched before the app's own) and `lifespan` serve more beside the
-    chat: qa serve's REST API and MCP endpoint (qa.rest.routes), which check credentials themselves.
+    Failed sign-ins are throttled per client (ui.login.LoginThrottle counting in `throttle`); a
+    client is the address that connects, or the one named by X-Forwarded-For when that comes from
+    `trusted_proxies`. `routes` (Starlette routes, matched before the app's own) and `lifespan`
+    serve more beside the chat: qa serve's REST API and MCP endpoint (qa.rest.routes), which check
+    credentials themselves (pass them the same `throttle`).
     """
     trust_proxies(trusted_proxies)  # before the server is configured
-    app_kwargs: dict = {"middleware": [Middleware(LoginThrottle)]} if auth else {}
+    app_kwargs: dict = {"middleware": [Middleware(LoginThrottle, throttle=throttle)]} if auth else {}
     if routes:
         app_kwargs["routes"] = list(routes)
     if lifespan is not None:
