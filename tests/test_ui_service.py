@@ -283,6 +283,9 @@ def test_the_app_spares_gradio_per_event_work_but_keeps_a_users_setting(service,
     assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == ANALYTICS_EVERY  # was: after every event
     queue = queued(demo)._queue  # places in line every few seconds, not to every waiting client per event
     assert not queue.live_updates and queue.update_intervals == STATUS_UPDATE_SECONDS
+    from ui.handlers import Handlers  # type hints Gradio reads per event: evaluated once, not per call
+
+    assert Handlers.ask.__annotations__["question"] is str and Handlers.chat.__annotations__["question"] is str
     if not installed:
         assert "matplotlib" in sys.modules and sys.modules["matplotlib"] is None
         with pytest.raises(ImportError):  # at once: Gradio tries it on every event
