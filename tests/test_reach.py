@@ -287,6 +287,27 @@ def test_wrong_passwords_on_rest_and_mcp_are_throttled_with_the_chat_login(seed_
     assert "sign-in from 127.0.0.1 to /mcp refused: locked out" in text
 
 
+def test_behind_a_trusted_proxy_rest_counts_each_forwarded_client(seed_index, tmp_path):
+    """--trusted-proxy: the address X-Forwarded-For names is the client, on REST as on the chat."""
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    shutil.copytree(seed_index, tmp_path / "index")
+    log = tmp_path / "serve.log"
+    extra = ("--auth", f"{USER}:{PASSWORD}", "--trusted-proxy", "127.0.0.1")
+    with running_app(tmp_path / "seeds", tmp_path / "index", log, extra=extra) as url:
+        docs = url + "api/v1/documents"
+
+        def tries(addresses: list[str]) -> list[int]:
+            return [httpx.get(docs, auth=(USER, "wrong"), headers={"X-Forwarded-For": a}, timeout=60).status_code
+                    for a in addresses]
+
+        assert tries([f"203.0.113.{i}" for i in range(1, 6)]) == [401] * 5  # five clients, one try each
+        assert tries(["198.51.100.9"] * 5) == [401] * 4 + [429]
+        assert httpx.get(docs, auth=AUTH, headers={"X-Forwarded-For": "203.0.113.1"}, timeout=60).status_code == 200
+    text = log.read_text(encoding="utf-8")
+    assert "failed sign-in from 198.51.100.9 to /api/v1/documents (4 in a row)" in text
+    assert "failed sign-in from 127.0.0.1" not in text
+
+
 # ------------------------------------------------------------------ docs/reach.md: every example runs
 
 
