@@ -286,6 +286,15 @@ def test_the_app_spares_gradio_per_event_work_but_keeps_a_users_setting(service,
     from ui.handlers import Handlers  # type hints Gradio reads per event: evaluated once, not per call
 
     assert Handlers.ask.__annotations__["question"] is str and Handlers.chat.__annotations__["question"] is str
+    import gc
+
+    from ui.app import freeze_startup_objects  # start-up's objects out of the full collections
+
+    try:
+        freeze_startup_objects()
+        assert gc.get_freeze_count() > 10_000 and len(gc.get_objects(2)) < gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
     if not installed:
         assert "matplotlib" in sys.modules and sys.modules["matplotlib"] is None
         with pytest.raises(ImportError):  # at once: Gradio tries it on every event
