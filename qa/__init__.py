@@ -19,6 +19,7 @@ from .embedding import model_prepared
 from .pages import PageImage, PageNotAvailable, PageRenderer
 from .passage import Passage, place_in_file
 from .retriever import MODES, Retriever, index_settings
+from .throttle import Throttle, client_address, too_many, trust_proxies
 from .tools import Tools
 from .watch import FolderWatcher
 from .version import __version__
@@ -45,4 +46,6 @@ __all__ = [
     "Tools",
     # a folder watched for changes (qa serve --watch, qa build --watch)
     "FolderWatcher",
+    # failed sign-ins throttled per client, one count for the chat, REST and MCP (qa.throttle)
+    "Throttle", "client_address", "too_many", "trust_proxies",
 ]

@@ -120,7 +120,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     service = Service(seeds, index)
     sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {describe_location(index)}\n")
     service.start()  # logs "no index ... yet; building it" and the build's progress
-    extra, lifespan = _machine_routes(service, args.mcp, creds, host)
+    from .throttle import Throttle
+
+    throttle = Throttle()  # failed sign-ins to the chat, REST and MCP counted together, per client
+    extra, lifespan = _machine_routes(service, args.mcp, creds, host, throttle)
     shown = f"http://{host}:{args.port}"
     sys.stderr.write(f"qa serve: REST API at {shown}/api/v1 (schema: /api/v1/openapi.json)"
                      + (f", MCP at {shown}/mcp" if args.mcp else "")
@@ -132,14 +135,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Without --concurrency the app's own measured setting applies (ui.app.ANSWER_CONCURRENCY).
         chosen = {} if args.concurrency is None else {"answer_concurrency": args.concurrency}
         launch(service, host=host, port=args.port, auth=creds, trusted_proxies=args.trusted_proxy, routes=extra,
-               lifespan=lifespan, **chosen)
+               lifespan=lifespan, throttle=throttle, **chosen)
     except OSError as exc:  # port taken, address not available here
         sys.stderr.write(f"qa serve: error: cannot listen on {host}:{args.port}: {exc}\n")
         return 1
     return 0
 
 
-def _machine_routes(service, mcp: bool, creds: list[tuple[str, str]] | None, host: str):
+def _machine_routes(service, mcp: bool, creds: list[tuple[str, str]] | None, host: str, throttle=None):
     """The REST API (and with --mcp the MCP endpoint) over the service's current index."""
     from ui.service import NotReady
 
@@ -153,7 +156,7 @@ def _machine_routes(service, mcp: bool, creds: list[tuple[str, str]] | None, hos
         except NotReady as exc:  # the REST API answers 503, MCP a tool error, with the reason
             raise IndexNotFoundError(str(exc)) from None
 
-    return routes(Tools(current), mcp=mcp, credentials=creds, host=host)
+    return routes(Tools(current), mcp=mcp, credentials=creds, host=host, throttle=throttle)
 
 
 def _serve_logging(verbose: bool) -> None:
@@ -162,10 +165,11 @@ def _serve_logging(verbose: bool) -> None:
         return  # the root handler already shows INFO from everything
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("qa serve: %(message)s"))
-    logger = logging.getLogger("ui")
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    logger.propagate = False  # the root handler shows warnings only, and would repeat these
+    for name in ("ui", "qa.throttle", "qa.http_auth"):  # the app; failed and refused sign-ins
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+        logger.propagate = False  # the root handler shows warnings only, and would repeat these
 
 
 def _read_credentials(auth: str | None, auth_file: str | None) -> list[tuple[str, str]] | None:

@@ -6,7 +6,11 @@ pairs of --auth / --auth-file as HTTP Basic credentials on every request:
     curl -u alice:secret -H 'content-type: application/json' -d '{"question": "..."}' \\
          http://127.0.0.1:7860/api/v1/ask
 
->>> app = BasicAuth(rest_app, [("alice", "secret")])
+>>> app = BasicAuth(rest_app, [("alice", "secret")], throttle=Throttle())
+
+Wrong credentials are counted per client by qa.Throttle (the one the chat's login shares): after
+a few, the client is locked out for a while and gets 429 with Retry-After, without its password
+being checked. A request without credentials gets 401 and is not counted as a failure.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import json
 import logging
 from typing import Any, Sequence
 
+from .throttle import Throttle, client_address, too_many
+
 logger = logging.getLogger(__name__)
 
 REFUSED = {"error": "sign-in required: send the USER:PASSWORD of qa serve --auth as HTTP Basic credentials"}
@@ -26,24 +32,39 @@ REFUSED = {"error": "sign-in required: send the USER:PASSWORD of qa serve --auth
 class BasicAuth:
     """ASGI middleware: HTTP requests without valid Basic credentials get 401 and a JSON error."""
 
-    def __init__(self, app: Any, credentials: Sequence[tuple[str, str]]):
+    def __init__(self, app: Any, credentials: Sequence[tuple[str, str]], throttle: Throttle | None = None):
         self.app = app
         self._pairs = [(u.encode(), p.encode()) for u, p in credentials]
+        self.throttle = throttle or Throttle()
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or self._allowed(scope):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        client = (scope.get("client") or ("?",))[0]
-        logger.warning("refused a request to %s from %s: no valid credentials", scope.get("path"), client)
+        client, where = client_address(scope), f" to {scope.get('path')}"
+        wait = self.throttle.locked(client, where)
+        if wait > 0:
+            await too_many(send, wait)
+            return
+        allowed = self._allowed(scope)
+        if allowed is not None:
+            self.throttle.outcome(client, allowed, where)
+        if allowed:
+            await self.app(scope, receive, send)
+            return
+        if allowed is None:
+            logger.warning("refused a request to %s from %s: no credentials", scope.get("path"), client)
         body = json.dumps(REFUSED).encode()
         await send({"type": "http.response.start", "status": 401, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
             (b"www-authenticate", b'Basic realm="qa", charset="UTF-8"')]})
         await send({"type": "http.response.body", "body": body})
 
-    def _allowed(self, scope) -> bool:
+    def _allowed(self, scope) -> bool | None:
+        """Whether the request's Basic credentials are right; None when it sends none."""
         header = dict(scope.get("headers") or ()).get(b"authorization", b"")
+        if not header:
+            return None
         scheme, _, token = header.partition(b" ")
         if scheme.lower() != b"basic":
             return False

@@ -29,6 +29,7 @@ from . import __version__
 from .checks import BadArgument
 from .errors import IndexNotFoundError, QAError
 from .schemas import AskRequest, SearchRequest, where_dict
+from .throttle import Throttle
 from .tools import Tools
 
 logger = logging.getLogger(__name__)
@@ -99,15 +100,17 @@ async def _failed(request: Request, exc: Exception) -> JSONResponse:
     return _error(500, f"internal error ({type(exc).__name__}); the server log has the details")
 
 
-def routes(tools: Tools, *, mcp: bool, credentials: list[tuple[str, str]] | None, host: str = "127.0.0.1"
-           ) -> tuple[list[Any], Callable | None]:
+def routes(tools: Tools, *, mcp: bool, credentials: list[tuple[str, str]] | None, host: str = "127.0.0.1",
+           throttle: Throttle | None = None) -> tuple[list[Any], Callable | None]:
     """(Starlette routes, lifespan or None) that `qa serve` adds beside the chat: the REST API at
-    PREFIX and, with `mcp`, the MCP endpoint at qa.mcp.PATH; both behind `credentials` if given."""
+    PREFIX and, with `mcp`, the MCP endpoint at qa.mcp.PATH; both behind `credentials` if given,
+    their failed sign-ins counted by `throttle` (one for both; pass the chat's to share it)."""
     from starlette.routing import Mount, Route
 
     from .http_auth import BasicAuth
 
-    guard = (lambda app: BasicAuth(app, credentials)) if credentials else (lambda app: app)
+    throttle = throttle or Throttle()
+    guard = (lambda app: BasicAuth(app, credentials, throttle)) if credentials else (lambda app: app)
     mounted = [Mount(PREFIX, app=guard(rest_app(tools)))]
     lifespan = None
     if mcp:

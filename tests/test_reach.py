@@ -238,6 +238,76 @@ def test_mcp_over_http_refuses_without_credentials(server):
     assert r.status_code == 401 and "Kloop" not in r.text
 
 
+def _mcp_call(server: str, auth: tuple[str, str] | None, headers: dict[str, str] | None = None) -> httpx.Response:
+    """One raw MCP tools/call over HTTP, as a client sends it (the SDK's session wraps HTTP errors)."""
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "list_documents", "arguments": {}}}
+    return httpx.post(server + "/mcp", json=call, auth=auth, timeout=60,
+                      headers={"accept": "application/json, text/event-stream", **(headers or {})})
+
+
+def test_wrong_passwords_on_rest_and_mcp_are_throttled_with_the_chat_login(seed_index, tmp_path):
+    """One qa.Throttle counts failed sign-ins per client on REST, MCP and the chat's login: after 3
+    free tries each failure locks the client out (429 with Retry-After, even with the right password),
+    X-Forwarded-For is not trusted by default, and the right password after the wait works."""
+    import time
+
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    shutil.copytree(seed_index, tmp_path / "index")
+    log = tmp_path / "serve.log"
+    wrong = (USER, "wrong")
+    with running_app(tmp_path / "seeds", tmp_path / "index", log, extra=("--mcp", "--auth", f"{USER}:{PASSWORD}")) as url:
+        server = url.rstrip("/")
+        ask = server + "/api/v1/ask"
+        codes = [httpx.post(ask, json={"question": QUESTION}, auth=wrong, timeout=60,
+                            headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(4)]
+        assert codes == [401] * 4  # rotating X-Forwarded-For: still one client, 127.0.0.1
+        locked = httpx.post(ask, json={"question": QUESTION}, auth=AUTH, timeout=60)
+        assert locked.status_code == 429 and locked.json()["error"].startswith("Too many failed sign-ins")
+        wait = int(locked.headers["retry-after"])
+        assert wait >= 1
+        assert _mcp_call(server, AUTH).status_code == 429  # the same count: MCP is locked too
+        assert httpx.post(url + "login", data={"username": USER, "password": PASSWORD}, timeout=60).status_code == 429
+        time.sleep(wait + 0.2)
+        ok = httpx.post(ask, json={"question": QUESTION}, auth=AUTH, timeout=60)
+        assert ok.status_code == 200 and KLOOP_SENTENCE in ok.json()["answer"]  # and the count starts again
+
+        assert [_mcp_call(server, wrong).status_code for _ in range(4)] == [401] * 4
+        locked = _mcp_call(server, AUTH)
+        assert locked.status_code == 429 and int(locked.headers["retry-after"]) >= 1
+        assert httpx.get(server + "/api/v1/documents", auth=AUTH, timeout=60).status_code == 429
+        time.sleep(int(locked.headers["retry-after"]) + 0.2)
+        reply = _mcp_call(server, AUTH)
+        assert reply.status_code == 200 and SEED_FILE in reply.text
+        # Without credentials a request is refused (401) but not counted as a wrong password.
+        assert [httpx.get(server + "/api/v1/documents", timeout=60).status_code for _ in range(5)] == [401] * 5
+        assert httpx.get(server + "/api/v1/documents", auth=AUTH, timeout=60).status_code == 200
+    text = log.read_text(encoding="utf-8")
+    assert "failed sign-in from 127.0.0.1 to /api/v1/ask (4 in a row); next attempt allowed in 1 s" in text
+    assert "failed sign-in from 127.0.0.1 to /mcp (4 in a row)" in text and "203.0.113." not in text
+    assert "sign-in from 127.0.0.1 to /mcp refused: locked out" in text
+
+
+def test_behind_a_trusted_proxy_rest_counts_each_forwarded_client(seed_index, tmp_path):
+    """--trusted-proxy: the address X-Forwarded-For names is the client, on REST as on the chat."""
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    shutil.copytree(seed_index, tmp_path / "index")
+    log = tmp_path / "serve.log"
+    extra = ("--auth", f"{USER}:{PASSWORD}", "--trusted-proxy", "127.0.0.1")
+    with running_app(tmp_path / "seeds", tmp_path / "index", log, extra=extra) as url:
+        docs = url + "api/v1/documents"
+
+        def tries(addresses: list[str]) -> list[int]:
+            return [httpx.get(docs, auth=(USER, "wrong"), headers={"X-Forwarded-For": a}, timeout=60).status_code
+                    for a in addresses]
+
+        assert tries([f"203.0.113.{i}" for i in range(1, 6)]) == [401] * 5  # five clients, one try each
+        assert tries(["198.51.100.9"] * 5) == [401] * 4 + [429]
+        assert httpx.get(docs, auth=AUTH, headers={"X-Forwarded-For": "203.0.113.1"}, timeout=60).status_code == 200
+    text = log.read_text(encoding="utf-8")
+    assert "failed sign-in from 198.51.100.9 to /api/v1/documents (4 in a row)" in text
+    assert "failed sign-in from 127.0.0.1" not in text
+
+
 # ------------------------------------------------------------------ docs/reach.md: every example runs
 
 

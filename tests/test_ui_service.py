@@ -226,7 +226,7 @@ def test_answers_given_in_parallel_match_the_same_answers_given_one_by_one(servi
 
 
 def test_login_throttle_doubles_the_wait_after_free_failures():
-    from ui.login import Throttle
+    from qa import Throttle
 
     now = [0.0]
     t = Throttle(free=3, base=1.0, cap=8.0, clock=lambda: now[0])
@@ -275,12 +275,26 @@ def test_is_loopback_and_empty_host():
 def test_the_app_spares_gradio_per_event_work_but_keeps_a_users_setting(service, monkeypatch):
     import importlib.util
 
-    from ui.app import ANALYTICS_EVERY, build_app
+    from ui.app import ANALYTICS_EVERY, STATUS_UPDATE_SECONDS, build_app, queued
 
     monkeypatch.delenv("GRADIO_ANALYTICS_CACHE_FREQUENCY", raising=False)
     installed = importlib.util.find_spec("matplotlib") is not None
     demo = build_app(service)
     assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == ANALYTICS_EVERY  # was: after every event
+    queue = queued(demo)._queue  # places in line every few seconds, not to every waiting client per event
+    assert not queue.live_updates and queue.update_intervals == STATUS_UPDATE_SECONDS
+    from ui.handlers import Handlers  # type hints Gradio reads per event: evaluated once, not per call
+
+    assert Handlers.ask.__annotations__["question"] is str and Handlers.chat.__annotations__["question"] is str
+    import gc
+
+    from ui.app import freeze_startup_objects  # start-up's objects out of the full collections
+
+    try:
+        freeze_startup_objects()
+        assert gc.get_freeze_count() > 10_000 and len(gc.get_objects(2)) < gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
     if not installed:
         assert "matplotlib" in sys.modules and sys.modules["matplotlib"] is None
         with pytest.raises(ImportError):  # at once: Gradio tries it on every event

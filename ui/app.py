@@ -16,6 +16,7 @@ The named API endpoint `/ask` returns the same JSON as `qa ask --json`, plus "an
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import logging
 import os
@@ -29,7 +30,7 @@ from qa import MODES
 
 from . import render
 from .handlers import Handlers
-from .login import LoginThrottle, trust_proxies
+from .login import LoginThrottle, Throttle, trust_proxies
 from .service import Service
 from .style import CSS, DOCUMENTS_JS, TRANSCRIPT_JS, UPLOAD_MSG_JS, VIEWER_JS
 from .uploads import ACCEPTED, MAX_UPLOAD_BYTES
@@ -42,6 +43,10 @@ ANSWER_CONCURRENCY = 32  # questions answered at once (chat and /ask share it); 
 # below): an answer costs ~2 ms of CPU, so more of them in flight mostly lets Gradio's queue send
 # their results in fewer, larger rounds. Memory per answer in flight is a few hundred candidate
 # sentences: 32 of them stay in the megabytes.
+STATUS_UPDATE_SECONDS = 1.0
+"""How often Gradio's queue tells waiting clients their place in line. Its default ("auto") tells every
+waiting client each time any event starts: with 200 questions queued that is ~20,000 messages (each a
+pass of the event stream) for 200 answers; the chat hides the queue position anyway."""
 FOLDER_CONCURRENCY = 1   # uploads, removals and rebuilds change the documents folder: one at a time
 
 ANALYTICS_EVERY = 1000
@@ -133,6 +138,13 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
     return demo
 
 
+def queued(demo: gr.Blocks) -> gr.Blocks:
+    """The app with Gradio's queue set up as `launch` serves it: one event at a time unless an event
+    says otherwise (answers: answer_concurrency), places in line sent every STATUS_UPDATE_SECONDS."""
+    demo.queue(default_concurrency_limit=1, status_update_rate=STATUS_UPDATE_SECONDS)
+    return demo
+
+
 def theme() -> gr.themes.Base:
     # System fonts only: the app is offline, so no web fonts are fetched.
     return gr.themes.Default(
@@ -143,26 +155,38 @@ def theme() -> gr.themes.Base:
 
 def launch(service: Service, *, host: str = "127.0.0.1", port: int = 7860,
            auth: list[tuple[str, str]] | None = None, answer_concurrency: int = ANSWER_CONCURRENCY,
-           trusted_proxies: Sequence[str] = (), routes: list | None = None, lifespan=None) -> None:
+           trusted_proxies: Sequence[str] = (), routes: list | None = None, lifespan=None,
+           throttle: Throttle | None = None) -> None:
     """Serve the app over a started Service until interrupted. Errors are raised, not printed.
 
-    Failed sign-ins are throttled per client (ui.login.LoginThrottle); a client is the address
-    that connects, or the one named by X-Forwarded-For when that comes from `trusted_proxies`.
-    `routes` (Starlette routes, matched before the app's own) and `lifespan` serve more beside the
-    chat: qa serve's REST API and MCP endpoint (qa.rest.routes), which check credentials themselves.
+    Failed sign-ins are throttled per client (ui.login.LoginThrottle counting in `throttle`); a
+    client is the address that connects, or the one named by X-Forwarded-For when that comes from
+    `trusted_proxies`. `routes` (Starlette routes, matched before the app's own) and `lifespan`
+    serve more beside the chat: qa serve's REST API and MCP endpoint (qa.rest.routes), which check
+    credentials themselves (pass them the same `throttle`).
     """
     trust_proxies(trusted_proxies)  # before the server is configured
-    app_kwargs: dict = {"middleware": [Middleware(LoginThrottle)]} if auth else {}
+    app_kwargs: dict = {"middleware": [Middleware(LoginThrottle, throttle=throttle)]} if auth else {}
     if routes:
         app_kwargs["routes"] = list(routes)
     if lifespan is not None:
         app_kwargs["lifespan"] = lifespan
-    demo = build_app(service, answer_concurrency=answer_concurrency)
-    demo.queue(default_concurrency_limit=1)
+    demo = queued(build_app(service, answer_concurrency=answer_concurrency))
     demo.launch(server_name=host, server_port=port, auth=auth, theme=theme(), css=CSS, ssr_mode=False,
                 show_error=False, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES, inbrowser=False,
                 auth_message="Sign in to ask questions of these documents.",
                 app_kwargs=app_kwargs or None,
                 quiet=True, prevent_thread_lock=True)
     logger.info("the chat is at %s%s", demo.local_url, " (sign-in required)" if auth else "")
+    freeze_startup_objects()
     demo.block_thread()
+
+
+def freeze_startup_objects() -> None:
+    """Leave what start-up made (Gradio, FastAPI, pydantic, the models, the index: ~260,000
+    objects) out of Python's full garbage collections. Each full collection walked them all:
+    ~150 ms with every thread stopped, about every 400 answers, a stall that lands in the p95 of a
+    burst (measured with gc.callbacks under bench/load.py). They live as long as the server
+    anyway; what answers create afterwards is collected as before."""
+    gc.collect()
+    gc.freeze()

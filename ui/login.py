@@ -1,101 +1,25 @@
-"""Throttle failed sign-ins per client: after a few wrong passwords, wait longer each time.
+"""Throttle failed sign-ins to the chat (Gradio's login form) per client: qa.Throttle's rules.
 
->>> app = FastAPI(middleware=[Middleware(LoginThrottle)])   # what ui.app.launch does
+>>> app = FastAPI(middleware=[Middleware(LoginThrottle, throttle=Throttle())])   # what ui.app.launch does
 
 Gradio checks the password itself (POST /login answers 400 on a wrong one); this ASGI
-middleware watches those answers per client address. The first FREE_FAILURES failures cost
-nothing (typos); after that each failure locks the client out of /login for BASE_DELAY * 2^n
-seconds, up to MAX_DELAY, and a locked-out attempt is refused with 429 without checking the
-password, so guessing from one address runs at a few tries an hour. A success forgets the
-client. Every failure is logged with the client address. Other endpoints are untouched: they
-keep requiring the session cookie that only a successful /login hands out.
-
-The client address is the one that connects. The web server (uvicorn) would otherwise replace it
-by X-Forwarded-For whenever the connection comes from 127.0.0.1, and any local client could
-then rotate that header to escape the throttle: trust_proxies() trusts only the proxies named.
+middleware watches those answers per client address and lets qa.Throttle count them: a few free
+tries, then lock-outs that double, refused with 429 and Retry-After without checking the
+password. The REST API and MCP endpoint of the same `qa serve` share the Throttle (qa.http_auth).
+Other endpoints are untouched: they keep requiring the session cookie that only a successful
+/login hands out. Which address is the client: qa.trust_proxies.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import math
-import os
-import threading
-import time
-from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable
 
-logger = logging.getLogger(__name__)
+from qa import Throttle, client_address, too_many, trust_proxies
 
-FREE_FAILURES = 3
-BASE_DELAY = 1.0      # seconds after the first failure past the free ones
-MAX_DELAY = 300.0
-MAX_CLIENTS = 10_000  # forget the oldest entries beyond this many addresses
+__all__ = ["LoginThrottle", "Throttle", "trust_proxies"]
 
 Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Callable, Callable], Awaitable[None]]
-
-
-@dataclass
-class _Record:
-    failures: int = 0
-    locked_until: float = 0.0
-    last: float = 0.0
-
-
-class Throttle:
-    """Failure counts and lock-outs per client key; clock injectable for tests.
-
-    >>> t = Throttle(clock=lambda: 0.0)
-    >>> [t.failed("a") for _ in range(5)]
-    [0.0, 0.0, 0.0, 1.0, 2.0]
-    """
-
-    def __init__(self, *, free: int = FREE_FAILURES, base: float = BASE_DELAY, cap: float = MAX_DELAY,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.free, self.base, self.cap, self.clock = free, base, cap, clock
-        self._records: dict[str, _Record] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, client: str) -> float:
-        """Seconds this client must still wait before its next attempt (0: go ahead)."""
-        with self._lock:
-            r = self._records.get(client)
-            return max(0.0, r.locked_until - self.clock()) if r else 0.0
-
-    def failed(self, client: str) -> float:
-        """Record a failure; return the lock-out it starts, in seconds."""
-        now = self.clock()
-        with self._lock:
-            r = self._records.setdefault(client, _Record())
-            r.failures += 1
-            r.last = now
-            over = r.failures - self.free
-            delay = 0.0 if over <= 0 else min(self.cap, self.base * 2 ** (over - 1))
-            r.locked_until = now + delay
-            if len(self._records) > MAX_CLIENTS:
-                oldest = min(self._records, key=lambda k: self._records[k].last)
-                del self._records[oldest]
-            return delay
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._records.pop(client, None)
-
-    def failures(self, client: str) -> int:
-        with self._lock:
-            r = self._records.get(client)
-            return r.failures if r else 0
-
-
-def trust_proxies(addresses: Sequence[str]) -> None:
-    """Let the web server take the client address from X-Forwarded-For only when the connection
-    comes from one of `addresses` (IP addresses or networks; none: never). Call before it starts.
-
-    uvicorn reads FORWARDED_ALLOW_IPS when Gradio configures it, and trusts 127.0.0.1 without it.
-    """
-    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(addresses)
 
 
 class LoginThrottle:
@@ -110,12 +34,10 @@ class LoginThrottle:
                 not scope.get("path", "").rstrip("/").endswith("/login"):
             await self.app(scope, receive, send)
             return
-        client = (scope.get("client") or ("unknown", 0))[0]
-        wait = self.throttle.wait(client)
+        client = client_address(scope)
+        wait = self.throttle.locked(client)
         if wait > 0:
-            logger.warning("sign-in from %s refused: locked out for %.0f s more after %d failed attempts",
-                           client, wait, self.throttle.failures(client))
-            await _too_many(send, wait)
+            await too_many(send, wait, key="detail")  # Gradio's error key
             return
         status: list[int] = []
 
@@ -125,18 +47,5 @@ class LoginThrottle:
             await send(message)
 
         await self.app(scope, receive, watch)
-        if status and status[0] == 400:
-            delay = self.throttle.failed(client)
-            logger.warning("failed sign-in from %s (%d in a row)%s", client, self.throttle.failures(client),
-                           f"; next attempt allowed in {delay:.0f} s" if delay else "")
-        elif status and 200 <= status[0] < 400:
-            self.throttle.succeeded(client)
-
-
-async def _too_many(send: Callable, wait: float) -> None:
-    seconds = math.ceil(wait)
-    body = json.dumps({"detail": f"Too many failed sign-ins. Try again in {seconds} s."}).encode()
-    await send({"type": "http.response.start", "status": 429,
-                "headers": [(b"content-type", b"application/json"), (b"retry-after", str(seconds).encode()),
-                            (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+        if status and (status[0] == 400 or 200 <= status[0] < 400):
+            self.throttle.outcome(client, ok=status[0] != 400)
