@@ -19,7 +19,8 @@ from ..errors import UnreadableDocument
 from .base import Extracted, _short
 from .cleanup import dehyphenate, good_title, is_page_number, join_lines
 from .pdf_furniture import remove_furniture
-from .pdf_layout import continues_across, page_blocks, page_segments, reading_order
+from .pdf_layout import continues_across, page_blocks, reading_order
+from .pdf_segments import page_segments
 from .pdf_page import Block, PageLayout, title_of
 
 logger = logging.getLogger(__name__)
