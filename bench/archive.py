@@ -8,9 +8,13 @@ memory (the build's process and, apart, its largest reading worker) is its own.
 
     python bench/archive.py --docs 2000                   # the real bundled model (onnx-int8)
     python bench/archive.py --docs 100000 --fake-embedder # deterministic hash vectors: no model
+    python bench/archive.py --docs 100000 --fake-embedder --memory   # peak memory, no-change, search
 
 With --fake-embedder no model runs (bench/fake_embedder.py), so the times measure reading,
-chunking, the resume cache and the index writes, not embedding; the output says so.
+chunking, the resume cache and the index writes, not embedding; the output says so. `--memory`
+runs one full build (`--workers 1`: one process, so its peak is the build's), the no-change
+rebuild twice, the real model's own resident size (measured apart: add it to a fake-embedder
+build's peak), and search p50 with the real model embedding the queries.
 """
 
 from __future__ import annotations
@@ -110,7 +114,38 @@ def build(corpus: Path, index: Path, workers: int, fake: bool, *, kill_at: int |
 
 
 
-def search_p50(index: Path, fake: bool, queries: int = 200) -> float:
+class RealQueries:
+    """The real model embeds the queries of an index a fake embedder built: the index loads (its
+    model identity is the fake's) and every query pays the real model's time. The dense ranking
+    means nothing (two vector spaces); the time is what is measured."""
+
+    def __init__(self):
+        from fake_embedder import HashEmbedder
+        from qa.embedding import make_embedder, resolve_model
+
+        self.info, self.backend = HashEmbedder().info, "hash"
+        self.model = make_embedder(resolve_model())
+
+    def encode(self, texts, **kwargs):
+        return self.model.encode(texts, **kwargs)
+
+
+def model_rss() -> dict:
+    """The real model's own resident size: a process's peak after importing qa, and after loading
+    the model and embedding a batch of passages and one query."""
+    code = ("import resource, sys; sys.path.insert(0, sys.argv[1]); import qa, qa.build; "
+            "from qa.embedding import make_embedder, resolve_model; "
+            "a = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+            "m = make_embedder(resolve_model()); m.encode(['a passage of some length about archives'] * 64); "
+            "m.encode(['a question'], kind='query'); "
+            "b = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; print(a / 1024, b / 1024)")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT)], env=env, capture_output=True, text=True, check=True)
+    before, after = map(float, out.stdout.split())
+    return {"before_mb": before, "after_mb": after, "model_mb": after - before}
+
+
+def search_p50(index: Path, fake: bool, queries: int = 200, real_queries: bool = False) -> float:
     sys.path.insert(0, str(ROOT))
     from qa import Retriever
 
@@ -118,7 +153,7 @@ def search_p50(index: Path, fake: bool, queries: int = 200) -> float:
     if fake:
         from fake_embedder import HashEmbedder
 
-        embedder = HashEmbedder()
+        embedder = RealQueries() if real_queries else HashEmbedder()
     with open(EVAL_DIR / "scifact" / "queries.jsonl", encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f][:queries]
     r = Retriever.load(index, embedder=embedder)
@@ -141,6 +176,9 @@ def main() -> None:
     p.add_argument("--work", type=Path, default=None, help="folder for corpus and indexes (default: a temp dir)")
     p.add_argument("--skip-workers", action="store_true", help="skip the --workers 1 vs 2 full builds")
     p.add_argument("--skip-resume", action="store_true", help="skip the killed and resumed builds")
+    p.add_argument("--memory", action="store_true",
+                   help="only: a full build with --workers 1 (peak memory), the no-change rebuild twice, "
+                        "the model's resident size, search p50 with the real model embedding queries")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--index", type=Path, help=argparse.SUPPRESS)
@@ -156,6 +194,8 @@ def main() -> None:
              if args.fake_embedder else "real bundled model all-MiniLM-L6-v2, onnx-int8")
     print(f"archive bench: {args.docs:,} documents ({corpus}, assembled in {time.perf_counter() - t0:.0f} s); "
           f"{model}; {os.cpu_count()} cores", flush=True)
+    if args.memory:
+        return memory(args, work, corpus)
     for run in range(1, args.runs + 1):
         print(f"-- run {run}", flush=True)
         full: dict[int, dict] = {}
@@ -186,6 +226,28 @@ def main() -> None:
                   f"(peak {same['peak_mb']:.0f} MB)", flush=True)
         print(f"search p50 (hybrid, k=5, 200 SciFact queries): {search_p50(work / 'index-w2', args.fake_embedder):.2f} ms"
               + (" (query vectors from the fake embedder)" if args.fake_embedder else ""), flush=True)
+
+
+def memory(args: argparse.Namespace, work: Path, corpus: Path) -> None:
+    """Peak memory of a full build in one process, the no-change rebuild, search p50."""
+    index = work / f"index-{args.docs}"
+    _clear(index)
+    r = build(corpus, index, 1, args.fake_embedder)
+    print(f"full build, --workers 1: {r['seconds']:.1f} s, {r['documents']:,} documents, {r['chunks']:,} chunks; "
+          f"peak memory {r['peak_mb']:.0f} MB (the build process; no workers)", flush=True)
+    if args.fake_embedder:
+        m = model_rss()
+        print(f"the real model's own resident size: {m['model_mb']:.0f} MB ({m['before_mb']:.0f} MB after "
+              f"importing qa, {m['after_mb']:.0f} MB with the model loaded and embedding): a real-model build's "
+              f"peak is about {r['peak_mb'] + m['model_mb']:.0f} MB", flush=True)
+    for _ in range(2):
+        same = build(corpus, index, 1, args.fake_embedder)
+        print(f"no-change rebuild of {same['documents']:,} files: {same['seconds']:.1f} s "
+              f"(peak {same['peak_mb']:.0f} MB)", flush=True)
+    for run in range(2):
+        p50 = search_p50(index, args.fake_embedder, real_queries=args.fake_embedder)
+        print(f"search p50 (hybrid, k=5, 200 SciFact queries, the real model embedding them): {p50:.2f} ms",
+              flush=True)
 
 
 def _clear(index: Path) -> None:
