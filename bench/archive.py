@@ -12,7 +12,7 @@ memory (the build's process and, apart, its largest reading worker) is its own.
 
 With --fake-embedder no model runs (bench/fake_embedder.py), so the times measure reading,
 chunking, the resume cache and the index writes, not embedding; the output says so. `--memory`
-runs one full build (`--workers 1`: one process, so its peak is the build's), the no-change
+runs one full build (`--workers 1` unless told: one process, so its peak is the build's), the no-change
 rebuild twice, the real model's own resident size (measured apart: add it to a fake-embedder
 build's peak), and search p50 with the real model embedding the queries.
 """
@@ -177,12 +177,12 @@ def main() -> None:
     p.add_argument("--skip-workers", action="store_true", help="skip the --workers 1 vs 2 full builds")
     p.add_argument("--skip-resume", action="store_true", help="skip the killed and resumed builds")
     p.add_argument("--memory", action="store_true",
-                   help="only: a full build with --workers 1 (peak memory), the no-change rebuild twice, "
+                   help="only: a full build (peak memory; --workers N, default 1), the no-change rebuild twice, "
                         "the model's resident size, search p50 with the real model embedding queries")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--index", type=Path, help=argparse.SUPPRESS)
-    p.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument("--workers", type=int, default=1, help="reading workers of the --memory build (default 1)")
     args = p.parse_args()
     if args.child:
         return child(args)
@@ -232,16 +232,19 @@ def memory(args: argparse.Namespace, work: Path, corpus: Path) -> None:
     """Peak memory of a full build in one process, the no-change rebuild, search p50."""
     index = work / f"index-{args.docs}"
     _clear(index)
-    r = build(corpus, index, 1, args.fake_embedder)
-    print(f"full build, --workers 1: {r['seconds']:.1f} s, {r['documents']:,} documents, {r['chunks']:,} chunks; "
-          f"peak memory {r['peak_mb']:.0f} MB (the build process; no workers)", flush=True)
+    w = args.workers
+    r = build(corpus, index, w, args.fake_embedder)
+    workers = (f" + {r['worker_peak_mb']:.0f} MB the largest of {w} reading workers: at most "
+               f"{r['peak_mb'] + w * r['worker_peak_mb']:.0f} MB in all" if w > 1 else " (one process: no workers)")
+    print(f"full build, --workers {w}: {r['seconds']:.1f} s, {r['documents']:,} documents, {r['chunks']:,} chunks; "
+          f"peak memory {r['peak_mb']:.0f} MB the build process{workers}", flush=True)
     if args.fake_embedder:
         m = model_rss()
         print(f"the real model's own resident size: {m['model_mb']:.0f} MB ({m['before_mb']:.0f} MB after "
               f"importing qa, {m['after_mb']:.0f} MB with the model loaded and embedding): a real-model build's "
               f"peak is about {r['peak_mb'] + m['model_mb']:.0f} MB", flush=True)
     for _ in range(2):
-        same = build(corpus, index, 1, args.fake_embedder)
+        same = build(corpus, index, w, args.fake_embedder)
         print(f"no-change rebuild of {same['documents']:,} files: {same['seconds']:.1f} s "
               f"(peak {same['peak_mb']:.0f} MB)", flush=True)
     for run in range(2):

@@ -297,7 +297,12 @@ class PostgresStore:
     def new_generation(self, dimension: int, lexical: dict) -> GenerationWriter:
         """A writer that stages a new generation in a temporary folder (the database is written
         from it by commit_generation, a block at a time, in one transaction)."""
-        return new_writer(Path(tempfile.mkdtemp(prefix="qa-staged-")), dimension, lexical)
+        return new_writer(Path(tempfile.mkdtemp(prefix=self._staging_prefix())), dimension, lexical)
+
+    def _staging_prefix(self) -> str:
+        """This index's staging folders are named by it: clean_up (under the build lock) removes
+        those a killed build left on this machine, and never another index's."""
+        return f"qa-staged-{hashlib.sha256(self.shown.encode()).hexdigest()[:16]}-"
 
     def commit_generation(self, writer: GenerationWriter, manifest: Manifest,
                           progress: Callable[[str], None] | None = None) -> Manifest:
@@ -325,7 +330,11 @@ class PostgresStore:
 
     def clean_up(self, keep: int = 2) -> list[str]:
         """Drop all generations but the live one and the newest `keep - 1` others, and any
-        orphan tables. A generation a reader still queries is left for the next build."""
+        orphan tables (and this machine's staging folders of killed builds). A generation a
+        reader still queries is left for the next build."""
+        for left in Path(tempfile.gettempdir()).glob(self._staging_prefix() + "*"):
+            if left.is_dir() and not left.is_symlink():
+                shutil.rmtree(left, ignore_errors=True)
         conn = self.connect(autocommit=True, purpose="qa build")
         try:
             return pg_write.clean_up(self, conn, keep)
