@@ -20,6 +20,7 @@ build's peak), and search p50 with the real model embedding the queries.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -70,15 +71,50 @@ def assemble(folder: Path, docs: int, seed: int = 25) -> None:
 
 # ---------------------------------------------------------------- one build, in its own process
 
+def cheap_read(files, settings, info):
+    """Stands in for the reading pipeline (qa.pipeline.read_files) in a `--cheap-reading` build:
+    each file's text is read as it is and cut at sentence ends into chunks of about 400
+    characters, without the tokenizer's count or language detection, which cost ~40 ms a file
+    here. Everything after reading (embedding, the resume cache, the writes) is the build's own."""
+    import re
+
+    from qa.chunking import Chunk
+    from qa.documents import doc_id_for
+    from qa.index import DocumentRecord
+    from qa.pipeline import ReadResult
+
+    for f in files:
+        text = f.path.read_text(encoding="utf-8")
+        doc_id, chunks, start = doc_id_for(f.source), [], 0
+        ends = [m.end() for m in re.finditer(r"[.!?]\s+|\n\n", text)] + [len(text)]
+        for end in ends:
+            if end - start >= 400 or end == len(text):
+                body = text[start:end]
+                if body.strip():
+                    digest = hashlib.sha256(f"{doc_id}\0{start}\0{body}".encode()).hexdigest()[:20]
+                    line = text.count("\n", 0, start) + 1
+                    chunks.append(Chunk("c-" + digest, doc_id, body, start, end, line,
+                                        line + body.count("\n")))
+                start = end
+        record = DocumentRecord(doc_id, f.source, text.split("\n", 1)[0], f.hash, f.size, f.mtime, "txt",
+                                len(chunks), time.strftime("%Y-%m-%dT%H:%M:%S%z"), text, language="en")
+        yield f, ReadResult(record, chunks, None)
+
+
 def child(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT))
     from qa import build_index
+
+    if args.cheap_reading:
+        import qa.assembly
+
+        qa.assembly.LocalRunner.read = lambda self, files, settings, info: cheap_read(files, settings, info)
 
     embedder = None
     if args.fake_embedder:
         from fake_embedder import HashEmbedder
 
-        embedder = HashEmbedder()
+        embedder = HashEmbedder(keep_texts=False)
     t0 = time.perf_counter()
     report = build_index(args.corpus, args.index, embedder=embedder, workers=args.workers)
     seconds = time.perf_counter() - t0
@@ -92,10 +128,11 @@ def _rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
-def build(corpus: Path, index: Path, workers: int, fake: bool, *, kill_at: int | None = None) -> dict:
+def build(corpus: Path, index: Path, workers: int, fake: bool, *, kill_at: int | None = None,
+          cheap: bool = False) -> dict:
     """Run one build; with `kill_at`, SIGKILL it once its resume cache holds that many vectors."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--corpus", str(corpus), "--index", str(index),
-           "--workers", str(workers)] + (["--fake-embedder"] if fake else [])
+           "--workers", str(workers)] + (["--fake-embedder"] if fake else []) + (["--cheap-reading"] if cheap else [])
     env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{HERE}", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -179,6 +216,9 @@ def main() -> None:
     p.add_argument("--memory", action="store_true",
                    help="only: a full build (peak memory; --workers N, default 1), the no-change rebuild twice, "
                         "the model's resident size, search p50 with the real model embedding queries")
+    p.add_argument("--cheap-reading", action="store_true",
+                   help="with --memory: the full build reads files without the tokenizer count and language "
+                        "detection (bench-only; the no-change rebuilds are the real path)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--index", type=Path, help=argparse.SUPPRESS)
@@ -233,7 +273,10 @@ def memory(args: argparse.Namespace, work: Path, corpus: Path) -> None:
     index = work / f"index-{args.docs}"
     _clear(index)
     w = args.workers
-    r = build(corpus, index, w, args.fake_embedder)
+    r = build(corpus, index, w, args.fake_embedder, cheap=args.cheap_reading)
+    if args.cheap_reading:
+        print("CHEAP READING (--cheap-reading): files cut at sentence ends, no tokenizer count or language "
+              "detection; embedding (fake), the resume cache and the writes are the build's own", flush=True)
     workers = (f" + {r['worker_peak_mb']:.0f} MB the largest of {w} reading workers: at most "
                f"{r['peak_mb'] + w * r['worker_peak_mb']:.0f} MB in all" if w > 1 else " (one process: no workers)")
     print(f"full build, --workers {w}: {r['seconds']:.1f} s, {r['documents']:,} documents, {r['chunks']:,} chunks; "
