@@ -139,4 +139,10 @@ class NpyRows:
         return out
 
     def close(self) -> None:
-        os.close(self._fd)
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def __del__(self) -> None:  # a reader dropped without close() (a generation replaced)
+        if getattr(self, "_fd", -1) >= 0:
+            self.close()

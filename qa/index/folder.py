@@ -276,9 +276,12 @@ class FolderGeneration:
         self.faiss = dense.load_faiss(folder / fmt.DENSE, mmap=large)
         self._exact = dense.scores_exact(self.faiss)
         self.vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
-        self.sentence_vectors = np.load(folder / fmt.SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+        # Read with pread a chunk's few rows at a time: an incremental build reads every reused
+        # chunk's sentences once, and a mapping would keep them all resident in the build.
+        self.sentence_vectors = NpyRows(folder / fmt.SENTENCE_VECTORS)
         self.lexical = LexicalIndex.load(folder / fmt.BM25, mmap=large)
         self._rows_docs: tuple[np.ndarray, list[str], np.ndarray] | None = None  # threads may both read it once
+        self._vector_rows: NpyRows | None = None
         if self.faiss.ntotal != manifest.chunks or self.lexical.n_chunks != self.faiss.ntotal:
             raise IndexCorruptError(f"index at {folder.parent} is inconsistent (vectors {self.faiss.ntotal}, "
                                     f"BM25 {self.lexical.n_chunks}); run `qa build --full`")
@@ -341,8 +344,11 @@ class FolderGeneration:
     def find_chunk(self, chunk_id: str) -> tuple[int, Chunk] | None:
         return self.table.find_chunk(chunk_id)
 
-    def reusable_vectors(self) -> tuple[dict[str, int], np.ndarray]:
-        return self.table.text_hash_rows(), self.vectors
+    def reusable_vectors(self) -> tuple[dict[str, int], NpyRows]:
+        """(text hash -> row, the vectors read by row with pread, not mapped: a build reads them once)."""
+        if self._vector_rows is None:
+            self._vector_rows = NpyRows(self.folder / fmt.VECTORS)
+        return self.table.text_hash_rows(), self._vector_rows
 
     def sentences(self, rows: Sequence[int]) -> dict[int, ChunkSentences]:
         out = {}
@@ -358,3 +364,6 @@ class FolderGeneration:
 
     def close(self) -> None:
         self.table.close()
+        self.sentence_vectors.close()
+        if self._vector_rows is not None:
+            self._vector_rows.close()
