@@ -114,6 +114,11 @@ class NpyRows:
     def __len__(self) -> int:
         return self.shape[0]
 
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """Every row (np.asarray reads the whole file)."""
+        rows = self[0:len(self)]
+        return rows if dtype is None else rows.astype(dtype)
+
     def _run(self, start: int, stop: int) -> np.ndarray:
         data = os.pread(self._fd, self._row * (stop - start), self._start + self._row * start)
         return np.frombuffer(data, dtype=self.dtype).reshape((stop - start, *self.shape[1:]))

@@ -79,6 +79,7 @@ def test_appended_npy_equals_np_save_and_reads_back_by_rows(tmp_path):
     pick = np.array([5, 6, 7, 999, 0, 6, 400])
     assert rows.shape == (1000, 384) and np.array_equal(rows[pick], data[pick])
     assert np.array_equal(rows[10:20], data[10:20]) and np.array_equal(rows[3], data[3])
+    assert np.array_equal(rows, data)
     rows.close()
     with pytest.raises(ValueError, match="2 rows written, 3 expected"):
         with NpyWriter(tmp_path / "c.npy", np.float32, (3, 4)) as out:

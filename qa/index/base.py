@@ -76,7 +76,8 @@ class Generation(Protocol):
         """All chunks of some documents, in document order (incremental builds reuse them)."""
 
     def reusable_vectors(self) -> tuple[dict[str, int], np.ndarray]:
-        """(chunk text hash -> row, vectors indexable by row) for incremental builds."""
+        """(chunk text hash -> row, vectors indexable by row: an array, or qa.rows.NpyRows read with
+        pread) for incremental builds."""
 
     def sentences(self, rows: Sequence[int]) -> dict[int, ChunkSentences]:
         """The stored sentences of some chunk rows."""
