@@ -8,14 +8,19 @@ memory (the build's process and, apart, its largest reading worker) is its own.
 
     python bench/archive.py --docs 2000                   # the real bundled model (onnx-int8)
     python bench/archive.py --docs 100000 --fake-embedder # deterministic hash vectors: no model
+    python bench/archive.py --docs 100000 --fake-embedder --memory   # peak memory, no-change, search
 
 With --fake-embedder no model runs (bench/fake_embedder.py), so the times measure reading,
-chunking, the resume cache and the index writes, not embedding; the output says so.
+chunking, the resume cache and the index writes, not embedding; the output says so. `--memory`
+runs one full build (`--workers 1` unless told: one process, so its peak is the build's), the no-change
+rebuild twice, the real model's own resident size (measured apart: add it to a fake-embedder
+build's peak), and search p50 with the real model embedding the queries.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -66,15 +71,50 @@ def assemble(folder: Path, docs: int, seed: int = 25) -> None:
 
 # ---------------------------------------------------------------- one build, in its own process
 
+def cheap_read(files, settings, info):
+    """Stands in for the reading pipeline (qa.pipeline.read_files) in a `--cheap-reading` build:
+    each file's text is read as it is and cut at sentence ends into chunks of about 400
+    characters, without the tokenizer's count or language detection, which cost ~40 ms a file
+    here. Everything after reading (embedding, the resume cache, the writes) is the build's own."""
+    import re
+
+    from qa.chunking import Chunk
+    from qa.documents import doc_id_for
+    from qa.index import DocumentRecord
+    from qa.pipeline import ReadResult
+
+    for f in files:
+        text = f.path.read_text(encoding="utf-8")
+        doc_id, chunks, start = doc_id_for(f.source), [], 0
+        ends = [m.end() for m in re.finditer(r"[.!?]\s+|\n\n", text)] + [len(text)]
+        for end in ends:
+            if end - start >= 400 or end == len(text):
+                body = text[start:end]
+                if body.strip():
+                    digest = hashlib.sha256(f"{doc_id}\0{start}\0{body}".encode()).hexdigest()[:20]
+                    line = text.count("\n", 0, start) + 1
+                    chunks.append(Chunk("c-" + digest, doc_id, body, start, end, line,
+                                        line + body.count("\n")))
+                start = end
+        record = DocumentRecord(doc_id, f.source, text.split("\n", 1)[0], f.hash, f.size, f.mtime, "txt",
+                                len(chunks), time.strftime("%Y-%m-%dT%H:%M:%S%z"), text, language="en")
+        yield f, ReadResult(record, chunks, None)
+
+
 def child(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT))
     from qa import build_index
+
+    if args.cheap_reading:
+        import qa.assembly
+
+        qa.assembly.LocalRunner.read = lambda self, files, settings, info: cheap_read(files, settings, info)
 
     embedder = None
     if args.fake_embedder:
         from fake_embedder import HashEmbedder
 
-        embedder = HashEmbedder()
+        embedder = HashEmbedder(keep_texts=False)
     t0 = time.perf_counter()
     report = build_index(args.corpus, args.index, embedder=embedder, workers=args.workers)
     seconds = time.perf_counter() - t0
@@ -88,10 +128,11 @@ def _rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
-def build(corpus: Path, index: Path, workers: int, fake: bool, *, kill_at: int | None = None) -> dict:
+def build(corpus: Path, index: Path, workers: int, fake: bool, *, kill_at: int | None = None,
+          cheap: bool = False) -> dict:
     """Run one build; with `kill_at`, SIGKILL it once its resume cache holds that many vectors."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--corpus", str(corpus), "--index", str(index),
-           "--workers", str(workers)] + (["--fake-embedder"] if fake else [])
+           "--workers", str(workers)] + (["--fake-embedder"] if fake else []) + (["--cheap-reading"] if cheap else [])
     env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{HERE}", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -110,7 +151,38 @@ def build(corpus: Path, index: Path, workers: int, fake: bool, *, kill_at: int |
 
 
 
-def search_p50(index: Path, fake: bool, queries: int = 200) -> float:
+class RealQueries:
+    """The real model embeds the queries of an index a fake embedder built: the index loads (its
+    model identity is the fake's) and every query pays the real model's time. The dense ranking
+    means nothing (two vector spaces); the time is what is measured."""
+
+    def __init__(self):
+        from fake_embedder import HashEmbedder
+        from qa.embedding import make_embedder, resolve_model
+
+        self.info, self.backend = HashEmbedder().info, "hash"
+        self.model = make_embedder(resolve_model())
+
+    def encode(self, texts, **kwargs):
+        return self.model.encode(texts, **kwargs)
+
+
+def model_rss() -> dict:
+    """The real model's own resident size: a process's peak after importing qa, and after loading
+    the model and embedding a batch of passages and one query."""
+    code = ("import resource, sys; sys.path.insert(0, sys.argv[1]); import qa, qa.build; "
+            "from qa.embedding import make_embedder, resolve_model; "
+            "a = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+            "m = make_embedder(resolve_model()); m.encode(['a passage of some length about archives'] * 64); "
+            "m.encode(['a question'], kind='query'); "
+            "b = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; print(a / 1024, b / 1024)")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT)], env=env, capture_output=True, text=True, check=True)
+    before, after = map(float, out.stdout.split())
+    return {"before_mb": before, "after_mb": after, "model_mb": after - before}
+
+
+def search_p50(index: Path, fake: bool, queries: int = 200, real_queries: bool = False) -> float:
     sys.path.insert(0, str(ROOT))
     from qa import Retriever
 
@@ -118,7 +190,7 @@ def search_p50(index: Path, fake: bool, queries: int = 200) -> float:
     if fake:
         from fake_embedder import HashEmbedder
 
-        embedder = HashEmbedder()
+        embedder = RealQueries() if real_queries else HashEmbedder()
     with open(EVAL_DIR / "scifact" / "queries.jsonl", encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f][:queries]
     r = Retriever.load(index, embedder=embedder)
@@ -141,10 +213,16 @@ def main() -> None:
     p.add_argument("--work", type=Path, default=None, help="folder for corpus and indexes (default: a temp dir)")
     p.add_argument("--skip-workers", action="store_true", help="skip the --workers 1 vs 2 full builds")
     p.add_argument("--skip-resume", action="store_true", help="skip the killed and resumed builds")
+    p.add_argument("--memory", action="store_true",
+                   help="only: a full build (peak memory; --workers N, default 1), the no-change rebuild twice, "
+                        "the model's resident size, search p50 with the real model embedding queries")
+    p.add_argument("--cheap-reading", action="store_true",
+                   help="with --memory: the full build reads files without the tokenizer count and language "
+                        "detection (bench-only; the no-change rebuilds are the real path)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--index", type=Path, help=argparse.SUPPRESS)
-    p.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument("--workers", type=int, default=1, help="reading workers of the --memory build (default 1)")
     args = p.parse_args()
     if args.child:
         return child(args)
@@ -156,6 +234,8 @@ def main() -> None:
              if args.fake_embedder else "real bundled model all-MiniLM-L6-v2, onnx-int8")
     print(f"archive bench: {args.docs:,} documents ({corpus}, assembled in {time.perf_counter() - t0:.0f} s); "
           f"{model}; {os.cpu_count()} cores", flush=True)
+    if args.memory:
+        return memory(args, work, corpus)
     for run in range(1, args.runs + 1):
         print(f"-- run {run}", flush=True)
         full: dict[int, dict] = {}
@@ -186,6 +266,34 @@ def main() -> None:
                   f"(peak {same['peak_mb']:.0f} MB)", flush=True)
         print(f"search p50 (hybrid, k=5, 200 SciFact queries): {search_p50(work / 'index-w2', args.fake_embedder):.2f} ms"
               + (" (query vectors from the fake embedder)" if args.fake_embedder else ""), flush=True)
+
+
+def memory(args: argparse.Namespace, work: Path, corpus: Path) -> None:
+    """Peak memory of a full build in one process, the no-change rebuild, search p50."""
+    index = work / f"index-{args.docs}"
+    _clear(index)
+    w = args.workers
+    r = build(corpus, index, w, args.fake_embedder, cheap=args.cheap_reading)
+    if args.cheap_reading:
+        print("CHEAP READING (--cheap-reading): files cut at sentence ends, no tokenizer count or language "
+              "detection; embedding (fake), the resume cache and the writes are the build's own", flush=True)
+    workers = (f" + {r['worker_peak_mb']:.0f} MB the largest of {w} reading workers: at most "
+               f"{r['peak_mb'] + w * r['worker_peak_mb']:.0f} MB in all" if w > 1 else " (one process: no workers)")
+    print(f"full build, --workers {w}: {r['seconds']:.1f} s, {r['documents']:,} documents, {r['chunks']:,} chunks; "
+          f"peak memory {r['peak_mb']:.0f} MB the build process{workers}", flush=True)
+    if args.fake_embedder:
+        m = model_rss()
+        print(f"the real model's own resident size: {m['model_mb']:.0f} MB ({m['before_mb']:.0f} MB after "
+              f"importing qa, {m['after_mb']:.0f} MB with the model loaded and embedding): a real-model build's "
+              f"peak is about {r['peak_mb'] + m['model_mb']:.0f} MB", flush=True)
+    for _ in range(2):
+        same = build(corpus, index, w, args.fake_embedder)
+        print(f"no-change rebuild of {same['documents']:,} files: {same['seconds']:.1f} s "
+              f"(peak {same['peak_mb']:.0f} MB)", flush=True)
+    for run in range(2):
+        p50 = search_p50(index, args.fake_embedder, real_queries=args.fake_embedder)
+        print(f"search p50 (hybrid, k=5, 200 SciFact queries, the real model embedding them): {p50:.2f} ms",
+              flush=True)
 
 
 def _clear(index: Path) -> None:

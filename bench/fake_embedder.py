@@ -2,7 +2,9 @@
 
 Each text's vector is drawn from a generator seeded by the text's sha256, so the same text always
 gets the same unit vector, in any batch and any process. `delay` seconds per text make a build slow
-enough to interrupt; `passages` counts the texts asked for as kind "passage" (chunks and sentences).
+enough to interrupt; `texts` keeps the texts asked for as kind "passage" (chunks and sentences), for
+tests that count them; `keep_texts=False` keeps none (a benchmark of a build's memory must not
+hold every text in the embedder).
 Its fingerprint is its own, so an index it builds is never taken for one of the real model.
 
 >>> embedder = HashEmbedder(delay=0.01)
@@ -22,10 +24,10 @@ from qa.embedding import resolve_model
 
 
 class HashEmbedder:
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, keep_texts: bool = True):
         real = resolve_model()  # its token counter and window: chunks are cut as with the model
         self.info = replace(real, name="hash-embedder", fingerprint="hash-embedder-v1")
-        self.delay = delay
+        self.delay, self.keep_texts = delay, keep_texts
         self.texts: list[str] = []
 
     @property
@@ -41,6 +43,6 @@ class HashEmbedder:
             out[i] = v / np.linalg.norm(v)
             if self.delay:
                 time.sleep(self.delay)
-        if kind == "passage":
+        if kind == "passage" and self.keep_texts:
             self.texts.extend(texts)
         return out

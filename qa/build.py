@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
 
 from . import dense
 from .chunking import Chunk
@@ -27,9 +26,10 @@ from .config import Settings
 from .documents import Problem, SourceFile, scan
 from .device import device_note, resolve_device
 from .embedding import Embedder, ModelInfo, make_embedder, resolve_model
-from .errors import IndexLocationError, IndexNotFoundError, QAError
-from .index import ChunkSentences, DocumentRecord, Generation, Manifest, Store, open_store
+from .errors import IndexCorruptError, IndexLocationError, IndexNotFoundError, QAError
+from .index import DocumentRecord, Generation, Manifest, Store, open_store
 from .index import is_url
+from .index.staging import GenerationWriter
 from .index.format import FORMAT_VERSION
 from .language import detect as detect_language
 from .answer.sentences import REPRESENTATION
@@ -243,7 +243,7 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
             say(1.0, "index is up to date")
             return report
         cache = _resume_cache(store, identity)
-        runner = None
+        runner = writer = None
         try:
             if ray:
                 from .distributed import RayRunner
@@ -251,11 +251,13 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
                 runner = RayRunner.connect(ray, settings, None if given_embedder is None else embedder)
             else:
                 runner = LocalRunner(embedder, settings, default_workers() if workers is None else workers)
+            writer = store.new_generation(int(embedder.info.dimension), settings.lexical.as_dict())
             meter.begin(len(plan.files))
             say(READ_START, f"reading {counted(len(plan.files), 'file')}")
-            records, chunks, vectors, sentences = _gather_and_embed(plan, old, embedder, settings, report,
-                                                                    meter, runner, cache)
+            _stream(plan, old, embedder, settings, report, meter, runner, cache, writer)
         except BaseException:
+            if writer is not None:
+                store.discard(writer)
             _keep_for_resume(cache)
             raise
         finally:
@@ -267,19 +269,17 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         if report.resumed_vectors:
             logger.info("resumed: %d chunk vectors from the interrupted build's cache", report.resumed_vectors)
         say(0.9, "writing the index")
+        n_chunks = writer.n_chunks
         manifest = Manifest(
             generation="gen-new", model=identity, chunker=settings.chunker.as_dict(),
-            lexical=settings.lexical.as_dict(), index_type=dense.choose_index_type(len(chunks)),
-            chunks=len(chunks), dimension=int(embedder.info.dimension),
-            documents={r.source: r.entry() for r in records},
+            lexical=settings.lexical.as_dict(), index_type=dense.choose_index_type(n_chunks),
+            chunks=n_chunks, dimension=int(embedder.info.dimension),
+            documents={r.source: r.entry() for r in writer.documents},
             corpus_root=str(seeds_dir.resolve()), created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             qa_version=_version(), answer_model=answer_identity())
-        titles = {r.doc_id: r.title for r in records}
-        lexical_texts = [with_title(c.text, titles[c.doc_id]) if settings.lexical.title else c.text
-                         for c in chunks]
+        n_documents = len(writer.documents)
         try:
-            manifest = store.write_generation(manifest, records, chunks, vectors, lexical_texts, sentences,
-                                              progress=lambda m: say(0.95, m))
+            manifest = store.commit_generation(writer, manifest, progress=lambda m: say(0.95, m))
         except BaseException:
             _keep_for_resume(cache)
             raise
@@ -288,7 +288,7 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         say(0.98, "cleaning up old generations")
         store.clean_up()
         report.generation, report.index_type = manifest.generation, manifest.index_type
-        report.documents, report.chunks = len(records), len(chunks)
+        report.documents, report.chunks = n_documents, n_chunks
         report.seconds = time.perf_counter() - t0
         say(1.0, "done")
         logger.info("built %s: %s", manifest.generation, report.summary())
@@ -324,64 +324,83 @@ def answer_identity() -> dict[str, Any]:
     return {"scorer_fingerprint": load_scorer().fingerprint, "sentence_vectors": REPRESENTATION}
 
 
-def _gather_and_embed(plan: ChangePlan, old: Generation | None, embedder: Embedder, settings: Settings,
-                      report: BuildReport, progress: "BuildProgress", runner: LocalRunner,
-                      cache: ResumeCache | None
-                      ) -> tuple[list[DocumentRecord], list[Chunk], np.ndarray, list[ChunkSentences]]:
-    """Reuse unchanged documents; read and chunk the rest with `runner` (a process pool or a Ray
-    cluster), streamed in file order, and embed their new chunks in batches as they come (each
-    batch saved to `cache`)."""
-    info = embedder.info
+def _stream(plan: ChangePlan, old: Generation | None, embedder: Embedder, settings: Settings,
+            report: BuildReport, progress: "BuildProgress", runner: LocalRunner, cache: ResumeCache | None,
+            writer: GenerationWriter) -> None:
+    """Every document, in file order, into `writer`: unchanged ones from the old generation, the
+    rest read and chunked by `runner` (a process pool or a Ray cluster) as a stream; new chunks are
+    embedded in batches (each saved to `cache`). Memory holds a batch, not the corpus."""
     old_docs = old.manifest.documents if old is not None else {}
     keep = set(plan.unchanged) if old is not None else set()
-    reused = old.chunks_of([old_docs[s]["doc_id"] for s in keep]) if old is not None and keep else {}
-    old_records = {d.doc_id: d for d in old.documents()} if old is not None and keep else {}
     kind = {**{s: "changed" for s in plan.changed}, **{s: "added" for s in plan.added},
             **{b: "renamed" for _, b in plan.renamed}}
-    vectors = VectorAssembly(runner, embedder.info.dimension, settings, old, progress, cache)
-    records: list[DocumentRecord] = []
+    renamed = dict((b, (a, b)) for a, b in plan.renamed)
+    vectors = VectorAssembly(runner, settings, old, progress, cache, writer)
+    todo = [f for f in plan.files if f.source not in keep]
+    read = iter(runner.read(todo, settings, embedder.info))
+    kept = _KeptDocuments(old, [old_docs[f.source]["doc_id"] for f in plan.files if f.source in keep])
+    indexed = set()
     for f in plan.files:
         if f.source in keep:
-            doc_id = old_docs[f.source]["doc_id"]
-            records.append(_stored(old, old_records[doc_id]))
-            vectors.add(reused[doc_id])
+            record, chunks = kept.next()
             report.unchanged += 1
-            progress.file_done(len(reused[doc_id]))
-    todo = [f for f in plan.files if f.source not in keep]
-    for f, result in runner.read(todo, settings, info):
-        if result.problem is not None:
-            report.problems.append(result.problem)
-        progress.file_done(len(result.chunks))
-        if result.record is None:
-            continue
-        records.append(result.record)
-        report.ocr_pages += result.ocr_pages
-        report.ocr_seconds += result.ocr_seconds
-        vectors.add(result.chunks)
-        what = kind.get(f.source, "added") if old is not None else "added"
-        if what == "renamed":
-            report.renamed.append(next(p for p in plan.renamed if p[1] == f.source))
         else:
-            getattr(report, what).append(f.source)
-    order = {f.source: i for i, f in enumerate(plan.files)}
-    records.sort(key=lambda r: order[r.source])  # unchanged documents were taken first
+            done, result = next(read)
+            if done.source != f.source:
+                raise RuntimeError(f"files read out of order: {done.source} where {f.source} was due")
+            if result.problem is not None:
+                report.problems.append(result.problem)
+            record, chunks = result.record, result.chunks
+            if record is not None:
+                report.ocr_pages += result.ocr_pages
+                report.ocr_seconds += result.ocr_seconds
+                what = kind.get(f.source, "added") if old is not None else "added"
+                if what == "renamed":
+                    report.renamed.append(renamed[f.source])
+                else:
+                    getattr(report, what).append(f.source)
+        progress.file_done(len(chunks))
+        if record is None:
+            continue
+        writer.add_document(record)
+        indexed.add(record.source)
+        vectors.add(chunks, [with_title(c.text, record.title) if settings.lexical.title else c.text
+                             for c in chunks])
+    vectors.finish()
     report.removed = list(plan.removed) if old is not None else []
     # A file that was indexed but is unreadable now is dropped too; its problem says why.
-    indexed = {r.source for r in records}
     on_disk = {f.source for f in plan.files}
     report.removed += sorted(s for s in old_docs if s in on_disk and s not in indexed)
-    chunks, out, sentences = vectors.finish(records)
     report.reused_vectors += vectors.reused
     report.resumed_vectors, report.embedded_chunks = vectors.resumed, vectors.embedded
-    return records, chunks, out, sentences
 
 
-def _stored(old: Generation, listing: DocumentRecord) -> DocumentRecord:
+class _KeptDocuments:
+    """The unchanged documents' full records and chunks, in order, read from the old generation
+    a block of documents at a time."""
+
+    BLOCK = 256
+
+    def __init__(self, old: Generation | None, doc_ids: list[str]):
+        self.old, self.doc_ids, self.at = old, doc_ids, 0
+        self.block: dict[str, list[Chunk]] = {}
+
+    def next(self) -> tuple[DocumentRecord, list[Chunk]]:
+        doc_id = self.doc_ids[self.at]
+        self.at += 1
+        if doc_id not in self.block:
+            self.block = self.old.chunks_of(self.doc_ids[self.at - 1:self.at - 1 + self.BLOCK])
+        return _stored(self.old, doc_id), self.block.pop(doc_id)
+
+
+def _stored(old: Generation, doc_id: str) -> DocumentRecord:
     """An unchanged document's full stored record (text and offset maps) for the new generation."""
-    full = old.document(listing.doc_id)
-    if full is not None and full.language is None and full.text:  # stored before format version 3
+    full = old.document(doc_id)
+    if full is None:
+        raise IndexCorruptError(f"the index lists document {doc_id} but does not hold it; run `qa build --full`")
+    if full.language is None and full.text:  # stored before format version 3
         full = replace(full, language=detect_language(full.text))
-    return full if full is not None else listing
+    return full
 
 
 def _version() -> str:

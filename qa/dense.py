@@ -65,9 +65,36 @@ def build_faiss(vectors: np.ndarray, index_type: str | None = None):
         index.nprobe = IVF_NPROBE
     else:
         raise ValueError(f"unknown index type {index_type!r}; use 'flat' or 'ivf'")
+    if index_type == "ivf":
+        _add_to_sized_lists(index, vectors)
+        return index
     for start in range(0, n, 65536):  # in slices, so a memory-mapped input is never copied whole
         index.add(np.ascontiguousarray(vectors[start:start + 65536], dtype=np.float32))
     return index
+
+
+def _add_to_sized_lists(index, vectors: np.ndarray) -> None:
+    """Add `vectors` to a trained IVF index, each inverted list allocated once at its final size.
+
+    Added a slice at a time, the lists' arrays grow by doubling and hold up to twice what they
+    keep: at half a million chunks a few hundred MB more at the build's peak. So the vectors are
+    assigned to their lists first (what `add` does), the lists sized, and then added with those
+    assignments; the index is the one `add` makes.
+    """
+    import faiss
+
+    n = vectors.shape[0]
+    lists = np.empty(n, dtype=np.int64)
+    for start in range(0, n, 65536):
+        part = np.ascontiguousarray(vectors[start:start + 65536], dtype=np.float32)
+        lists[start:start + len(part)] = index.quantizer.search(part, 1)[1][:, 0]
+    for i, size in enumerate(np.bincount(lists, minlength=index.nlist).tolist()):
+        index.invlists.resize(i, size)  # allocated once, exactly...
+        index.invlists.resize(i, 0)     # ...and empty again: the capacity stays
+    for start in range(0, n, 65536):
+        part = np.ascontiguousarray(vectors[start:start + 65536], dtype=np.float32)
+        assigned = np.ascontiguousarray(lists[start:start + len(part)])
+        index.add_core(len(part), faiss.swig_ptr(part), None, faiss.swig_ptr(assigned))
 
 
 def save_faiss(index, path: Path) -> None:

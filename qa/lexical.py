@@ -24,7 +24,8 @@ from .text import tokenize as text_tokens
 
 logger = logging.getLogger(__name__)
 
-_PARAMS = "qa_lexical.json"
+PARAMS_FILE = "qa_lexical.json"
+_PARAMS = PARAMS_FILE
 _DENSE_SHARE = 8
 """Above n_chunks / _DENSE_SHARE touched postings, summing into one n_chunks-long array is
 cheaper than sorting the postings; below (every selective query), only touched rows are kept."""

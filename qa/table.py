@@ -16,8 +16,9 @@ import numpy as np
 from .chunking import Chunk
 from .index.format import DocumentRecord
 from .pool import ConnectionPool
+from .rows import Writer
 
-SCHEMA = """
+_TABLES = """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, hash TEXT NOT NULL,
     size INTEGER NOT NULL, mtime REAL NOT NULL, format TEXT NOT NULL, n_chunks INTEGER NOT NULL,
@@ -29,12 +30,15 @@ CREATE TABLE chunks (
     line_start INTEGER NOT NULL, line_end INTEGER NOT NULL, page INTEGER, page_end INTEGER,
     text_hash TEXT NOT NULL
 );
-CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE TABLE sentences (
     row INTEGER PRIMARY KEY, chunk_row INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
 );
+"""
+_INDEXES = """
+CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE INDEX sentences_chunk ON sentences(chunk_row);
 """
+SCHEMA = _TABLES + _INDEXES
 
 CHUNK_COLUMNS = 'chunk_id, doc_id, text, start, "end", line_start, line_end, page, page_end'
 LISTING_COLUMNS = "doc_id, source, title, hash, size, mtime, format, n_chunks, indexed_at"
@@ -43,24 +47,77 @@ LISTING_COLUMNS = "doc_id, source, title, hash, size, mtime, format, n_chunks, i
 def write_table(path: Path, documents: Iterable[DocumentRecord], chunks: Sequence[Chunk],
                 sentence_spans: Sequence[np.ndarray] = ()) -> None:
     """Write a new table file: documents with their text, chunks, and each chunk's sentence spans."""
-    con = sqlite3.connect(path)
-    try:
-        con.executescript(SCHEMA)
-        con.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(d.doc_id, d.source, d.title, d.hash, d.size, d.mtime, d.format, d.n_chunks, d.indexed_at,
-              d.text, json.dumps(list(d.page_starts)) if d.page_starts else None,
-              json.dumps([list(a) for a in d.line_anchors]) if d.line_anchors else None, d.language)
-             for d in documents])
-        con.executemany(
-            'INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)',
-            [(i, c.id, c.doc_id, c.text, c.start, c.end, c.line_start, c.line_end, c.page,
-              c.page_end, c.text_hash) for i, c in enumerate(chunks)])
-        flat = [(row, int(a), int(b)) for row, spans in enumerate(sentence_spans) for a, b in spans]
-        con.executemany('INSERT INTO sentences VALUES (?,?,?,?)', [(i, *x) for i, x in enumerate(flat)])
-        con.commit()
-    finally:
-        con.close()
+    with TableWriter(path) as table:
+        for d in documents:
+            table.add_document(d)
+        spans = list(sentence_spans)
+        for i, c in enumerate(chunks):
+            table.add_chunk(c, spans[i] if i < len(spans) else ())
+
+
+class TableWriter(Writer):
+    """A new table file filled as a build goes: documents, and chunks in row order with their
+    sentence spans, inserted a batch at a time in one transaction; the indexes are made at `close()`."""
+
+    BATCH = 2048
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._con = sqlite3.connect(path, isolation_level=None)
+        # A new file of a generation being written: the store fsyncs it before it goes live, and
+        # a build that fails deletes it, so SQLite's own journal would only slow the writes.
+        self._con.execute("PRAGMA journal_mode=OFF")
+        self._con.execute("PRAGMA synchronous=OFF")
+        self._con.executescript(_TABLES)
+        self._con.execute("BEGIN")
+        self.chunks = self.sentences = 0
+        self._docs: list[tuple] = []
+        self._chunks: list[tuple] = []
+        self._spans: list[tuple] = []
+
+    def add_document(self, d: DocumentRecord) -> None:
+        self._docs.append((d.doc_id, d.source, d.title, d.hash, d.size, d.mtime, d.format, d.n_chunks,
+                           d.indexed_at, d.text, json.dumps(list(d.page_starts)) if d.page_starts else None,
+                           json.dumps([list(a) for a in d.line_anchors]) if d.line_anchors else None,
+                           d.language))
+        if len(self._docs) >= self.BATCH // 8:  # documents carry their whole text
+            self._flush()
+
+    def add_chunk(self, c: Chunk, spans: np.ndarray | Sequence = ()) -> int:
+        """Insert the next chunk row (and its sentences' spans); its row number."""
+        row = self.chunks
+        self._chunks.append((row, c.id, c.doc_id, c.text, c.start, c.end, c.line_start, c.line_end, c.page,
+                             c.page_end, c.text_hash))
+        for a, b in spans:
+            self._spans.append((self.sentences, row, int(a), int(b)))
+            self.sentences += 1
+        self.chunks += 1
+        if len(self._chunks) >= self.BATCH:
+            self._flush()
+        return row
+
+    def spans_of(self, first: int, end: int) -> list[tuple[int, int]]:
+        """The spans of sentence rows [first, end), already added."""
+        if self._spans and self._spans[0][0] < end:
+            self._flush()
+        return self._con.execute('SELECT start, "end" FROM sentences WHERE row >= ? AND row < ? ORDER BY row',
+                                 (first, end)).fetchall()
+
+    def _flush(self) -> None:
+        self._con.executemany("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", self._docs)
+        self._con.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)", self._chunks)
+        self._con.executemany("INSERT INTO sentences VALUES (?,?,?,?)", self._spans)
+        self._docs, self._chunks, self._spans = [], [], []
+
+    def close(self) -> None:
+        """Commit, with the indexes: the file is complete."""
+        self._flush()
+        self._con.execute("COMMIT")
+        self._con.executescript(_INDEXES)
+        self._con.close()
+
+    def abandon(self) -> None:
+        self._con.close()
 
 
 class ChunkTable:

@@ -49,6 +49,24 @@ def test_index_kinds_against_exact_search(tmp_path, kind):
     assert np.mean(recall) >= (1.0 if kind == "flat" else 0.95)
 
 
+def test_ivf_lists_sized_first_equal_plain_adds(tmp_path):
+    """The IVF index built with each list allocated once is the one slice-by-slice `add` makes."""
+    import faiss
+
+    vectors = clustered(20_000)
+    built = dense.build_faiss(vectors, "ivf")
+    plain = faiss.IndexIVFFlat(faiss.IndexFlatIP(384), 384, built.nlist, faiss.METRIC_INNER_PRODUCT)
+    plain.train(np.ascontiguousarray(vectors[np.sort(np.random.default_rng(0).choice(
+        len(vectors), size=min(len(vectors), built.nlist * dense.IVF_TRAIN_PER_LIST), replace=False))]))
+    plain.nprobe = built.nprobe
+    for start in range(0, len(vectors), 7000):
+        plain.add(vectors[start:start + 7000])
+    dense.save_faiss(built, tmp_path / "a.faiss")
+    faiss.write_index(plain, str(tmp_path / "b.faiss"))
+    assert built.ntotal == plain.ntotal == len(vectors)
+    assert (tmp_path / "a.faiss").read_bytes() == (tmp_path / "b.faiss").read_bytes()
+
+
 def test_flat_index_is_half_precision_and_float32_ones_still_search(tmp_path):
     import faiss
 

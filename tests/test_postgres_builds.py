@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -140,6 +141,12 @@ def test_a_build_killed_mid_write_leaves_the_previous_generation_answering(pg_bu
     rows, cosines = pg_built.load().dense_top(q, 5)
     assert list(rows) == list(expected[0])
     assert len(tables) == 2 + 5  # no half-written tables left behind
+    # The killed build's staging folder (on this machine) goes with the next build's clean-up.
+    staged = list(Path(tempfile.gettempdir()).glob(pg_built._staging_prefix() + "*"))
+    assert staged
+    with pg_built.lock():
+        pg_built.clean_up()
+    assert not any(p.exists() for p in staged)
     live = write_corpus(pg_built, corpus)  # the next build takes the lock and succeeds
     assert live.generation != before and pg_built.load().n_chunks == len(corpus.chunks)
 

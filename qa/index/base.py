@@ -7,6 +7,8 @@ live in one atomic step; readers load the live generation and keep using it unti
     store = open_store("index")                      # or "postgresql://user@host/db?index=notes"
     with store.lock(wait=0):
         manifest = store.write_generation(manifest, documents, chunks, vectors, lexical_texts, sentences)
+        # or, as a build streams: writer = store.new_generation(dim, lexical); writer.add_document(...);
+        # writer.add_chunk(...); store.commit_generation(writer, manifest)
     gen = store.load()
     rows, cosines = gen.dense_top(query_vector, 100)
 """
@@ -74,7 +76,8 @@ class Generation(Protocol):
         """All chunks of some documents, in document order (incremental builds reuse them)."""
 
     def reusable_vectors(self) -> tuple[dict[str, int], np.ndarray]:
-        """(chunk text hash -> row, vectors indexable by row) for incremental builds."""
+        """(chunk text hash -> row, vectors indexable by row: an array, or qa.rows.NpyRows read with
+        pread) for incremental builds."""
 
     def sentences(self, rows: Sequence[int]) -> dict[int, ChunkSentences]:
         """The stored sentences of some chunk rows."""
@@ -113,6 +116,18 @@ class Store(Protocol):
         `sentences[i]` belongs to chunk i. `progress("switching to the new index")` is called
         right before the new generation is made live.
         """
+
+    def new_generation(self, dimension: int, lexical: dict[str, Any]) -> Any:
+        """A GenerationWriter (qa/index/staging.py) for a new generation, filled document by
+        document and chunk by chunk; then `commit_generation` or `discard` it. Call under `lock()`."""
+
+    def commit_generation(self, writer: Any, manifest: Manifest,
+                          progress: Callable[[str], None] | None = None) -> Manifest:
+        """Make a filled writer's generation live, as `write_generation` does (which is this,
+        with everything given at once). The writer is used up, live or not."""
+
+    def discard(self, writer: Any) -> None:
+        """Drop a writer's generation (a build that failed); the live one is untouched."""
 
     def clean_up(self) -> None:
         """Remove leftovers of interrupted builds and old generations; call under `lock()`."""

@@ -31,21 +31,22 @@ import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from .. import dense
 from ..chunking import Chunk
-from ..config import LexicalSettings
 from ..documents import sha256_file
 from ..errors import BuildLockedError, IndexCorruptError, IndexNotFoundError
 from ..lexical import LexicalIndex
 from ..resume import RESUME_FILE
-from ..table import ChunkTable, write_table
+from ..rows import NpyRows
+from ..table import ChunkTable
 from . import format as fmt
 from .base import ChunkSentences
 from .format import DocumentRecord, Manifest
+from .staging import SCRATCH, GenerationWriter, new_writer, write_whole
 
 logger = logging.getLogger(__name__)
 
@@ -139,22 +140,37 @@ class FolderStore:
                          chunks: Sequence[Chunk], vectors: np.ndarray, lexical_texts: Sequence[str],
                          sentences: Sequence[ChunkSentences],
                          progress: Callable[[str], None] | None = None) -> Manifest:
+        return write_whole(self, manifest, documents, chunks, vectors, lexical_texts, sentences, progress)
+
+    def new_generation(self, dimension: int, lexical: dict) -> GenerationWriter:
+        """A writer of a new generation, in a temporary folder; then commit_generation or discard."""
+        return new_writer(self._new_tmp(), dimension, lexical)
+
+    def commit_generation(self, writer: GenerationWriter, manifest: Manifest,
+                          progress: Callable[[str], None] | None = None) -> Manifest:
+        """Finish a written generation (FAISS over its vectors, the BM25 matrix) and make it live."""
         say = progress or (lambda message: None)
-        tmp = self._new_tmp()
+        tmp = writer.folder
         try:
-            np.save(tmp / fmt.VECTORS, vectors, allow_pickle=False)
-            dense.save_faiss(dense.build_faiss(vectors, manifest.index_type), tmp / fmt.DENSE)
-            write_table(tmp / fmt.TABLE, documents, chunks, [s.spans for s in sentences])
-            dim = vectors.shape[1] if vectors.ndim == 2 else manifest.dimension
-            _save_rows(tmp / fmt.SENTENCE_VECTORS, (s.vectors for s in sentences),
-                       sum(len(s.vectors) for s in sentences), dim)
-            LexicalIndex.build(lexical_texts, LexicalSettings(**manifest.lexical)).save(tmp / fmt.BM25)
+            writer.finish_rows()
+            writer.lexical.finish()
+            shutil.rmtree(tmp / SCRATCH, ignore_errors=True)
+            vectors = NpyRows(tmp / fmt.VECTORS)  # read a slice at a time, never mapped whole
+            try:
+                dense.save_faiss(dense.build_faiss(vectors, manifest.index_type), tmp / fmt.DENSE)
+            finally:
+                vectors.close()
             say("switching to the new index")
             return self._commit(tmp, manifest)
         except BaseException:
             # A failed write (a full disk, say) leaves nothing; the live generation is untouched.
-            shutil.rmtree(tmp, ignore_errors=True)
+            self.discard(writer)
             raise
+
+    def discard(self, writer: GenerationWriter) -> None:
+        """Drop a generation being written (a failed or interrupted build)."""
+        writer.abandon()
+        shutil.rmtree(writer.folder, ignore_errors=True)
 
     def _new_tmp(self) -> Path:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -241,23 +257,6 @@ def _made_by_qa(path: Path) -> bool:
         return False
 
 
-def _save_rows(path: Path, parts: Iterable[np.ndarray], n: int, dim: int) -> None:
-    """`n` float32 rows, given a few at a time, as one .npy file: never all in memory at once.
-
-    The same file np.save writes; the sentences of a large build do not fit in memory together.
-    """
-    if n == 0:
-        np.save(path, np.zeros((0, dim), np.float32), allow_pickle=False)
-        return
-    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
-    row = 0
-    for part in parts:
-        out[row:row + len(part)] = part
-        row += len(part)
-    out.flush()
-    del out
-
-
 def _fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -277,9 +276,12 @@ class FolderGeneration:
         self.faiss = dense.load_faiss(folder / fmt.DENSE, mmap=large)
         self._exact = dense.scores_exact(self.faiss)
         self.vectors = np.load(folder / fmt.VECTORS, mmap_mode="r", allow_pickle=False)
-        self.sentence_vectors = np.load(folder / fmt.SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+        # Read with pread a chunk's few rows at a time: an incremental build reads every reused
+        # chunk's sentences once, and a mapping would keep them all resident in the build.
+        self.sentence_vectors = NpyRows(folder / fmt.SENTENCE_VECTORS)
         self.lexical = LexicalIndex.load(folder / fmt.BM25, mmap=large)
         self._rows_docs: tuple[np.ndarray, list[str], np.ndarray] | None = None  # threads may both read it once
+        self._vector_rows: NpyRows | None = None
         if self.faiss.ntotal != manifest.chunks or self.lexical.n_chunks != self.faiss.ntotal:
             raise IndexCorruptError(f"index at {folder.parent} is inconsistent (vectors {self.faiss.ntotal}, "
                                     f"BM25 {self.lexical.n_chunks}); run `qa build --full`")
@@ -342,8 +344,11 @@ class FolderGeneration:
     def find_chunk(self, chunk_id: str) -> tuple[int, Chunk] | None:
         return self.table.find_chunk(chunk_id)
 
-    def reusable_vectors(self) -> tuple[dict[str, int], np.ndarray]:
-        return self.table.text_hash_rows(), self.vectors
+    def reusable_vectors(self) -> tuple[dict[str, int], NpyRows]:
+        """(text hash -> row, the vectors read by row with pread, not mapped: a build reads them once)."""
+        if self._vector_rows is None:
+            self._vector_rows = NpyRows(self.folder / fmt.VECTORS)
+        return self.table.text_hash_rows(), self._vector_rows
 
     def sentences(self, rows: Sequence[int]) -> dict[int, ChunkSentences]:
         out = {}
@@ -359,3 +364,6 @@ class FolderGeneration:
 
     def close(self) -> None:
         self.table.close()
+        self.sentence_vectors.close()
+        if self._vector_rows is not None:
+            self._vector_rows.close()

@@ -30,9 +30,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import shutil
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -45,6 +48,7 @@ from . import postgres_write as pg_write
 from .base import ChunkSentences
 from .format import DocumentRecord, Manifest
 from .postgres_read import EF_SEARCH, PostgresGeneration  # noqa: F401 (EF_SEARCH: bench/postgres.py)
+from .staging import GenerationWriter, new_writer, write_whole
 from .postgres_write import DROP_LOCK_TIMEOUT, HNSW_EF_CONSTRUCTION, HNSW_M  # noqa: F401
 
 logger = logging.getLogger(__name__)
@@ -288,25 +292,49 @@ class PostgresStore:
                          chunks: Sequence[Chunk], vectors: np.ndarray, lexical_texts: Sequence[str],
                          sentences: Sequence[ChunkSentences],
                          progress: Callable[[str], None] | None = None) -> Manifest:
-        """Load a whole new generation and make it live, all in one transaction."""
-        if not (len(chunks) == len(vectors) == len(lexical_texts) == len(sentences)):
-            raise ValueError("chunks, vectors, lexical texts and sentences must be parallel")
-        conn = self.connect(autocommit=False, purpose="qa build")
+        return write_whole(self, manifest, documents, chunks, vectors, lexical_texts, sentences, progress)
+
+    def new_generation(self, dimension: int, lexical: dict) -> GenerationWriter:
+        """A writer that stages a new generation in a temporary folder (the database is written
+        from it by commit_generation, a block at a time, in one transaction)."""
+        return new_writer(Path(tempfile.mkdtemp(prefix=self._staging_prefix())), dimension, lexical)
+
+    def _staging_prefix(self) -> str:
+        """This index's staging folders are named by it: clean_up (under the build lock) removes
+        those a killed build left on this machine, and never another index's."""
+        return f"qa-staged-{hashlib.sha256(self.shown.encode()).hexdigest()[:16]}-"
+
+    def commit_generation(self, writer: GenerationWriter, manifest: Manifest,
+                          progress: Callable[[str], None] | None = None) -> Manifest:
+        """Copy a staged generation into new tables and make it live, all in one transaction."""
         try:
-            live = pg_write.write(self, conn, manifest, documents, chunks, vectors, lexical_texts,
-                                  sentences, progress or (lambda message: None))
-            conn.commit()
-        except _psycopg().Error as exc:
-            conn.rollback()
-            raise DatabaseError(f"writing the index to {self.shown} failed: {_first_line(exc)}") from None
+            writer.finish_rows()
+            conn = self.connect(autocommit=False, purpose="qa build")
+            try:
+                live = pg_write.write(self, conn, manifest, writer, progress or (lambda message: None))
+                conn.commit()
+            except _psycopg().Error as exc:
+                conn.rollback()
+                raise DatabaseError(f"writing the index to {self.shown} failed: {_first_line(exc)}") from None
+            finally:
+                conn.close()
         finally:
-            conn.close()
+            self.discard(writer)
         logger.info("%s: generation %s is live (%d chunks)", self.shown, live.generation, live.chunks)
         return live
 
+    def discard(self, writer: GenerationWriter) -> None:
+        """Drop a staged generation."""
+        writer.abandon()
+        shutil.rmtree(writer.folder, ignore_errors=True)
+
     def clean_up(self, keep: int = 2) -> list[str]:
         """Drop all generations but the live one and the newest `keep - 1` others, and any
-        orphan tables. A generation a reader still queries is left for the next build."""
+        orphan tables (and this machine's staging folders of killed builds). A generation a
+        reader still queries is left for the next build."""
+        for left in Path(tempfile.gettempdir()).glob(self._staging_prefix() + "*"):
+            if left.is_dir() and not left.is_symlink():
+                shutil.rmtree(left, ignore_errors=True)
         conn = self.connect(autocommit=True, purpose="qa build")
         try:
             return pg_write.clean_up(self, conn, keep)

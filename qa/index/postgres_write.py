@@ -1,26 +1,26 @@
 """Writing a generation into PostgreSQL (tables, bulk COPY, indexes, the atomic switch) and
 dropping old ones. The layout is described in qa/index/postgres.py.
 
->>> live = write(store, conn, manifest, documents, chunks, vectors, lexical_texts, sentences)
+>>> live = write(store, conn, manifest, staged)   # a GenerationWriter, its rows finished
 >>> conn.commit()          # the new generation is live from here on, for every reader
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import sqlite3
 import time
-from collections import Counter
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol
 
 import numpy as np
 
-from ..chunking import Chunk
-from ..config import LexicalSettings
 from ..errors import DatabaseError
-from ..lexical import tokenize
-from .base import ChunkSentences
-from .format import DocumentRecord, Manifest
+from ..rows import NpyRows
+from . import format as fmt
+from .format import Manifest
+from .staging import GenerationWriter
 
 logger = logging.getLogger(__name__)
 
@@ -89,61 +89,91 @@ def ensure_schema(store: Database, conn) -> None:
     conn.execute(sql.SQL("CREATE SEQUENCE IF NOT EXISTS {}").format(store.meta("generation_seq")))
 
 
-def write(store: Database, conn, manifest: Manifest, documents: Sequence[DocumentRecord],
-          chunks: Sequence[Chunk], vectors: np.ndarray, lexical_texts: Sequence[str],
-          sentences: Sequence[ChunkSentences], progress: Callable[[str], None]) -> Manifest:
-    """Create and fill the tables of a new generation and make it live, in `conn`'s open
-    transaction; the caller commits. Returns the live manifest."""
+def write(store: Database, conn, manifest: Manifest, staged: GenerationWriter,
+          progress: Callable[[str], None]) -> Manifest:
+    """Create and fill the tables of a new generation from a staged one (its rows closed, its
+    BM25 postings on disk) and make it live, in `conn`'s open transaction; the caller commits.
+    Every table is copied a block at a time. Returns the live manifest."""
     sql = _sql()
     t0 = time.perf_counter()
     ensure_schema(store, conn)
     gen = conn.execute(sql.SQL("SELECT nextval({})").format(
         sql.Literal(f'"{store.schema}".qa_generation_seq'))).fetchone()[0]
-    dim = int(vectors.shape[1]) if len(chunks) else int(manifest.dimension)
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(chunks), dim)
+    dim, n = staged.dimension, staged.n_chunks
     t = {name: store.table(gen, name) for name in TABLES}
     conn.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
     for stmt in _create_tables(t, dim):
         conn.execute(stmt)
-
-    _copy_rows(conn, sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(t["documents"]),
-               ["text", "text", "text", "text", "int8", "float8", "text", "int4", "text", "text",
-                "int4[]", "jsonb", "text"],
-               ((d.doc_id, d.source, d.title, d.hash, int(d.size), float(d.mtime), d.format, int(d.n_chunks),
-                 d.indexed_at, d.text or "", list(d.page_starts) if d.page_starts else None,
-                 [list(a) for a in d.line_anchors] if d.line_anchors else None, d.language)
-                for d in documents))
-    _copy_rows(conn, sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(t["chunks"]),
-               ["int4", "text", "text", "text", "int4", "int4", "int4", "int4", "int4", "int4", "text"],
-               ((i, c.id, c.doc_id, c.text, c.start, c.end, c.line_start, c.line_end, c.page, c.page_end,
-                 c.text_hash) for i, c in enumerate(chunks)))
-    _copy_bytes(conn, sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(t["vectors"]),
-                encode_rows([np.arange(len(chunks), dtype=np.int32)], vectors))
-    lengths, postings = _postings(lexical_texts, LexicalSettings(**manifest.lexical))
-    _copy_rows(conn, sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(t["terms"]),
-               ["text", "int4", "int4[]", "int4[]", "int4[]"],
-               ((term, len(rows), rows, tfs, lengths[rows].tolist()) for term, (rows, tfs) in postings.items()))
-    _copy_bytes(conn, sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(t["sentences"]),
-                _sentence_rows(sentences, dim))
+    copy = {name: sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(t[name]) for name in TABLES}
+    table = sqlite3.connect(f"file:{staged.folder / fmt.TABLE}?mode=ro", uri=True)
+    try:
+        _copy_rows(conn, copy["documents"],
+                   ["text", "text", "text", "text", "int8", "float8", "text", "int4", "text", "text",
+                    "int4[]", "jsonb", "text"],
+                   ((*r[:10], json.loads(r[10]) if r[10] else None, json.loads(r[11]) if r[11] else None, r[12])
+                    for r in table.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents ORDER BY rowid")))
+        _copy_rows(conn, copy["chunks"],
+                   ["int4", "text", "text", "text", "int4", "int4", "int4", "int4", "int4", "int4", "text"],
+                   table.execute('SELECT row, chunk_id, doc_id, text, start, "end", line_start, line_end, page, '
+                                 "page_end, text_hash FROM chunks ORDER BY row"))
+        vectors = NpyRows(staged.folder / fmt.VECTORS)
+        try:
+            _copy_blocks(conn, copy["vectors"],
+                         (encode_body([np.arange(a, min(a + _BLOCK, n), dtype=np.int32)], vectors[a:a + _BLOCK])
+                          for a in range(0, n, _BLOCK)))
+        finally:
+            vectors.close()
+        lengths = staged.lexical.lengths()
+        terms = list(staged.lexical.vocab)  # by term id
+        _copy_rows(conn, copy["terms"], ["text", "int4", "int4[]", "int4[]", "int4[]"],
+                   ((terms[ids[j]], int(ptr[j + 1] - ptr[j]), rows[ptr[j]:ptr[j + 1]].tolist(),
+                     tfs[ptr[j]:ptr[j + 1]].tolist(), lengths[rows[ptr[j]:ptr[j + 1]]].tolist())
+                    for ids, ptr, rows, tfs in staged.lexical.by_term() for j in range(len(ids))))
+        _copy_blocks(conn, copy["sentences"], _sentence_blocks(table, staged))
+    finally:
+        table.close()
     t1 = time.perf_counter()
     for stmt in _create_indexes(t):
         conn.execute(stmt)
     t2 = time.perf_counter()
 
-    live = manifest.with_(generation=f"gen-{gen}", index_type="hnsw", chunks=len(chunks), dimension=dim,
-                          documents={d.source: d.entry() for d in documents}, files={})
+    live = manifest.with_(generation=f"gen-{gen}", index_type="hnsw", chunks=n, dimension=dim,
+                          documents={d.source: d.entry() for d in staged.documents}, files={})
     from psycopg.types.json import Jsonb
 
     avgdl = float(lengths.mean()) if len(lengths) else 0.0
     progress("switching to the new index")
     conn.execute(sql.SQL("INSERT INTO {} (gen, name, manifest, n_chunks, avgdl) VALUES (%s, %s, %s, %s, %s)"
                          ).format(store.meta("generations")),
-                 (gen, live.generation, Jsonb(live.to_dict()), len(chunks), avgdl))
+                 (gen, live.generation, Jsonb(live.to_dict()), n, avgdl))
     conn.execute(sql.SQL("INSERT INTO {} (one, gen) VALUES (true, %s) ON CONFLICT (one) DO UPDATE "
                          "SET gen = EXCLUDED.gen").format(store.meta("live")), (gen,))
     logger.info("generation %s: loaded %d chunks in %.1f s, indexed in %.1f s", live.generation,
-                len(chunks), t1 - t0, t2 - t1)
+                n, t1 - t0, t2 - t1)
     return live
+
+
+_BLOCK = 8192
+_DOCUMENT_COLUMNS = ("doc_id, source, title, hash, size, mtime, format, n_chunks, indexed_at, text, page_starts, "
+                     "line_anchors, language")
+
+
+def _sentence_blocks(table: sqlite3.Connection, staged: GenerationWriter):
+    """Binary COPY bodies of the sentences table (row, idx, start, end, vector), a block at a time."""
+    vectors = NpyRows(staged.folder / fmt.SENTENCE_VECTORS)
+    first = staged.first_sentences()
+    try:
+        cursor = table.execute('SELECT row, chunk_row, start, "end" FROM sentences ORDER BY row')
+        while True:
+            block = np.array(cursor.fetchmany(_BLOCK), dtype=np.int64).reshape(-1, 4)
+            if not len(block):
+                return
+            srow, crow = block[:, 0], block[:, 1]
+            yield encode_body([crow.astype(np.int32), (srow - first[crow]).astype(np.int32),
+                               block[:, 2].astype(np.int32), block[:, 3].astype(np.int32)],
+                              vectors[int(srow[0]):int(srow[-1]) + 1])
+    finally:
+        vectors.close()
 
 
 def _create_tables(t: dict[str, Any], dim: int) -> list:
@@ -186,22 +216,6 @@ def _create_indexes(t: dict[str, Any]) -> list:
     )]
 
 
-def _postings(texts: Sequence[str], settings: LexicalSettings) -> tuple[np.ndarray, dict[str, tuple[list, list]]]:
-    """(token count of each text, term -> (rows, term frequencies)), rows ascending."""
-    lengths = np.zeros(len(texts), dtype=np.int64)
-    postings: dict[str, tuple[list, list]] = {}
-    for row, text in enumerate(texts):
-        tokens = tokenize(text, settings)
-        lengths[row] = len(tokens)
-        for term, tf in Counter(tokens).items():
-            entry = postings.get(term)
-            if entry is None:
-                entry = postings[term] = ([], [])
-            entry[0].append(row)
-            entry[1].append(tf)
-    return lengths, postings
-
-
 def _copy_rows(conn, statement, types: list[str], rows) -> None:
     with conn.cursor().copy(statement) as copy:
         copy.set_types(types)
@@ -209,15 +223,18 @@ def _copy_rows(conn, statement, types: list[str], rows) -> None:
             copy.write_row(row)
 
 
-def _copy_bytes(conn, statement, data: bytes) -> None:
+def _copy_blocks(conn, statement, bodies: Iterable[bytes]) -> None:
+    """A binary COPY of rows given a block at a time (bodies of encode_body)."""
     with conn.cursor().copy(statement) as copy:
-        for start in range(0, len(data), 1 << 22):
-            copy.write(data[start:start + (1 << 22)])
+        copy.write(_SIGNATURE)
+        for body in bodies:
+            copy.write(body)
+        copy.write(_TRAILER)
 
 
-def encode_rows(ints: list[np.ndarray], vectors: np.ndarray) -> bytes:
-    """Binary COPY data for rows of int4 columns followed by one vector column, built by numpy
-    in one go (a vector field: int16 dimension, int16 unused, float32 big-endian values)."""
+def encode_body(ints: list[np.ndarray], vectors: np.ndarray) -> bytes:
+    """The rows of binary COPY data (no header, no trailer), built by numpy in one go (a vector
+    field: int16 dimension, int16 unused, float32 big-endian values)."""
     n, dim = len(vectors), vectors.shape[1] if vectors.ndim == 2 else 0
     fields = [("n", ">i2")]
     for i in range(len(ints)):
@@ -232,19 +249,7 @@ def encode_rows(ints: list[np.ndarray], vectors: np.ndarray) -> bytes:
     out["dim"] = dim
     if n:
         out["v"] = vectors
-    return _SIGNATURE + out.tobytes() + _TRAILER
-
-
-def _sentence_rows(sentences: Sequence[ChunkSentences], dim: int) -> bytes:
-    counts = [len(s.spans) for s in sentences]
-    total = sum(counts)
-    rows = np.repeat(np.arange(len(sentences), dtype=np.int32), counts)
-    idx = np.concatenate([np.arange(c, dtype=np.int32) for c in counts]) if total else np.zeros(0, np.int32)
-    spans = (np.concatenate([np.asarray(s.spans, dtype=np.int32).reshape(-1, 2) for s in sentences])
-             if total else np.zeros((0, 2), np.int32))
-    vecs = (np.concatenate([np.asarray(s.vectors, dtype=np.float32).reshape(-1, dim) for s in sentences])
-            if total else np.zeros((0, dim), np.float32))
-    return encode_rows([rows, idx, spans[:, 0], spans[:, 1]], vecs)
+    return out.tobytes()
 
 
 def parse_vectors(data: bytes, dim: int) -> np.ndarray:
