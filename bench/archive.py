@@ -292,8 +292,10 @@ def ray_build(corpus: Path, index: Path) -> dict:
     temp = f"/tmp/qa-ray-bench-{os.getpid()}"  # short: Ray's socket paths must fit 107 bytes
     prefix = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
     try:
+        # A session of its own, as every local build has: the kernel shares the CPU between
+        # sessions (autogroups), so builds compared must each have one.
         proc = subprocess.run([*prefix, sys.executable, "-c", RAY_IN_NAMESPACE, json.dumps(cmd), temp],
-                              capture_output=True, text=True, env=env)
+                              capture_output=True, text=True, env=env, start_new_session=True)
     finally:
         import shutil
 
