@@ -6,10 +6,9 @@ with at most a few files per worker in flight, so memory is bounded by that wind
 the corpus. With one worker it runs in this process.
 
 `PoolRunner` is a build's runner for `--workers N` (N > 1): one pool of N processes both reads
-files and embeds the new chunks, each worker with a one-thread model of its own, so all the
-cores do OCR or embedding all the time, and no more threads run than there are cores (a build
-that embedded in its own process with the model's threads, while the workers read, ran four
-busy threads on two cores and was no faster than one process; see docs/scale.md).
+files and embeds the new chunks, each worker with a one-thread model of its own, so every
+core does OCR or embedding all the time and no more threads run than there are cores (before,
+the build process embedded with the model's threads, one per core, while the workers read).
 
 >>> for file, doc in read_files(files, settings, info, workers=2):
 ...     doc.record, doc.chunks, doc.problem
