@@ -20,7 +20,7 @@ doing everything) and --workers 2, and a build on a local Ray cluster of two wor
 (`--ray`, run in a network namespace with only the loopback device, as tests/test_ray.py does)
 against the same one-process build.
 
-    nice -n 10 python bench/archive.py --pdf --scanned-pages 120 --text-pages 180
+    nice -n 10 python bench/archive.py --pdf            # 60 scanned and 140 text pages (docs/scale.md)
 """
 
 from __future__ import annotations
@@ -162,8 +162,8 @@ def main() -> None:
     p.add_argument("--skip-resume", action="store_true", help="skip the killed and resumed builds")
     p.add_argument("--pdf", action="store_true",
                    help="an OCR-heavy folder of scanned and text PDFs: --workers 1 vs 2, --ray vs one process")
-    p.add_argument("--scanned-pages", type=int, default=120, help="with --pdf: pages of image-only PDFs")
-    p.add_argument("--text-pages", type=int, default=180, help="with --pdf: pages of text PDFs")
+    p.add_argument("--scanned-pages", type=int, default=60, help="with --pdf: pages of image-only PDFs")
+    p.add_argument("--text-pages", type=int, default=140, help="with --pdf: pages of text PDFs")
     p.add_argument("--skip-ray", action="store_true", help="with --pdf: no Ray cluster")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--ray", default=None, help=argparse.SUPPRESS)
