@@ -35,7 +35,7 @@ from .language import detect as detect_language
 from .answer.sentences import REPRESENTATION
 from .lexical import with_title
 from .assembly import LocalRunner, VectorAssembly
-from .pipeline import default_workers
+from .pipeline import PoolRunner, default_workers
 from .progress import READ_START, BuildProgress, Events, Progress, counted
 from .resume import RESUME_FILE, ResumeCache
 
@@ -250,7 +250,9 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
 
                 runner = RayRunner.connect(ray, settings, None if given_embedder is None else embedder)
             else:
-                runner = LocalRunner(embedder, settings, default_workers() if workers is None else workers)
+                own_model = given_embedder is None and getattr(embedder, "device", "cpu") == "cpu"
+                runner = _local_runner(embedder, settings, default_workers() if workers is None else workers,
+                                       own_model)
             writer = store.new_generation(int(embedder.info.dimension), settings.lexical.as_dict())
             meter.begin(len(plan.files))
             say(READ_START, f"reading {counted(len(plan.files), 'file')}")
@@ -295,6 +297,16 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
         return report
 
 
+def _local_runner(embedder: Embedder, settings: Settings, workers: int, own_model: bool
+                  ) -> LocalRunner | PoolRunner:
+    """One process for everything (--workers 1), or a pool of `workers` processes that read and,
+    when the model is the one `settings` names, on the CPU (`own_model`), embed too (a GPU
+    embeds in this process)."""
+    if workers <= 1:
+        return LocalRunner(embedder, settings, 1)
+    return PoolRunner(embedder, settings, workers, embed_in_pool=own_model)
+
+
 def _keep_for_resume(cache: ResumeCache | None) -> None:
     """A failed or interrupted build keeps what it embedded for the next one (an empty cache goes)."""
     if cache is None:
@@ -325,7 +337,7 @@ def answer_identity() -> dict[str, Any]:
 
 
 def _stream(plan: ChangePlan, old: Generation | None, embedder: Embedder, settings: Settings,
-            report: BuildReport, progress: "BuildProgress", runner: LocalRunner, cache: ResumeCache | None,
+            report: BuildReport, progress: "BuildProgress", runner: LocalRunner | PoolRunner, cache: ResumeCache | None,
             writer: GenerationWriter) -> None:
     """Every document, in file order, into `writer`: unchanged ones from the old generation, the
     rest read and chunked by `runner` (a process pool or a Ray cluster) as a stream; new chunks are

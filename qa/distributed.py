@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -24,12 +23,18 @@ from .config import Settings
 from .documents import SourceFile
 from .embedding import ModelInfo
 from .errors import QAError
-from .pipeline import ReadResult, read_and_chunk
+from .pipeline import ReadResult, embed_texts, model_recipe, read_and_chunk
 
 logger = logging.getLogger(__name__)
 
 FILES_PER_TASK = 16
-"""Files read by one task: enough to outweigh a task's overhead, few enough to spread the work."""
+"""Files read by one task at most: enough to outweigh a task's overhead on small text files."""
+TASKS_PER_CPU = 16
+"""Groups are made smaller (down to one file) until there are this many per CPU: a folder of a
+few dozen scanned PDFs (seconds of OCR each) then spreads over every CPU instead of four tasks."""
+IN_FLIGHT_PER_CPU = 4
+"""Reading tasks submitted ahead per CPU: they keep the cluster busy while the driver waits on
+embedding."""
 
 
 class RayError(QAError, RuntimeError):
@@ -53,8 +58,8 @@ class RayRunner:
         self._read = ray.remote(_read_group)
         self._embed = ray.remote(_embed_texts)
         # An embedder object given to build_index goes to the workers as it is; otherwise each
-        # worker makes the model of `settings` once (it must be installed there).
-        self._recipe = ray.put((settings, embedder))
+        # worker makes the model of `settings` once, with one thread (it must be installed there).
+        self._recipe = ray.put((model_recipe(settings), embedder))
 
     @classmethod
     def connect(cls, address: str, settings: Settings, embedder: Any | None = None) -> "RayRunner":
@@ -70,13 +75,14 @@ class RayRunner:
 
     def read(self, files: Sequence[SourceFile], settings: Settings, info: ModelInfo
              ) -> Iterator[tuple[SourceFile, ReadResult]]:
-        """(file, result) in order; at most two groups per cluster CPU in flight."""
-        groups = [list(files[i:i + FILES_PER_TASK]) for i in range(0, len(files), FILES_PER_TASK)]
+        """(file, result) in order; at most IN_FLIGHT_PER_CPU groups per cluster CPU in flight."""
+        size = group_size(len(files), self.cpus)
+        groups = [list(files[i:i + size]) for i in range(0, len(files), size)]
         window: deque = deque()
         pending = iter(groups)
         for group in pending:
             window.append((group, self._read.remote(group, settings, info)))
-            if len(window) >= 2 * self.cpus:
+            if len(window) >= IN_FLIGHT_PER_CPU * self.cpus:
                 break
         while window:
             group, ref = window.popleft()
@@ -104,22 +110,19 @@ class RayRunner:
         self.ray.shutdown()
 
 
+def group_size(files: int, cpus: int) -> int:
+    """Files a reading task takes: FILES_PER_TASK, fewer when that leaves CPUs without enough tasks.
+
+    >>> group_size(10_000, 2), group_size(60, 2), group_size(5, 4)
+    (16, 1, 1)
+    """
+    return max(1, min(FILES_PER_TASK, files // (TASKS_PER_CPU * max(cpus, 1))))
+
+
 def _read_group(files: list[SourceFile], settings: Settings, info: ModelInfo) -> list[ReadResult]:
     return [read_and_chunk(f, settings, info) for f in files]
 
 
-def _embed_texts(texts: list[str], recipe: tuple[Settings, Any]):
-    from .answer.sentences import chunk_vectors
-
-    settings, embedder = recipe
-    embedder = embedder or _worker_embedder(settings.model, settings.backend, settings.device)
-    return chunk_vectors(texts, embedder, settings.batch_size)
-
-
-@lru_cache(maxsize=2)
-def _worker_embedder(model: str, backend: str, device: str):
-    """The model of this worker process, made once and kept for the tasks that follow."""
-    from .device import resolve_device
-    from .embedding import make_embedder, resolve_model
-
-    return make_embedder(resolve_model(model), backend, device=resolve_device(device, backend))
+def _embed_texts(texts: list[str], recipe: tuple[tuple[str, str, str, int], Any]):
+    model, embedder = recipe
+    return embed_texts(texts, model, embedder)
