@@ -3,11 +3,13 @@ cluster is qa.distributed.RayRunner), reuse the old generation's vectors by text
 those an interrupted build kept (qa.resume), and embed the rest in batches; each chunk goes to
 the new generation's writer as soon as its vector is known.
 
-build_index (qa/build.py) decides what to read; this module only turns chunks into vectors.
+build_index (qa/build.py) decides what to read; this module only turns chunks into vectors, and
+gives back the unchanged documents of the old generation (KeptDocuments).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -17,8 +19,10 @@ from .chunking import Chunk
 from .config import Settings
 from .documents import SourceFile
 from .embedding import Embedder, ModelInfo
-from .index import ChunkSentences, Generation
+from .errors import IndexCorruptError
+from .index import ChunkSentences, DocumentRecord, Generation
 from .index.staging import GenerationWriter
+from .language import detect as detect_language
 from .pipeline import read_files
 from .progress import BuildProgress
 from .resume import ResumeCache
@@ -132,3 +136,31 @@ class VectorAssembly:
     def finish(self) -> None:
         """Write what still waits."""
         self._flush()
+
+
+class KeptDocuments:
+    """The unchanged documents' full records and chunks, in order, read from the old generation
+    a block of documents at a time."""
+
+    BLOCK = 256
+
+    def __init__(self, old: Generation | None, doc_ids: list[str]):
+        self.old, self.doc_ids, self.at = old, doc_ids, 0
+        self.block: dict[str, list[Chunk]] = {}
+
+    def next(self) -> tuple[DocumentRecord, list[Chunk]]:
+        doc_id = self.doc_ids[self.at]
+        self.at += 1
+        if doc_id not in self.block:
+            self.block = self.old.chunks_of(self.doc_ids[self.at - 1:self.at - 1 + self.BLOCK])
+        return stored_record(self.old, doc_id), self.block.pop(doc_id)
+
+
+def stored_record(old: Generation, doc_id: str) -> DocumentRecord:
+    """An unchanged document's full stored record (text and offset maps) for the new generation."""
+    full = old.document(doc_id)
+    if full is None:
+        raise IndexCorruptError(f"the index lists document {doc_id} but does not hold it; run `qa build --full`")
+    if full.language is None and full.text:  # stored before format version 3
+        full = replace(full, language=detect_language(full.text))
+    return full

@@ -15,26 +15,24 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 
 from . import dense
-from .chunking import Chunk
 from .config import Settings
 from .documents import Problem, SourceFile, scan
 from .device import device_note, resolve_device
 from .embedding import Embedder, ModelInfo, make_embedder, resolve_model
-from .errors import IndexCorruptError, IndexLocationError, IndexNotFoundError, QAError
-from .index import DocumentRecord, Generation, Manifest, Store, open_store
+from .errors import IndexLocationError, IndexNotFoundError, QAError
+from .index import Generation, Manifest, Store, open_store
 from .index import is_url
 from .index.staging import GenerationWriter
 from .index.format import FORMAT_VERSION
-from .language import detect as detect_language
 from .answer.sentences import REPRESENTATION
 from .lexical import with_title
-from .assembly import LocalRunner, VectorAssembly
+from .assembly import KeptDocuments, LocalRunner, VectorAssembly
 from .pipeline import PoolRunner, default_workers
 from .progress import READ_START, BuildProgress, Events, Progress, counted
 from .resume import RESUME_FILE, ResumeCache
@@ -350,7 +348,7 @@ def _stream(plan: ChangePlan, old: Generation | None, embedder: Embedder, settin
     vectors = VectorAssembly(runner, settings, old, progress, cache, writer)
     todo = [f for f in plan.files if f.source not in keep]
     read = iter(runner.read(todo, settings, embedder.info))
-    kept = _KeptDocuments(old, [old_docs[f.source]["doc_id"] for f in plan.files if f.source in keep])
+    kept = KeptDocuments(old, [old_docs[f.source]["doc_id"] for f in plan.files if f.source in keep])
     indexed = set()
     for f in plan.files:
         if f.source in keep:
@@ -385,34 +383,6 @@ def _stream(plan: ChangePlan, old: Generation | None, embedder: Embedder, settin
     report.removed += sorted(s for s in old_docs if s in on_disk and s not in indexed)
     report.reused_vectors += vectors.reused
     report.resumed_vectors, report.embedded_chunks = vectors.resumed, vectors.embedded
-
-
-class _KeptDocuments:
-    """The unchanged documents' full records and chunks, in order, read from the old generation
-    a block of documents at a time."""
-
-    BLOCK = 256
-
-    def __init__(self, old: Generation | None, doc_ids: list[str]):
-        self.old, self.doc_ids, self.at = old, doc_ids, 0
-        self.block: dict[str, list[Chunk]] = {}
-
-    def next(self) -> tuple[DocumentRecord, list[Chunk]]:
-        doc_id = self.doc_ids[self.at]
-        self.at += 1
-        if doc_id not in self.block:
-            self.block = self.old.chunks_of(self.doc_ids[self.at - 1:self.at - 1 + self.BLOCK])
-        return _stored(self.old, doc_id), self.block.pop(doc_id)
-
-
-def _stored(old: Generation, doc_id: str) -> DocumentRecord:
-    """An unchanged document's full stored record (text and offset maps) for the new generation."""
-    full = old.document(doc_id)
-    if full is None:
-        raise IndexCorruptError(f"the index lists document {doc_id} but does not hold it; run `qa build --full`")
-    if full.language is None and full.text:  # stored before format version 3
-        full = replace(full, language=detect_language(full.text))
-    return full
 
 
 def _version() -> str:
