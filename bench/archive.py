@@ -42,6 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from archive_pdf import assemble_pdfs, ray_build, timed as _timed
 from eval_data import EVAL_DIR
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -150,11 +151,10 @@ def _rss_mb(who: int) -> float:
 def build(corpus: Path, index: Path, workers: int, fake: bool, *, kill_at: int | None = None,
           cheap: bool = False) -> dict:
     """Run one build; with `kill_at`, SIGKILL it once its resume cache holds that many vectors."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--corpus", str(corpus), "--index", str(index),
-           "--workers", str(workers)] + (["--fake-embedder"] if fake else []) + (["--cheap-reading"] if cheap else [])
-    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{HERE}", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    cmd = _child_command(corpus, index) + ["--workers", str(workers)] + (["--fake-embedder"] if fake else []) \
+        + (["--cheap-reading"] if cheap else [])
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen(cmd, env=_child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     if kill_at is None:
         out, err = proc.communicate()
@@ -168,6 +168,13 @@ def build(corpus: Path, index: Path, workers: int, fake: bool, *, kill_at: int |
     return {"seconds": time.perf_counter() - t0, "kept": cached_vectors(index)}
 
 
+def _child_command(corpus: Path, index: Path) -> list[str]:
+    """This script run as one build (`child`) of `corpus` into `index`."""
+    return [sys.executable, str(Path(__file__).resolve()), "--child", "--corpus", str(corpus), "--index", str(index)]
+
+
+def _child_env() -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{HERE}", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
 
 
 class RealQueries:
@@ -321,103 +328,12 @@ def memory(args: argparse.Namespace, work: Path, corpus: Path) -> None:
         p50 = search_p50(index, args.fake_embedder, real_queries=args.fake_embedder)
         print(f"search p50 (hybrid, k=5, 200 SciFact queries, the real model embedding them): {p50:.2f} ms",
               flush=True)
-# ---------------------------------------------------------------- the OCR-heavy folder: workers and Ray
-
-def assemble_pdfs(folder: Path, scanned_pages: int, text_pages: int, seed: int = 25) -> None:
-    """Image-only PDFs of about `scanned_pages` pages and text PDFs of about `text_pages`, made
-    once per size: the passages typeset with reportlab; a scanned file is its typeset pages
-    rendered at 150 dpi (PDFium) and wrapped as images (Pillow), with no text layer."""
-    done = folder / ".complete"
-    if done.exists():
-        return
-    import pypdfium2 as pdfium
-
-    pool = passages()
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    for kind, target, most in (("scanned", scanned_pages, 4), ("text", text_pages, 6)):
-        pages = i = 0
-        while pages < target:
-            want = min(rng.randint(1, most), target - pages)
-            data, n = _typeset(pool, rng, want)
-            path = folder / kind / f"{kind}-{i:04d}.pdf"
-            path.parent.mkdir(exist_ok=True)
-            if kind == "scanned":
-                doc = pdfium.PdfDocument(data)
-                images = [doc[k].render(scale=150 / 72, grayscale=True).to_pil().convert("L") for k in range(n)]
-                doc.close()
-                images[0].save(path, "PDF", save_all=True, append_images=images[1:], resolution=150)
-            else:
-                path.write_bytes(data)
-            pages, i = pages + n, i + 1
-    done.write_text("")
-
-
-def _typeset(pool: list[str], rng: random.Random, pages: int) -> tuple[bytes, int]:
-    """A PDF of passages that fills `pages` pages (the last one part way), and its page count."""
-    import io
-    from xml.sax.saxutils import escape
-
-    import pypdfium2 as pdfium
-    from reportlab.lib.pagesizes import letter
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
-
-    style = getSampleStyleSheet()["BodyText"]
-    flow: list = []
-    for page in range(pages):
-        if page:
-            flow.append(PageBreak())
-        for _ in range(3):  # about two thirds of a page each
-            flow += [Paragraph(escape(pool[rng.randrange(len(pool))][:1400]), style), Spacer(1, 10)]
-    buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=letter).build(flow)
-    data = buf.getvalue()
-    return data, len(pdfium.PdfDocument(data))
-
-
-RAY_IN_NAMESPACE = """
-import json, subprocess, sys, ray
-cmd, temp = json.loads(sys.argv[1]), sys.argv[2]
-ctx = ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", _temp_dir=temp,
-               configure_logging=False, log_to_driver=False)
-try:
-    build = subprocess.run(cmd + ["--ray", ctx.address_info["gcs_address"]], capture_output=True, text=True)
-finally:
-    ray.shutdown()
-print(json.dumps({"code": build.returncode, "stdout": build.stdout, "stderr": build.stderr[-3000:]}))
-"""
-
-
-def ray_build(corpus: Path, index: Path) -> dict:
-    """One build on a local Ray cluster of two workers (2 CPUs), cluster and build in a network
-    namespace with only the loopback device (root, unshare and ip needed, as tests/test_ray.py)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--corpus", str(corpus), "--index", str(index)]
-    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{HERE}", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               RAY_USAGE_STATS_ENABLED="0")
-    temp = f"/tmp/qa-ray-bench-{os.getpid()}"  # short: Ray's socket paths must fit 107 bytes
-    prefix = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
-    try:
-        # A session of its own, as every local build has: the kernel shares the CPU between
-        # sessions (autogroups), so builds compared must each have one.
-        proc = subprocess.run([*prefix, sys.executable, "-c", RAY_IN_NAMESPACE, json.dumps(cmd), temp],
-                              capture_output=True, text=True, env=env, start_new_session=True)
-    finally:
-        import shutil
-
-        shutil.rmtree(temp, ignore_errors=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"Ray cluster failed:\n{proc.stderr[-3000:]}")
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    if out["code"] != 0:
-        raise SystemExit(f"Ray build failed:\n{out['stderr']}")
-    return json.loads(out["stdout"].strip().splitlines()[-1])
 
 
 def pdf_bench(args: argparse.Namespace, work: Path) -> None:
     corpus = work / f"pdf-{args.scanned_pages}-{args.text_pages}"
     t0 = time.perf_counter()
-    assemble_pdfs(corpus, args.scanned_pages, args.text_pages)
+    assemble_pdfs(corpus, passages(), args.scanned_pages, args.text_pages)
     print(f"archive bench, OCR-heavy folder: about {args.scanned_pages} scanned and {args.text_pages} text PDF pages "
           f"({corpus}, assembled in {time.perf_counter() - t0:.0f} s); real bundled model all-MiniLM-L6-v2, "
           f"onnx-int8; {os.cpu_count()} cores", flush=True)
@@ -433,19 +349,9 @@ def pdf_bench(args: argparse.Namespace, work: Path) -> None:
         if not args.skip_ray:
             index = work / "pdf-index-ray"
             _clear(index)
-            r = _timed("--ray, a local cluster of two workers", lambda: ray_build(corpus, index))
+            r = _timed("--ray, a local cluster of two workers", lambda: ray_build(_child_command(corpus, index), _child_env()))
             print(f"  --ray (two workers) vs one process (--workers 1): "
                   f"{full['--workers 1']['seconds'] / r['seconds']:.2f}x", flush=True)
-
-
-def _timed(name: str, run) -> dict:
-    """Run one build and print its time, OCR pages, memory and the load average around it."""
-    before = os.getloadavg()[0]
-    r = run()
-    print(f"full build, {name}: {r['seconds']:.1f} s, {r['documents']:,} documents, {r['chunks']:,} chunks, "
-          f"{r['ocr_pages']:,} pages by OCR; {r['cpu_seconds']:.0f} s of CPU (the cluster's apart); peak "
-          f"{r['peak_mb']:.0f} MB; load average {before:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
-    return r
 
 
 def _clear(index: Path) -> None:
