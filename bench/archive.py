@@ -117,9 +117,9 @@ def child(args: argparse.Namespace) -> None:
     from qa import build_index
 
     if args.cheap_reading:
-        import qa.assembly
+        import qa.pipeline
 
-        qa.assembly.LocalRunner.read = lambda self, files, settings, info: cheap_read(files, settings, info)
+        qa.pipeline.PoolRunner.read = lambda self, files, settings, info: cheap_read(files, settings, info)
 
     embedder = None
     if args.fake_embedder:

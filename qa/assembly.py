@@ -1,5 +1,5 @@
-"""Chunk vectors as a build's documents stream in: read and embed locally (LocalRunner; a Ray
-cluster is qa.distributed.RayRunner), reuse the old generation's vectors by text hash, take
+"""Chunk vectors as a build's documents stream in: read and embed by a runner (this machine:
+qa.pipeline.PoolRunner; a Ray cluster: qa.distributed.RayRunner), reuse the old generation's vectors by text hash, take
 those an interrupted build kept (qa.resume), and embed the rest in batches; each chunk goes to
 the new generation's writer as soon as its vector is known.
 
@@ -10,41 +10,18 @@ gives back the unchanged documents of the old generation (KeptDocuments).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Sequence
 
 import numpy as np
 
-from .answer.sentences import chunk_vectors
 from .chunking import Chunk
 from .config import Settings
-from .documents import SourceFile
-from .embedding import Embedder, ModelInfo
 from .errors import IndexCorruptError
 from .index import ChunkSentences, DocumentRecord, Generation
 from .index.staging import GenerationWriter
 from .language import detect as detect_language
-from .pipeline import read_files
+from .pipeline import PoolRunner
 from .progress import BuildProgress
 from .resume import ResumeCache
-
-
-class LocalRunner:
-    """Reading in a pool of `workers` processes, embedding in this one (RayRunner: on a cluster)."""
-
-    def __init__(self, embedder: Embedder, settings: Settings, workers: int):
-        self.embedder, self.settings, self.workers = embedder, settings, workers
-
-    def read(self, files: Sequence[SourceFile], settings: Settings, info: ModelInfo):
-        return read_files(files, settings, info, self.workers)
-
-    def embed(self, texts: Sequence[str]):
-        return chunk_vectors(texts, self.embedder, self.settings.batch_size)
-
-    def batch(self, batch: int) -> int:
-        return batch
-
-    def close(self) -> None:
-        pass
 
 
 class VectorAssembly:
@@ -56,7 +33,8 @@ class VectorAssembly:
     WAITING = 4096
     """Chunks waiting for an earlier chunk's vector at most; more flush a smaller batch."""
 
-    def __init__(self, runner: LocalRunner, settings: Settings, old: Generation | None,
+    # `runner`: a PoolRunner, or qa.distributed.RayRunner with the same read, embed, batch, close.
+    def __init__(self, runner: PoolRunner, settings: Settings, old: Generation | None,
                  progress: BuildProgress, cache: ResumeCache | None, writer: GenerationWriter):
         self.runner, self.settings, self.old = runner, settings, old
         self.reused = self.resumed = self.embedded = 0  # chunk rows by where their vector came from

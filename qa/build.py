@@ -32,7 +32,7 @@ from .index.staging import GenerationWriter
 from .index.format import FORMAT_VERSION
 from .answer.sentences import REPRESENTATION
 from .lexical import with_title
-from .assembly import KeptDocuments, LocalRunner, VectorAssembly
+from .assembly import KeptDocuments, VectorAssembly
 from .pipeline import PoolRunner, default_workers
 from .progress import READ_START, BuildProgress, Events, Progress, counted
 from .resume import RESUME_FILE, ResumeCache
@@ -296,12 +296,10 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
 
 
 def _local_runner(embedder: Embedder, settings: Settings, workers: int, own_model: bool
-                  ) -> LocalRunner | PoolRunner:
+                  ) -> PoolRunner:
     """One process for everything (--workers 1), or a pool of `workers` processes that read and,
     when the model is the one `settings` names, on the CPU (`own_model`), embed too (a GPU
     embeds in this process)."""
-    if workers <= 1:
-        return LocalRunner(embedder, settings, 1)
     return PoolRunner(embedder, settings, workers, embed_in_pool=own_model)
 
 
@@ -335,7 +333,7 @@ def answer_identity() -> dict[str, Any]:
 
 
 def _stream(plan: ChangePlan, old: Generation | None, embedder: Embedder, settings: Settings,
-            report: BuildReport, progress: "BuildProgress", runner: LocalRunner | PoolRunner, cache: ResumeCache | None,
+            report: BuildReport, progress: "BuildProgress", runner: PoolRunner, cache: ResumeCache | None,
             writer: GenerationWriter) -> None:
     """Every document, in file order, into `writer`: unchanged ones from the old generation, the
     rest read and chunked by `runner` (a process pool or a Ray cluster) as a stream; new chunks are
