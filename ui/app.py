@@ -21,10 +21,12 @@ import importlib.util
 import logging
 import os
 import sys
-from typing import Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Sequence
 
 import gradio as gr
 from starlette.middleware import Middleware
+from starlette.routing import Match
 
 from qa import MODES
 
@@ -156,21 +158,23 @@ def theme() -> gr.themes.Base:
 def launch(service: Service, *, host: str = "127.0.0.1", port: int = 7860,
            auth: list[tuple[str, str]] | None = None, answer_concurrency: int = ANSWER_CONCURRENCY,
            trusted_proxies: Sequence[str] = (), routes: list | None = None, lifespan=None,
-           throttle: Throttle | None = None) -> None:
+           throttle: Throttle | None = None, ahead: Sequence[str] = ()) -> None:
     """Serve the app over a started Service until interrupted. Errors are raised, not printed.
 
     Failed sign-ins are throttled per client (ui.login.LoginThrottle counting in `throttle`); a
     client is the address that connects, or the one named by X-Forwarded-For when that comes from
     `trusted_proxies`. `routes` (Starlette routes, matched before the app's own) and `lifespan`
     serve more beside the chat: qa serve's REST API and MCP endpoint (qa.rest.routes), which check
-    credentials themselves (pass them the same `throttle`).
+    credentials themselves (pass them the same `throttle`). The routes whose path is in `ahead` are
+    also served in front of Gradio's middleware (Ahead).
     """
     trust_proxies(trusted_proxies)  # before the server is configured
     app_kwargs: dict = {"middleware": [Middleware(LoginThrottle, throttle=throttle)]} if auth else {}
     if routes:
         app_kwargs["routes"] = list(routes)
-    if lifespan is not None:
-        app_kwargs["lifespan"] = lifespan
+    first = [r for r in routes or () if getattr(r, "path", None) in ahead]
+    if first or lifespan is not None:
+        app_kwargs["lifespan"] = in_front(first, lifespan)
     demo = queued(build_app(service, answer_concurrency=answer_concurrency))
     demo.launch(server_name=host, server_port=port, auth=auth, theme=theme(), css=CSS, ssr_mode=False,
                 show_error=False, footer_links=["api"], max_file_size=MAX_UPLOAD_BYTES, inbrowser=False,
@@ -180,6 +184,44 @@ def launch(service: Service, *, host: str = "127.0.0.1", port: int = 7860,
     logger.info("the chat is at %s%s", demo.local_url, " (sign-in required)" if auth else "")
     freeze_startup_objects()
     demo.block_thread()
+
+
+class Ahead:
+    """ASGI: a request for one of `routes` is handed to it before the app's middleware stack
+    (`app`): Gradio's CORS and compression layers, FastAPI's exception, body-limit and telemetry
+    layers and its router, which at 200 REST questions at once cost as much CPU as the answers.
+    A request from a web page (an Origin header) still goes the whole way, for Gradio's CORS rules.
+    The same routes stay mounted in the app for it."""
+
+    def __init__(self, app: Any, routes: Sequence[Any]) -> None:
+        self.app, self.routes = app, list(routes)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope.get("headers") or ()):
+            for route in self.routes:
+                match, child = route.matches(scope)
+                if match is Match.FULL:
+                    scope.update(child)
+                    await route.handle(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def in_front(routes: Sequence[Any], lifespan=None):
+    """A lifespan that puts Ahead(routes) before the app's middleware stack, then runs `lifespan`.
+    The server runs it before it takes its first connection."""
+
+    @asynccontextmanager
+    async def start(app):
+        if routes:
+            app.middleware_stack = Ahead(app.middleware_stack or app.build_middleware_stack(), routes)
+        if lifespan is None:
+            yield
+            return
+        async with lifespan(app) as state:
+            yield state
+
+    return start
 
 
 def freeze_startup_objects() -> None:
