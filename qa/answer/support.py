@@ -219,11 +219,13 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     missing = sum(w for t, w in weights.items() if doc not in found.get(t, {})) / total
     names = [t for t, _ in key.names]
     names_missing = (sum(1 for t in names if doc not in found.get(t, {})) / len(names)) if names else 0.0
-    there = [norm for norm, _ in periods(f"{passage.title}\n{passage.text}")]
-    kinds_there = {_period_kind(o) for o in there}
-    kinds_met = {_period_kind(norm) for norm, _ in key.periods if norm in there}
-    contradicted = [written for norm, written in key.periods
-                    if _period_kind(norm) in kinds_there and _period_kind(norm) not in kinds_met]
+    contradicted = []
+    if key.periods:  # reading the passage's periods (a long regular expression) is for questions naming one
+        there = [norm for norm, _ in periods(f"{passage.title}\n{passage.text}")]
+        kinds_there = {_period_kind(o) for o in there}
+        kinds_met = {_period_kind(norm) for norm, _ in key.periods if norm in there}
+        contradicted = [written for norm, written in key.periods
+                        if _period_kind(norm) in kinds_there and _period_kind(norm) not in kinds_met]
     lacking = []
     if any(doc in found.get(t, {}) for t in key.specific):
         lacking = [key.written.get(t, t) for t in key.terms_in_order
