@@ -120,11 +120,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     service = Service(seeds, index)
     sys.stderr.write(f"qa serve: documents folder {seeds} (uploads go here); index {describe_location(index)}\n")
     service.start()  # logs "no index ... yet; building it" and the build's progress
-    from .rest import PREFIX as REST_PREFIX
     from .throttle import Throttle
 
     throttle = Throttle()  # failed sign-ins to the chat, REST and MCP counted together, per client
-    extra, lifespan = _machine_routes(service, args.mcp, creds, host, throttle)
+    extra, lifespan, ahead = _machine_routes(service, args.mcp, creds, host, throttle)
     shown = f"http://{host}:{args.port}"
     sys.stderr.write(f"qa serve: REST API at {shown}/api/v1 (schema: /api/v1/openapi.json)"
                      + (f", MCP at {shown}/mcp" if args.mcp else "")
@@ -136,7 +135,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Without --concurrency the app's own measured setting applies (ui.app.ANSWER_CONCURRENCY).
         chosen = {} if args.concurrency is None else {"answer_concurrency": args.concurrency}
         launch(service, host=host, port=args.port, auth=creds, trusted_proxies=args.trusted_proxy, routes=extra,
-               lifespan=lifespan, throttle=throttle, ahead=[REST_PREFIX], **chosen)
+               lifespan=lifespan, throttle=throttle, ahead=ahead, **chosen)
     except OSError as exc:  # port taken, address not available here
         sys.stderr.write(f"qa serve: error: cannot listen on {host}:{args.port}: {exc}\n")
         return 1

@@ -216,10 +216,11 @@ async def _failed(request: Request, exc: Exception) -> JSONResponse:
 
 
 def routes(tools: Tools, *, mcp: bool, credentials: list[tuple[str, str]] | None, host: str = "127.0.0.1",
-           throttle: Throttle | None = None) -> tuple[list[Any], Callable | None]:
-    """(Starlette routes, lifespan or None) that `qa serve` adds beside the chat: the REST API at
-    PREFIX and, with `mcp`, the MCP endpoint at qa.mcp.PATH; both behind `credentials` if given,
-    their failed sign-ins counted by `throttle` (one for both; pass the chat's to share it)."""
+           throttle: Throttle | None = None) -> tuple[list[Any], Callable | None, list[str]]:
+    """(Starlette routes, lifespan or None, the paths of those to serve ahead of the chat's
+    middleware) that `qa serve` adds beside the chat: the REST API at PREFIX (ahead) and, with
+    `mcp`, the MCP endpoint at qa.mcp.PATH; both behind `credentials` if given, their failed
+    sign-ins counted by `throttle` (one for both; pass the chat's to share it)."""
     from starlette.routing import Mount, Route
 
     from .http_auth import BasicAuth
@@ -241,4 +242,4 @@ def routes(tools: Tools, *, mcp: bool, credentials: list[tuple[str, str]] | None
             async with endpoint.router.lifespan_context(endpoint):
                 yield
 
-    return mounted, lifespan
+    return mounted, lifespan, [PREFIX]
