@@ -103,8 +103,10 @@ class QuestionProfile:
     #                           "what is the capital of Kyrgyzstan", the thing asked about
 
 
+@lru_cache(maxsize=1024)
 def question_profile(question: str) -> QuestionProfile:
-    """Read a question once: its content terms, names, asked-for kind and negation."""
+    """Read a question once: its content terms, names, asked-for kind and negation. Remembered:
+    an answer reads its question twice (key_terms, gather), and people repeat questions."""
     terms = list(dict.fromkeys(content_terms(question)))
     names = set()
     for m in CAPITALISED.finditer(question.strip()):
@@ -124,8 +126,7 @@ def holds_kind(text: str, kind: str | None, question_terms: frozenset[str] = fro
     words = [w.lower() for w in _WORDS.findall(text)]
     if kind in ("number", "date"):
         fresh = [w for w in words if w not in question_terms]
-        if any(_DIGITS.search(w) for w in fresh) or any(w in _NUMBER_WORDS or languages.number_word(w)
-                                                          for w in fresh):
+        if _DIGITS.search(" ".join(fresh)) or any(w in _NUMBER_WORDS or languages.number_word(w) for w in fresh):
             return True
         return kind == "date" and (bool(_YEAR.search(text)) or any(w in _MONTHS or w in _DATE_WORDS
                                                                    or languages.date_word(w) for w in fresh))
