@@ -215,3 +215,28 @@ def test_a_number_the_document_lacks_but_a_year_is_left_to_the_period_check(tmp_
     assert not one.abstained and "4.24%" in one.text, (one.notes, one.text)
     seven = answer(r, "What is the annual percentage rate of the 7 Year Fixed Rate home loan?")
     assert seven.abstained and any("never mentions '7'" in n for n in seven.notes), (seven.notes, seven.text)
+
+
+KIND = Path(__file__).resolve().parent / "data" / "kind"
+
+
+def test_the_noun_after_what_names_the_answers_kind_not_its_focus():
+    key = key_terms("what religion is westminster abbey")
+    assert key.kind == {"religion"} and key.focus != "religion"
+    abbey = {"westminst": {"abbey": 1.0}, "abbei": {"abbey": 1.0}}  # in every chunk of a 4-chunk article
+    assert not_in_documents(key, abbey, {"abbey": 4}) is None  # it may name the religion without the word
+    assert key_terms("which law was used to restrict the media").kind == {"law"}
+    assert key_terms("what area code is 949").kind == {"area", "code"}
+    # "the capital of" is what is asked about, not a kind: still required
+    assert key_terms("what is the capital of Kyrgyzstan").kind == frozenset()
+
+
+def test_a_document_that_never_says_the_asked_for_kind_still_answers(tmp_path, embedder):
+    from qa import Retriever, build_index
+
+    build_index(KIND, tmp_path / "index", embedder=embedder)
+    r = Retriever.load(tmp_path / "index", embedder=embedder)
+    assert max(r.document_chunks().values()) >= 3  # long enough to show a subject
+    a = answer(r, "what religion is westminster abbey")
+    assert not a.abstained, (a.notes, a.confidence)
+    assert answer(r, "what is the population of westminster abbey").abstained  # the focus, never said

@@ -59,6 +59,7 @@ class KeyTerms:
     written: dict[str, str] = field(default_factory=dict)  # term -> the word as the question wrote it
     asks_kind: bool = False  # the question asks for its kind in so many words (_ASKS)
     specific: frozenset[str] = frozenset()  # names and period words (_specific)
+    kind: frozenset[str] = frozenset()  # the answer's kind as the question names it (_KIND: "religion")
 
 
 def key_terms(question: str) -> KeyTerms:
@@ -66,20 +67,24 @@ def key_terms(question: str) -> KeyTerms:
     profile = question_profile(question)
     found_periods = periods(question)
     period_words = {w for _, written in found_periods for w in content_terms(written)}
+    kind = frozenset(content_terms(m.group(1))) if (m := _KIND.match(question)) else frozenset()
     names: dict[str, str] = {}
     for m in CAPITALISED.finditer(question.strip()):
         for t in content_terms(m.group()):
-            if t in profile.names and t not in period_words:
+            if t in profile.names and t not in period_words and t not in kind:
                 names.setdefault(t, m.group().strip("'’"))
     for w in re.findall(r"\w+", question):
         for t in content_terms(w):
-            if t in profile.names and t not in names and t not in period_words:
+            if t in profile.names and t not in names and t not in period_words and t not in kind:
                 names[t] = w
     # The focus is what is asked about: not the adjective of "how big / how many" (part of the ask),
     # nor a name (what it is asked about: "Kyrgyzstan" in "when did Kyrgyzstan hold elections").
     asking = {t for w in re.findall(r"\bhow\s+(\w+)", question.lower()) for t in content_terms(w)}
     asking.update(t for m in _FRAMING.finditer(question) for t in content_terms(m.group()))  # "according to X"
-    focus = next((t for t in profile.terms if t not in FRAME_WORDS and t not in asking and t not in names), None)
+    # Nor the answer's kind ("religion" in "what religion is Westminster Abbey"): a document need not
+    # say the word to answer ("Church of England").
+    focus = next((t for t in profile.terms if t not in FRAME_WORDS and t not in asking and t not in names
+                  and t not in kind), None)
     focus_word = ""
     if focus is not None:
         focus_word = next((w for w in re.findall(r"\w+", question) if focus in content_terms(w)), focus)
@@ -91,7 +96,16 @@ def key_terms(question: str) -> KeyTerms:
         or languages.asks_kind(profile.wants, question)
     return KeyTerms(focus, focus_word, list(names.items()), found_periods, profile.wants,
                     frozenset(profile.terms), tuple(profile.terms), written, asks,
-                    _specific(names, period_words))
+                    _specific(names, period_words), kind)
+
+
+_KIND = re.compile(r"\W*(?:what|which)\s+((?:[\w'’-]+\s+)?[\w'’-]+?)\s+(?:is|are|was|were|does|do|did|has|have|"
+                   r"had|will|would|can|could|should|may|might)\b", re.IGNORECASE)
+"""The answer's kind, named by the words between "what/which" and the verb: "religion" in "what religion
+is Westminster Abbey", "law" in "which law was used", "area code" in "what area code is 949". The
+question asks for a thing of that kind, which the answering document may name without the word
+("Church of England"): it is not the question's focus nor a word the document must hold
+(not_in_documents)."""
 
 
 _MONTH_TERMS = frozenset(content_terms(" ".join(MONTH_NAMES)))
@@ -154,7 +168,8 @@ def not_in_documents(key: KeyTerms, found: Evidence, sizes: dict[str, int]) -> s
     (passage_checks), not a rule: names are paraphrased too often ("India" for "Indian").
     `sizes`: the chunks of each document (Retriever.document_chunks).
     """
-    terms = [t for t in key.terms_in_order if t not in FRAME_WORDS]  # "the name of", "the kind of": no subject
+    # "the name of", "the kind of", "what religion is": they say what is asked, not what it is about
+    terms = [t for t in key.terms_in_order if t not in FRAME_WORDS and t not in key.kind]
     documents = set().union(*(found.get(t, {}) for t in terms)) if terms else set()
     if not documents:
         return None
