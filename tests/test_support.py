@@ -240,3 +240,20 @@ def test_a_document_that_never_says_the_asked_for_kind_still_answers(tmp_path, e
     a = answer(r, "what religion is westminster abbey")
     assert not a.abstained, (a.notes, a.confidence)
     assert answer(r, "what is the population of westminster abbey").abstained  # the focus, never said
+
+
+def test_a_quarterly_report_names_its_quarter_by_the_year_to_date(tmp_path, embedder):
+    from qa.answer.support import fiscal_quarters
+
+    assert fiscal_quarters("for the three- and nine-month periods ended June 28, 2025") == ["q3"]
+    assert fiscal_quarters("the three and six months ended March 31, 2024") == ["q2"]
+    assert fiscal_quarters("the first nine months of 2025") == []  # no quarter reported beside it
+    r = _small_folder(tmp_path, embedder, {
+        "acme-10q.txt": "Acme Inc. quarterly report on Form 10-Q\n\n"
+                        "Provision for income taxes and effective tax rate for the three- and nine-month periods "
+                        "ended June 28, 2025 and June 29, 2024, were as follows. Effective tax rate: three months "
+                        "ended June 28, 2025: 16.4%; June 29, 2024: 15.9%. Nine months ended June 28, 2025: 15.4%; "
+                        "June 29, 2024: 15.8%. The higher rate came from foreign currency revaluations.\n"})
+    a = answer(r, "What was Acme's effective tax rate for the fourth quarter of 2025?")
+    assert a.abstained and any("another period" in n and "fourth quarter" in n for n in a.notes), a.notes
+    assert not answer(r, "What was Acme's effective tax rate for the third quarter of 2025?").abstained

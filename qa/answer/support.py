@@ -234,7 +234,7 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     missing = sum(w for t, w in weights.items() if doc not in found.get(t, {})) / total
     names = [t for t, _ in key.names]
     names_missing = (sum(1 for t in names if doc not in found.get(t, {})) / len(names)) if names else 0.0
-    there = [norm for norm, _ in periods(f"{passage.title}\n{passage.text}")]
+    there = [norm for norm, _ in periods(f"{passage.title}\n{passage.text}")] + fiscal_quarters(passage.text)
     kinds_there = {_period_kind(o) for o in there}
     kinds_met = {_period_kind(norm) for norm, _ in key.periods if norm in there}
     contradicted = [written for norm, written in key.periods
@@ -245,6 +245,25 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
                    if t in key.specific and found.get(t) and doc not in found[t]
                    and not _YEARS.fullmatch(key.written.get(t, t))]
     return missing, names_missing, contradicted, lacking
+
+
+_THREE_MONTHS = re.compile(r"\bthree(?:[\s-]+months?(?:\s+periods?)?\s+end(?:ed|ing)\b|-?\s+and\s+(?:six|nine)[\s-]+months?)",
+                           re.IGNORECASE)
+_YEAR_TO_DATE = re.compile(r"\b(six|nine)[\s-]+months?(?:\s+periods?)?\s+end(?:ed|ing)\b", re.IGNORECASE)
+
+
+def fiscal_quarters(text: str) -> list[str]:
+    """The fiscal quarters a text reports on without naming them: a quarterly report gives the
+    three months ended on a date with the year to date, six months after the second quarter and
+    nine after the third ("the three- and nine-month periods ended June 28, 2025": "q3"), whatever
+    month its fiscal year starts in.
+
+    >>> fiscal_quarters("Net sales | Three Months Ended June 28, 2025 | Nine Months Ended June 28, 2025")
+    ['q3']
+    """
+    if not _THREE_MONTHS.search(text):
+        return []
+    return list(dict.fromkeys({"six": "q2", "nine": "q3"}[m.group(1).lower()] for m in _YEAR_TO_DATE.finditer(text)))
 
 
 def _period_kind(norm: str) -> str:
