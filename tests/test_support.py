@@ -257,3 +257,46 @@ def test_a_quarterly_report_names_its_quarter_by_the_year_to_date(tmp_path, embe
     a = answer(r, "What was Acme's effective tax rate for the fourth quarter of 2025?")
     assert a.abstained and any("another period" in n and "fourth quarter" in n for n in a.notes), a.notes
     assert not answer(r, "What was Acme's effective tax rate for the third quarter of 2025?").abstained
+
+
+UNSAID = Path(__file__).resolve().parent / "data" / "unsaid"
+
+
+def test_words_of_one_family_come_from_the_bundled_model():
+    from qa.answer.family import family
+
+    assert {"conviction", "sentenced"} <= set(family("convicted"))
+    assert "died" in family("die") and "die" not in family("die")
+    assert family("fine") == ()  # "fines" 0.43, "ok" 0.44: below FAMILY_SIMILARITY
+    assert family("xqzv") == ()  # no whole word piece: no family
+
+
+def test_a_long_document_that_never_says_what_was_asked_needs_the_second_threshold(tmp_path, embedder):
+    """tests/data/unsaid (written for this test, no real case): an urgent action on a killing that
+    never says "convicted" nor a word of its family but says "imprisoned", and a court bulletin that
+    says "convicted" and "jailed"."""
+    from qa import Retriever, build_index
+    from qa.answer.reply import gather, unsaid_reason
+    from qa.answer.support import FOCUS_MIN_CHUNKS, UNSAID_BELOW
+    from qa.config import ChunkerSettings, Settings
+
+    settings = Settings(chunker=ChunkerSettings(chunk_tokens=64, overlap_tokens=8))  # short chunks: a long document
+    build_index(UNSAID, tmp_path / "index", settings=settings, embedder=embedder)
+    r = Retriever.load(tmp_path / "index", settings=settings, embedder=embedder)
+    sizes = {d.source: r.document_chunks()[d.doc_id] for d in r.documents()}
+    assert sizes["urgent-action-rosa-ixcot.txt"] >= FOCUS_MIN_CHUNKS
+
+    def pool(question):
+        passages = r.search(question, k=3)
+        assert {p.source for p in passages} == {"urgent-action-rosa-ixcot.txt"}
+        return gather(r, question, question, passages)
+
+    convicted = pool("Who was convicted of the murder of Rosa Ixcot?")
+    note = "The documents found never mention 'convicted' or a word like it (other documents do)."
+    assert convicted.unsaid == note
+    assert unsaid_reason(convicted, UNSAID_BELOW - 0.01) == note  # abstains below the second threshold
+    assert unsaid_reason(convicted, UNSAID_BELOW) is None  # a confident answer stands
+    # "imprisoned" is of the family of "jailed": the document may say it in other words
+    assert pool("Who was jailed for the murder of Rosa Ixcot?").unsaid is None
+    # the focus said: nothing to say
+    assert pool("When was Rosa Ixcot shot dead?").unsaid is None
