@@ -100,7 +100,8 @@ def outcome(run: QuestionRun, scorer: Scorer, abstain_below: float | None = None
     if run.pool.candidates:
         logits, picked, confidence = rank(run.pool, scorer)
         texts = [s.text for s in picked]
-        refused = refused or reply.unsupported_reason(run.pool, logits) is not None
+        refused = refused or (reply.unsupported_reason(run.pool, logits) or
+                              reply.unsaid_reason(run.pool, confidence)) is not None
     else:
         texts, confidence = [], 0.0
     if refused:

@@ -31,8 +31,8 @@ from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
 from .sentences import SentenceData, sentence_data
-from .support import (evidence, key_terms, kind_missing, kind_note, lacking_note, not_in_documents, passage_checks,
-                      period_note)
+from .support import (UNSAID_BELOW, evidence, focus_unsaid, key_terms, kind_missing, kind_note, lacking_note,
+                      not_in_documents, passage_checks, period_note)
 
 if TYPE_CHECKING:
     from ..retriever import Passage, Retriever
@@ -108,6 +108,7 @@ class Pool:
     wants: str | None = None  # the asked-for kind
     lacking: list[list[str]] = field(default_factory=list)  # per candidate: the question's specific terms
     #                                                          its document lacks (support.passage_checks)
+    unsaid: str | None = None  # why no candidate's document says what was asked (support.focus_unsaid)
 
     def supported(self) -> np.ndarray:
         """The candidates whose passage does not speak of another period than the question's."""
@@ -125,7 +126,7 @@ class Pool:
     def to_dict(self) -> dict[str, Any]:
         d = {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
              "on_focus": self.on_focus, "absent": self.absent, "gaps": self.gaps, "kind_gaps": self.kind_gaps,
-             "wants": self.wants, "lacking": self.lacking}
+             "wants": self.wants, "lacking": self.lacking, "unsaid": self.unsaid}
         return {**d, "unknown": sorted(self.unknown)} if self.unknown else d  # same-language pools as before
 
     @classmethod
@@ -135,7 +136,7 @@ class Pool:
         return cls([Candidate(**c) for c in d["candidates"]],
                    np.asarray(d["features"], dtype=np.float64).reshape(-1, len(FEATURES)), d["on_focus"],
                    frozenset(d.get("unknown", ())), d.get("absent"), d.get("gaps", []), d.get("kind_gaps", []),
-                   d.get("wants"), d.get("lacking", []))
+                   d.get("wants"), d.get("lacking", []), d.get("unsaid"))
 
 
 def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Passage],
@@ -208,8 +209,10 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         gaps = [list(checks[c.passage - 1][2]) for c in cands]
         lacking = [list(checks[c.passage - 1][3]) for c in cands]
         kind_gaps = [kind_missing(asked, c.text, cands[c.next].text if c.next >= 0 else "") for c in cands]
+    unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
+                          list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
-                kind_gaps, asked.wants, lacking)
+                kind_gaps, asked.wants, lacking, unsaid)
 
 
 def _corpus_terms(retriever: Retriever):
@@ -266,7 +269,7 @@ def decide(question: str, query: str, passages: Sequence[Passage], pool: Pool, s
         return Answer(question, query, list(passages), [], True, 0.0, mode, notes, 0.0)
     logits, picked, confidence = rank(pool, scorer)
     threshold = scorer.abstain_below if abstain_below is None else abstain_below
-    reason = unsupported_reason(pool, logits)
+    reason = unsupported_reason(pool, logits) or unsaid_reason(pool, confidence)
     if reason and not never:
         notes.append(reason)
     abstained = confidence < threshold or (bool(pool.absent or reason) and not never)
@@ -294,6 +297,12 @@ def unsupported_reason(pool: Pool, logits: np.ndarray) -> str | None:
         if all(pool.kind_gaps[i] for i in quoted):
             return kind_note(pool.wants)
     return None
+
+
+def unsaid_reason(pool: Pool, confidence: float) -> str | None:
+    """Why the answer abstains when no candidate's document says what was asked (support.focus_unsaid)
+    and the confidence is below the second threshold, support.UNSAID_BELOW; else None."""
+    return pool.unsaid if pool.unsaid and confidence < UNSAID_BELOW else None
 
 
 def pick(pool: Pool, probs: np.ndarray) -> list[AnswerSentence]:
