@@ -163,6 +163,11 @@ def _abbreviations() -> frozenset[str]:
 
 _ABBREVIATIONS = _abbreviations()
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(\s+)")
+_LEADER = re.compile(r"\.{4,}")  # dot leaders of a table or contents line: "change ...... Up to $3,790"
+# A word that opens a sentence although its first letter is small: a name in camel case ("iPhone net
+# sales increased", "eBay said"), which reads as capitalised.
+_CAMEL = re.compile(r"[a-z]{1,5}[A-Z]")
+_BULLETS = "■□●○•◦▪▫◆◇►▶–—-*·"
 
 
 _ORDINALS = {"first": "1", "1st": "1", "second": "2", "2nd": "2", "third": "3", "3rd": "3", "fourth": "4",
@@ -218,10 +223,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             cut, nxt = m.start(1), m.end()
             if nxt >= block_end:
                 break
-            follower = text[nxt]
-            if not (follower.isupper() or follower.isdigit() or follower in "\"'“‘«([¿¡"):
+            if not opens_sentence(text, nxt):
                 continue
             if text[cut - 1] == "." and _is_abbreviation(text, start, m.start()):
+                continue
+            if _LEADER.fullmatch(text, m.start(), cut):  # a leader leads on to the row's figures
                 continue
             spans.append((start, cut))
             start = nxt
@@ -241,6 +247,17 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def opens_sentence(text: str, i: int = 0) -> bool:
+    """Whether text[i:] can open a sentence: a capital, a digit, an opening quote or bracket, or a
+    camel-case name.
+
+    >>> opens_sentence("iPhone net sales increased"), opens_sentence("and then")
+    (True, False)
+    """
+    c = text[i]
+    return c.isupper() or c.isdigit() or c in "\"'“‘«([¿¡" or _CAMEL.match(text, i) is not None
+
+
 def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
     word = re.search(r"([\w.]+)$", text[sentence_start:dot])
     if not word:
@@ -250,7 +267,8 @@ def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
+    """Whitespace and a list item's bullet ("■ ", "• ") are not part of the sentence."""
+    while a < b and (text[a].isspace() or text[a] in _BULLETS and a + 1 < b and text[a + 1].isspace()):
         a += 1
     while b > a and text[b - 1].isspace():
         b -= 1

@@ -57,3 +57,15 @@ def test_russian_abbreviations_do_not_end_a_sentence():
     t = "В 1991 г. Киргизия стала независимой, т. е. вышла из СССР. «Клооп» закрыли."
     assert [t[a:b] for a, b in split_sentences(t)] == [
         "В 1991 г. Киргизия стала независимой, т. е. вышла из СССР.", "«Клооп» закрыли."]
+
+
+def test_dot_leaders_camel_case_names_and_bullets_in_sentences():
+    # A table row runs on past its dot leaders to its figures; a name in camel case opens a sentence;
+    # a list item's bullet is not part of its sentence.
+    t = ("Inbound pilotage ........ Up to $840 ....... Up to $52,400. Up to $1,900.\n"
+         "Net sales rose. iPhone net sales increased.\n\n■ Developing countries absorb two thirds.")
+    assert [t[a:b] for a, b in split_sentences(t)] == [
+        "Inbound pilotage ........ Up to $840 ....... Up to $52,400.", "Up to $1,900.", "Net sales rose.",
+        "iPhone net sales increased.", "Developing countries absorb two thirds."]
+    e = "He paused... Then he left."
+    assert [e[a:b] for a, b in split_sentences(e)] == ["He paused...", "Then he left."]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, MutableMapping, Sequence
 import numpy as np
 
 from ..checks import check_history, search_args
-from ..text import content_terms
+from ..text import content_terms, opens_sentence
 from .conversation import condense
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
@@ -52,6 +52,9 @@ _ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
 _CONTINUES = re.compile(r"^[\"'“‘«(]?(?:he|she|it|they|this|these|that|those|its|their|his|her|such|"
                         r"however|but|thus|therefore|instead|consequently|as a result|in response|"
                         r"in addition|moreover|furthermore|also|both|the latter|the former)\b", re.IGNORECASE)
+
+_FIELD = re.compile(r"[^\W\d][^:|\n]*[:|][^:|\n]*\d[^\n]*$")  # "label: value" with a figure, on one line
+_CITATION = re.compile(r"^[\"'“‘«(]?(?:see(?: also)?|cf\.|id\.|ibid\.)\s", re.IGNORECASE)
 
 
 def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None = None, k: int = 5,
@@ -223,11 +226,15 @@ def _corpus_terms(retriever: Retriever):
 def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
     """Headings, bylines, captions and fragments cut by a chunk edge are not quoted."""
     ends = _ENDS.search(s) is not None
-    if len(s) < 15 or len(s.split()) < (3 if ends else 12) or not any(ch.isalpha() for ch in s):
+    # A field or a table row states a figure without a full stop: "Date of Incident: 01/09/2015".
+    short = 3 if ends or _FIELD.match(s) else 12
+    if len(s) < 15 or len(s.split()) < short or not any(ch.isalpha() for ch in s):
         return False
-    if i == 0 and chunk_start > 0 and not (s[0].isupper() or s[0].isdigit() or s[0] in "\"'“‘«(["):
+    if i == 0 and chunk_start > 0 and not (opens_sentence(s) or s[0] == "["):
         return False
-    return not (i == n - 1 and not ends and n > 1)
+    # The last words of a chunk without a full stop were cut by its edge, unless they are a field or
+    # a table row: each of its cells says what it is ("June 28, 2025: 16.4%").
+    return not (i == n - 1 and not ends and n > 1 and not _FIELD.match(s))
 
 
 # ---------------------------------------------------------------- decision
@@ -319,6 +326,12 @@ def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
     nxt = pool.candidates[best].next
     if nxt >= 0 and continues(pool.candidates[best].text, pool.candidates[nxt].text):
         out.append(nxt)
+        after = pool.candidates[nxt].next
+        # A reference ("See Speiser v. Randall, 357 U. S. 513.") says nothing of its own: the
+        # sentence after it may still carry the best one on ("They are indeed inseparable ...").
+        if _CITATION.match(pool.candidates[nxt].text) and after >= 0 \
+                and continues(pool.candidates[best].text, pool.candidates[after].text):
+            out.append(after)
     for i in order[1:]:
         if len(out) >= MAX_SENTENCES or probs[i] < probs[best] * EXTRA_WITHIN:
             break
@@ -336,7 +349,7 @@ def continues(sentence: str, following: str) -> bool:
     >>> continues("Kloop's website was closed by the ministry.", "The ministry had complained that ...")
     True
     """
-    if sentence.rstrip().endswith(":"):
+    if sentence.rstrip().endswith(":") or _CITATION.match(following):
         return True
     if _CONTINUES.match(following):
         return True
