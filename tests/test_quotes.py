@@ -14,7 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qa.answer import answer  # noqa: E402
-from qa.answer.reply import Candidate, Pool, chosen, continues  # noqa: E402
+from qa.answer.reply import Candidate, Pool, chosen, continues, labelled_by  # noqa: E402
+from qa.text import content_terms  # noqa: E402
 
 from conftest import write  # noqa: E402
 
@@ -65,6 +66,15 @@ FOLDER = {
         "the three months ended June 28, 2025 and June 29, 2024, were as follows (dollars in millions):\n"
         "Provision for income taxes | Three Months Ended June 28, 2025: $4,597 | June 29, 2024: $4,046\n"
         "Effective tax rate | Three Months Ended June 28, 2025: 16.4% | June 29, 2024: 15.9%\n",
+    # The narrative speaks of the rate; the row labelled with it gives the figure.
+    "harbour-tax-note.txt":
+        "Income Taxes\n\n"
+        "The harbour authority's effective tax rate for the third quarter of 2024 was higher than in the third "
+        "quarter of 2023, due primarily to the revaluation of its foreign currency deposits.\n"
+        "Provision for income taxes | Three Months Ended September 28, 2024: $2,310 | September 30, 2023: $2,004\n"
+        "Effective tax rate | Three Months Ended September 28, 2024: 18.2% | September 30, 2023: 14.7%\n"
+        "Home Port Tax Rates | Effective as at 1 October 2024\n"
+        "The authority expects its effective tax rate to stay close to the statutory rate in the coming year.\n",
 }
 
 
@@ -122,3 +132,18 @@ def test_a_reference_between_two_sentences_does_not_end_the_quote():
     pool = Pool([Candidate(t, 1, 0, len(t), 0, next=i + 1 if i + 1 < len(texts) else -1)
                  for i, t in enumerate(texts)], np.zeros((len(texts), 1)), [True] * len(texts))
     assert chosen(pool, np.array([0.01, 0.9, 0.02, 0.04, 0.03])) == [1, 2, 3]
+
+
+def test_a_row_labelled_with_the_question_is_quoted_beside_a_sentence_without_the_figure(retriever):
+    a = answer(retriever, "What was the harbour authority's effective tax rate for the third quarter of 2024?")
+    quoted = _quoted(a)
+    assert "Effective tax rate | Three Months Ended September 28, 2024: 18.2%" in quoted, a.text
+    assert "Home Port Tax Rates" not in quoted  # its cell is no figure
+
+
+def test_labelled_rows():
+    terms = set(content_terms("What is the home loan interest rate of the 1 Year Fixed Rate loan?"))
+    assert labelled_by("1 Year Fixed Rate | Investment Home Loan: 4.29% | 5.93%", terms)
+    assert not labelled_by("Home Loan Interest Rates | Effective as at 9 April 2019", terms)  # no figure cell
+    assert not labelled_by("Standard Variable Rate | 5.37%", terms)  # "standard", "variable" not asked
+    assert not labelled_by("The loan rate was raised to 4.29% in 2019.", terms)  # no row

@@ -53,7 +53,8 @@ _CONTINUES = re.compile(r"^[\"'“‘«(]?(?:he|she|it|they|this|these|that|thos
                         r"however|but|thus|therefore|instead|consequently|as a result|in response|"
                         r"in addition|moreover|furthermore|also|both|the latter|the former)\b", re.IGNORECASE)
 
-_FIELD = re.compile(r"[^\W\d][^:|\n]*[:|][^:|\n]*\d[^\n]*$")  # "label: value" with a figure, on one line
+_FIELD = re.compile(r"\w[^:|\n]*[:|][^\n]*$")  # "label: value", "label | value", on one line
+_CELL_FIGURE = re.compile(r"[:|]\s*[$€£¥]?\(?[-–]?\d")  # a cell whose value is a figure: "| 16.4%", ": $4,597"
 _CITATION = re.compile(r"^[\"'“‘«(]?(?:see(?: also)?|cf\.|id\.|ibid\.)\s", re.IGNORECASE)
 
 
@@ -111,6 +112,8 @@ class Pool:
     wants: str | None = None  # the asked-for kind
     lacking: list[list[str]] = field(default_factory=list)  # per candidate: the question's specific terms
     #                                                          its document lacks (support.passage_checks)
+    labelled: list[int] = field(default_factory=list)  # the table rows and fields labelled with the
+    #                                                    question's words (labelled_by)
 
     def supported(self) -> np.ndarray:
         """The candidates whose passage does not speak of another period than the question's."""
@@ -128,7 +131,7 @@ class Pool:
     def to_dict(self) -> dict[str, Any]:
         d = {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
              "on_focus": self.on_focus, "absent": self.absent, "gaps": self.gaps, "kind_gaps": self.kind_gaps,
-             "wants": self.wants, "lacking": self.lacking}
+             "wants": self.wants, "lacking": self.lacking, "labelled": self.labelled}
         return {**d, "unknown": sorted(self.unknown)} if self.unknown else d  # same-language pools as before
 
     @classmethod
@@ -138,7 +141,7 @@ class Pool:
         return cls([Candidate(**c) for c in d["candidates"]],
                    np.asarray(d["features"], dtype=np.float64).reshape(-1, len(FEATURES)), d["on_focus"],
                    frozenset(d.get("unknown", ())), d.get("absent"), d.get("gaps", []), d.get("kind_gaps", []),
-                   d.get("wants"), d.get("lacking", []))
+                   d.get("wants"), d.get("lacking", []), d.get("labelled", []))
 
 
 def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Passage],
@@ -211,8 +214,31 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         gaps = [list(checks[c.passage - 1][2]) for c in cands]
         lacking = [list(checks[c.passage - 1][3]) for c in cands]
         kind_gaps = [kind_missing(asked, c.text, cands[c.next].text if c.next >= 0 else "") for c in cands]
+    labelled = [i for i, c in enumerate(cands) if labelled_by(c.text, wanted)]
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
-                kind_gaps, asked.wants, lacking)
+                kind_gaps, asked.wants, lacking, labelled)
+
+
+def is_field(text: str) -> bool:
+    """A table row or a form field: one line, a label, then a cell whose value is a figure.
+
+    >>> is_field("Date of Incident: 01/09/2015"), is_field("Table 1: Results for 2019")
+    (True, False)
+    """
+    return bool(_FIELD.match(text) and _CELL_FIGURE.search(text))
+
+
+def labelled_by(text: str, terms: set[str]) -> bool:
+    """Whether `text` is a table row or a field whose label (before the first "|" or ":") is made of
+    the question's words `terms` (content terms), with a cell holding a figure.
+
+    >>> labelled_by("Effective tax rate | Three Months Ended June 28, 2025: 16.4%", {"effect", "tax", "rate", "2025"})
+    True
+    """
+    if not is_field(text):
+        return False
+    label = set(content_terms(re.split(r"[|:]", text, maxsplit=1)[0]))
+    return bool(label) and label <= terms
 
 
 def _corpus_terms(retriever: Retriever):
@@ -227,14 +253,14 @@ def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
     """Headings, bylines, captions and fragments cut by a chunk edge are not quoted."""
     ends = _ENDS.search(s) is not None
     # A field or a table row states a figure without a full stop: "Date of Incident: 01/09/2015".
-    short = 3 if ends or _FIELD.match(s) else 12
+    short = 3 if ends or is_field(s) else 12
     if len(s) < 15 or len(s.split()) < short or not any(ch.isalpha() for ch in s):
         return False
     if i == 0 and chunk_start > 0 and not (opens_sentence(s) or s[0] == "["):
         return False
     # The last words of a chunk without a full stop were cut by its edge, unless they are a field or
     # a table row: each of its cells says what it is ("June 28, 2025: 16.4%").
-    return not (i == n - 1 and not ends and n > 1 and not _FIELD.match(s))
+    return not (i == n - 1 and not ends and n > 1 and not is_field(s))
 
 
 # ---------------------------------------------------------------- decision
@@ -338,6 +364,11 @@ def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
         if i in out or any(_same_words(pool.candidates[i].text, pool.candidates[j].text) for j in out):
             continue
         out.append(i)
+    # A table row or field labelled with the question's words holds the figure asked for, where the
+    # best sentences may only speak of it ("the effective tax rate for the third quarter was higher").
+    rows = [i for i in pool.labelled if probs[i] > 0 and i not in out]
+    if rows and len(out) < MAX_SENTENCES:
+        out.append(max(rows, key=lambda i: probs[i]))
     return out
 
 
