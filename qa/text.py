@@ -156,7 +156,7 @@ def _abbreviations() -> frozenset[str]:
 
     english = ("mr mrs ms dr prof st vs etc e.g i.e inc ltd jr sr no art fig gen sen rep gov col lt "
                "sgt capt mt ft approx dept est jan feb mar apr jun jul aug sep sept oct nov dec u.s "
-               "u.k p pp vol ch sec para cf al").split()
+               "u.k p pp vol ch sec para cf al corp co").split()
     other = [a.split()[-1].rstrip(".").lower() for lang in ("ru", "ky") for a in language.abbreviations(lang)]
     return frozenset(english + [a for a in other if a])
 

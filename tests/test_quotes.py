@@ -14,7 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qa.answer import answer  # noqa: E402
-from qa.answer.reply import Candidate, Pool, chosen, continues, labelled_by  # noqa: E402
+from qa.answer.reply import Candidate, Pool, chosen, continues, is_field, labelled_by  # noqa: E402
 from qa.text import content_terms  # noqa: E402
 
 from conftest import write  # noqa: E402
@@ -147,3 +147,12 @@ def test_labelled_rows():
     assert not labelled_by("Home Loan Interest Rates | Effective as at 9 April 2019", terms)  # no figure cell
     assert not labelled_by("Standard Variable Rate | 5.37%", terms)  # "standard", "variable" not asked
     assert not labelled_by("The loan rate was raised to 4.29% in 2019.", terms)  # no row
+
+
+def test_fields_and_rows():
+    assert is_field("Date of Incident: 01/09/2015")
+    assert is_field("Net income | 23,434 | 21,448")
+    assert is_field("Kentucky | Permit: 264,140 | Handgun: 50,796")
+    assert not is_field("Table 1: Results for 2019")  # a caption
+    assert not is_field("Apple Inc. | Q3 2025 Form 10-Q | 17")  # a running footer
+    assert not is_field("Rates rose: 4.29% in 2019\nand more")  # two lines

@@ -67,5 +67,8 @@ def test_dot_leaders_camel_case_names_and_bullets_in_sentences():
     assert [t[a:b] for a, b in split_sentences(t)] == [
         "Inbound pilotage ........ Up to $840 ....... Up to $52,400.", "Up to $1,900.", "Net sales rose.",
         "iPhone net sales increased.", "Developing countries absorb two thirds."]
+    row = "09/03/2015 | MiaSole Hi-Tech Corp. (Santa Clara) | Layoff Permanent. Next row."
+    assert [row[a:b] for a, b in split_sentences(row)] == [
+        "09/03/2015 | MiaSole Hi-Tech Corp. (Santa Clara) | Layoff Permanent.", "Next row."]
     e = "He paused... Then he left."
     assert [e[a:b] for a, b in split_sentences(e)] == ["He paused...", "Then he left."]

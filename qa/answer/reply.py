@@ -224,8 +224,14 @@ def is_field(text: str) -> bool:
 
     >>> is_field("Date of Incident: 01/09/2015"), is_field("Table 1: Results for 2019")
     (True, False)
+    >>> is_field("Effective tax rate | Three Months Ended June 28, 2025: 16.4% | June 29, 2024: 15.9%")
+    True
     """
-    return bool(_FIELD.match(text) and _CELL_FIGURE.search(text))
+    if not _FIELD.match(text):
+        return False
+    # The first cell's value is a figure, or the first "header: value" cell's: a running footer
+    # ("Apple Inc. | Q3 2025 Form 10-Q | 17") is no row.
+    return any(_CELL_FIGURE.match(text, at) for at in (text.find("|"), text.find(":")) if at >= 0)
 
 
 def labelled_by(text: str, terms: set[str]) -> bool:
