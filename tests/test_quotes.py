@@ -156,3 +156,12 @@ def test_fields_and_rows():
     assert not is_field("Table 1: Results for 2019")  # a caption
     assert not is_field("Apple Inc. | Q3 2025 Form 10-Q | 17")  # a running footer
     assert not is_field("Rates rose: 4.29% in 2019\nand more")  # two lines
+
+
+def test_a_connective_carries_the_sentence_on():
+    claim = "Many known complexity classes are suspected to be unequal, but this has not been proved."
+    assert continues(claim, "For instance P ⊆ NP ⊆ PP ⊆ PSPACE, but it is possible that P = PSPACE.")
+    assert continues("Two seats are for the Law Officers, who are not elected.",
+                     "As such the Law Officers may attend and speak but cannot vote.")
+    assert continues("Some boycotts make it harder for a system to function.", "In this way, they are coercive.")
+    assert not continues(claim, "Forests cover a third of the country.")

@@ -51,7 +51,10 @@ MAX_CANDIDATES = 300
 _ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
 _CONTINUES = re.compile(r"^[\"'“‘«(]?(?:he|she|it|they|this|these|that|those|its|their|his|her|such|"
                         r"however|but|thus|therefore|instead|consequently|as a result|in response|"
-                        r"in addition|moreover|furthermore|also|both|the latter|the former)\b", re.IGNORECASE)
+                        r"in addition|moreover|furthermore|also|both|the latter|the former|for example|for instance|"
+                        r"in this way|in particular|in fact|indeed|as such|hence|accordingly|nevertheless|nonetheless|"
+                        r"similarly|likewise|in turn|namely|specifically|in other words|in contrast|by contrast|"
+                        r"on the other hand|otherwise)\b", re.IGNORECASE)
 
 _FIELD = re.compile(r"\w[^:|\n]*[:|][^\n]*$")  # "label: value", "label | value", on one line
 _CELL_FIGURE = re.compile(r"[:|]\s*[$€£¥]?\(?[-–]?\d")  # a cell whose value is a figure: "| 16.4%", ": $4,597"
