@@ -75,6 +75,12 @@ FOLDER = {
         "Effective tax rate | Three Months Ended September 28, 2024: 18.2% | September 30, 2023: 14.7%\n"
         "Home Port Tax Rates | Effective as at 1 October 2024\n"
         "The authority expects its effective tax rate to stay close to the statutory rate in the coming year.\n",
+    # A table with a header row: the header names what is asked, the rows hold the answers.
+    "layoff-notices.txt":
+        "Notices of layoffs received in 2015\n\n"
+        "Notice Date | Effective Date | Company | City | Employees Affected | Layoff or Closure\n"
+        "09/03/2015 | 11/02/2015 | Harbour Tools Corp. | Eastham | 64 | Layoff Permanent\n"
+        "09/04/2015 | 11/06/2015 | Quay Bakery | Westport | 12 | Closure Permanent\n",
 }
 
 
@@ -165,3 +171,8 @@ def test_a_connective_carries_the_sentence_on():
                      "As such the Law Officers may attend and speak but cannot vote.")
     assert continues("Some boycotts make it harder for a system to function.", "In this way, they are coercive.")
     assert not continues(claim, "Forests cover a third of the country.")
+
+
+def test_a_header_row_is_not_quoted(retriever):
+    quoted = _quoted(answer(retriever, "Which company had a layoff or closure in Eastham?"))
+    assert "Harbour Tools Corp. | Eastham | 64" in quoted and "Notice Date" not in quoted, quoted

@@ -222,6 +222,14 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
                 kind_gaps, asked.wants, lacking, labelled)
 
 
+def _header_row(s: str) -> bool:
+    """A table's header row: three or more short cells and not a figure in them ("Month | Affected |
+    Layoff | Closure")."""
+    cells = [c.strip() for c in re.split(r"\s\|\s|\n", s)]
+    return len(cells) >= 3 and not any(ch.isdigit() for ch in s) and ":" not in s \
+        and all(len(c.split()) <= 4 for c in cells)
+
+
 def is_field(text: str) -> bool:
     """A table row or a form field: one line, a label, then a cell whose value is a figure.
 
@@ -264,6 +272,8 @@ def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
     # A field or a table row states a figure without a full stop: "Date of Incident: 01/09/2015".
     short = 3 if ends or is_field(s) else 12
     if len(s) < 15 or len(s.split()) < short or not any(ch.isalpha() for ch in s):
+        return False
+    if _header_row(s):
         return False
     if i == 0 and chunk_start > 0 and not (opens_sentence(s) or s[0] == "["):
         return False
