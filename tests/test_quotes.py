@@ -1,6 +1,6 @@
 """Which sentences the answer quotes from documents as people have them: tables with dot leaders,
 form fields, table rows, list bullets, names in camel case, references between sentences. Real
-indexes of small documents built with the bundled model; see qa/answer/reply.py and qa/text.py.
+indexes of small documents built with the bundled model; see qa/answer/quotes.py, reply.py and qa/text.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qa.answer import answer  # noqa: E402
-from qa.answer.reply import Candidate, Pool, chosen, continues, is_field, labelled_by  # noqa: E402
+from qa.answer.quotes import continues, is_field, labelled_by  # noqa: E402
+from qa.answer.reply import Candidate, Pool, chosen  # noqa: E402
 from qa.text import content_terms  # noqa: E402
 
 from conftest import write  # noqa: E402

@@ -18,15 +18,15 @@ matches. Everything per sentence except the question's own vector is a lookup
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, MutableMapping, Sequence
 
 import numpy as np
 
 from ..checks import check_history, search_args
-from ..text import content_terms, opens_sentence
+from ..text import content_terms
 from .conversation import condense
+from .quotes import continues, is_reference, labelled_by, quotable, same_words
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -47,18 +47,6 @@ abstaining, cross-validated: 0.881 at 0.25, 0.922 at 0.10, 0.928 at 0.05) for 1.
 sentences on average; the best sentence stays first (bench/fit_answer.py prints both)."""
 MAX_SENTENCES = 3
 MAX_CANDIDATES = 300
-
-_ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
-_CONTINUES = re.compile(r"^[\"'“‘«(]?(?:he|she|it|they|this|these|that|those|its|their|his|her|such|"
-                        r"however|but|thus|therefore|instead|consequently|as a result|in response|"
-                        r"in addition|moreover|furthermore|also|both|the latter|the former|for example|for instance|"
-                        r"in this way|in particular|in fact|indeed|as such|hence|accordingly|nevertheless|nonetheless|"
-                        r"similarly|likewise|in turn|namely|specifically|in other words|in contrast|by contrast|"
-                        r"on the other hand|otherwise)\b", re.IGNORECASE)
-
-_FIELD = re.compile(r"\w[^:|\n]*[:|][^\n]*$")  # "label: value", "label | value", on one line
-_CELL_FIGURE = re.compile(r"[:|]\s*[$€£¥]?\(?[-–]?\d")  # a cell whose value is a figure: "| 16.4%", ": $4,597"
-_CITATION = re.compile(r"^[\"'“‘«(]?(?:see(?: also)?|cf\.|id\.|ibid\.)\s", re.IGNORECASE)
 
 
 def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None = None, k: int = 5,
@@ -181,7 +169,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         previous_candidate = -2
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
-            if not _quotable(s, i, len(spans), p.start):
+            if not quotable(s, i, len(spans), p.start):
                 continue
             key = (p.doc_id, p.start + a)
             if key in seen:
@@ -222,64 +210,12 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
                 kind_gaps, asked.wants, lacking, labelled)
 
 
-def _header_row(s: str) -> bool:
-    """A table's header row: three or more short cells and not a figure in them ("Month | Affected |
-    Layoff | Closure")."""
-    cells = [c.strip() for c in re.split(r"\s\|\s|\n", s)]
-    return len(cells) >= 3 and not any(ch.isdigit() for ch in s) and ":" not in s \
-        and all(len(c.split()) <= 4 for c in cells)
-
-
-def is_field(text: str) -> bool:
-    """A table row or a form field: one line, a label, then a cell whose value is a figure.
-
-    >>> is_field("Date of Incident: 01/09/2015"), is_field("Table 1: Results for 2019")
-    (True, False)
-    >>> is_field("Effective tax rate | Three Months Ended June 28, 2025: 16.4% | June 29, 2024: 15.9%")
-    True
-    """
-    if not _FIELD.match(text):
-        return False
-    # The first cell's value is a figure, or the first "header: value" cell's: a running footer
-    # ("Apple Inc. | Q3 2025 Form 10-Q | 17") is no row.
-    return any(_CELL_FIGURE.match(text, at) for at in (text.find("|"), text.find(":")) if at >= 0)
-
-
-def labelled_by(text: str, terms: set[str]) -> bool:
-    """Whether `text` is a table row or a field whose label (before the first "|" or ":") is made of
-    the question's words `terms` (content terms), with a cell holding a figure.
-
-    >>> labelled_by("Effective tax rate | Three Months Ended June 28, 2025: 16.4%", {"effect", "tax", "rate", "2025"})
-    True
-    """
-    if not is_field(text):
-        return False
-    label = set(content_terms(re.split(r"[|:]", text, maxsplit=1)[0]))
-    return bool(label) and label <= terms
-
-
 def _corpus_terms(retriever: Retriever):
     """`term -> bool`: does the term occur anywhere in the index (the BM25 vocabulary)? None if unknown."""
     knows = getattr(retriever, "knows", None)
     if knows is None:
         logger.warning("no corpus vocabulary on %r: absence is judged from the passages only", retriever)
     return knows
-
-
-def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
-    """Headings, bylines, captions and fragments cut by a chunk edge are not quoted."""
-    ends = _ENDS.search(s) is not None
-    # A field or a table row states a figure without a full stop: "Date of Incident: 01/09/2015".
-    short = 3 if ends or is_field(s) else 12
-    if len(s) < 15 or len(s.split()) < short or not any(ch.isalpha() for ch in s):
-        return False
-    if _header_row(s):
-        return False
-    if i == 0 and chunk_start > 0 and not (opens_sentence(s) or s[0] == "["):
-        return False
-    # The last words of a chunk without a full stop were cut by its edge, unless they are a field or
-    # a table row: each of its cells says what it is ("June 28, 2025: 16.4%").
-    return not (i == n - 1 and not ends and n > 1 and not is_field(s))
 
 
 # ---------------------------------------------------------------- decision
@@ -374,13 +310,13 @@ def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
         after = pool.candidates[nxt].next
         # A reference ("See Speiser v. Randall, 357 U. S. 513.") says nothing of its own: the
         # sentence after it may still carry the best one on ("They are indeed inseparable ...").
-        if _CITATION.match(pool.candidates[nxt].text) and after >= 0 \
+        if is_reference(pool.candidates[nxt].text) and after >= 0 \
                 and continues(pool.candidates[best].text, pool.candidates[after].text):
             out.append(after)
     for i in order[1:]:
         if len(out) >= MAX_SENTENCES or probs[i] < probs[best] * EXTRA_WITHIN:
             break
-        if i in out or any(_same_words(pool.candidates[i].text, pool.candidates[j].text) for j in out):
+        if i in out or any(same_words(pool.candidates[i].text, pool.candidates[j].text) for j in out):
             continue
         out.append(i)
     # A table row or field labelled with the question's words holds the figure asked for, where the
@@ -389,24 +325,3 @@ def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
     if rows and len(out) < MAX_SENTENCES:
         out.append(max(rows, key=lambda i: probs[i]))
     return out
-
-
-def continues(sentence: str, following: str) -> bool:
-    """Whether `following` carries on `sentence` ("... was closed. The ministry had complained ...").
-
-    It does when it opens with a pronoun or a connective, or with "The X" where X is a word of
-    `sentence`, or when `sentence` ends with a colon.
-    >>> continues("Kloop's website was closed by the ministry.", "The ministry had complained that ...")
-    True
-    """
-    if sentence.rstrip().endswith(":") or _CITATION.match(following):
-        return True
-    if _CONTINUES.match(following):
-        return True
-    m = re.match(r"^[\"'“‘«(]?(?:the|this|that|these|those)\s+(\w+)", following, re.IGNORECASE)
-    return bool(m) and bool(set(content_terms(m.group(1))) & set(content_terms(sentence)))
-
-
-def _same_words(a: str, b: str) -> bool:
-    ta, tb = set(content_terms(a)), set(content_terms(b))
-    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.8
