@@ -205,6 +205,12 @@ def periods(text: str) -> list[tuple[str, str]]:
     return list(out.items())
 
 
+SENTENCE_RULES = 2
+"""The version of split_sentences' rules. The build stores each chunk's sentence spans (and their
+vectors); an index whose spans were cut by other rules is embedded again (qa/build.py). 2: dot
+leaders, camel-case names, list bullets, "Corp."/"Co."."""
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of `text`, whitespace trimmed.
 

@@ -177,3 +177,21 @@ def test_a_connective_carries_the_sentence_on():
 def test_a_header_row_is_not_quoted(retriever):
     quoted = _quoted(answer(retriever, "Which company had a layoff or closure in Eastham?"))
     assert "Harbour Tools Corp. | Eastham | 64" in quoted and "Notice Date" not in quoted, quoted
+
+
+def test_an_index_cut_by_other_sentence_rules_is_embedded_again(tmp_path, embedder):
+    import json
+
+    from qa import build_index
+    from qa.text import SENTENCE_RULES
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    write(docs, "harbour-fees.txt", FOLDER["harbour-fees.txt"])
+    build_index(docs, index, embedder=embedder)
+    assert not build_index(docs, index, embedder=embedder).full_rebuild
+    manifest = json.loads((index / "manifest.json").read_text())
+    assert manifest["answer_model"]["sentence_rules"] == SENTENCE_RULES
+    manifest["answer_model"]["sentence_rules"] = SENTENCE_RULES - 1  # spans stored by the rules before
+    (index / "manifest.json").write_text(json.dumps(manifest))
+    r = build_index(docs, index, embedder=embedder)
+    assert r.full_rebuild and "sentence rules" in r.full_reason and r.embedded_chunks == r.chunks
