@@ -208,7 +208,7 @@ def periods(text: str) -> list[tuple[str, str]]:
 SENTENCE_RULES = 2
 """The version of split_sentences' rules. The build stores each chunk's sentence spans (and their
 vectors); an index whose spans were cut by other rules is embedded again (qa/build.py). 2: dot
-leaders, camel-case names, list bullets, "Corp."/"Co."."""
+leaders, camel-case names, list bullets, "Corp."/"Co.", a table row a line of its own."""
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -242,15 +242,23 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
-    """Paragraph-ish spans: split at blank lines and at line breaks before a non-lowercase line."""
+    """Paragraph-ish spans: split at blank lines, at line breaks before a non-lowercase line, and
+    around a table row ("iPad | 6,581 | 7,162": a row is a line of its own, whatever its case)."""
     out, start = [], 0
     for m in re.finditer(r"\n[ \t\r\f\v]*(?:\n\s*)*", text):
         after = text[m.end():m.end() + 1]
-        if m.group().count("\n") > 1 or not after or not after.islower():
+        if m.group().count("\n") > 1 or not after or not after.islower() \
+                or " | " in text[text.rfind("\n", 0, m.start()) + 1:m.start()] \
+                or " | " in text[m.end():_line_end(text, m.end())]:
             out.append((start, m.start()))
             start = m.end()
     out.append((start, len(text)))
     return out
+
+
+def _line_end(text: str, i: int) -> int:
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
 
 
 def opens_sentence(text: str, i: int = 0) -> bool:

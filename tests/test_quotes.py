@@ -82,6 +82,14 @@ FOLDER = {
         "Notice Date | Effective Date | Company | City | Employees Affected | Layoff or Closure\n"
         "09/03/2015 | 11/02/2015 | Harbour Tools Corp. | Eastham | 64 | Layoff Permanent\n"
         "09/04/2015 | 11/06/2015 | Quay Bakery | Westport | 12 | Closure Permanent\n",
+    # Rows whose label opens in lower case ("iPad") are rows of their own, not the row before's.
+    "net-sales.txt":
+        "Net sales by category\n\n"
+        "The following table shows net sales by category for the three months ended June 28, 2025 (dollars "
+        "in millions):\n"
+        "Mac | Three Months Ended June 28, 2025: 8,046 | June 29, 2024: 7,009\n"
+        "iPad | Three Months Ended June 28, 2025: 6,581 | June 29, 2024: 7,162\n"
+        "Services | Three Months Ended June 28, 2025: 27,423 | June 29, 2024: 24,213\n",
 }
 
 
@@ -195,3 +203,8 @@ def test_an_index_cut_by_other_sentence_rules_is_embedded_again(tmp_path, embedd
     (index / "manifest.json").write_text(json.dumps(manifest))
     r = build_index(docs, index, embedder=embedder)
     assert r.full_rebuild and "sentence rules" in r.full_reason and r.embedded_chunks == r.chunks
+
+
+def test_a_row_opening_in_lower_case_is_quoted_on_its_own(retriever):
+    a = answer(retriever, "What were iPad net sales in the three months ended June 28, 2025?")
+    assert any(s.text.startswith("iPad | Three Months Ended June 28, 2025: 6,581") for s in a.sentences), a.text

@@ -70,5 +70,8 @@ def test_dot_leaders_camel_case_names_and_bullets_in_sentences():
     row = "09/03/2015 | MiaSole Hi-Tech Corp. (Santa Clara) | Layoff Permanent. Next row."
     assert [row[a:b] for a, b in split_sentences(row)] == [
         "09/03/2015 | MiaSole Hi-Tech Corp. (Santa Clara) | Layoff Permanent.", "Next row."]
+    rows = "Mac | 8,046 | 7,009\niPad | 6,581 | 7,162\nbibliography titles | 89.3 | 89.4\nwrapped prose goes\non here."
+    assert [rows[a:b] for a, b in split_sentences(rows)] == [
+        "Mac | 8,046 | 7,009", "iPad | 6,581 | 7,162", "bibliography titles | 89.3 | 89.4", "wrapped prose goes\non here."]
     e = "He paused... Then he left."
     assert [e[a:b] for a, b in split_sentences(e)] == ["He paused...", "Then he left."]
