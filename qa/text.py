@@ -269,6 +269,8 @@ def opens_sentence(text: str, i: int = 0) -> bool:
     (True, False)
     """
     c = text[i]
+    if c in _BULLETS and text[i + 1:i + 2].isspace() and i + 2 < len(text):  # "... men. ■ The threat ..."
+        return opens_sentence(text, i + 2)
     return c.isupper() or c.isdigit() or c in "\"'“‘«([¿¡" or _CAMEL.match(text, i) is not None
 
 

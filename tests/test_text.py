@@ -67,6 +67,9 @@ def test_dot_leaders_camel_case_names_and_bullets_in_sentences():
     assert [t[a:b] for a, b in split_sentences(t)] == [
         "Inbound pilotage ........ Up to $840 ....... Up to $52,400.", "Up to $1,900.", "Net sales rose.",
         "iPhone net sales increased.", "Developing countries absorb two thirds."]
+    b = "Women's testimony is given less weight. ■ The threat of violence persists. - and then"
+    assert [b[a:c] for a, c in split_sentences(b)] == [
+        "Women's testimony is given less weight.", "The threat of violence persists. - and then"]
     row = "09/03/2015 | MiaSole Hi-Tech Corp. (Santa Clara) | Layoff Permanent. Next row."
     assert [row[a:b] for a, b in split_sentences(row)] == [
         "09/03/2015 | MiaSole Hi-Tech Corp. (Santa Clara) | Layoff Permanent.", "Next row."]
