@@ -31,6 +31,7 @@ from .index import is_url
 from .index.staging import GenerationWriter
 from .index.format import FORMAT_VERSION
 from .answer.sentences import REPRESENTATION
+from .text import SENTENCE_RULES
 from .lexical import with_title
 from .assembly import KeptDocuments, VectorAssembly
 from .pipeline import PoolRunner, default_workers
@@ -162,6 +163,8 @@ def _old_generation(store: Store, settings: Settings, identity: dict[str, Any], 
                           "all chunks are embedded again")
     if manifest.chunker != settings.chunker.as_dict():
         return None, "the chunker settings changed; all documents are chunked and embedded again"
+    if manifest.answer_model.get("sentence_rules", 1) != SENTENCE_RULES:
+        return None, "the sentence rules changed (qa.text.SENTENCE_RULES); all chunks are embedded again"
     try:
         return store.load(verify=True), None
     except Exception as exc:
@@ -322,14 +325,16 @@ def _resume_cache(store: Store, identity: dict[str, Any]) -> ResumeCache | None:
     folder = getattr(store, "path", None)
     if folder is None:
         return None
-    return ResumeCache.open(Path(folder) / RESUME_FILE, {**identity, "sentence_vectors": REPRESENTATION})
+    return ResumeCache.open(Path(folder) / RESUME_FILE, {**identity, "sentence_vectors": REPRESENTATION,
+                                                         "sentence_rules": SENTENCE_RULES})
 
 
 def answer_identity() -> dict[str, Any]:
     """What the stored sentence data was made for: the answer scorer's weights and representation."""
     from .answer.scorer import load_scorer
 
-    return {"scorer_fingerprint": load_scorer().fingerprint, "sentence_vectors": REPRESENTATION}
+    return {"scorer_fingerprint": load_scorer().fingerprint, "sentence_vectors": REPRESENTATION,
+            "sentence_rules": SENTENCE_RULES}
 
 
 def _stream(plan: ChangePlan, old: Generation | None, embedder: Embedder, settings: Settings,

@@ -156,13 +156,18 @@ def _abbreviations() -> frozenset[str]:
 
     english = ("mr mrs ms dr prof st vs etc e.g i.e inc ltd jr sr no art fig gen sen rep gov col lt "
                "sgt capt mt ft approx dept est jan feb mar apr jun jul aug sep sept oct nov dec u.s "
-               "u.k p pp vol ch sec para cf al").split()
+               "u.k p pp vol ch sec para cf al corp co").split()
     other = [a.split()[-1].rstrip(".").lower() for lang in ("ru", "ky") for a in language.abbreviations(lang)]
     return frozenset(english + [a for a in other if a])
 
 
 _ABBREVIATIONS = _abbreviations()
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(\s+)")
+_LEADER = re.compile(r"\.{4,}")  # dot leaders of a table or contents line: "change ...... Up to $3,790"
+# A word that opens a sentence although its first letter is small: a name in camel case ("iPhone net
+# sales increased", "eBay said"), which reads as capitalised.
+_CAMEL = re.compile(r"[a-z]{1,5}[A-Z]")
+_BULLETS = "■□●○•◦▪▫◆◇►▶–—-*·"
 
 
 _ORDINALS = {"first": "1", "1st": "1", "second": "2", "2nd": "2", "third": "3", "3rd": "3", "fourth": "4",
@@ -200,6 +205,12 @@ def periods(text: str) -> list[tuple[str, str]]:
     return list(out.items())
 
 
+SENTENCE_RULES = 2
+"""The version of split_sentences' rules. The build stores each chunk's sentence spans (and their
+vectors); an index whose spans were cut by other rules is embedded again (qa/build.py). 2: dot
+leaders, camel-case names, list bullets, "Corp."/"Co.", a table row a line of its own."""
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of `text`, whitespace trimmed.
 
@@ -218,10 +229,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             cut, nxt = m.start(1), m.end()
             if nxt >= block_end:
                 break
-            follower = text[nxt]
-            if not (follower.isupper() or follower.isdigit() or follower in "\"'“‘«([¿¡"):
+            if not opens_sentence(text, nxt):
                 continue
             if text[cut - 1] == "." and _is_abbreviation(text, start, m.start()):
+                continue
+            if _LEADER.fullmatch(text, m.start(), cut):  # a leader leads on to the row's figures
                 continue
             spans.append((start, cut))
             start = nxt
@@ -230,15 +242,36 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
-    """Paragraph-ish spans: split at blank lines and at line breaks before a non-lowercase line."""
+    """Paragraph-ish spans: split at blank lines, at line breaks before a non-lowercase line, and
+    around a table row ("iPad | 6,581 | 7,162": a row is a line of its own, whatever its case)."""
     out, start = [], 0
     for m in re.finditer(r"\n[ \t\r\f\v]*(?:\n\s*)*", text):
         after = text[m.end():m.end() + 1]
-        if m.group().count("\n") > 1 or not after or not after.islower():
+        if m.group().count("\n") > 1 or not after or not after.islower() \
+                or " | " in text[text.rfind("\n", 0, m.start()) + 1:m.start()] \
+                or " | " in text[m.end():_line_end(text, m.end())]:
             out.append((start, m.start()))
             start = m.end()
     out.append((start, len(text)))
     return out
+
+
+def _line_end(text: str, i: int) -> int:
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
+
+
+def opens_sentence(text: str, i: int = 0) -> bool:
+    """Whether text[i:] can open a sentence: a capital, a digit, an opening quote or bracket, or a
+    camel-case name.
+
+    >>> opens_sentence("iPhone net sales increased"), opens_sentence("and then")
+    (True, False)
+    """
+    c = text[i]
+    if c in _BULLETS and text[i + 1:i + 2].isspace() and i + 2 < len(text):  # "... men. ■ The threat ..."
+        return opens_sentence(text, i + 2)
+    return c.isupper() or c.isdigit() or c in "\"'“‘«([¿¡" or _CAMEL.match(text, i) is not None
 
 
 def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
@@ -250,7 +283,8 @@ def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
+    """Whitespace and a list item's bullet ("■ ", "• ") are not part of the sentence."""
+    while a < b and (text[a].isspace() or text[a] in _BULLETS and a + 1 < b and text[a + 1].isspace()):
         a += 1
     while b > a and text[b - 1].isspace():
         b -= 1

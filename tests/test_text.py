@@ -57,3 +57,24 @@ def test_russian_abbreviations_do_not_end_a_sentence():
     t = "В 1991 г. Киргизия стала независимой, т. е. вышла из СССР. «Клооп» закрыли."
     assert [t[a:b] for a, b in split_sentences(t)] == [
         "В 1991 г. Киргизия стала независимой, т. е. вышла из СССР.", "«Клооп» закрыли."]
+
+
+def test_dot_leaders_camel_case_names_and_bullets_in_sentences():
+    # A table row runs on past its dot leaders to its figures; a name in camel case opens a sentence;
+    # a list item's bullet is not part of its sentence.
+    t = ("Inbound pilotage ........ Up to $840 ....... Up to $52,400. Up to $1,900.\n"
+         "Net sales rose. iPhone net sales increased.\n\n■ Developing countries absorb two thirds.")
+    assert [t[a:b] for a, b in split_sentences(t)] == [
+        "Inbound pilotage ........ Up to $840 ....... Up to $52,400.", "Up to $1,900.", "Net sales rose.",
+        "iPhone net sales increased.", "Developing countries absorb two thirds."]
+    b = "Women's testimony is given less weight. ■ The threat of violence persists. - and then"
+    assert [b[a:c] for a, c in split_sentences(b)] == [
+        "Women's testimony is given less weight.", "The threat of violence persists. - and then"]
+    row = "09/03/2015 | MiaSole Hi-Tech Corp. (Santa Clara) | Layoff Permanent. Next row."
+    assert [row[a:b] for a, b in split_sentences(row)] == [
+        "09/03/2015 | MiaSole Hi-Tech Corp. (Santa Clara) | Layoff Permanent.", "Next row."]
+    rows = "Mac | 8,046 | 7,009\niPad | 6,581 | 7,162\nbibliography titles | 89.3 | 89.4\nwrapped prose goes\non here."
+    assert [rows[a:b] for a, b in split_sentences(rows)] == [
+        "Mac | 8,046 | 7,009", "iPad | 6,581 | 7,162", "bibliography titles | 89.3 | 89.4", "wrapped prose goes\non here."]
+    e = "He paused... Then he left."
+    assert [e[a:b] for a, b in split_sentences(e)] == ["He paused...", "Then he left."]

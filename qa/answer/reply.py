@@ -18,7 +18,6 @@ matches. Everything per sentence except the question's own vector is a lookup
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, MutableMapping, Sequence
 
@@ -27,6 +26,7 @@ import numpy as np
 from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
+from .quotes import continues, is_reference, labelled_by, quotable, same_words
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -47,11 +47,6 @@ abstaining, cross-validated: 0.881 at 0.25, 0.922 at 0.10, 0.928 at 0.05) for 1.
 sentences on average; the best sentence stays first (bench/fit_answer.py prints both)."""
 MAX_SENTENCES = 3
 MAX_CANDIDATES = 300
-
-_ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
-_CONTINUES = re.compile(r"^[\"'“‘«(]?(?:he|she|it|they|this|these|that|those|its|their|his|her|such|"
-                        r"however|but|thus|therefore|instead|consequently|as a result|in response|"
-                        r"in addition|moreover|furthermore|also|both|the latter|the former)\b", re.IGNORECASE)
 
 
 def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None = None, k: int = 5,
@@ -109,6 +104,8 @@ class Pool:
     lacking: list[list[str]] = field(default_factory=list)  # per candidate: the question's specific terms
     #                                                          its document lacks (support.passage_checks)
     unsaid: str | None = None  # why no candidate's document says what was asked (support.focus_unsaid)
+    labelled: list[int] = field(default_factory=list)  # the table rows and fields labelled with the
+    #                                                    question's words (labelled_by)
 
     def supported(self) -> np.ndarray:
         """The candidates whose passage does not speak of another period than the question's."""
@@ -126,7 +123,7 @@ class Pool:
     def to_dict(self) -> dict[str, Any]:
         d = {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
              "on_focus": self.on_focus, "absent": self.absent, "gaps": self.gaps, "kind_gaps": self.kind_gaps,
-             "wants": self.wants, "lacking": self.lacking, "unsaid": self.unsaid}
+             "wants": self.wants, "lacking": self.lacking, "unsaid": self.unsaid, "labelled": self.labelled}
         return {**d, "unknown": sorted(self.unknown)} if self.unknown else d  # same-language pools as before
 
     @classmethod
@@ -136,7 +133,7 @@ class Pool:
         return cls([Candidate(**c) for c in d["candidates"]],
                    np.asarray(d["features"], dtype=np.float64).reshape(-1, len(FEATURES)), d["on_focus"],
                    frozenset(d.get("unknown", ())), d.get("absent"), d.get("gaps", []), d.get("kind_gaps", []),
-                   d.get("wants"), d.get("lacking", []), d.get("unsaid"))
+                   d.get("wants"), d.get("lacking", []), d.get("unsaid"), d.get("labelled", []))
 
 
 def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Passage],
@@ -173,7 +170,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         previous_candidate = -2
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
-            if not _quotable(s, i, len(spans), p.start):
+            if not quotable(s, i, len(spans), p.start):
                 continue
             key = (p.doc_id, p.start + a)
             if key in seen:
@@ -211,8 +208,9 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         kind_gaps = [kind_missing(asked, c.text, cands[c.next].text if c.next >= 0 else "") for c in cands]
     unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
                           list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
+    labelled = [i for i, c in enumerate(cands) if labelled_by(c.text, wanted)]
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
-                kind_gaps, asked.wants, lacking, unsaid)
+                kind_gaps, asked.wants, lacking, unsaid, labelled)
 
 
 def _corpus_terms(retriever: Retriever):
@@ -221,16 +219,6 @@ def _corpus_terms(retriever: Retriever):
     if knows is None:
         logger.warning("no corpus vocabulary on %r: absence is judged from the passages only", retriever)
     return knows
-
-
-def _quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
-    """Headings, bylines, captions and fragments cut by a chunk edge are not quoted."""
-    ends = _ENDS.search(s) is not None
-    if len(s) < 15 or len(s.split()) < (3 if ends else 12) or not any(ch.isalpha() for ch in s):
-        return False
-    if i == 0 and chunk_start > 0 and not (s[0].isupper() or s[0].isdigit() or s[0] in "\"'“‘«(["):
-        return False
-    return not (i == n - 1 and not ends and n > 1)
 
 
 # ---------------------------------------------------------------- decision
@@ -328,31 +316,21 @@ def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
     nxt = pool.candidates[best].next
     if nxt >= 0 and continues(pool.candidates[best].text, pool.candidates[nxt].text):
         out.append(nxt)
+        after = pool.candidates[nxt].next
+        # A reference ("See Speiser v. Randall, 357 U. S. 513.") says nothing of its own: the
+        # sentence after it may still carry the best one on ("They are indeed inseparable ...").
+        if is_reference(pool.candidates[nxt].text) and after >= 0 \
+                and continues(pool.candidates[best].text, pool.candidates[after].text):
+            out.append(after)
     for i in order[1:]:
         if len(out) >= MAX_SENTENCES or probs[i] < probs[best] * EXTRA_WITHIN:
             break
-        if i in out or any(_same_words(pool.candidates[i].text, pool.candidates[j].text) for j in out):
+        if i in out or any(same_words(pool.candidates[i].text, pool.candidates[j].text) for j in out):
             continue
         out.append(i)
+    # A table row or field labelled with the question's words holds the figure asked for, where the
+    # best sentences may only speak of it ("the effective tax rate for the third quarter was higher").
+    rows = [i for i in pool.labelled if probs[i] > 0 and i not in out]
+    if rows and len(out) < MAX_SENTENCES:
+        out.append(max(rows, key=lambda i: probs[i]))
     return out
-
-
-def continues(sentence: str, following: str) -> bool:
-    """Whether `following` carries on `sentence` ("... was closed. The ministry had complained ...").
-
-    It does when it opens with a pronoun or a connective, or with "The X" where X is a word of
-    `sentence`, or when `sentence` ends with a colon.
-    >>> continues("Kloop's website was closed by the ministry.", "The ministry had complained that ...")
-    True
-    """
-    if sentence.rstrip().endswith(":"):
-        return True
-    if _CONTINUES.match(following):
-        return True
-    m = re.match(r"^[\"'“‘«(]?(?:the|this|that|these|those)\s+(\w+)", following, re.IGNORECASE)
-    return bool(m) and bool(set(content_terms(m.group(1))) & set(content_terms(sentence)))
-
-
-def _same_words(a: str, b: str) -> bool:
-    ta, tb = set(content_terms(a)), set(content_terms(b))
-    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.8

@@ -1,0 +1,109 @@
+"""What the answer may quote, and how far a quote goes on: sentences, table rows and form fields.
+
+A candidate is a sentence of a retrieved passage (qa/text.py cuts them). Headings, captions, a
+table's header row and fragments cut by a chunk's edge are not quoted; a table row or a form field
+("Date of Incident: 01/09/2015") is, though it has no full stop. A quote goes on into the next
+sentence when that one carries it on ("They ...", "For instance ...", or a reference "See X v. Y"
+between them).
+
+>>> is_field("Date of Incident: 01/09/2015"), continues("The court ruled on two points:", "First, ...")
+(True, True)
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..text import content_terms, opens_sentence
+
+_ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+_CONTINUES = re.compile(r"^[\"'“‘«(]?(?:he|she|it|they|this|these|that|those|its|their|his|her|such|"
+                        r"however|but|thus|therefore|instead|consequently|as a result|in response|"
+                        r"in addition|moreover|furthermore|also|both|the latter|the former|for example|for instance|"
+                        r"in this way|in particular|in fact|indeed|as such|hence|accordingly|nevertheless|nonetheless|"
+                        r"similarly|likewise|in turn|namely|specifically|in other words|in contrast|by contrast|"
+                        r"on the other hand|otherwise)\b", re.IGNORECASE)
+
+_FIELD = re.compile(r"\w[^:|\n]*[:|][^\n]*$")  # "label: value", "label | value", on one line
+_CELL_FIGURE = re.compile(r"[:|]\s*[$€£¥]?\(?[-–]?\d")  # a cell whose value is a figure: "| 16.4%", ": $4,597"
+_CITATION = re.compile(r"^[\"'“‘«(]?(?:see(?: also)?|cf\.|id\.|ibid\.)\s", re.IGNORECASE)
+
+
+def _header_row(s: str) -> bool:
+    """A table's header row: three or more short cells and not a figure in them ("Month | Affected |
+    Layoff | Closure")."""
+    cells = [c.strip() for c in re.split(r"\s\|\s|\n", s)]
+    return len(cells) >= 3 and not any(ch.isdigit() for ch in s) and ":" not in s \
+        and all(len(c.split()) <= 4 for c in cells)
+
+
+def is_field(text: str) -> bool:
+    """A table row or a form field: one line, a label, then a cell whose value is a figure.
+
+    >>> is_field("Date of Incident: 01/09/2015"), is_field("Table 1: Results for 2019")
+    (True, False)
+    >>> is_field("Effective tax rate | Three Months Ended June 28, 2025: 16.4% | June 29, 2024: 15.9%")
+    True
+    """
+    if not _FIELD.match(text):
+        return False
+    # The first cell's value is a figure, or the first "header: value" cell's: a running footer
+    # ("Apple Inc. | Q3 2025 Form 10-Q | 17") is no row.
+    return any(_CELL_FIGURE.match(text, at) for at in (text.find("|"), text.find(":")) if at >= 0)
+
+
+def labelled_by(text: str, terms: set[str]) -> bool:
+    """Whether `text` is a table row or a field whose label (before the first "|" or ":") is made of
+    the question's words `terms` (content terms), with a cell holding a figure.
+
+    >>> labelled_by("Effective tax rate | Three Months Ended June 28, 2025: 16.4%", {"effect", "tax", "rate", "2025"})
+    True
+    """
+    if not is_field(text):
+        return False
+    label = set(content_terms(re.split(r"[|:]", text, maxsplit=1)[0]))
+    return bool(label) and label <= terms
+
+
+def quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
+    """Headings, bylines, captions and fragments cut by a chunk edge are not quoted."""
+    ends = _ENDS.search(s) is not None
+    # A field or a table row states a figure without a full stop: "Date of Incident: 01/09/2015".
+    short = 3 if ends or is_field(s) else 12
+    if len(s) < 15 or len(s.split()) < short or not any(ch.isalpha() for ch in s):
+        return False
+    if _header_row(s):
+        return False
+    if i == 0 and chunk_start > 0 and not (opens_sentence(s) or s[0] == "["):
+        return False
+    # The last words of a chunk without a full stop were cut by its edge, unless they are a field or
+    # a table row: each of its cells says what it is ("June 28, 2025: 16.4%").
+    return not (i == n - 1 and not ends and n > 1 and not is_field(s))
+
+
+def continues(sentence: str, following: str) -> bool:
+    """Whether `following` carries on `sentence` ("... was closed. The ministry had complained ...").
+
+    It does when it opens with a pronoun or a connective, or with "The X" where X is a word of
+    `sentence`, or when `sentence` ends with a colon.
+    >>> continues("Kloop's website was closed by the ministry.", "The ministry had complained that ...")
+    True
+    """
+    if sentence.rstrip().endswith(":") or is_reference(following):
+        return True
+    if _CONTINUES.match(following):
+        return True
+    m = re.match(r"^[\"'“‘«(]?(?:the|this|that|these|those)\s+(\w+)", following, re.IGNORECASE)
+    return bool(m) and bool(set(content_terms(m.group(1))) & set(content_terms(sentence)))
+
+
+def is_reference(sentence: str) -> bool:
+    """A sentence that only points elsewhere: "See Speiser v. Randall, 357 U. S. 513." It says
+    nothing of its own, so the sentence after it may still carry the one before it on."""
+    return _CITATION.match(sentence) is not None
+
+
+def same_words(a: str, b: str) -> bool:
+    """Whether two sentences say nearly the same words (the second adds nothing to a quote)."""
+    ta, tb = set(content_terms(a)), set(content_terms(b))
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.8
