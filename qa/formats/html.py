@@ -19,7 +19,8 @@ from .base import Extracted, _short
 from .tables import table_row_lines
 
 
-_SKIP = frozenset({"script", "style", "noscript", "template"})
+# ix:header: an inline-XBRL filing's hidden facts ("false", "12/31", "Q2", taxonomy URLs), never shown.
+_SKIP = frozenset({"script", "style", "noscript", "template", "ix:header"})
 _BLOCKS = frozenset((
     "address article aside blockquote body br caption center dd details dialog dir div dl dt "
     "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li "
@@ -54,6 +55,11 @@ def _decode_html(data: bytes) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+def _span(attrs: list, name: str) -> int:
+    value = (next((v for k, v in attrs if k == name), "1") or "1").strip()
+    return min(int(value), 100) if value.isdigit() and int(value) > 0 else 1
+
+
 class _Table:
     """Rows of cells of one <table> being read; `lines()` gives each row as one line."""
 
@@ -63,6 +69,8 @@ class _Table:
         self.row: tuple[int, list, list[bool]] | None = None
         self.cell: list[str] | None = None
         self.span = 1
+        self.rowspan = 1
+        self.down: dict[int, tuple[int, str | None]] = {}  # column -> (rows left, text): rowspans
         self.caption: list[str] | None = None
         self.caption_text = ""
         self.thead = False
@@ -81,8 +89,8 @@ class _Table:
         self.end_cell()
         if self.row is None:
             self.start_row(line)
-        span = next((v for k, v in attrs if k == "colspan"), "1") or "1"
-        self.span = min(int(span), 100) if span.strip().isdigit() and int(span) > 0 else 1
+        self.fill_down()
+        self.span, self.rowspan = (_span(attrs, name) for name in ("colspan", "rowspan"))
         self.cell = []
         self.row[2].append(tag == "th" or self.thead)
 
@@ -90,11 +98,26 @@ class _Table:
         if self.cell is None or self.row is None:
             return
         text = " ".join("".join(self.cell).split())
+        start = len(self.row[1])
         self.row[1].extend([text] + [None] * (self.span - 1))  # None: covered by a colspan
+        for k in range(self.span if self.rowspan > 1 else 0):
+            self.down[start + k] = (self.rowspan - 1, None if k else text)
         self.cell = None
+
+    def fill_down(self) -> None:
+        """Cells of the rows above that span into this row take their columns here, as drawn."""
+        cells = self.row[1] if self.row is not None else None
+        while cells is not None and len(cells) in self.down:
+            col = len(cells)
+            left, text = self.down.pop(col)
+            cells.append(text)
+            if left > 1:
+                self.down[col] = (left - 1, text)
 
     def end_row(self) -> None:
         self.end_cell()
+        if self.row is not None and self.row[1]:
+            self.fill_down()
         if self.row is not None and self.row[1]:
             self.rows.append((self.row[0], self.row[1], all(self.row[2])))
         self.row = None
