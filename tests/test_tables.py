@@ -102,6 +102,7 @@ def test_period_label_rows_over_segment_columns():
             "Asia Pacific: $647") in lines
     assert ("Three Months Ended June 28, 2024: Operating income | North America: $1,376 | "
             "Asia Pacific: $646") in lines
+    assert "Three Months Ended June 28, 2024" in lines  # the label row itself, said once
 
 
 def test_html_rowspan_keeps_the_cells_below_in_their_columns():

@@ -174,7 +174,7 @@ def _footnotes(page: PageLayout, body: float) -> list[Row]:
     for column in sorted({r.column for r in page.rows}):
         found = []
         for r in sorted((r for r in page.rows if r.column == column), key=lambda r: -r.base):
-            if r.base > page.height * 0.5 and r.size < 0.88 * body and len(r.cells) == 1:
+            if r.base > page.height * 0.5 and r.size < 0.92 * body and len(r.cells) == 1:
                 found.append(r)
             else:
                 break

@@ -154,7 +154,7 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
                 period, group = section, ""
             else:
                 group = section
-            lines.append((w, lead + _stub(labels[0], period, section)))
+            lines.append((w, lead + _stub(labels[0], "" if section == period else period, section)))
             continue
         total = row[0].lower().startswith("total")  # a total closes the group it sums
         parts: list[str] = []
