@@ -116,3 +116,21 @@ def test_a_tall_math_glyph_does_not_cut_its_paragraph():
     c.save()
     text = read_pdf(buf.getvalue()).text
     assert "as a dense vector of numbers v that best represents the paper and can be used" in text
+
+
+def test_a_raised_footnote_mark_is_read_with_its_note():
+    # LaTeX sets a footnote's mark raised before the note ("∗ Equal contribution", "² SPECTER: ..."):
+    # on a baseline of its own it was a row of its own, and the note lost its number.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    _lines(c, 72, H - 72, _filler("marked", 45))
+    for y, mark, note in ((100, "\u2217", "Equal contribution of both authors."),
+                          (88, "2", "The survey data are kept by the River Trust in Otterton.")):
+        c.setFont("Times-Roman", 5.5)
+        c.drawString(72, y + 3.5, mark)
+        c.setFont("Times-Roman", 8)
+        c.drawString(76, y, note)
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert "\n\n\u2217 Equal contribution of both authors.\n\n2 The survey data are kept by the River" in text

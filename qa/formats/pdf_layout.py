@@ -129,7 +129,28 @@ def _rows(segments: list[Segment], column: int) -> list[Row]:
             rows.append(Row([s], column))
     for r in rows:
         r.cells.sort(key=lambda c: c.x0)
-    return rows
+    return _raised_marks(rows)
+
+
+_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶¹²³⁴⁵⁶⁷⁸⁹])$")
+
+
+def _raised_marks(rows: list[Row]) -> list[Row]:
+    """A footnote's mark set raised before its first line ("²" over "SPECTER: Scientific ...") is
+    read with that line, not as a row of its own that cuts the note from its number."""
+    out: list[Row] = []
+    for r in rows:
+        prev = out[-1] if out else None
+        if prev is not None and len(prev.cells) == 1:
+            m, s = prev.cells[0], r.cells[0]
+            if (_MARK.match(m.text) and m.size <= 0.8 * s.size and 0 < s.base - m.base <= 0.8 * s.size
+                    and -1 <= s.x0 - m.x1 <= s.size):
+                words = ((m.x0, m.x1),) + s.words if s.words else ()
+                r.cells[0] = Segment(f"{m.text} {s.text}", m.x0, s.x1, s.base, s.size, words)
+                out[-1] = r
+                continue
+        out.append(r)
+    return out
 
 
 def reading_order(segments: list[Segment], width: float) -> list[Row]:
@@ -178,7 +199,7 @@ def _footnotes(page: PageLayout, body: float) -> list[Row]:
                 found.append(r)
             else:
                 break
-        marked = any(re.match(r"^[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text) for r in found)
+        marked = any(re.match(r"^[\d*∗†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text) for r in found)
         if found and (marked or sum(len(r.text) for r in found) > 120):
             notes.extend(reversed(found))  # unmarked small print must be a block, not a caption line
     return notes
@@ -310,7 +331,7 @@ def _note_blocks(notes: list[Row], known: set[str]) -> list[Block]:
     blocks: list[Block] = []
     group: list[Row] = []
     for r in notes:
-        if group and re.match(r"^[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text):
+        if group and re.match(r"^[\d*∗†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text):
             blocks.append(Block("note", join_lines([g.text for g in group], known), group[0].size))
             group = []
         group.append(r)
