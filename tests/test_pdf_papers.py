@@ -134,3 +134,32 @@ def test_a_raised_footnote_mark_is_read_with_its_note():
     c.save()
     text = read_pdf(buf.getvalue()).text
     assert "\n\n\u2217 Equal contribution of both authors.\n\n2 The survey data are kept by the River" in text
+
+
+def test_a_table_header_set_as_one_run_and_a_caption_below_carry_into_its_rows():
+    # ACL and AAAI set a table's header words closer than the gap that cuts text into cells, and
+    # its caption below it: both still label every row.
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    _lines(c, 72, H - 72, _filler("table", 8))
+    c.setFont("Helvetica", 9)
+    y = H - 200
+    heads, x, ends = ("Field", "Precision", "Recall", "Score"), 72.0, []
+    for head in heads:
+        c.drawString(x, y, head)
+        ends.append(x + stringWidth(head, "Helvetica", 9))
+        x = ends[-1] + 10  # closer than 1.5 type sizes: one run of text
+    for k, (label, figures) in enumerate((("title", ("85.5", "85.1", "85.3")),
+                                          ("authors", ("92.1", "92.4", "92.2")),
+                                          ("venues", ("91.7", "89.7", "90.7")))):
+        c.drawString(72, y - 13 * (k + 1), label)
+        for end, figure in zip(ends[1:], figures):
+            c.drawRightString(end, y - 13 * (k + 1), figure)
+    _lines(c, 72, y - 70, ["Table 1: Results of the parser on the river survey.", "", *_filler("after", 5)])
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert ("Table 1: Results of the parser on the river survey: Field: authors | Precision: 92.1 | "
+            "Recall: 92.4 | Score: 92.2") in text

@@ -246,6 +246,18 @@ def _align(rows: list[list[Segment]]) -> list[list[str]]:
     return out
 
 
+def _header_over(head: Row, table: list[Row], pitch: float) -> bool:
+    """Whether a one-run row just above a table is its header: short labels, no sentence, whose
+    words fall in two or more of the table's columns when cut at their wide gaps."""
+    s = head.cells[0]
+    if (len(head.cells) != 1 or head.column != table[0].column or len(s.text) > 80 or TERMINAL.search(s.text)
+            or not 0 < table[0].base - head.base <= 2.5 * pitch):
+        return False
+    anchors = [(c.x0, c.x1) for c in max(table, key=lambda r: len(r.cells)).cells]
+    return len(_pieces(s, anchors, lambda x0, x1: max(range(len(anchors)), key=lambda k: min(x1, anchors[k][1])
+                                                       - max(x0, anchors[k][0])))) >= 2
+
+
 def _pieces(s: Segment, anchors: list[tuple[float, float]], column) -> list[tuple[str, float, float]]:
     """A segment as (text, x0, x1) pieces: cut at gaps wider than 0.6 of its type size when the
     pieces then fall in different columns, else whole."""
@@ -291,10 +303,21 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
                 j += 1
             cells = [c.text for r in rows[i:j] for c in r.cells]
             if j - i >= 2 and statistics.median(len(c) for c in cells) <= 40:
+                top = i
+                if i and blocks and blocks[-1].kind == "para" and blocks[-1].text == rows[i - 1].text \
+                        and _header_over(rows[i - 1], rows[i:j], pitch):
+                    top = i - 1  # the header row, set as one run of words ("Field Precision Recall F1")
+                    blocks.pop()
                 caption = None
                 if blocks and blocks[-1].kind == "para" and TABLE_CAPTION.match(blocks[-1].text):
                     caption = blocks[-1].text[:200]
-                lines = table_lines(_align([r.cells for r in rows[i:j]]), caption)
+                elif j < len(rows) and rows[j].column == row.column and TABLE_CAPTION.match(rows[j].text):
+                    below = [rows[j]]  # a caption set below its table (ACL, AAAI)
+                    while (j + len(below) < len(rows) and len(rows[j + len(below)].cells) == 1
+                           and _continues(below[-1], rows[j + len(below)], pitch, rows[j].x1 + rows[j].size)):
+                        below.append(rows[j + len(below)])
+                    caption = join_lines([r.text for r in below], known)[:200]
+                lines = table_lines(_align([r.cells for r in rows[top:j]]), caption)
                 blocks.extend(Block("table", line, row.size) for line in lines)
                 i = j
                 continue

@@ -127,7 +127,7 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
     if not grid:
         return []
     caption = " ".join((caption or "").split()) or None
-    lead = f"{caption}: " if caption else ""
+    lead = f"{caption.rstrip('.:;')}: " if caption else ""
     width = max(len(r) for r in grid)
     marked = len([i for i in where if i < marked_header_rows])
 
