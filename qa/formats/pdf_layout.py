@@ -254,8 +254,9 @@ def _header_over(head: Row, table: list[Row], pitch: float) -> bool:
             or not 0 < table[0].base - head.base <= 2.5 * pitch):
         return False
     anchors = [(c.x0, c.x1) for c in max(table, key=lambda r: len(r.cells)).cells]
-    return len(_pieces(s, anchors, lambda x0, x1: max(range(len(anchors)), key=lambda k: min(x1, anchors[k][1])
-                                                       - max(x0, anchors[k][0])))) >= 2
+    pieces = _pieces(s, anchors, lambda x0, x1: max(range(len(anchors)), key=lambda k: min(x1, anchors[k][1])
+                                                    - max(x0, anchors[k][0])))
+    return len(pieces) >= 2 and all(len(text) <= 30 for text, _, _ in pieces)  # labels, not code
 
 
 def _pieces(s: Segment, anchors: list[tuple[float, float]], column) -> list[tuple[str, float, float]]:
