@@ -123,3 +123,18 @@ def test_inline_xbrl_hidden_facts_are_not_text():
 <ix:resources><xbrli:context id="c-1">0000021344</xbrli:context></ix:resources></ix:header></div>
 <p>FORM 10-Q</p><p>Net revenues grew 5%.</p></body></html>"""
     assert read_html(page).text == "FORM 10-Q\nNet revenues grew 5%."
+
+
+def test_an_inline_xbrl_filing_is_titled_by_its_cover_facts():
+    # EDGAR's <title> is the file's name ("nflx-20250630"); the cover's tagged facts name the
+    # company, so BM25 finds a question that names it ("Netflix's ...") in every chunk of the filing.
+    page = b"""<html><head><title>nflx-20250630</title></head><body>
+<p>FORM <ix:nonNumeric name="dei:DocumentType" contextRef="c-1">10-Q</ix:nonNumeric></p>
+<p>For the quarterly period ended <ix:nonNumeric name="dei:DocumentPeriodEndDate" contextRef="c-1">June
+30, 2025</ix:nonNumeric></p>
+<p><ix:nonNumeric name="dei:EntityRegistrantName" contextRef="c-1"><span>Netflix, Inc.</span></ix:nonNumeric></p>
+</body></html>"""
+    ex = read_html(page)
+    assert ex.title == "Netflix, Inc. Form 10-Q for the period ended June 30, 2025"
+    assert ex.text.startswith("FORM 10-Q\nFor the quarterly period ended June 30, 2025\nNetflix, Inc.")
+    assert read_html(b"<title>Quarterly report</title><p>Text</p>").title == "Quarterly report"

@@ -26,6 +26,7 @@ _BLOCKS = frozenset((
     "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li "
     "main menu nav ol option p pre section summary table tbody tfoot thead tr ul").split())
 _CELLS = frozenset({"td", "th"})
+_FACTS = frozenset({"dei:EntityRegistrantName", "dei:DocumentType", "dei:DocumentPeriodEndDate"})
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)""", re.I)
 
 
@@ -159,6 +160,8 @@ class _HTMLText(HTMLParser):
         self._svg = 0
         self._title: list[str] | None = None
         self._tables: list[_Table] = []
+        self.facts: dict[str, str] = {}          # inline-XBRL cover facts (_FACTS)
+        self._fact: tuple[str, list[str], int] | None = None
 
     def _skips(self, tag: str) -> bool:
         # An <svg>'s <title> is a tooltip, and browsers never show a second <title>.
@@ -172,6 +175,11 @@ class _HTMLText(HTMLParser):
             return -1 if end < 0 else end + 1
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "ix:nonnumeric":
+            if self._fact is not None:
+                self._fact = (self._fact[0], self._fact[1], self._fact[2] + 1)
+            elif (name := dict(attrs).get("name")) in _FACTS and name not in self.facts:
+                self._fact = (name, [], 1)
         if self._skips(tag):
             self._skip += 1
         if self._skip:
@@ -205,6 +213,11 @@ class _HTMLText(HTMLParser):
             self._gap = " | "
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "ix:nonnumeric" and self._fact is not None:
+            name, parts, depth = self._fact
+            self._fact = (name, parts, depth - 1) if depth > 1 else None
+            if depth == 1:
+                self.facts[name] = " ".join("".join(parts).split())
         if self._skips(tag):
             self._skip = max(self._skip - 1, 0)
             return
@@ -253,6 +266,8 @@ class _HTMLText(HTMLParser):
             self._emit(self._tables.pop())
 
     def handle_data(self, data: str) -> None:
+        if self._fact is not None:
+            self._fact[1].append(data)
         if self._skip:
             return
         if self._title is not None:
@@ -327,4 +342,18 @@ def read_html(data: bytes, settings: Settings | None = None) -> Extracted:
         anchors.extend((offset + a, line) for a, line in rel)
         parts.append(text)
         offset += len(text) + 1
-    return Extracted("\n".join(parts), parser.title or parser.h1, None, tuple(anchors) or None)
+    title = parser.title or parser.h1
+    if parser.facts.get("dei:EntityRegistrantName") and (not title or " " not in title):
+        title = _filing_title(parser.facts)  # not the file's name ("nflx-20250630")
+    return Extracted("\n".join(parts), title, None, tuple(anchors) or None)
+
+
+def _filing_title(facts: dict[str, str]) -> str:
+    """An SEC filing's title from its inline-XBRL cover facts: "Netflix, Inc. Form 10-Q for the
+    period ended June 30, 2025"."""
+    title = facts["dei:EntityRegistrantName"]
+    if facts.get("dei:DocumentType"):
+        title += f" Form {facts['dei:DocumentType']}"
+    if facts.get("dei:DocumentPeriodEndDate"):
+        title += f" for the period ended {facts['dei:DocumentPeriodEndDate']}"
+    return title[:200]
