@@ -63,3 +63,78 @@ def test_rows_without_headers_stay_plain():
     assert table_lines([["Name", "Age"], ["Ann", "31"], ["Bob", "0"]]) == ["Name: Ann | Age: 31",
                                                                          "Name: Bob | Age: 0"]
     assert table_lines([["Item", "Q1", "Q2"], ["Zeros", "0", "0"]]) == ["Item: Zeros | Q1: 0 | Q2: 0"]
+
+
+STATEMENT = """<html><body><table>
+<tr><td colspan="3">Millions, for the three months ended June 30,</td><td>2025</td><td>2024</td></tr>
+<tr><td colspan="3">Operating expenses:</td><td></td><td></td></tr>
+<tr><td colspan="3">Fuel</td><td>576</td><td>625</td></tr>
+<tr><td colspan="3">Total operating expenses</td><td>3,629</td><td>3,607</td></tr>
+<tr><td colspan="3">Operating income</td><td>2,525</td><td>2,400</td></tr>
+<tr><td colspan="3">Earnings per share:</td><td></td><td></td></tr>
+<tr><td colspan="3">Diluted</td><td>3.15</td><td>2.74</td></tr>
+<tr><td colspan="3">Weighted average shares:</td><td></td><td></td></tr>
+<tr><td colspan="3">Diluted</td><td>594.8</td><td>610.3</td></tr>
+</table></body></html>"""
+
+
+def test_label_rows_name_the_rows_below_them_until_their_total():
+    """A row with text in its first cell only ("Earnings per share:") is a section label, not one
+    more header row (its colspan spreads it over columns); the rows below it carry it, and a
+    "Total ..." row closes the section it sums."""
+    lines = read_html(STATEMENT.encode()).text.split("\n")
+    period = "Millions, for the three months ended June 30"
+    assert f"{period}: Earnings per share: Diluted | 2025: 3.15 | 2024: 2.74" in lines
+    assert f"{period}: Weighted average shares: Diluted | 2025: 594.8 | 2024: 610.3" in lines
+    assert f"{period}: Operating expenses: Fuel | 2025: 576 | 2024: 625" in lines
+    assert f"{period}: Total operating expenses | 2025: 3,629 | 2024: 3,607" in lines
+    assert f"{period}: Operating income | 2025: 2,525 | 2024: 2,400" in lines
+
+
+def test_period_label_rows_over_segment_columns():
+    rows = [["", "North America", "Asia Pacific"],
+            ["Three Months Ended June 27, 2025", None, None],
+            ["Operating income", "$1,621", "$647"],
+            ["Three Months Ended June 28, 2024", None, None],
+            ["Operating income", "$1,376", "$646"]]
+    lines = table_lines(rows)
+    assert ("Three Months Ended June 27, 2025: Operating income | North America: $1,621 | "
+            "Asia Pacific: $647") in lines
+    assert ("Three Months Ended June 28, 2024: Operating income | North America: $1,376 | "
+            "Asia Pacific: $646") in lines
+    assert "Three Months Ended June 28, 2024" in lines  # the label row itself, said once
+
+
+def test_html_rowspan_keeps_the_cells_below_in_their_columns():
+    page = b"""<table><tr><th rowspan="2">Hedged item</th><th colspan="2">Gain recognized</th></tr>
+<tr><th>2025</th><th>2024</th></tr>
+<tr><td>Interest rate swaps</td><td>120</td><td>95</td></tr>
+<tr><td rowspan="2">Currency contracts</td><td>7</td><td>8</td></tr>
+<tr><td>9</td><td>10</td></tr></table>"""
+    lines = read_html(page).text.split("\n")
+    assert "Hedged item: Interest rate swaps | Gain recognized 2025: 120 | 2024: 95" in lines
+    assert "Hedged item: Currency contracts | Gain recognized 2025: 9 | 2024: 10" in lines
+
+
+def test_inline_xbrl_hidden_facts_are_not_text():
+    page = b"""<html><body><div style="display:none"><ix:header><ix:hidden>
+<ix:nonNumeric name="dei:AmendmentFlag">false</ix:nonNumeric>
+<ix:nonNumeric name="dei:DocumentFiscalPeriodFocus">Q2</ix:nonNumeric></ix:hidden>
+<ix:resources><xbrli:context id="c-1">0000021344</xbrli:context></ix:resources></ix:header></div>
+<p>FORM 10-Q</p><p>Net revenues grew 5%.</p></body></html>"""
+    assert read_html(page).text == "FORM 10-Q\nNet revenues grew 5%."
+
+
+def test_an_inline_xbrl_filing_is_titled_by_its_cover_facts():
+    # EDGAR's <title> is the file's name ("nflx-20250630"); the cover's tagged facts name the
+    # company, so BM25 finds a question that names it ("Netflix's ...") in every chunk of the filing.
+    page = b"""<html><head><title>nflx-20250630</title></head><body>
+<p>FORM <ix:nonNumeric name="dei:DocumentType" contextRef="c-1">10-Q</ix:nonNumeric></p>
+<p>For the quarterly period ended <ix:nonNumeric name="dei:DocumentPeriodEndDate" contextRef="c-1">June
+30, 2025</ix:nonNumeric></p>
+<p><ix:nonNumeric name="dei:EntityRegistrantName" contextRef="c-1"><span>Netflix, Inc.</span></ix:nonNumeric></p>
+</body></html>"""
+    ex = read_html(page)
+    assert ex.title == "Netflix, Inc. Form 10-Q for the period ended June 30, 2025"
+    assert ex.text.startswith("FORM 10-Q\nFor the quarterly period ended June 30, 2025\nNetflix, Inc.")
+    assert read_html(b"<title>Quarterly report</title><p>Text</p>").title == "Quarterly report"

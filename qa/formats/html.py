@@ -19,12 +19,14 @@ from .base import Extracted, _short
 from .tables import table_row_lines
 
 
-_SKIP = frozenset({"script", "style", "noscript", "template"})
+# ix:header: an inline-XBRL filing's hidden facts ("false", "12/31", "Q2", taxonomy URLs), never shown.
+_SKIP = frozenset({"script", "style", "noscript", "template", "ix:header"})
 _BLOCKS = frozenset((
     "address article aside blockquote body br caption center dd details dialog dir div dl dt "
     "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li "
     "main menu nav ol option p pre section summary table tbody tfoot thead tr ul").split())
 _CELLS = frozenset({"td", "th"})
+_FACTS = frozenset({"dei:EntityRegistrantName", "dei:DocumentType", "dei:DocumentPeriodEndDate"})
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)""", re.I)
 
 
@@ -54,6 +56,11 @@ def _decode_html(data: bytes) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+def _span(attrs: list, name: str) -> int:
+    value = (next((v for k, v in attrs if k == name), "1") or "1").strip()
+    return min(int(value), 100) if value.isdigit() and int(value) > 0 else 1
+
+
 class _Table:
     """Rows of cells of one <table> being read; `lines()` gives each row as one line."""
 
@@ -63,6 +70,8 @@ class _Table:
         self.row: tuple[int, list, list[bool]] | None = None
         self.cell: list[str] | None = None
         self.span = 1
+        self.rowspan = 1
+        self.down: dict[int, tuple[int, str | None]] = {}  # column -> (rows left, text): rowspans
         self.caption: list[str] | None = None
         self.caption_text = ""
         self.thead = False
@@ -81,8 +90,8 @@ class _Table:
         self.end_cell()
         if self.row is None:
             self.start_row(line)
-        span = next((v for k, v in attrs if k == "colspan"), "1") or "1"
-        self.span = min(int(span), 100) if span.strip().isdigit() and int(span) > 0 else 1
+        self.fill_down()
+        self.span, self.rowspan = (_span(attrs, name) for name in ("colspan", "rowspan"))
         self.cell = []
         self.row[2].append(tag == "th" or self.thead)
 
@@ -90,11 +99,26 @@ class _Table:
         if self.cell is None or self.row is None:
             return
         text = " ".join("".join(self.cell).split())
+        start = len(self.row[1])
         self.row[1].extend([text] + [None] * (self.span - 1))  # None: covered by a colspan
+        for k in range(self.span if self.rowspan > 1 else 0):
+            self.down[start + k] = (self.rowspan - 1, None if k else text)
         self.cell = None
+
+    def fill_down(self) -> None:
+        """Cells of the rows above that span into this row take their columns here, as drawn."""
+        cells = self.row[1] if self.row is not None else None
+        while cells is not None and len(cells) in self.down:
+            col = len(cells)
+            left, text = self.down.pop(col)
+            cells.append(text)
+            if left > 1:
+                self.down[col] = (left - 1, text)
 
     def end_row(self) -> None:
         self.end_cell()
+        if self.row is not None and self.row[1]:
+            self.fill_down()
         if self.row is not None and self.row[1]:
             self.rows.append((self.row[0], self.row[1], all(self.row[2])))
         self.row = None
@@ -136,6 +160,8 @@ class _HTMLText(HTMLParser):
         self._svg = 0
         self._title: list[str] | None = None
         self._tables: list[_Table] = []
+        self.facts: dict[str, str] = {}          # inline-XBRL cover facts (_FACTS)
+        self._fact: tuple[str, list[str], int] | None = None
 
     def _skips(self, tag: str) -> bool:
         # An <svg>'s <title> is a tooltip, and browsers never show a second <title>.
@@ -149,6 +175,11 @@ class _HTMLText(HTMLParser):
             return -1 if end < 0 else end + 1
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "ix:nonnumeric":
+            if self._fact is not None:
+                self._fact = (self._fact[0], self._fact[1], self._fact[2] + 1)
+            elif (name := dict(attrs).get("name")) in _FACTS and name not in self.facts:
+                self._fact = (name, [], 1)
         if self._skips(tag):
             self._skip += 1
         if self._skip:
@@ -182,6 +213,11 @@ class _HTMLText(HTMLParser):
             self._gap = " | "
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "ix:nonnumeric" and self._fact is not None:
+            name, parts, depth = self._fact
+            self._fact = (name, parts, depth - 1) if depth > 1 else None
+            if depth == 1:
+                self.facts[name] = " ".join("".join(parts).split())
         if self._skips(tag):
             self._skip = max(self._skip - 1, 0)
             return
@@ -230,6 +266,8 @@ class _HTMLText(HTMLParser):
             self._emit(self._tables.pop())
 
     def handle_data(self, data: str) -> None:
+        if self._fact is not None:
+            self._fact[1].append(data)
         if self._skip:
             return
         if self._title is not None:
@@ -304,4 +342,18 @@ def read_html(data: bytes, settings: Settings | None = None) -> Extracted:
         anchors.extend((offset + a, line) for a, line in rel)
         parts.append(text)
         offset += len(text) + 1
-    return Extracted("\n".join(parts), parser.title or parser.h1, None, tuple(anchors) or None)
+    title = parser.title or parser.h1
+    if parser.facts.get("dei:EntityRegistrantName") and (not title or " " not in title):
+        title = _filing_title(parser.facts)  # not the file's name ("nflx-20250630")
+    return Extracted("\n".join(parts), title, None, tuple(anchors) or None)
+
+
+def _filing_title(facts: dict[str, str]) -> str:
+    """An SEC filing's title from its inline-XBRL cover facts: "Netflix, Inc. Form 10-Q for the
+    period ended June 30, 2025"."""
+    title = facts["dei:EntityRegistrantName"]
+    if facts.get("dei:DocumentType"):
+        title += f" Form {facts['dei:DocumentType']}"
+    if facts.get("dei:DocumentPeriodEndDate"):
+        title += f" for the period ended {facts['dei:DocumentPeriodEndDate']}"
+    return title[:200]

@@ -113,8 +113,9 @@ def _read(document, settings: Settings) -> Extracted:
             notes.append(f"{unread} page(s) are images with no text layer, not read (--ocr auto reads them)")
 
     text_pages = [p for i, p in enumerate(layouts) if i not in ocr_blocks]
-    remove_furniture(text_pages)
-    known = {w.lower() for p in layouts for r in p.rows for w in re.findall(r"[^\W\d_]+", r.text)}
+    first = next((p for p in text_pages if p.rows), None)
+    remove_furniture(text_pages, [t for t in (title, first and title_of(first)) if t])
+    known = _known_words(layouts)
     if title is None:
         first = next((p for p in layouts if p.rows), None)
         title = good_title(title_of(first)) if first is not None else None
@@ -124,6 +125,22 @@ def _read(document, settings: Settings) -> Extracted:
         return Extracted("", title, notes=tuple(notes), ocr_pages=len(ocr_blocks), ocr_seconds=seconds)
     return Extracted(text, title, tuple(starts), notes=tuple(notes), ocr_pages=len(ocr_blocks),
                      ocr_seconds=seconds)
+
+
+def _known_words(layouts: list[PageLayout]) -> set[str]:
+    """The document's own words, to tell a word broken at a line end from a compound: not the
+    pieces of broken words themselves ("pri-" / "oritization"), which would make every break
+    look like two words."""
+    known: set[str] = set()
+    for page in layouts:
+        broken = False
+        for row in page.rows:
+            words = re.findall(r"[^\W\d_]+", row.text)
+            if broken:
+                words = words[1:]
+            broken = row.text.rstrip().endswith("-")
+            known.update(w.lower() for w in (words[:-1] if broken else words))
+    return known
 
 
 def _page(document, number: int) -> tuple[PageLayout, bool]:

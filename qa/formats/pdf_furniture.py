@@ -7,14 +7,19 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from typing import Sequence
 
 from .cleanup import is_page_number
 from .pdf_page import TERMINAL, ZONE, PageLayout, Row
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]{2,}", text.lower())
+
+
 def _key(row: Row) -> str:
     """A row's words of two letters or more: the same running head whatever its page number."""
-    words = re.findall(r"[^\W\d_]{2,}", row.text.lower())
+    words = _words(row.text)
     return " ".join(words) if words else re.sub(r"\s+", "", re.sub(r"\d+", "#", row.text.lower()))
 
 
@@ -30,16 +35,19 @@ def _edge_rows(page: PageLayout) -> list[Row]:
     return list(picked.values())
 
 
-def remove_furniture(pages: list[PageLayout]) -> int:
+def remove_furniture(pages: list[PageLayout], titles: Sequence[str] = ()) -> int:
     """Drop running heads, footers and page numbers from `pages` in place; returns rows dropped.
 
     A row near the top or bottom of a page is furniture when its words recur there on at least
     two pages and a quarter of them (heads alternate between odd and even pages), or when it is a
     page number; so is a short row there, seen on two pages, right next to such a row (a head's
     second line: "Per Curiam. 395 U. S."). A recurring row that is a sentence (a notice repeated
-    at the foot of every page) is kept on the first page it is on.
+    at the foot of every page) is kept on the first page it is on. A row at the top of a later page
+    in the words of the document's title (`titles`) is a running head even if seen once: a paper's
+    odd pages carry its title, its even pages its authors.
     """
     dropped = _margin_labels(pages)
+    heads = [set(_words(t)) for t in titles if len(_words(t)) >= 3]
     counts: Counter[tuple[str, bool]] = Counter()
     edges = []
     for page in pages:
@@ -53,7 +61,15 @@ def remove_furniture(pages: list[PageLayout]) -> int:
         def recurs(r: Row, n: int) -> bool:
             return len(pages) > 1 and len(r.cells) < 3 and counts[(_key(r), r.base < page.height / 2)] >= n
 
-        drop = {id(r) for r in rows if is_page_number(r.text) or recurs(r, need)}
+        def titled(r: Row) -> bool:
+            words = _words(r.text)
+            return len(words) >= 3 and any(set(words) <= head for head in heads)
+
+        if page is pages[0]:  # the title itself, even when a later page's head repeats it
+            drop = {id(r) for r in rows if is_page_number(r.text) or (recurs(r, need) and not titled(r))}
+        else:
+            drop = {id(r) for r in rows if is_page_number(r.text) or recurs(r, need)
+                    or (titled(r) and r.base < page.height * ZONE)}
         found = [r for r in rows if id(r) in drop]
         for r in found:  # a notice's sentence repeated on every page is text: kept once, where first seen
             if _sentence(r.text) and _key(r) not in kept:

@@ -129,7 +129,28 @@ def _rows(segments: list[Segment], column: int) -> list[Row]:
             rows.append(Row([s], column))
     for r in rows:
         r.cells.sort(key=lambda c: c.x0)
-    return rows
+    return _raised_marks(rows)
+
+
+_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶¹²³⁴⁵⁶⁷⁸⁹])$")
+
+
+def _raised_marks(rows: list[Row]) -> list[Row]:
+    """A footnote's mark set raised before its first line ("²" over "SPECTER: Scientific ...") is
+    read with that line, not as a row of its own that cuts the note from its number."""
+    out: list[Row] = []
+    for r in rows:
+        prev = out[-1] if out else None
+        if prev is not None and len(prev.cells) == 1:
+            m, s = prev.cells[0], r.cells[0]
+            if (_MARK.match(m.text) and m.size <= 0.8 * s.size and 0 < s.base - m.base <= 0.8 * s.size
+                    and -1 <= s.x0 - m.x1 <= s.size):
+                words = ((m.x0, m.x1),) + s.words if s.words else ()
+                r.cells[0] = Segment(f"{m.text} {s.text}", m.x0, s.x1, s.base, s.size, words)
+                out[-1] = r
+                continue
+        out.append(r)
+    return out
 
 
 def reading_order(segments: list[Segment], width: float) -> list[Row]:
@@ -174,11 +195,11 @@ def _footnotes(page: PageLayout, body: float) -> list[Row]:
     for column in sorted({r.column for r in page.rows}):
         found = []
         for r in sorted((r for r in page.rows if r.column == column), key=lambda r: -r.base):
-            if r.base > page.height * 0.5 and r.size < 0.88 * body and len(r.cells) == 1:
+            if r.base > page.height * 0.5 and r.size < 0.92 * body and len(r.cells) == 1:
                 found.append(r)
             else:
                 break
-        marked = any(re.match(r"^[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text) for r in found)
+        marked = any(re.match(r"^[\d*∗†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text) for r in found)
         if found and (marked or sum(len(r.text) for r in found) > 120):
             notes.extend(reversed(found))  # unmarked small print must be a block, not a caption line
     return notes
@@ -223,6 +244,19 @@ def _align(rows: list[list[Segment]]) -> list[list[str]]:
                 cells[best] = (cells[best] + " " + text).strip()
         out.append(cells)
     return out
+
+
+def _header_over(head: Row, table: list[Row], pitch: float) -> bool:
+    """Whether a one-run row just above a table is its header: short labels, no sentence, whose
+    words fall in two or more of the table's columns when cut at their wide gaps."""
+    s = head.cells[0]
+    if (len(head.cells) != 1 or head.column != table[0].column or len(s.text) > 80 or TERMINAL.search(s.text)
+            or not 0 < table[0].base - head.base <= 2.5 * pitch):
+        return False
+    anchors = [(c.x0, c.x1) for c in max(table, key=lambda r: len(r.cells)).cells]
+    pieces = _pieces(s, anchors, lambda x0, x1: max(range(len(anchors)), key=lambda k: min(x1, anchors[k][1])
+                                                    - max(x0, anchors[k][0])))
+    return len(pieces) >= 2 and all(len(text) <= 30 for text, _, _ in pieces)  # labels, not code
 
 
 def _pieces(s: Segment, anchors: list[tuple[float, float]], column) -> list[tuple[str, float, float]]:
@@ -270,10 +304,21 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
                 j += 1
             cells = [c.text for r in rows[i:j] for c in r.cells]
             if j - i >= 2 and statistics.median(len(c) for c in cells) <= 40:
+                top = i
+                if i and blocks and blocks[-1].kind == "para" and blocks[-1].text == rows[i - 1].text \
+                        and _header_over(rows[i - 1], rows[i:j], pitch):
+                    top = i - 1  # the header row, set as one run of words ("Field Precision Recall F1")
+                    blocks.pop()
                 caption = None
                 if blocks and blocks[-1].kind == "para" and TABLE_CAPTION.match(blocks[-1].text):
                     caption = blocks[-1].text[:200]
-                lines = table_lines(_align([r.cells for r in rows[i:j]]), caption)
+                elif j < len(rows) and rows[j].column == row.column and TABLE_CAPTION.match(rows[j].text):
+                    below = [rows[j]]  # a caption set below its table (ACL, AAAI)
+                    while (j + len(below) < len(rows) and len(rows[j + len(below)].cells) == 1
+                           and _continues(below[-1], rows[j + len(below)], pitch, rows[j].x1 + rows[j].size)):
+                        below.append(rows[j + len(below)])
+                    caption = join_lines([r.text for r in below], known)[:200]
+                lines = table_lines(_align([r.cells for r in rows[top:j]]), caption)
                 blocks.extend(Block("table", line, row.size) for line in lines)
                 i = j
                 continue
@@ -310,7 +355,7 @@ def _note_blocks(notes: list[Row], known: set[str]) -> list[Block]:
     blocks: list[Block] = []
     group: list[Row] = []
     for r in notes:
-        if group and re.match(r"^[\d*†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text):
+        if group and re.match(r"^[\d*∗†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text):
             blocks.append(Block("note", join_lines([g.text for g in group], known), group[0].size))
             group = []
         group.append(r)

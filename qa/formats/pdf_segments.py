@@ -69,6 +69,7 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
             continue  # blank, or turned against the page: margin stamps, axis labels
         parts: list[str] = []
         words: list[list[float]] = []  # x extent of each word of the segment
+        heights: list[float] = []
         x0 = x1 = base = size = 0.0
         last = None
         space = False
@@ -98,8 +99,8 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
                 gap = rx - x1
                 numbers = gap > 0.6 * size and parts[-1][-1:] in ENDS_NUMBER and ch in STARTS_NUMBER
                 if abs(ry - base) > 0.5 * size or gap < -0.6 * size - 1 or gap > GAP * size or numbers:
-                    _add(segments, parts, x0, x1, base, size, words)
-                    parts, words = [], []
+                    _add(segments, parts, x0, x1, base, _type_size(heights), words)
+                    parts, words, heights = [], [], []
                 elif space or gap > 0.25 * size:
                     parts.append(" ")
             if not parts:
@@ -112,12 +113,22 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
             else:
                 words[-1][1] = max(words[-1][1], rx + w)
             parts.append(ch)
+            heights.append(max(h, 1.0))
             x1 = max(x1, rx + w) if len(parts) > 1 else rx + w
             last = (ch, rx, ry)
             space = False
         if parts:
-            _add(segments, parts, x0, x1, base, size, words)
+            _add(segments, parts, x0, x1, base, _type_size(heights), words)
     return segments, page_w, page_h
+
+
+def _type_size(heights: list[float]) -> float:
+    """A segment's size: its largest type ("DATES: The FAA ..."), but not a lone glyph of a math
+    font whose box is twice the text's ("a dense vector v"), which would cut the paragraph."""
+    if not heights:
+        return 1.0
+    middle = sorted(heights)[len(heights) // 2]
+    return max(h for h in heights if h <= 1.6 * middle)
 
 
 def _baseline_angle(textpage, index: int, matrix) -> float:

@@ -34,16 +34,19 @@ def _label_row(row: Sequence[str]) -> bool:
     return bool(cells) and all(len(c) <= _MAX_HEADER and not _numeric(c) for c in cells)
 
 
-def header_rows(rows: list[list[str]], marked: int = 0) -> int:
+def header_rows(rows: list[list[str]], marked: int = 0, stub_only: Sequence[bool] = ()) -> int:
     """How many leading rows are headers: `marked` (e.g. HTML <th>/<thead> rows) if any, else the
     leading rows of short labels (a first one with two or more of them) when a later row holds
-    numbers, or the first row of labels over a table of text."""
+    numbers, or the first row of labels over a table of text. A row with text in its first cell
+    only (`stub_only`, "Operating revenues:" spread over a colspan) labels the rows below it: it
+    ends the headers."""
     if marked:
         return marked
     if len(rows) < 2 or sum(bool(c) for c in rows[0]) < 2 or not _label_row(rows[0][1:]):
         return 0
     n = 1
-    while n < len(rows) - 1 and sum(bool(c) for c in rows[n]) >= 2 and _label_row(rows[n]):
+    while (n < len(rows) - 1 and sum(bool(c) for c in rows[n]) >= 2 and _label_row(rows[n])
+           and not (n < len(stub_only) and stub_only[n])):
         n += 1  # more header rows: labels above the columns ("June 28, 2025")
     body_numbers = sum(_numeric(c) for r in rows[n:] for c in r[1:] if c)
     if body_numbers:
@@ -87,6 +90,24 @@ def _attach_signs(row: list[str]) -> list[str]:
     return row
 
 
+_PERIOD = re.compile(r"\b(?:(?:19|20)\d\d|months?|weeks?|quarters?|year|ended|as of)\b", re.I)
+
+
+def _section(row: list[str], stub_only: bool) -> str | None:
+    """The label of a row that only names the rows below it ("Earnings per share:", "Three Months
+    Ended June 27, 2025"): text in its first cell alone, not a number, not a note in brackets."""
+    label = row[0] if row else ""
+    if not stub_only or not label or len(label) > _MAX_HEADER or _numeric(label):
+        return None
+    return None if label.startswith("(") and label.endswith(")") else label
+
+
+def _stub(*labels: str) -> str:
+    """Labels and a row's first cell as one phrase: "Earnings per share: Diluted"."""
+    kept = [" ".join(x.split()).rstrip(":,; ") for x in labels if x and x.strip(" :,;")]
+    return ": ".join(kept)
+
+
 def table_lines(rows: list[list[Cell]], caption: str | None = None, marked_header_rows: int = 0
                 ) -> list[str]:
     """Lines for a table given as rows of cells; see `table_row_lines`."""
@@ -106,7 +127,7 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
     if not grid:
         return []
     caption = " ".join((caption or "").split()) or None
-    lead = f"{caption}: " if caption else ""
+    lead = f"{caption.rstrip('.:;')}: " if caption else ""
     width = max(len(r) for r in grid)
     marked = len([i for i in where if i < marked_header_rows])
 
@@ -115,7 +136,8 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
 
     if width < 2 or any(len(c) > _LAYOUT_CELL for r in grid for c in r):
         return [(w, plain(w)) for w in where]
-    n_head = header_rows(grid, marked)
+    stub_only = [not any(c and c.strip() for c in rows[i][1:]) for i in where]
+    n_head = header_rows(grid, marked, stub_only)
     data = [_attach_signs(_spread(rows[i], False)) for i in where[n_head:]]
     if not n_head or not data:
         return [(w, plain(w)) for w in where]
@@ -123,8 +145,18 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
     labels = _column_headers(head, width)
     tops = [next((row[c] for row in head if row[c]), "") for c in range(width)]
     lines = []
-    for w, row in zip(where[n_head:], data):
+    period = group = ""  # the section labels above a row: a period, then a group of rows
+    for w, row, alone in zip(where[n_head:], data, stub_only[n_head:]):
         row = row + [""] * (width - len(row))
+        section = _section(row, alone)
+        if section is not None:
+            if _PERIOD.search(section) and not section.endswith(":"):
+                period, group = section, ""
+            else:
+                group = section
+            lines.append((w, lead + _stub(labels[0], "" if section == period else period, section)))
+            continue
+        total = row[0].lower().startswith("total")  # a total closes the group it sums
         parts: list[str] = []
         said = ""
         for col, cell in enumerate(row):
@@ -135,12 +167,14 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
                 label = label[len(tops[col]):].strip() or label  # "2022" after "... June 30, 2023"
             if col and tops[col]:
                 said = tops[col]
-            if col == 0 and not label:
-                parts.append(cell)
+            if col == 0:
+                parts.append(_stub(label if label != cell else "", period, "" if total else group, cell))
             elif label and label != cell:
                 parts.append(f"{label}: {cell}")
             else:
                 parts.append(cell)
+        if total:
+            group = ""
         if parts:
             lines.append((w, lead + " | ".join(parts)))
     return lines
