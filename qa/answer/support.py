@@ -284,8 +284,8 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     return missing, names_missing, contradicted, lacking
 
 
-_THREE_MONTHS = re.compile(r"\bthree(?:[\s-]+months?(?:\s+periods?)?\s+end(?:ed|ing)\b|-?\s+and\s+(?:six|nine)[\s-]+months?)",
-                           re.IGNORECASE)
+_THREE_MONTHS = re.compile(r"\bthree(?:[\s-]+months?(?:\s+periods?)?\s+end(?:ed|ing)\b"
+                           r"|-?\s+and\s+(?:six|nine)[\s-]+months?)", re.IGNORECASE)
 _YEAR_TO_DATE = re.compile(r"\b(six|nine)[\s-]+months?(?:\s+periods?)?\s+end(?:ed|ing)\b", re.IGNORECASE)
 
 
