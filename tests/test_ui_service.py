@@ -275,7 +275,7 @@ def test_is_loopback_and_empty_host():
 def test_the_app_spares_gradio_per_event_work_but_keeps_a_users_setting(service, monkeypatch):
     import importlib.util
 
-    from ui.app import ANALYTICS_EVERY, QUEUE_POLL_SECONDS, STATUS_UPDATE_SECONDS, build_app, queued
+    from ui.app import ANALYTICS_EVERY, STATUS_UPDATE_SECONDS, build_app, queued
 
     monkeypatch.delenv("GRADIO_ANALYTICS_CACHE_FREQUENCY", raising=False)
     installed = importlib.util.find_spec("matplotlib") is not None
@@ -283,7 +283,6 @@ def test_the_app_spares_gradio_per_event_work_but_keeps_a_users_setting(service,
     assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == ANALYTICS_EVERY  # was: after every event
     queue = queued(demo)._queue  # places in line every few seconds, not to every waiting client per event
     assert not queue.live_updates and queue.update_intervals == STATUS_UPDATE_SECONDS
-    assert queue.sleep_when_free == QUEUE_POLL_SECONDS  # an idle queue looks for work 100 times a second, not 1,000
     from ui.handlers import Handlers  # type hints Gradio reads per event: evaluated once, not per call
 
     assert Handlers.ask.__annotations__["question"] is str and Handlers.chat.__annotations__["question"] is str

@@ -49,11 +49,6 @@ STATUS_UPDATE_SECONDS = 1.0
 """How often Gradio's queue tells waiting clients their place in line. Its default ("auto") tells every
 waiting client each time any event starts: with 200 questions queued that is ~20,000 messages (each a
 pass of the event stream) for 200 answers; the chat hides the queue position anyway."""
-QUEUE_POLL_SECONDS = 0.01
-"""How often Gradio's queue looks for an event to start while it has none (or no free slot). Its
-default, every millisecond, woke the server's event loop (the one the REST API and MCP share)
-1,000 times a second: 4.7% of a core with nothing to do. 10 ms delays a question's start by at
-most that; the queue fills every free slot at each look."""
 FOLDER_CONCURRENCY = 1   # uploads, removals and rebuilds change the documents folder: one at a time
 
 ANALYTICS_EVERY = 1000
@@ -147,13 +142,8 @@ def build_app(service: Service, *, answer_concurrency: int = ANSWER_CONCURRENCY)
 
 def queued(demo: gr.Blocks) -> gr.Blocks:
     """The app with Gradio's queue set up as `launch` serves it: one event at a time unless an event
-    says otherwise (answers: answer_concurrency), places in line sent every STATUS_UPDATE_SECONDS,
-    looking for work every QUEUE_POLL_SECONDS when idle (Gradio has no setting for it: its queue's
-    attribute, left as it is if a Gradio release drops it)."""
+    says otherwise (answers: answer_concurrency), places in line sent every STATUS_UPDATE_SECONDS."""
     demo.queue(default_concurrency_limit=1, status_update_rate=STATUS_UPDATE_SECONDS)
-    queue = getattr(demo, "_queue", None)
-    if queue is not None and hasattr(queue, "sleep_when_free"):
-        queue.sleep_when_free = max(queue.sleep_when_free, QUEUE_POLL_SECONDS)
     return demo
 
 
