@@ -162,6 +162,9 @@ def test_labelled_rows():
     assert not labelled_by("Home Loan Interest Rates | Effective as at 9 April 2019", terms)  # no figure cell
     assert not labelled_by("Standard Variable Rate | 5.37%", terms)  # "standard", "variable" not asked
     assert not labelled_by("The loan rate was raised to 4.29% in 2019.", terms)  # no row
+    asked = set(content_terms("What was the North America operating income for the three months ended June 27, 2025?"))
+    assert labelled_by("Three Months Ended June 27, 2025: Operating income (loss) | North America: $1,621", asked)
+    assert not labelled_by("Three Months Ended June 27, 2025: Other operating charges | North America: 71", asked)
 
 
 def test_fields_and_rows():
@@ -171,6 +174,7 @@ def test_fields_and_rows():
     assert not is_field("Table 1: Results for 2019")  # a caption
     assert not is_field("Apple Inc. | Q3 2025 Form 10-Q | 17")  # a running footer
     assert not is_field("Rates rose: 4.29% in 2019\nand more")  # two lines
+    assert is_field("Three Months Ended June 27, 2025: Operating income (loss) | Europe: $1,325 | Asia: $647")
 
 
 def test_a_connective_carries_the_sentence_on():

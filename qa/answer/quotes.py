@@ -47,21 +47,25 @@ def is_field(text: str) -> bool:
     """
     if not _FIELD.match(text):
         return False
-    # The first cell's value is a figure, or the first "header: value" cell's: a running footer
-    # ("Apple Inc. | Q3 2025 Form 10-Q | 17") is no row.
-    return any(_CELL_FIGURE.match(text, at) for at in (text.find("|"), text.find(":")) if at >= 0)
+    # The first cell's value is a figure, or the first "header: value" cell's (of the line, or after
+    # the first cell: "Three Months Ended June 27, 2025: Operating income | Europe: $1,325"); a
+    # running footer ("Apple Inc. | Q3 2025 Form 10-Q | 17") is no row.
+    bar = text.find("|")
+    return any(_CELL_FIGURE.match(text, at) for at in (bar, text.find(":"), text.find(":", bar)) if at >= 0)
 
 
 def labelled_by(text: str, terms: set[str]) -> bool:
-    """Whether `text` is a table row or a field whose label (before the first "|" or ":") is made of
-    the question's words `terms` (content terms), with a cell holding a figure.
+    """Whether `text` is a table row or a field whose label (its first cell, before the first "|",
+    else before the first ":"; words in brackets aside) is made of the question's words `terms`
+    (content terms), with a cell holding a figure.
 
     >>> labelled_by("Effective tax rate | Three Months Ended June 28, 2025: 16.4%", {"effect", "tax", "rate", "2025"})
     True
     """
     if not is_field(text):
         return False
-    label = set(content_terms(re.split(r"[|:]", text, maxsplit=1)[0]))
+    first = text.split("|", 1)[0] if "|" in text else text.split(":", 1)[0]
+    label = set(content_terms(re.sub(r"\([^)]*\)", " ", first)))
     return bool(label) and label <= terms
 
 
