@@ -138,3 +138,13 @@ def test_an_inline_xbrl_filing_is_titled_by_its_cover_facts():
     assert ex.title == "Netflix, Inc. Form 10-Q for the period ended June 30, 2025"
     assert ex.text.startswith("FORM 10-Q\nFor the quarterly period ended June 30, 2025\nNetflix, Inc.")
     assert read_html(b"<title>Quarterly report</title><p>Text</p>").title == "Quarterly report"
+
+
+def test_a_units_row_over_every_column_is_said_once():
+    rows = [["", "Three Months Ended", None, "Six Months Ended", None],
+            ["", "June 30, 2025", "June 30, 2024", "June 30, 2025", "June 30, 2024"],
+            ["", "(in thousands)", None, None, None],
+            ["Latin America (LATAM)", "1,306,735", "1,204,145", "2,568,669", "2,369,153"]]
+    assert table_lines(rows, marked_header_rows=3) == [
+        "Latin America (LATAM) | Three Months Ended June 30, 2025: 1,306,735 | June 30, 2024: 1,204,145 | "
+        "Six Months Ended June 30, 2025: 2,568,669 | June 30, 2024: 2,369,153 (in thousands)"]

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Sequence
 
 from .cleanup import is_page_number
-from .pdf_page import TERMINAL, ZONE, PageLayout, Row
+from .pdf_page import TERMINAL, ZONE, PageLayout, Row, Segment
 
 
 def _words(text: str) -> list[str]:
@@ -46,7 +46,7 @@ def remove_furniture(pages: list[PageLayout], titles: Sequence[str] = ()) -> int
     in the words of the document's title (`titles`) is a running head even if seen once: a paper's
     odd pages carry its title, its even pages its authors.
     """
-    dropped = _margin_labels(pages)
+    dropped = _margin_labels(pages) + sum(_line_numbers(page) for page in pages)
     heads = [set(_words(t)) for t in titles if len(_words(t)) >= 3]
     counts: Counter[tuple[str, bool]] = Counter()
     edges = []
@@ -124,3 +124,26 @@ def _margin_labels(pages: list[PageLayout]) -> int:
     return dropped
 
 
+_NUMBERED = re.compile(r"^(\d{1,2})(?:\s|$)")
+
+
+def _line_numbers(page: PageLayout) -> int:
+    """Drop a transcript's or a pleading's line numbers ("1" ... "25" down the margin, each in
+    front of its line): ten or more rows, most of the page's, led by numbers counting up by one
+    from top to bottom, their right edges in one column. Returns numbers dropped."""
+    led = [(r, int(m.group(1))) for r in page.rows if r.cells[0].words and (m := _NUMBERED.match(r.cells[0].text))]
+    if len(led) < 10 or len(led) < 0.6 * len(page.rows):
+        return 0
+    led.sort(key=lambda rv: rv[0].base)
+    edges = [r.cells[0].words[0][1] for r, _ in led]
+    if any(b - a != 1 for (_, a), (_, b) in zip(led, led[1:])) or max(edges) - min(edges) > 2 * led[0][0].size:
+        return 0
+    for r, _ in led:
+        s = r.cells[0]
+        rest = s.text.split(None, 1)[1:]
+        if rest:
+            r.cells[0] = Segment(rest[0], s.words[1][0], s.x1, s.base, s.size, s.words[1:])
+        else:
+            r.cells = r.cells[1:]
+    page.rows = [r for r in page.rows if r.cells]
+    return len(led)

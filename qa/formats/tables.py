@@ -142,6 +142,12 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
     if not n_head or not data:
         return [(w, plain(w)) for w in where]
     head = [r + [""] * (width - len(r)) for r in grid[:n_head]]
+    units = [r for r in head if len({c for c in r[1:] if c}) == 1 and _note(next(c for c in r[1:] if c))]
+    if units and len(units) < len(head):  # "(in thousands, except per share data)" over every column:
+        head = [r for r in head if r not in units]  # said once at the end of each line, not in each label
+    else:
+        units = []
+    tail = "".join(f" {next(c for c in r[1:] if c)}" for r in units)
     labels = _column_headers(head, width)
     tops = [next((row[c] for row in head if row[c]), "") for c in range(width)]
     lines = []
@@ -163,7 +169,7 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
             if not cell:
                 continue
             label = labels[col]
-            if col and n_head > 1 and tops[col] and tops[col] == said and label.startswith(tops[col]):
+            if col and len(head) > 1 and tops[col] and tops[col] == said and label.startswith(tops[col]):
                 label = label[len(tops[col]):].strip() or label  # "2022" after "... June 30, 2023"
             if col and tops[col]:
                 said = tops[col]
@@ -176,5 +182,10 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
         if total:
             group = ""
         if parts:
-            lines.append((w, lead + " | ".join(parts)))
+            lines.append((w, lead + " | ".join(parts) + tail))
     return lines
+
+
+def _note(cell: str) -> bool:
+    """A note in brackets over the columns ("(in millions)", "(unaudited)")."""
+    return cell.startswith("(") and cell.endswith(")") and len(cell) <= _MAX_HEADER
