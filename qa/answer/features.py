@@ -142,8 +142,8 @@ def unknown_features(question: str, passage_texts: Sequence[str]) -> frozenset[s
     """The features the scorer must treat as unknown for this question: LEXICAL_FEATURES when the
     question's words cannot meet the passages' words at all (`lexically_apart`), else none.
 
-    >>> sorted(unknown_features("Who won?", ["Кто победил в матче?"]))[:2]
-    ['focus_in_context', 'focus_missing_everywhere']
+    >>> {"focus_in_context", "overlap"} <= unknown_features("Who won?", ["Кто победил в матче?"])
+    True
     >>> unknown_features("Who won?", ["The Broncos won the match."])
     frozenset()
     """
