@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa.answer.evaluate import AnswerQuestion, QuestionRun, load_answer_set, outcome, run_question  # noqa: E402
 from qa.answer.features import FEATURES  # noqa: E402
 from qa.answer.metrics import any_match, risk_coverage, summarize  # noqa: E402
-from qa.answer.reply import Pool, judged, pick  # noqa: E402
+from qa.answer.reply import Pool, chosen, judged, pick, quoted_in  # noqa: E402
 from qa.answer.scorer import (ANSWER_FEATURES, WEIGHTS_FILE, Logistic, answer_features,  # noqa: E402
                               scorer_from_dict, sigmoid, softmax)
 
@@ -221,19 +221,26 @@ def fit(runs: list[QuestionRun], sets: list[str] | None = None) -> dict:
             labels = np.array([any_match([c.text], r.question.answers) for c in r.pool.candidates])
             if labels.any() and not labels.all():
                 groups.append((r.pool.features, labels))
-    sentence = fit_conditional(groups, FEATURES)
+    sentence = KEPT_SENTENCE or fit_conditional(groups, FEATURES)
     ax, ay, aw = [], [], []
     for r, name in zip(runs, sets):
         if r.pool.candidates:
             logits = sentence.logits(r.pool.features)
             mask = judged(r.pool)  # as answer() weighs them (reply.rank)
-            ax.append(answer_features(logits[mask], r.pool.features[mask]))
-            picked = pick(r.pool, softmax(np.where(mask, logits, -np.inf)))
+            probs = softmax(np.where(mask, logits, -np.inf))
+            quoted = chosen(r.pool, probs)
+            ax.append(answer_features(logits[mask], r.pool.features[mask], quoted_in(quoted, mask)))
+            picked = pick(r.pool, probs, quoted)
             ay.append(float(any_match([s.text for s in picked], r.question.answers)))
             aw.append(1.0 / size[name])
     w = np.array(aw)
     answer = fit_logistic(np.array(ax), np.array(ay), ANSWER_FEATURES, w=w * len(w) / w.sum())
     return {"sentence": sentence.to_dict(), "answer": answer.to_dict(), "abstain_below": 0.5}
+
+
+KEPT_SENTENCE: Logistic | None = None
+"""--keep-sentence: the sentence model of the shipped scorer.json, kept as it is (only the answer
+model and the threshold are refitted, so the quoted sentences do not change)."""
 
 
 def fold_of(group: str) -> int:
@@ -281,7 +288,12 @@ def main() -> None:
                     help="real-documents folders (files + questions.json) fitted and cross-validated as sets too")
     ap.add_argument("--no-pooled", action="store_true",
                     help="fit on each set's own index only (default: also every set asked of one pooled index)")
+    ap.add_argument("--keep-sentence", action="store_true",
+                    help="keep the shipped sentence model; refit only the answer model and the threshold")
     args = ap.parse_args()
+    if args.keep_sentence:
+        global KEPT_SENTENCE
+        KEPT_SENTENCE = Logistic.from_dict(json.loads(WEIGHTS_FILE.read_text())["sentence"])
     args.cache.mkdir(parents=True, exist_ok=True)
     data = {}
     articles: dict[str, str] = {}
@@ -321,7 +333,8 @@ def main() -> None:
     if args.write:
         cvm = {s: summarize(with_threshold(o, threshold)) for s, o in cv.items()}
         weights["record"] = {
-            "fitted": "bench/fit_answer.py on " + ", ".join(args.sets) + f" (mode {args.mode}, k={args.k})",
+            "fitted": "bench/fit_answer.py on " + ", ".join(args.sets + [str(f) for f in args.real])
+                      + f" (mode {args.mode}, k={args.k})" + ("; the sentence model kept" if args.keep_sentence else ""),
             "data": hashlib.sha256(json.dumps(sorted(r.question.id for rows in data.values() for _, r in rows))
                                    .encode()).hexdigest()[:16],
             "threshold_reason": THRESHOLD_REASON,

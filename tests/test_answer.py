@@ -297,3 +297,24 @@ if __name__ == "__main__":
         shutil.copytree(Path(__file__).resolve().parent.parent / "seeds", Path(tmp) / "seeds")
         build_index(Path(tmp) / "seeds", Path(tmp) / "index")
         calibrate(Retriever.load(Path(tmp) / "index"))
+
+
+def test_the_answer_model_weighs_the_belief_in_every_quoted_sentence(retriever):
+    """The answer is right when any quoted sentence holds it: a belief split between the best
+    sentence and a near-best one quoted with it is not doubt about the quote (scorer.quoted_share)."""
+    import numpy as np
+
+    from qa.answer.reply import chosen, gather, judged, quoted_in, rank
+    from qa.answer.scorer import ANSWER_FEATURES, answer_features, softmax
+
+    question = "what happened to journalists and activists in Kyrgyzstan"
+    pool = gather(retriever, question, question, retriever.search(question, k=5))
+    scorer = load_scorer()
+    logits, picked, confidence = rank(pool, scorer)
+    assert len(picked) >= 2 and picked[1].score < picked[0].score
+    mask = judged(pool)
+    probs = softmax(np.where(mask, logits, -np.inf))
+    features = answer_features(logits[mask], pool.features[mask], quoted_in(chosen(pool, probs), mask))
+    share = features[ANSWER_FEATURES.index("quoted_share")]
+    assert share == pytest.approx(sum(s.score for s in picked)) and share > picked[0].score
+    assert confidence == pytest.approx(scorer.confidence(features, pool.unknown))

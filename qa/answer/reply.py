@@ -241,8 +241,16 @@ def rank(pool: Pool, scorer: Scorer) -> tuple[np.ndarray, list[AnswerSentence], 
     logits = scorer.sentence_logits(pool.features, pool.unknown)
     mask = judged(pool)
     probs = softmax(np.where(mask, logits, -np.inf))  # 0 for the sentences not judged
-    confidence = scorer.confidence(answer_features(logits[mask], pool.features[mask]), pool.unknown)
-    return logits, pick(pool, probs), confidence
+    quoted = chosen(pool, probs)
+    confidence = scorer.confidence(answer_features(logits[mask], pool.features[mask], quoted_in(quoted, mask)),
+                                   pool.unknown)
+    return logits, pick(pool, probs, quoted), confidence
+
+
+def quoted_in(quoted: list[int], mask: np.ndarray) -> list[int]:
+    """The quoted candidates (chosen()), as indices among the candidates of `mask` (the ones judged)."""
+    position = np.cumsum(mask) - 1
+    return [int(position[i]) for i in quoted if mask[i]]
 
 
 def decide(question: str, query: str, passages: Sequence[Passage], pool: Pool, scorer: Scorer,
@@ -293,8 +301,9 @@ def unsaid_reason(pool: Pool, confidence: float) -> str | None:
     return pool.unsaid if pool.unsaid and confidence < UNSAID_BELOW else None
 
 
-def pick(pool: Pool, probs: np.ndarray) -> list[AnswerSentence]:
-    """The best sentence, its continuation when it has one, and near-best sentences saying something new."""
+def pick(pool: Pool, probs: np.ndarray, quoted: list[int] | None = None) -> list[AnswerSentence]:
+    """The best sentence, its continuation when it has one, and near-best sentences saying something new
+    (`quoted`: chosen(pool, probs) when already known)."""
     from .features import FEATURES
 
     col_cos, col_overlap = FEATURES.index("cosine"), FEATURES.index("overlap")
@@ -305,7 +314,7 @@ def pick(pool: Pool, probs: np.ndarray) -> list[AnswerSentence]:
                               float(probs[i]), float(pool.features[i, col_cos]),
                               float(pool.features[i, col_overlap]))
 
-    return [make(i) for i in chosen(pool, probs)]
+    return [make(i) for i in (chosen(pool, probs) if quoted is None else quoted)]
 
 
 def chosen(pool: Pool, probs: np.ndarray) -> list[int]:

@@ -7,14 +7,16 @@ bench/fit_answer.py from the public sets in ../shared/eval, cross-validated acro
    candidates (softmax of a linear score of the candidate's FEATURES), fitted on answerable
    questions only: choosing a sentence and deciding whether to answer are separate questions;
 2. the answer model: P(the quoted answer is right) from the best sentence's logit, its margin
-   over the runner-up and the question-level absence signals. This is `Answer.confidence`.
+   over the runner-up, the belief held by the quoted sentences and the question-level absence
+   signals. This is `Answer.confidence`. It is fitted on the public sets and the real-documents
+   dev folders (/work/devset/dev, dev2) with the sentence model kept (`fit_answer.py --keep-sentence`).
 
 An answer is given when its confidence reaches `abstain_below` (in scorer.json, chosen from the
 cross-validated risk-coverage curve; the reason is recorded next to it).
 
 >>> scorer = load_scorer()
 >>> scorer.abstain_below, scorer.fingerprint
-(0.4, '740ed7c9d20237bd')
+(0.41, '3b8cfdef0d4ec87c')
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ import numpy as np
 from .features import FEATURES
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
-ANSWER_FEATURES = ("best_logit", "margin", "missing_everywhere", "focus_missing_everywhere", "best_share",
+ANSWER_FEATURES = ("best_logit", "margin", "missing_everywhere", "focus_missing_everywhere", "quoted_share",
                    "entropy", "best_cosine", "document_missing")
 """The answer model's inputs: how strongly the best sentence wins (its logit, its margin over the
-runner-up, its share of the sentence model's belief, and the entropy of that belief: spread over
+runner-up, the share of the sentence model's belief held by the sentences quoted (the answer is
+right when any of them holds it: a belief split between the best sentence and a near-best one
+that is quoted too is not doubt about the quote), and the entropy of that belief: spread over
 many candidates, the model does not know which sentence answers), how close the best sentence
 itself is to the question (its cosine), how much of the question (its share of words, its
 focus word) no candidate mentions, and how much of it (idf-weighted) the best sentence's whole
@@ -45,7 +49,7 @@ passage's cosine and lead over the next passage, number of candidates) added les
 (the passage's cosine, +0.0014 more than the sentence's) held the targets over a narrower band of
 thresholds (README, answers)."""
 
-SPREAD_FEATURES = frozenset({"best_share", "entropy"})
+SPREAD_FEATURES = frozenset({"quoted_share", "entropy"})
 """Answer features read from how the belief spreads over the candidates: not comparable when the
 sentence logits were computed with some features unknown (Scorer.confidence)."""
 
@@ -111,16 +115,19 @@ class Scorer:
         return float(sigmoid(self.answer.logits(answer_features, unknown))[0])
 
 
-def answer_features(logits: np.ndarray, features: np.ndarray) -> np.ndarray:
-    """ANSWER_FEATURES of a question from its candidates' sentence logits and FEATURES rows."""
+def answer_features(logits: np.ndarray, features: np.ndarray, quoted: list[int] | None = None) -> np.ndarray:
+    """ANSWER_FEATURES of a question from its candidates' sentence logits and FEATURES rows.
+    `quoted`: the indices (into `logits`) of the sentences the answer quotes (reply.chosen), best
+    first; their summed share of belief is `quoted_share` (the best sentence's alone without it)."""
     order = np.argsort(-logits, kind="stable")
     best = int(order[0])
     second = float(logits[order[1]]) if len(order) > 1 else float(logits[best]) - 5.0
     row = features[best]
     belief = softmax(logits)
     entropy = float(-(belief * np.log(np.maximum(belief, 1e-12))).sum())
+    share = float(belief[sorted(set(quoted or [best]))].sum())
     return np.array([logits[best], logits[best] - second, row[FEATURES.index("missing_everywhere")],
-                     row[FEATURES.index("focus_missing_everywhere")], float(belief[best]), entropy,
+                     row[FEATURES.index("focus_missing_everywhere")], share, entropy,
                      row[FEATURES.index("cosine")], row[FEATURES.index("document_missing")]], dtype=np.float64)
 
 
