@@ -17,7 +17,7 @@ choice of sentence and the confidence rest on the embeddings (qa/answer/scorer.p
 
 >>> profile = question_profile("How many sites were blocked in 2023?")
 >>> profile.wants, profile.terms
-('number', ['site', 'block', '2023'])
+('number', ('site', 'block', '2023'))
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ FRAME_WORDS = frozenset(content_terms("name names kind type sort number amount p
 class QuestionProfile:
     """The parts of a question the features look at."""
 
-    terms: list[str]         # content terms, stemmed, in order
+    terms: tuple[str, ...]   # content terms, stemmed, in order (a tuple: profiles are remembered)
     names: frozenset[str]    # stems of capitalised words (not the first) and numbers in the question
     wants: str | None        # "date", "number", "person", "place" or None
     negated: bool
@@ -107,7 +107,7 @@ class QuestionProfile:
 def question_profile(question: str) -> QuestionProfile:
     """Read a question once: its content terms, names, asked-for kind and negation. Remembered:
     an answer reads its question twice (key_terms, gather), and people repeat questions."""
-    terms = list(dict.fromkeys(content_terms(question)))
+    terms = tuple(dict.fromkeys(content_terms(question)))
     names = set()
     for m in CAPITALISED.finditer(question.strip()):
         names.update(content_terms(m.group()))

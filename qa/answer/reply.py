@@ -301,9 +301,8 @@ def unsaid_reason(pool: Pool, confidence: float) -> str | None:
     return pool.unsaid if pool.unsaid and confidence < UNSAID_BELOW else None
 
 
-def pick(pool: Pool, probs: np.ndarray, quoted: list[int] | None = None) -> list[AnswerSentence]:
-    """The best sentence, its continuation when it has one, and near-best sentences saying something new
-    (`quoted`: chosen(pool, probs) when already known)."""
+def pick(pool: Pool, probs: np.ndarray, quoted: list[int]) -> list[AnswerSentence]:
+    """The quoted candidates (`quoted`, as chosen() gives them) as AnswerSentences with their shares."""
     from .features import FEATURES
 
     col_cos, col_overlap = FEATURES.index("cosine"), FEATURES.index("overlap")
@@ -314,11 +313,12 @@ def pick(pool: Pool, probs: np.ndarray, quoted: list[int] | None = None) -> list
                               float(probs[i]), float(pool.features[i, col_cos]),
                               float(pool.features[i, col_overlap]))
 
-    return [make(i) for i in (chosen(pool, probs) if quoted is None else quoted)]
+    return [make(i) for i in quoted]
 
 
 def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
-    """The candidates pick() quotes, best first."""
+    """The candidates to quote, best first: the best sentence, its continuation when it has one,
+    near-best sentences saying something new, and a table row labelled with the question's words."""
     order = [int(i) for i in np.argsort(-probs, kind="stable")]
     best = order[0]
     out = [best]

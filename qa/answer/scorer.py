@@ -115,10 +115,10 @@ class Scorer:
         return float(sigmoid(self.answer.logits(answer_features, unknown))[0])
 
 
-def answer_features(logits: np.ndarray, features: np.ndarray, quoted: list[int] | None = None) -> np.ndarray:
+def answer_features(logits: np.ndarray, features: np.ndarray, quoted: list[int]) -> np.ndarray:
     """ANSWER_FEATURES of a question from its candidates' sentence logits and FEATURES rows.
     `quoted`: the indices (into `logits`) of the sentences the answer quotes (reply.chosen), best
-    first; their summed share of belief is `quoted_share` (the best sentence's alone without it)."""
+    first; their summed share of belief is `quoted_share`."""
     order = np.argsort(-logits, kind="stable")
     best = int(order[0])
     second = float(logits[order[1]]) if len(order) > 1 else float(logits[best]) - 5.0

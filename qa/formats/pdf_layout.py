@@ -132,7 +132,9 @@ def _rows(segments: list[Segment], column: int) -> list[Row]:
     return _raised_marks(rows)
 
 
-_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶¹²³⁴⁵⁶⁷⁸⁹])$")
+_SYMBOLS = "*∗†‡§¹²³⁴⁵⁶⁷⁸⁹"  # footnote marks besides numbers (∗: LaTeX's asterisk, U+2217)
+_NOTE = re.compile(rf"^[\d{_SYMBOLS}]")  # a footnote opens with its mark
+_MARK = re.compile(rf"^(\d{{1,2}}|[{_SYMBOLS}])$")  # a mark alone
 
 
 def _raised_marks(rows: list[Row]) -> list[Row]:
@@ -199,7 +201,7 @@ def _footnotes(page: PageLayout, body: float) -> list[Row]:
                 found.append(r)
             else:
                 break
-        marked = any(re.match(r"^[\d*∗†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text) for r in found)
+        marked = any(_NOTE.match(r.text) for r in found)
         if found and (marked or sum(len(r.text) for r in found) > 120):
             notes.extend(reversed(found))  # unmarked small print must be a block, not a caption line
     return notes
@@ -355,7 +357,7 @@ def _note_blocks(notes: list[Row], known: set[str]) -> list[Block]:
     blocks: list[Block] = []
     group: list[Row] = []
     for r in notes:
-        if group and re.match(r"^[\d*∗†‡§¹²³⁴⁵⁶⁷⁸⁹]", r.text):
+        if group and _NOTE.match(r.text):
             blocks.append(Block("note", join_lines([g.text for g in group], known), group[0].size))
             group = []
         group.append(r)
