@@ -209,6 +209,24 @@ def _ocr_pages(document, wanted: list[int], settings: Settings
     return out, seconds, (f"OCR failed on {failed} page(s)" if failed else None)
 
 
+_INTRODUCED = re.compile(r"^([\"“‘«„]|\(?[\divx]{1,3}[.)]\s|[•▪◦·–—-]\s)")  # a quotation, a list item
+
+
+def _goes_on(prev: Block, nxt: Block) -> bool:
+    """Whether the first paragraph of a page carries on the last of the page before: it goes on
+    with the sentence (`continues_across`), or the last ends in a colon introducing it: a quotation
+    or a list, maybe set in smaller type ("..., which Wang et al. (2022) define as:" over "“Checking
+    the factual errors ..."), or text of the same size; not a heading or a figure's labels."""
+    if continues_across(prev, nxt):
+        return True
+    if prev.kind != "para" or nxt.kind != "para" or not prev.text.endswith(":"):
+        return False
+    same = abs(nxt.size - prev.size) <= 0.15 * prev.size
+    if not same and not (nxt.size < prev.size and (_INTRODUCED.match(nxt.text) or nxt.text[:1].islower())):
+        return False
+    return continues_across(Block("para", prev.text[:-1], prev.size), Block("para", nxt.text, prev.size))
+
+
 def _assemble(pages: list[list[Block]], known: set[str]) -> tuple[str, list[int]]:
     """The document text and where each page starts.
 
@@ -230,7 +248,9 @@ def _assemble(pages: list[list[Block]], known: set[str]) -> tuple[str, list[int]
         while k > 1 and body[k - 1].kind == "para" and 0 < body[k - 1].size < 0.9 * normal:
             k -= 1
         small = body[k:]
-        if (notes or small) and body and nxt is not None and continues_across(body[k - 1], nxt):
+        # After a colon, small print is what it introduces (a rule's text set smaller): it stays.
+        if ((notes or small) and body and nxt is not None
+                and (continues_across(body[k - 1], nxt) or not small and _goes_on(body[k - 1], nxt))):
             pages[p] = body[:k - 1] + notes + small + body[k - 1:k]
     seen: set[str] = set()
     parts: list[str] = []
@@ -246,7 +266,7 @@ def _assemble(pages: list[list[Block]], known: set[str]) -> tuple[str, list[int]
             seen.add(key)
             if not parts:
                 sep = ""
-            elif first and prev is not None and continues_across(prev, b):
+            elif first and prev is not None and _goes_on(prev, b):
                 sep = " "
                 head, tail = re.search(r"([^\W\d_]+)-$", parts[-1]), re.match(r"[^\W\d_]+", b.text)
                 if head and tail:

@@ -1,0 +1,54 @@
+"""What a page break must not cut: a sentence introducing a quotation on the next page (with the
+page's footnotes between them), written here with reportlab."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+pytest.importorskip("reportlab")
+from reportlab.lib.pagesizes import letter  # noqa: E402
+from reportlab.pdfgen import canvas  # noqa: E402
+
+from qa.formats import page_of, read_pdf  # noqa: E402
+
+W, H = letter
+
+
+def _lines(c: canvas.Canvas, x: float, top: float, lines: list[str], size: float = 10) -> None:
+    c.setFont("Times-Roman", size)
+    for i, line in enumerate(lines):
+        c.drawString(x, top - 1.2 * size * i, line)
+
+
+def _filler(tag: str, n: int) -> list[str]:
+    return [f"The {tag} survey line {i} tells how the volunteers walked the bank." for i in range(n)]
+
+
+def _read(c: canvas.Canvas, buf: io.BytesIO):
+    c.showPage()
+    c.save()
+    return read_pdf(buf.getvalue())
+
+
+def test_a_colon_at_the_foot_of_a_page_introduces_the_quotation_on_the_next():
+    # "..., which Wang et al. (2022) define as:" ends page 3's text, the page's footnote sits
+    # below it, and the quotation it introduces opens page 4 in smaller type: the footnote goes
+    # before the paragraph, and the sentence and its quotation are one.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    _lines(c, 72, H - 72, [*_filler("first", 44), "We focus on faithfulness, which Wang et al. define as:"])
+    _lines(c, 72, 80, ["3 Besides granularity, we also observe many annotator qualifications."], size=8)
+    c.showPage()
+    _lines(c, 90, H - 72, ["\u201cChecking the factual errors in the summary, where a factual error is",
+                           "a statement that contradicts the source document\u201d"], size=8.5)
+    _lines(c, 72, H - 110, _filler("second", 20))
+    ex = _read(c, buf)
+    text = ex.text
+    assert "which Wang et al. define as: \u201cChecking the factual errors in the summary" in text
+    note = text.index("3 Besides granularity")
+    assert note < text.index("We focus on faithfulness")
+    assert page_of(ex.page_starts, note) == 1
+    assert page_of(ex.page_starts, text.index("define as:")) == 1
+    assert page_of(ex.page_starts, text.index("Checking the factual")) == 2
