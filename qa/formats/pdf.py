@@ -1,8 +1,8 @@
 """PDF: text in reading order without page furniture, page images read by OCR; bounded in pages
 and characters.
 
-PDFium (pypdfium2) gives each character with its position; `pdf_layout` turns those into
-paragraphs, table rows and footnotes in reading order. Chosen by measuring (bench/pdf_extract.py):
+PDFium (pypdfium2) gives each character with its position; `pdf_columns` and `pdf_layout` turn
+those into paragraphs, table rows and footnotes in reading order. Chosen by measuring (bench/pdf_extract.py):
 on 12 real files PDFium took 0.2 s to extract where pypdf took 3.4 s and pdfminer 20 s.
 """
 
@@ -19,7 +19,8 @@ from ..errors import UnreadableDocument
 from .base import Extracted, _short
 from .cleanup import dehyphenate, good_title, is_page_number, join_lines
 from .pdf_furniture import remove_furniture
-from .pdf_layout import continues_across, page_blocks, reading_order
+from .pdf_columns import reading_order
+from .pdf_layout import continues_across, page_blocks
 from .pdf_segments import page_segments
 from .pdf_page import Block, PageLayout, title_of
 

@@ -1,8 +1,6 @@
-"""PDF page layout: segments (`pdf_segments`) -> rows -> columns in reading order -> paragraphs.
+"""PDF page layout: rows in reading order (`pdf_columns`) -> paragraphs, table lines, footnotes.
 
-With no model: vertical gutters that few segments cross make columns (a wide table or sidebar
-beside the text is one of its own), read left to right within each band between full-width
-lines; rows far apart, of another size, or after a short line ending a sentence start a paragraph;
+With no model: rows far apart, of another size, or after a short line ending a sentence start a paragraph;
 runs of rows of two or more short cells make a table. Running heads, footers, page numbers and
 margin labels are rows repeated near the edges of many pages (`remove_furniture`); footnotes are
 the small-print rows at the foot of a page or column (`page_blocks` puts them last).
@@ -10,183 +8,14 @@ the small-print rows at the foot of a page or column (`page_blocks` puts them la
 
 from __future__ import annotations
 
-import bisect
-import math
 import re
 import statistics
 
 from .cleanup import join_lines, mend_words
 from .tables import table_lines
 
-from .pdf_page import (CAPTION, LABEL, TABLE_CAPTION, TERMINAL, Block, PageLayout, Row,
+from .pdf_page import (CAPTION, LABEL, NOTE, TABLE_CAPTION, TERMINAL, Block, PageLayout, Row,
                        Segment, body_size)
-
-# ---------------------------------------------------------------- segments -> rows in reading order
-
-def _gutters(segments: list[Segment], width: float) -> list[float]:
-    """x of the vertical gutters between text columns (none for a page of one column).
-
-    A gutter is a run of x, at least 3 pt wide, that few segments cross; each column it makes
-    must hold text (long lines, not a table's short cells), else it joins its neighbour.
-    """
-    body = [s for s in segments if len(s.text) > 1]
-    if len(body) < 10:
-        return []
-    lo, hi = int(width * 0.1), int(width * 0.9)
-    if hi <= lo:
-        return []
-    crossings = [0] * (hi - lo + 2)
-    for s in body:  # segments crossing each x: a difference array over lo..hi
-        a, b = max(int(math.floor(s.x0 + 1)) + 1, lo), min(int(math.ceil(s.x1 - 1)) - 1, hi)
-        if a <= b:
-            crossings[a - lo] += 1
-            crossings[b - lo + 1] -= 1
-    # Few cross a gutter: 15% of the segments, or (when a title block and a footer span the page
-    # over two columns) half as many as lie wholly on its emptier side.
-    floor = max(1, int(0.15 * len(body)))
-    x1s, x0s = sorted(s.x1 for s in body), sorted(s.x0 for s in body)
-    counts, limits, run = [], [], 0
-    for k in range(hi - lo + 1):
-        run += crossings[k]
-        counts.append(run)
-        beside = min(bisect.bisect_right(x1s, lo + k), len(x0s) - bisect.bisect_left(x0s, lo + k))
-        limits.append(max(floor, 0.5 * beside))
-    gutters: list[float] = []
-    k = 0
-    while k < len(counts):
-        if counts[k] > limits[k]:
-            k += 1
-            continue
-        end = k
-        while end + 1 < len(counts) and counts[end + 1] <= limits[end + 1]:
-            end += 1
-        if end - k >= 3:  # the gutter lies where fewest segments cross, mid-way along that stretch
-            least = min(counts[k:end + 1])
-            runs: list[list[int]] = []  # the widest run of those spots (a short column may lie between)
-            for x in range(k, end + 1):
-                if counts[x] == least:
-                    if runs and runs[-1][1] == x - 1:
-                        runs[-1][1] = x
-                    else:
-                        runs.append([x, x])
-            a, b = max(runs, key=lambda r: r[1] - r[0])
-            gutters.append(lo + (a + b) / 2)
-        k = end + 1
-    kept: set[float] = set()  # gutters between running text and a side panel (a table, a sidebar)
-    while gutters:
-        columns = _columns(body, gutters)
-        text = [_text_column(col) for col in columns]
-        edge = {0: gutters[0], len(gutters): gutters[-1]}
-        bad = [i for i, ok in enumerate(text) if not ok and edge.get(i) not in kept]
-        if not bad:
-            return gutters if any(text) else []
-        i = bad[0]
-        sides = [k for k in (i - 1, i + 1) if 0 <= k < len(columns)]
-        if i in edge and _prose(columns[sides[0]]) and _side_panel(columns[i], width):
-            kept.add(edge[i])  # a wide table or sidebar beside the text is read on its own
-            continue
-        # Join the failing column to a neighbour: one that fails too (a table's cells), else the smaller.
-        k = min(sides, key=lambda k: (text[k], len(columns[k])))
-        del gutters[min(i, k)]
-    return []
-
-
-def _prose(col: list[Segment]) -> bool:
-    """A column of running text: lines of text, long ones (not a table's column of phrases)."""
-    return _text_column(col) and statistics.median(len(s.text) for s in col) >= 30
-
-
-def _side_panel(col: list[Segment], width: float) -> bool:
-    """Whether a column that is not running text is a panel of its own beside it (a key-figures
-    table, a sidebar): wide, and holding several lines; not a strip of line numbers or labels."""
-    return len(col) >= 5 and max(s.x1 for s in col) - min(s.x0 for s in col) >= 0.15 * width
-
-
-def _columns(segments: list[Segment], gutters: list[float]) -> list[list[Segment]]:
-    """Segments lying wholly between consecutive gutters (spanning ones left out)."""
-    bounds = [-math.inf] + gutters + [math.inf]
-    return [[s for s in segments if a <= s.x0 and s.x1 <= b] for a, b in zip(bounds, bounds[1:])]
-
-
-def _text_column(col: list[Segment]) -> bool:
-    """A column of lines of text: five or more (three will do if they are long), most of them
-    nearly as wide as the column."""
-    if len(col) < 3:
-        return False
-    length = statistics.median(len(s.text) for s in col)
-    if len(col) < 5 and length < 30:
-        return False
-    span = max(s.x1 for s in col) - min(s.x0 for s in col)
-    return statistics.median(s.x1 - s.x0 for s in col) >= 0.55 * span and length >= 15
-
-
-def _rows(segments: list[Segment], column: int) -> list[Row]:
-    rows: list[Row] = []
-    for s in sorted(segments, key=lambda s: (s.base, s.x0)):
-        if rows and abs(s.base - rows[-1].cells[-1].base) <= 0.3 * s.size:
-            rows[-1].cells.append(s)
-        else:
-            rows.append(Row([s], column))
-    for r in rows:
-        r.cells.sort(key=lambda c: c.x0)
-    return _raised_marks(rows)
-
-
-_SYMBOLS = "*∗†‡§¹²³⁴⁵⁶⁷⁸⁹"  # footnote marks besides numbers (∗: LaTeX's asterisk, U+2217)
-_NOTE = re.compile(rf"^[\d{_SYMBOLS}]")  # a footnote opens with its mark
-_MARK = re.compile(rf"^(\d{{1,2}}|[{_SYMBOLS}])$")  # a mark alone
-
-
-def _raised_marks(rows: list[Row]) -> list[Row]:
-    """A footnote's mark set raised before its first line ("²" over "SPECTER: Scientific ...") is
-    read with that line, not as a row of its own that cuts the note from its number."""
-    out: list[Row] = []
-    for r in rows:
-        prev = out[-1] if out else None
-        if prev is not None and len(prev.cells) == 1:
-            m, s = prev.cells[0], r.cells[0]
-            if (_MARK.match(m.text) and m.size <= 0.8 * s.size and 0 < s.base - m.base <= 0.8 * s.size
-                    and -1 <= s.x0 - m.x1 <= s.size):
-                words = ((m.x0, m.x1),) + s.words if s.words else ()
-                r.cells[0] = Segment(f"{m.text} {s.text}", m.x0, s.x1, s.base, s.size, words)
-                out[-1] = r
-                continue
-        out.append(r)
-    return out
-
-
-def reading_order(segments: list[Segment], width: float) -> list[Row]:
-    """Rows of a page in reading order: full-width rows, and within each band between them the
-    columns from left to right."""
-    gutters = _gutters(segments, width)
-    if not gutters:
-        return _rows(segments, 0)
-
-    def column_of(s: Segment) -> int:
-        for i, g in enumerate(gutters):
-            if s.x0 < g - 1 and s.x1 > g + 1:
-                return -1  # crosses a gutter: spans columns
-            if s.x1 <= g + 1:
-                return i + 1
-        return len(gutters) + 1
-
-    placed = [(column_of(s), s) for s in segments]
-    spanning = sorted((s for c, s in placed if c < 0), key=lambda s: s.base)
-    out: list[Row] = []
-    cuts = [s.base for s in spanning] + [math.inf]
-    band_start = -math.inf
-    for i, cut in enumerate(cuts):
-        for column in range(1, len(gutters) + 2):
-            out.extend(_rows([s for c, s in placed if c == column and band_start < s.base <= cut], column))
-        if i < len(spanning):
-            span_rows = _rows([spanning[i]], 0)
-            if out and out[-1].column == 0 and abs(out[-1].base - span_rows[0].base) <= 0.3 * spanning[i].size:
-                out[-1].cells = sorted(out[-1].cells + span_rows[0].cells, key=lambda c: c.x0)
-            else:
-                out.extend(span_rows)
-        band_start = cut
-    return out
-
 
 # ---------------------------------------------------------------- rows -> blocks
 
@@ -201,7 +30,7 @@ def _footnotes(page: PageLayout, body: float) -> list[Row]:
                 found.append(r)
             else:
                 break
-        marked = any(_NOTE.match(r.text) for r in found)
+        marked = any(NOTE.match(r.text) for r in found)
         if found and (marked or sum(len(r.text) for r in found) > 120):
             notes.extend(reversed(found))  # unmarked small print must be a block, not a caption line
     return notes
@@ -357,7 +186,7 @@ def _note_blocks(notes: list[Row], known: set[str]) -> list[Block]:
     blocks: list[Block] = []
     group: list[Row] = []
     for r in notes:
-        if group and _NOTE.match(r.text):
+        if group and NOTE.match(r.text):
             blocks.append(Block("note", join_lines([g.text for g in group], known), group[0].size))
             group = []
         group.append(r)

@@ -1,5 +1,5 @@
 """A PDF page as the layout reader sees it: segments of characters, rows, blocks, and the
-thresholds they are cut by (qa/formats/pdf_layout.py, pdf_furniture.py).
+thresholds they are cut by (qa/formats/pdf_columns.py, pdf_layout.py, pdf_furniture.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ ENDS_NUMBER = frozenset("0123456789%)")
 STARTS_NUMBER = frozenset("0123456789$(€£-")  # two numbers this far apart are two table cells
 LABEL = re.compile(r"^[A-Z][A-Z .'-]{2,}:")
 TABLE_CAPTION = re.compile(r"^(table|tab\.|таблица)\s*[\dIVX]", re.I)
+SYMBOLS = "*∗†‡§¹²³⁴⁵⁶⁷⁸⁹"  # footnote marks besides numbers (∗: LaTeX's asterisk, U+2217)
+NOTE = re.compile(rf"^[\d{SYMBOLS}]")  # a footnote opens with its mark
+MARK = re.compile(rf"^(\d{{1,2}}|[{SYMBOLS}])$")  # a mark alone
 CAPTION = re.compile(r"^(fig(ure)?|table|tab|chart|exhibit|рис(унок)?|таблица)\.?\s*[\dIVX]+[.:]", re.I)
 
 

@@ -1,7 +1,7 @@
 """PDF characters -> segments: what PDFium says of each character (its text, baseline origin, box
 and angle), cut into segments at line breaks and wide gaps, upright whatever the page's rotation.
 Slanted (italic) type counts as level; a line turned against the page's text (a margin stamp) is
-left out. `pdf_layout` puts the segments in reading order.
+left out. `pdf_columns` puts the segments in reading order.
 """
 
 from __future__ import annotations
