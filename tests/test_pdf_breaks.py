@@ -52,3 +52,27 @@ def test_a_colon_at_the_foot_of_a_page_introduces_the_quotation_on_the_next():
     assert page_of(ex.page_starts, note) == 1
     assert page_of(ex.page_starts, text.index("define as:")) == 1
     assert page_of(ex.page_starts, text.index("Checking the factual")) == 2
+
+
+def test_two_columns_under_a_table_across_the_page_are_read_column_by_column():
+    # A table as wide as the page above two columns (ACL's Table 1 on page 2): its cells lie
+    # across the gutter, so no gutter runs from top to bottom; the band under the table has one.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    c.setFont("Helvetica", 8)
+    xs = [72, 120, 170, 230, 330, 420, 500]
+    for r in range(12):
+        for k, x in enumerate(xs):
+            c.drawString(x, H - 72 - 11 * r, f"r{r}c{k}" if r else f"Head {k}")
+    _lines(c, 72, H - 215, ["Table 1: A comparison of the river surveys with other surveys of the otters and of",
+                            "the banks that the volunteers walked in the years before the floods came to the valley."],
+           size=9)
+    left = [f"Left line {i} of the survey tells how many otters were" for i in range(30)]
+    right = [f"Right line {i} of the survey says when the banks flood" for i in range(30)]
+    _lines(c, 72, H - 260, left)
+    _lines(c, 320, H - 260, right)
+    ex = _read(c, buf)
+    text = ex.text
+    assert " ".join(left) in text
+    assert " ".join(right) in text
+    assert text.index("Table 1:") < text.index("Left line 0") < text.index("Right line 0")

@@ -142,10 +142,60 @@ def _raised_marks(rows: list[Row]) -> list[Row]:
 
 def reading_order(segments: list[Segment], width: float) -> list[Row]:
     """Rows of a page in reading order: full-width rows, and within each band between them the
-    columns from left to right."""
+    columns from left to right. A page whose columns no gutter runs through from top to bottom (a
+    wide table or figure above or below two columns: its cells or lines lie across the gutter) is
+    cut into bands at its widest blank strips across the page until a band shows its columns."""
     gutters = _gutters(segments, width)
-    if not gutters:
+    if gutters:
+        return _in_columns(segments, gutters, 0)
+    bands = _bands(segments, width, 0)
+    if not any(g for _, g in bands):
         return _rows(segments, 0)
+    out: list[Row] = []
+    first = 0  # each band's columns are numbered on from the last band's: a paragraph stays in one
+    for band, g in bands:
+        if g:
+            out.extend(_in_columns(band, g, first))
+            first += len(g) + 1
+        else:
+            out.extend(_rows(band, 0))
+    return out
+
+
+def _bands(segments: list[Segment], width: float, depth: int) -> list[tuple[list[Segment], list[float]]]:
+    """The page (or a band of it) top to bottom as bands with their gutters: cut in two at its
+    widest blank strip across the page (at least a line of type high) while it shows no columns."""
+    if depth:
+        gutters = _gutters(segments, width)  # fewer than 10 lines: none
+        if gutters:
+            return [(segments, gutters)]
+    if depth > 12 or len(segments) < 10:
+        return [(segments, [])]
+    cut = _widest_strip(segments)
+    if cut is None:
+        return [(segments, [])]
+    top = [s for s in segments if s.base < cut]
+    bottom = [s for s in segments if s.base >= cut]
+    return _bands(top, width, depth + 1) + _bands(bottom, width, depth + 1)
+
+
+def _widest_strip(segments: list[Segment]) -> float | None:
+    """y in the middle of the widest horizontal strip that no segment's type reaches into, if it is
+    at least as high as the usual type; None if there is none."""
+    spans = sorted((s.base - 0.8 * s.size, s.base + 0.25 * s.size) for s in segments)
+    size = statistics.median(s.size for s in segments)
+    best, where = size, None
+    reach = spans[0][1]
+    for top, bottom in spans[1:]:
+        if top - reach >= best:
+            best, where = top - reach, (top + reach) / 2
+        reach = max(reach, bottom)
+    return where
+
+
+def _in_columns(segments: list[Segment], gutters: list[float], first: int) -> list[Row]:
+    """Rows between `gutters`, column by column within each band between full-width rows; the
+    columns are numbered from `first` + 1, full-width rows 0."""
 
     def column_of(s: Segment) -> int:
         for i, g in enumerate(gutters):
@@ -162,7 +212,7 @@ def reading_order(segments: list[Segment], width: float) -> list[Row]:
     band_start = -math.inf
     for i, cut in enumerate(cuts):
         for column in range(1, len(gutters) + 2):
-            out.extend(_rows([s for c, s in placed if c == column and band_start < s.base <= cut], column))
+            out.extend(_rows([s for c, s in placed if c == column and band_start < s.base <= cut], first + column))
         if i < len(spanning):
             span_rows = _rows([spanning[i]], 0)
             if out and out[-1].column == 0 and abs(out[-1].base - span_rows[0].base) <= 0.3 * spanning[i].size:
