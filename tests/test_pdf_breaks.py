@@ -76,3 +76,28 @@ def test_two_columns_under_a_table_across_the_page_are_read_column_by_column():
     assert " ".join(left) in text
     assert " ".join(right) in text
     assert text.index("Table 1:") < text.index("Left line 0") < text.index("Right line 0")
+
+
+def test_a_running_head_seen_once_does_not_cut_the_sentence_over_the_break():
+    # A slip opinion's odd pages carry "Cite as: 569 U. S. ____ (2013)", its even pages the case's
+    # name: in four pages the odd head is seen once, so it is not known as furniture. It moves
+    # after the paragraph that completes the sentence, and stays findable on its page.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    heads = ["(Slip Opinion) OCTOBER TERM, 2012 1", "2 TARRANT REGIONAL WATER DIST. v. HERRMANN",
+             "Cite as: 569 U. S. ____ (2013) 3", "4 TARRANT REGIONAL WATER DIST. v. HERRMANN"]
+    bodies = [_filler("first", 40),
+              [*_filler("second", 39), "It follows that silence in compacts touching on the authority to"],
+              ["control their waters means that each State was left to rule its own.", *_filler("third", 39)],
+              _filler("fourth", 40)]
+    for n, (head, body) in enumerate(zip(heads, bodies)):
+        c.setFont("Times-Roman", 10)
+        c.drawCentredString(W / 2, H - 60, head)
+        _lines(c, 72, H - 110, body)
+        if n < 3:
+            c.showPage()
+    ex = _read(c, buf)
+    text = ex.text
+    assert "touching on the authority to control their waters means that each State" in text
+    head = text.index("Cite as: 569 U. S.")
+    assert page_of(ex.page_starts, head) == 3

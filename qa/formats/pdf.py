@@ -22,7 +22,7 @@ from .pdf_furniture import remove_furniture
 from .pdf_columns import reading_order
 from .pdf_layout import continues_across, page_blocks
 from .pdf_segments import page_segments
-from .pdf_page import Block, PageLayout, title_of
+from .pdf_page import TERMINAL, Block, PageLayout, title_of
 
 logger = logging.getLogger(__name__)
 
@@ -228,18 +228,38 @@ def _goes_on(prev: Block, nxt: Block) -> bool:
     return continues_across(Block("para", prev.text[:-1], prev.size), Block("para", nxt.text, prev.size))
 
 
+def _heads_aside(last: Block, blocks: list[Block]) -> list[Block]:
+    """A page's blocks with the short ones above the text that carries on `last` (the paragraph
+    ending the page before) moved after that paragraph: a running head seen once ("Cite as: 569
+    U. S. ____ (2013) 3" on the odd pages of a four-page opinion) or a float's caption does not cut
+    the sentence going over the break, and stays on its page. Only where the sentence plainly goes
+    on (a word in lower case, or after a hyphen or a comma) and the page has more after it."""
+    i = 0
+    while i < min(3, len(blocks) - 1) and blocks[i].kind == "para" and len(blocks[i].text) < 200 \
+            and not continues_across(last, blocks[i]):
+        i += 1
+    if i == 0 or i == len(blocks):
+        return blocks
+    nxt = blocks[i]
+    if not (continues_across(last, nxt) and (nxt.text[:1].islower() or last.text.endswith(("-", ",")))):
+        return blocks
+    open_end = not TERMINAL.search(nxt.text) or nxt.text.endswith(":")
+    if open_end and not any(b.kind != "note" for b in blocks[i + 1:]):
+        return blocks  # the paragraph may go on over the next break too: no place inside it
+    return [nxt] + blocks[:i] + blocks[i + 1:]
+
+
 def _assemble(pages: list[list[Block]], known: set[str]) -> tuple[str, list[int]]:
     """The document text and where each page starts.
 
     Paragraphs are separated by a blank line, table rows by a line break; a paragraph that goes
     on over a page break is joined with a space (a line-end hyphen joined), and that page's
-    footnotes and the small print after it move before it, so they do not cut its sentence. A
-    block said twice (same page or not) is kept once.
+    footnotes and the small print after it move before it, and the next page's heads after its
+    end there, so they do not cut its sentence. A block said twice (same page or not) is kept once.
     """
     for p in range(len(pages) - 1):
         body = [b for b in pages[p] if b.kind != "note"]
         notes = [b for b in pages[p] if b.kind == "note"]
-        nxt = next((b for b in pages[p + 1] if b.kind != "note"), None)
         sizes: dict[float, int] = {}
         for b in body:
             if b.kind == "para" and b.size:
@@ -249,6 +269,9 @@ def _assemble(pages: list[list[Block]], known: set[str]) -> tuple[str, list[int]
         while k > 1 and body[k - 1].kind == "para" and 0 < body[k - 1].size < 0.9 * normal:
             k -= 1
         small = body[k:]
+        if body:
+            pages[p + 1] = _heads_aside(body[k - 1], pages[p + 1])
+        nxt = next((b for b in pages[p + 1] if b.kind != "note"), None)
         # After a colon, small print is what it introduces (a rule's text set smaller): it stays.
         if ((notes or small) and body and nxt is not None
                 and (continues_across(body[k - 1], nxt) or not small and _goes_on(body[k - 1], nxt))):
