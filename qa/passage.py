@@ -18,10 +18,11 @@ class Passage:
     """One retrieved chunk with everything needed to cite it.
 
     `score` depends on the mode: cosine similarity for "dense", BM25 for "lexical", and for
-    "hybrid" the reciprocal-rank-fusion score sum(weight / (rrf_k + rank)) over the dense and
-    the BM25 ranking, ranks from 1, a ranking the passage is absent from adding nothing: with
-    the defaults 2/61 at most (first in both; with a multilingual model the BM25 weight shrinks
-    when the question is in another script than the passages: FusionSettings.shared_script).
+    "hybrid" the reciprocal-rank-fusion score sum(weight / (rrf_k + rank)) over the dense, the
+    BM25 and the nearest-sentence ranking (qa.retriever.fuse), ranks from 1, a ranking the passage
+    is absent from adding nothing: with the defaults 2/61 at most (first in all; with a
+    multilingual model the BM25 weight shrinks when the question is in another script than the
+    passages: FusionSettings.shared_script).
     Higher is better; it is comparable only within one query.
     `dense_score` (cosine) and `lexical_score` (BM25, 0 when no query word occurs) are both
     filled in for hybrid results; "dense" and "lexical" results leave the other one at 0.0.

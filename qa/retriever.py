@@ -215,7 +215,8 @@ class Retriever:
         else:
             if self.embedder.info.name in CROSS_LINGUAL_MODELS:
                 fusion = _script_weighted(fusion, query, gen, dense_rank)
-            ranked = fuse(dense_rank, lex_rank, fusion)
+            sentence_rank = _sentence_rank(gen, qvec, dense_rank, lex_rank) if fusion.sentence_share else None
+            ranked = fuse(dense_rank, lex_rank, fusion, sentence_rank)
 
         chunks = gen.chunks([r for r, _ in ranked[:k] if not per_doc] or [r for r, _ in ranked])
         picked = _cap_per_doc(ranked, chunks, per_doc, k)
@@ -282,18 +283,37 @@ def _passage(gen: Generation, row: int, c: Any, doc: DocumentRecord, score: floa
                    generation=gen.manifest.generation)
 
 
-def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion of two rankings of rows, best first.
+def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings,
+         sentence_rank: list[int] | None = None) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of the rankings of rows, best first.
 
-    score = wd / (rrf_k + dense rank) + wl / (rrf_k + lexical rank), ranks from 1.
+    score = wd / (rrf_k + dense rank) + wl / (rrf_k + lexical rank), ranks from 1, a ranking a row
+    is absent from adding nothing. With a `sentence_rank` (the candidates by their nearest
+    sentence) the dense weight is shared: wd (1 - s) for the dense rank, wd s for the sentence
+    rank, s = fusion.sentence_share.
     >>> fuse([1, 2], [2], FusionSettings())[0][0]
     2
     """
+    share = fusion.sentence_share if sentence_rank is not None else 0.0
     scores: dict[int, float] = {}
-    for weight, ranking in ((fusion.dense_weight, dense_rank), (fusion.lexical_weight, lex_rank)):
+    for weight, ranking in ((fusion.dense_weight * (1.0 - share), dense_rank),
+                            (fusion.lexical_weight, lex_rank),
+                            (fusion.dense_weight * share, sentence_rank or ())):
         for rank, row in enumerate(ranking, start=1):
             scores[row] = scores.get(row, 0.0) + weight / (fusion.rrf_k + rank)
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+
+
+def _sentence_rank(gen: Generation, qvec: np.ndarray, dense_rank: list[int], lex_rank: list[int]) -> list[int]:
+    """The candidates of both rankings by the cosine of their nearest stored sentence, best first
+    (ties by row); chunks without sentences are left out."""
+    rows = list(dict.fromkeys(dense_rank + lex_rank))
+    if not rows:
+        return []
+    best = np.asarray(gen.best_sentences(qvec, rows), dtype=np.float32)
+    keep = np.flatnonzero(np.isfinite(best))
+    rows_kept = np.asarray(rows, dtype=np.int64)[keep]
+    return rows_kept[np.lexsort((rows_kept, -best[keep]))].tolist()
 
 
 def _script_weighted(fusion: FusionSettings, query: str, gen: Generation, dense_rank: list[int]

@@ -184,6 +184,16 @@ class ChunkTable:
             of_row[r] = position[d]
         return of_row, doc_ids
 
+    def sentence_runs(self, n_chunks: int) -> tuple[np.ndarray, np.ndarray]:
+        """(first sentence row, number of sentences) of every chunk row (0, 0 for a chunk without
+        any): a chunk's sentences are consecutive sentence rows."""
+        first = np.zeros(n_chunks, dtype=np.int64)
+        count = np.zeros(n_chunks, dtype=np.int64)
+        for crow, a, n in self._query("SELECT chunk_row, min(row), count(*) FROM sentences GROUP BY chunk_row"):
+            if 0 <= crow < n_chunks:
+                first[crow], count[crow] = a, n
+        return first, count
+
     def text_hash_rows(self) -> dict[str, int]:
         """text hash -> a row holding that text's vector (for reuse)."""
         return {h: r for r, h in self._query("SELECT row, text_hash FROM chunks")}

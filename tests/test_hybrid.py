@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from qa import Retriever, build_index
@@ -98,7 +99,7 @@ def test_cyrillic_corpus_is_searchable_lexically(tmp_path, embedder):
         assert retriever.search(query, k=1)[0].source == source, query
 
 
-def test_hybrid_score_is_the_documented_fusion_of_both_rankings(seed_index, embedder):
+def test_hybrid_score_is_the_documented_fusion_of_the_three_rankings(seed_index, embedder):
     retriever = Retriever.load(seed_index, embedder=embedder)
     query = "ban on rallies and peaceful protest"
     n = retriever._gen.n_chunks
@@ -109,14 +110,23 @@ def test_hybrid_score_is_the_documented_fusion_of_both_rankings(seed_index, embe
     fusion = retriever.settings.fusion
     dense_rank = {p.chunk_id: i for i, p in enumerate(dense[:fusion.candidates], start=1)}
     lex_rank = {p.chunk_id: i for i, p in enumerate(lexical[:fusion.candidates], start=1)}
+    # the third ranking: the candidates of both by their nearest stored sentence, ties by row
+    candidates = list({p.chunk_id: p for p in dense[:fusion.candidates] + lexical[:fusion.candidates]}.values())
+    q = retriever.embed_query(query)
+    nearest = {p.chunk_id: (-float(np.max(s.vectors @ q)), p.row)
+               for p, s in zip(candidates, retriever.sentences(candidates))}
+    sentence_rank = {c: i for i, c in enumerate(sorted(nearest, key=nearest.get), start=1)}
+    share = fusion.sentence_share
+    assert 0 < share < 1
     for p in hybrid:
         d = next(x for x in dense if x.chunk_id == p.chunk_id)
         assert p.dense_score == pytest.approx(d.score, abs=1e-6)
         if p.chunk_id in lex_rank:
             assert p.lexical_score == pytest.approx(lexical[lex_rank[p.chunk_id] - 1].score, abs=1e-6)
-        expected = (fusion.dense_weight / (fusion.rrf_k + dense_rank[p.chunk_id])
+        expected = (fusion.dense_weight * (1 - share) / (fusion.rrf_k + dense_rank[p.chunk_id])
                     + (fusion.lexical_weight / (fusion.rrf_k + lex_rank[p.chunk_id])
-                       if p.chunk_id in lex_rank else 0.0))
+                       if p.chunk_id in lex_rank else 0.0)
+                    + fusion.dense_weight * share / (fusion.rrf_k + sentence_rank[p.chunk_id]))
         assert p.score == pytest.approx(expected, abs=1e-9)
     assert [p.score for p in hybrid] == sorted((p.score for p in hybrid), reverse=True)
 
@@ -127,6 +137,45 @@ def test_fuse_rrf_by_hand():
     assert fused[0] == (30, pytest.approx(1 / 63 + 1 / 61))
     assert [row for row, _ in fused] == [30, 10, 20, 40]  # 20 and 40 tie at 1/62: lower row first
     assert dict(fused)[40] == pytest.approx(1 / 62)
+    # a sentence ranking takes its share of the dense weight
+    fused = dict(fuse([10, 20, 30], [30, 40], FusionSettings(sentence_share=0.25), [20, 30, 10]))
+    assert fused[20] == pytest.approx(0.75 / 62 + 0.25 / 61)
+    assert fused[30] == pytest.approx(0.75 / 63 + 1 / 61 + 0.25 / 62)
+
+
+# One long paragraph about a council meeting, one sentence of it on the library's hours: its
+# chunk vector is the question's farthest, while short texts that only brush the question
+# (a late museum, a bakery's Thursdays) are near as wholes.
+COUNCIL = {
+    "council.txt": "The town council met on Monday to go through the spring agenda. Most of the evening went to "
+                   "the road budget: the resurfacing of the ring road, two new roundabouts near the station and "
+                   "the repair of the bridge over the canal, which has been closed to lorries since the flood. "
+                   "Councillors argued over the cost of the roundabouts and asked the engineers for a second "
+                   "estimate. The parks committee presented its plan for new trees along the river and a "
+                   "playground behind the school. The council also agreed that the public library will stay open "
+                   "until nine in the evening on Thursdays. The meeting closed with a report on waste collection, "
+                   "which moves to a fortnightly round in June, and a vote to light the market square at "
+                   "Christmas.",
+    "library.txt": "The library lends books, films and board games to anyone with a card, and its reading room "
+                   "is quiet.",
+    "pool.txt": "Evening hours at the swimming pool change during the school holidays.",
+    "museum.txt": "The museum welcomes visitors until late in the evening on weekdays.",
+    "shop.txt": "The bakery on the high street closes early on Thursdays.",
+}
+
+
+def test_a_long_passage_is_found_by_its_one_sentence_on_the_question(tmp_path, embedder):
+    retriever = _index(tmp_path, embedder, COUNCIL)
+    query = "How late is the library open on Thursdays?"
+    assert retriever.search(query, k=5, mode="dense")[-1].source == "council.txt"  # diluted
+    hybrid = retriever.search(query, k=5)
+    q = retriever.embed_query(query)
+    nearest = {p.source: float(np.max(s.vectors @ q)) for p, s in zip(hybrid, retriever.sentences(hybrid))}
+    assert max(nearest, key=nearest.get) == "council.txt"
+    # BM25 puts it second, after the short museum text; with the sentence ranking it stays there,
+    # where the two rankings alone let the bakery's Thursdays pass it
+    assert [p.source for p in retriever.search(query, k=2, mode="lexical")][1] == "council.txt"
+    assert [p.source for p in hybrid[:3]] == ["museum.txt", "council.txt", "shop.txt"]
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])

@@ -76,6 +76,17 @@ def test_vectors_and_sentences_round_trip_exactly(built, corpus):
         assert np.array_equal(got[r].vectors, corpus.sentences[r].vectors)
 
 
+def test_best_sentences_is_the_nearest_stored_sentence_of_each_chunk(built, corpus, embedder):
+    gen = built.load()
+    n = len(corpus.chunks)
+    for query in QUERIES:
+        q = embedder.encode([query])[0]
+        rows = [n - 1, 0, 4, 2, 4]  # any order, a row twice
+        expected = [float(np.max(corpus.sentences[r].vectors @ q)) for r in rows]
+        np.testing.assert_allclose(gen.best_sentences(q, rows), expected, atol=1e-5)
+    assert gen.best_sentences(q, []).shape == (0,)
+
+
 def test_dense_search_matches_brute_force(built, corpus, embedder):
     gen = built.load()
     for query in QUERIES:

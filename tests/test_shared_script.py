@@ -17,7 +17,7 @@ import pytest
 from qa import Retriever, build_index
 from qa.config import FusionSettings, Settings
 from qa.language import shared_script
-from qa.retriever import fuse
+from qa.retriever import _sentence_rank, fuse
 
 from conftest import write
 
@@ -56,6 +56,15 @@ def _rank(retriever: Retriever, query: str, mode: str) -> list[int]:
     return [p.row for p in retriever.search(query, k=n, mode=mode)]
 
 
+def _fuse(retriever: Retriever, query: str, dense: list[int], lexical: list[int],
+          fusion: FusionSettings) -> list[tuple[int, float]]:
+    """The hybrid fusion of these rankings, with the candidates' nearest-sentence ranking (test_hybrid.py)."""
+    depth = fusion.candidates
+    dense, lexical = dense[:depth], lexical[:depth]
+    sentences = _sentence_rank(retriever._gen, retriever.embed_query(query), dense, lexical)
+    return fuse(dense, lexical, fusion, sentences)
+
+
 @pytest.mark.parametrize("query,foreign", [("Which bacterium caused the Black Death?", True),
                                            ("Какая бактерия вызвала Черную смерть?", False)])
 def test_hybrid_is_the_fusion_with_the_scaled_lexical_weight(retriever: Retriever, query: str,
@@ -67,11 +76,11 @@ def test_hybrid_is_the_fusion_with_the_scaled_lexical_weight(retriever: Retrieve
     share = shared_script(query, [c.text for c in top.values()])
     assert (share < fusion.shared_script) == foreign, share
     weight = fusion.lexical_weight * min(1.0, share / fusion.shared_script)
-    expected = fuse(dense, lexical, replace(fusion, lexical_weight=weight))[:5]
+    expected = _fuse(retriever, query, dense, lexical, replace(fusion, lexical_weight=weight))[:5]
     got = retriever.search(query, k=5)
     assert [p.row for p in got] == [row for row, _ in expected]
     assert [p.score for p in got] == pytest.approx([score for _, score in expected], abs=1e-9)
-    plain = fuse(dense, lexical, replace(fusion, shared_script=0.0))[:5]
+    plain = _fuse(retriever, query, dense, lexical, replace(fusion, shared_script=0.0))[:5]
     assert (plain != expected) == foreign  # same-language questions rank exactly as before
 
 
@@ -79,7 +88,8 @@ def test_zero_turns_the_weighting_off(retriever: Retriever) -> None:
     query = "Which bacterium caused the Black Death?"
     off = replace(retriever.settings.fusion, shared_script=0.0)
     before = Retriever.load(retriever.index_dir, settings=retriever.settings.with_(fusion=off))
-    expected = fuse(_rank(retriever, query, "dense"), _rank(retriever, query, "lexical"), off)[:5]
+    dense, lexical = _rank(retriever, query, "dense"), _rank(retriever, query, "lexical")
+    expected = _fuse(retriever, query, dense, lexical, off)[:5]
     assert [p.row for p in before.search(query, k=5)] == [row for row, _ in expected]
     assert FusionSettings().shared_script == 0.5
 
@@ -90,8 +100,8 @@ def test_the_english_model_keeps_bm25_at_full_weight(tmp_path: Path) -> None:
     query = "Which bacterium caused the Black Death?"
     fusion = english.settings.fusion
     dense, lexical = _rank(english, query, "dense"), _rank(english, query, "lexical")
-    plain = fuse(dense, lexical, fusion)
+    plain = _fuse(english, query, dense, lexical, fusion)
     assert [p.row for p in english.search(query, k=5)] == [row for row, _ in plain[:5]]
     share = shared_script(query, [c.text for c in english._gen.chunks(dense[:fusion.script_sample]).values()])
-    weighted = fuse(dense, lexical, replace(fusion, lexical_weight=share / fusion.shared_script))
+    weighted = _fuse(english, query, dense, lexical, replace(fusion, lexical_weight=share / fusion.shared_script))
     assert share < fusion.shared_script and weighted[:5] != plain[:5]  # it would have changed

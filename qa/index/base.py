@@ -82,6 +82,10 @@ class Generation(Protocol):
     def sentences(self, rows: Sequence[int]) -> dict[int, ChunkSentences]:
         """The stored sentences of some chunk rows."""
 
+    def best_sentences(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """For each of `rows`, the cosine of `query` with the chunk's nearest stored sentence
+        (-inf for a chunk without sentences)."""
+
     def documents(self) -> list[DocumentRecord]:
         """Every indexed document without its text, sorted by source."""
 

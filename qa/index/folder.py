@@ -282,6 +282,7 @@ class FolderGeneration:
         self.lexical = LexicalIndex.load(folder / fmt.BM25, mmap=large)
         self._rows_docs: tuple[np.ndarray, list[str], np.ndarray] | None = None  # threads may both read it once
         self._vector_rows: NpyRows | None = None
+        self._sentence_runs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         if self.faiss.ntotal != manifest.chunks or self.lexical.n_chunks != self.faiss.ntotal:
             raise IndexCorruptError(f"index at {folder.parent} is inconsistent (vectors {self.faiss.ntotal}, "
                                     f"BM25 {self.lexical.n_chunks}); run `qa build --full`")
@@ -349,6 +350,27 @@ class FolderGeneration:
         if self._vector_rows is None:
             self._vector_rows = NpyRows(self.folder / fmt.VECTORS)
         return self.table.text_hash_rows(), self._vector_rows
+
+    def best_sentences(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        found = self._sentence_runs
+        if found is None:  # read once per generation (16 bytes a chunk); threads may both read it.
+            # Mapped for searching (5x faster than a pread per chunk for ~170 candidates); builds
+            # read `sentence_vectors`, so the mapping holds only the pages searches touched.
+            found = self._sentence_runs = (
+                np.load(self.folder / fmt.SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False),
+                *self.table.sentence_runs(self.n_chunks))
+        vectors, first_of, count_of = found
+        rows = np.asarray(rows, dtype=np.int64)
+        first, count = first_of[rows], count_of[rows]
+        out = np.full(len(rows), -np.inf, dtype=np.float32)
+        ends = np.cumsum(count)
+        if not len(rows) or not ends[-1]:
+            return out
+        # every sentence row of the chunks, chunk after chunk
+        cosines = vectors[np.repeat(first - ends + count, count) + np.arange(ends[-1])] @ query
+        has = count > 0
+        out[has] = np.maximum.reduceat(cosines, (ends - count)[has])
+        return out
 
     def sentences(self, rows: Sequence[int]) -> dict[int, ChunkSentences]:
         out = {}

@@ -90,6 +90,8 @@ class PostgresGeneration:
                                ).format(v=t["vectors"]),
             "sentences": sql.SQL('SELECT row, start, "end", vector FROM {t} WHERE row = ANY(%s) '
                                  "ORDER BY row, idx").format(t=t["sentences"]),
+            "best_sentences": sql.SQL("SELECT row, max(-(vector <#> %b)) FROM {t} WHERE row = ANY(%s) "
+                                      "GROUP BY row").format(t=t["sentences"]),
             "documents": sql.SQL(f"SELECT {doc_cols}, {language} FROM {{t}} ORDER BY source").format(
                 t=t["documents"]),
             "document": sql.SQL(f"SELECT {doc_cols}, text, page_starts, line_anchors, {language} FROM {{t}} "
@@ -243,6 +245,14 @@ class PostgresGeneration:
             spans=np.array([(s, e) for s, e, _ in items], dtype=np.int32).reshape(-1, 2),
             vectors=np.array([v for _, _, v in items], dtype=np.float32).reshape(-1, dim))
             for row, items in grouped.items()}
+
+    def best_sentences(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        rows = [int(r) for r in rows]
+        if not rows:
+            return np.zeros(0, dtype=np.float32)
+        q = np.asarray(query, dtype=np.float32).ravel()
+        found = dict(self.store.run(lambda c: c.execute(self._sql["best_sentences"], (q, rows)).fetchall()))
+        return np.array([found.get(r, -np.inf) for r in rows], dtype=np.float32)
 
     def documents(self) -> list[DocumentRecord]:
         found = self.store.run(lambda c: c.execute(self._sql["documents"]).fetchall())
