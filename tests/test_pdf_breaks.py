@@ -54,19 +54,21 @@ def test_a_colon_at_the_foot_of_a_page_introduces_the_quotation_on_the_next():
     assert page_of(ex.page_starts, text.index("Checking the factual")) == 2
 
 
-def test_two_columns_under_a_table_across_the_page_are_read_column_by_column():
-    # A table as wide as the page above two columns (ACL's Table 1 on page 2): its cells lie
-    # across the gutter, so no gutter runs from top to bottom; the band under the table has one.
+@pytest.mark.parametrize("xs, n", [([72, 120, 170, 230, 330, 420, 500], 12), ([72, 170, 330, 450], 6)])
+def test_two_columns_under_a_table_across_the_page_are_read_column_by_column(xs, n):
+    # A table as wide as the page above two columns (ACL's Table 1 on page 2), its caption's last
+    # line short. With many cells no gutter runs from top to bottom, and the band under the
+    # table has one; with few, the gutter runs between the table's columns: its rows are still
+    # rows across the page, and the caption is one paragraph.
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=letter)
     c.setFont("Helvetica", 8)
-    xs = [72, 120, 170, 230, 330, 420, 500]
-    for r in range(12):
+    for r in range(n):
         for k, x in enumerate(xs):
             c.drawString(x, H - 72 - 11 * r, f"r{r}c{k}" if r else f"Head {k}")
     _lines(c, 72, H - 215, ["Table 1: A comparison of the river surveys with other surveys of the otters and of",
-                            "the banks that the volunteers walked in the years before the floods came to the valley."],
-           size=9)
+                            "the banks that the volunteers walked in the years before the floods came to the valley of",
+                            "Otterton and the trust."], size=9)
     left = [f"Left line {i} of the survey tells how many otters were" for i in range(30)]
     right = [f"Right line {i} of the survey says when the banks flood" for i in range(30)]
     _lines(c, 72, H - 260, left)
@@ -76,6 +78,8 @@ def test_two_columns_under_a_table_across_the_page_are_read_column_by_column():
     assert " ".join(left) in text
     assert " ".join(right) in text
     assert text.index("Table 1:") < text.index("Left line 0") < text.index("Right line 0")
+    assert "before the floods came to the valley of Otterton and the trust." in text
+    assert f"r1c0 | Head 1: r1c1 | Head 2: r1c2 | Head 3: r1c3" in text
 
 
 def test_a_running_head_seen_once_does_not_cut_the_sentence_over_the_break():
@@ -101,3 +105,29 @@ def test_a_running_head_seen_once_does_not_cut_the_sentence_over_the_break():
     assert "touching on the authority to control their waters means that each State" in text
     head = text.index("Cite as: 569 U. S.")
     assert page_of(ex.page_starts, head) == 3
+
+
+def test_a_spacing_accent_drawn_over_its_letter_is_put_on_it():
+    # LaTeX may draw a spacing diaeresis over the "a" of "Farber" after the word ("Farber ¨"), or
+    # an acute before the "e" it is over: read "Färber" and "café", and a line-end hyphen after
+    # them still joins its word.
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    _lines(c, 72, H - 72, _filler("accent", 10))
+    y = H - 72 - 12 * 10
+    x = 72.0
+    head = "Central, Saier and Farber"
+    c.drawString(x, y, head)
+    a = x + stringWidth("Central, Saier and F", "Times-Roman", 10)
+    c.drawString(a + (stringWidth("a", "Times-Roman", 10) - stringWidth("\u00a8", "Times-Roman", 10)) / 2, y, "\u00a8")
+    x += stringWidth(head, "Times-Roman", 10)
+    c.drawString(x, y, " (2019) of the caf")
+    x += stringWidth(" (2019) of the caf", "Times-Roman", 10)
+    c.drawString(x + (stringWidth("e", "Times-Roman", 10) - stringWidth("\u00b4", "Times-Roman", 10)) / 2, y, "\u00b4")
+    c.drawString(x, y, "e")
+    c.drawString(x + stringWidth("e", "Times-Roman", 10), y, " by the river may not pro-")
+    _lines(c, 72, y - 12, ["vide usable counts of the otters in the survey.", *_filler("after", 5)])
+    text = _read(c, buf).text
+    assert "Central, Saier and F\u00e4rber (2019) of the caf\u00e9 by the river may not provide usable counts" in text

@@ -32,21 +32,31 @@ _ACCENTS = {"\u00a8": "\u0308", "\u02c6": "\u0302", "\u02dc": "\u0303", "\u02dd"
             "\u02da": "\u030a", "\u00b8": "\u0327"}
 _ACCENTED = re.compile("[\u00a8\u02c6\u02dc\u02dd\u02c7\u02da\u00b8]")
 _DOTLESS = {"\u0131": "i", "\u0237": "j"}
+# Spacing accents a PDF may draw over a letter (known to be one by where it is drawn, so the acute,
+# the grave, the macron and TeX's "^" and "~" too, which text alone cannot tell from other signs).
+SPACING_ACCENTS = {**_ACCENTS, "\u00b4": "\u0301", "\u02ca": "\u0301", "`": "\u0300", "\u02cb": "\u0300",
+                   "\u00af": "\u0304", "\u02c9": "\u0304", "\u02d8": "\u0306", "\u02d9": "\u0307",
+                   "\u02db": "\u0328", "^": "\u0302", "~": "\u0303"}
+
+
+def accented(letter: str, accent: str) -> str | None:
+    """`letter` with the spacing `accent` on it, if that is one character: `accented("a", "\u00a8")
+    -> "\u00e4"`; a dotless i takes it as an i does."""
+    if not (letter.isalpha() and len(letter) == 1) or accent not in SPACING_ACCENTS:
+        return None
+    joined = unicodedata.normalize("NFC", _DOTLESS.get(letter, letter) + SPACING_ACCENTS[accent])
+    return joined if len(joined) == 1 else None
 
 
 def _place_accents(text: str) -> str:
     chars = list(text)
 
     def one(k: int, mark: str) -> str | None:
-        letter = chars[k] if 0 <= k < len(chars) else ""
-        if not (letter.isalpha() and len(letter) == 1):
-            return None
-        joined = unicodedata.normalize("NFC", _DOTLESS.get(letter, letter) + mark)
-        return joined if len(joined) == 1 else None
+        return accented(chars[k], mark) if 0 <= k < len(chars) else None
 
     for m in _ACCENTED.finditer(text):
         k = m.start()
-        mark = _ACCENTS[m.group()]
+        mark = m.group()
         left, right = one(k - 1, mark), one(k + 1, mark)
         if right and (chars[k + 1] in _DOTLESS or not left):  # a dotless i or j is drawn to carry one
             chars[k], chars[k + 1] = "", right

@@ -193,9 +193,41 @@ def _widest_strip(segments: list[Segment]) -> float | None:
     return where
 
 
+def _tables_across(rows: list[Row], gutters: list[float]) -> set[int]:
+    """ids of the cells of tables as wide as the page, which a gutter runs through between their
+    columns: runs of rows of short cells beside it (a header's lone label and a raised mark too),
+    three or more of them with two cells or more on each side (running text has long lines)."""
+    out: set[int] = set()
+    for g in gutters:
+        run: list[Row] = []
+        for row in rows + [None]:
+            if row is not None and all(len(c.text) <= 40 and (c.x1 <= g or c.x0 >= g) for c in row.cells):
+                run.append(row)
+                continue
+            full = [r for r in run if sum(c.x1 <= g for c in r.cells) >= 2 and sum(c.x0 >= g for c in r.cells) >= 2]
+            if len(full) >= 3:
+                out.update(id(c) for r in run for c in r.cells)
+            run = []
+    return out
+
+
+def _last_lines(spanning: list[Segment], segments: list[Segment]) -> list[Segment]:
+    """The short last line of a paragraph across the columns (a caption's), which lies in one
+    column: set flush under a line across, in its type."""
+    out = []
+    for s in spanning:
+        if len(s.text) < 60:
+            continue  # a table's cell across a gutter, not a line of text
+        for t in segments:
+            if 0 < t.base - s.base <= 1.5 * s.size and abs(t.x0 - s.x0) <= 1 and abs(t.size - s.size) <= 0.1 * s.size:
+                out.append(t)
+    return out
+
+
 def _in_columns(segments: list[Segment], gutters: list[float], first: int) -> list[Row]:
-    """Rows between `gutters`, column by column within each band between full-width rows; the
-    columns are numbered from `first` + 1, full-width rows 0."""
+    """Rows between `gutters`, column by column within each band between full-width rows (a line
+    across a gutter, the rows of a table as wide as the page); the columns are numbered from
+    `first` + 1, full-width rows 0."""
 
     def column_of(s: Segment) -> int:
         for i, g in enumerate(gutters):
@@ -205,7 +237,11 @@ def _in_columns(segments: list[Segment], gutters: list[float], first: int) -> li
                 return i + 1
         return len(gutters) + 1
 
-    placed = [(column_of(s), s) for s in segments]
+    across = _tables_across(_rows(segments, 0), gutters)
+    placed = [(-1 if id(s) in across else column_of(s), s) for s in segments]
+    spanning = [s for c, s in placed if c < 0]
+    last = {id(s) for s in _last_lines(spanning, [s for c, s in placed if c >= 0])}
+    placed = [(-1 if id(s) in last else c, s) for c, s in placed]
     spanning = sorted((s for c, s in placed if c < 0), key=lambda s: s.base)
     out: list[Row] = []
     cuts = [s.base for s in spanning] + [math.inf]

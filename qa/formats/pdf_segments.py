@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 
-from .cleanup import normalize
+from .cleanup import SPACING_ACCENTS, accented, normalize
 from .pdf_page import ENDS_NUMBER, GAP, STARTS_NUMBER, Segment
 
 def page_segments(textpage, width: float, height: float) -> tuple[list[Segment], float, float]:
@@ -68,6 +68,7 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
         if info is None or info[0] != quadrant or info[1]:
             continue  # blank, or turned against the page: margin stamps, axis labels
         parts: list[str] = []
+        boxes: list[tuple[float, float] | None] = []  # x extent of each of `parts`, if a glyph's
         words: list[list[float]] = []  # x extent of each word of the segment
         heights: list[float] = []
         x0 = x1 = base = size = 0.0
@@ -81,6 +82,7 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
             if ch in "\x02\ufffe":  # a line-end hyphen PDFium found (its position is not the glyph's)
                 if parts:
                     parts.append("-")
+                    boxes.append(None)
                 continue
             origin(textpage, i, ox, oy)
             loose(textpage, i, rect_ref)
@@ -89,9 +91,18 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
             else:
                 w, h = abs(rect.top - rect.bottom), abs(rect.right - rect.left)
             rx, ry = ox.value * cos + oy.value * sin - min_x, max_y - (-ox.value * sin + oy.value * cos)
+            if parts and abs(ry - base) <= size and _accent_over(parts, boxes, ch, rx + w / 2):
+                continue  # an accent drawn over a letter after it ("Farber" then "\u00a8" over its a)
+            if ch.isalpha() and parts and boxes[-1] and rx - 1 <= sum(boxes[-1]) / 2 <= rx + w + 1 \
+                    and abs(ry - base) <= size and (letter := accented(ch, parts[-1])):
+                ch = letter  # an accent drawn before the letter it is over
+                parts.pop(), boxes.pop(), heights.pop()
+                if not parts or parts[-1] == " ":
+                    words.pop()
             if parts and last is not None and abs(rx - last[1]) < 1 and abs(ry - last[2]) < 1:
                 if rx == last[1] and ry == last[2] and (ch != last[0] or ch == "f"):
                     parts.append(ch)  # the second letter of a ligature ("ffi" is one glyph)
+                    boxes.append(None)
                     continue
                 if ch == last[0]:
                     continue  # the same glyph drawn twice (fake bold, a shadow): read once
@@ -100,9 +111,10 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
                 numbers = gap > 0.6 * size and parts[-1][-1:] in ENDS_NUMBER and ch in STARTS_NUMBER
                 if abs(ry - base) > 0.5 * size or gap < -0.6 * size - 1 or gap > GAP * size or numbers:
                     _add(segments, parts, x0, x1, base, _type_size(heights), words)
-                    parts, words, heights = [], [], []
+                    parts, boxes, words, heights = [], [], [], []
                 elif space or gap > 0.25 * size:
                     parts.append(" ")
+                    boxes.append(None)
             if not parts:
                 size = max(h, 1.0)  # the font's height on the page, whatever the text matrix
                 x0, base = rx, ry
@@ -113,6 +125,7 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
             else:
                 words[-1][1] = max(words[-1][1], rx + w)
             parts.append(ch)
+            boxes.append((rx, rx + w))
             heights.append(max(h, 1.0))
             x1 = max(x1, rx + w) if len(parts) > 1 else rx + w
             last = (ch, rx, ry)
@@ -120,6 +133,21 @@ def page_segments(textpage, width: float, height: float) -> tuple[list[Segment],
         if parts:
             _add(segments, parts, x0, x1, base, _type_size(heights), words)
     return segments, page_w, page_h
+
+
+def _accent_over(parts: list[str], boxes: list[tuple[float, float] | None], ch: str, middle: float) -> bool:
+    """Put the spacing accent `ch` on the letter of `parts` it is drawn over (its middle inside the
+    letter's box), if they make one character; whether it did."""
+    if ch not in SPACING_ACCENTS:
+        return False
+    for k in range(len(parts) - 1, max(len(parts) - 40, 0) - 1, -1):
+        box = boxes[k]
+        if box is not None and box[0] - 0.5 <= middle <= box[1] + 0.5:
+            letter = accented(parts[k], ch)
+            if letter:
+                parts[k] = letter
+            return letter is not None
+    return False
 
 
 def _type_size(heights: list[float]) -> float:
