@@ -131,3 +131,29 @@ def test_a_spacing_accent_drawn_over_its_letter_is_put_on_it():
     _lines(c, 72, y - 12, ["vide usable counts of the otters in the survey.", *_filler("after", 5)])
     text = _read(c, buf).text
     assert "Central, Saier and F\u00e4rber (2019) of the caf\u00e9 by the river may not provide usable counts" in text
+
+
+def test_two_tables_side_by_side_are_read_as_two_tables():
+    # Two statements side by side on one wide page, their rows on grids of their own: each is a
+    # table of its own, not one table whose rows join a row of each.
+    from reportlab.lib.pagesizes import A3, landscape
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=landscape(A3))
+    w, h = landscape(A3)
+    c.setFont("Helvetica", 9)
+    left = [f"Income item number {k} of the year" for k in range(24)]
+    right = [f"Equity movement {k}" for k in range(30)]
+    for k, label in enumerate(left):
+        y = h - 100 - 16 * k
+        c.drawString(60, y, label)
+        c.drawRightString(330, y, f"{1000 + k:,}")
+        c.drawRightString(400, y, f"{2000 + k:,}")
+    for k, label in enumerate(right):
+        y = h - 95 - 12.5 * k
+        c.drawString(560, y, label)
+        for n, x in enumerate((760, 860, 960, 1060)):
+            c.drawRightString(x, y, f"{(n + 3) * 1000 + k:,}")
+    text = _read(c, buf).text
+    assert "\nIncome item number 5 of the year | 1,005 | 2,005\n" in text
+    assert "\nEquity movement 7 | 3,007 | 4,007 | 5,007 | 6,007\n" in text

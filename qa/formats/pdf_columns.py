@@ -150,7 +150,8 @@ def reading_order(segments: list[Segment], width: float) -> list[Row]:
         return _in_columns(segments, gutters, 0)
     bands = _bands(segments, width, 0)
     if not any(g for _, g in bands):
-        return _rows(segments, 0)
+        apart = _side_by_side(segments, width)
+        return _in_columns(segments, [apart], 0, False) if apart is not None else _rows(segments, 0)
     out: list[Row] = []
     first = 0  # each band's columns are numbered on from the last band's: a paragraph stays in one
     for band, g in bands:
@@ -224,10 +225,43 @@ def _last_lines(spanning: list[Segment], segments: list[Segment]) -> list[Segmen
     return out
 
 
-def _in_columns(segments: list[Segment], gutters: list[float], first: int) -> list[Row]:
+def _side_by_side(segments: list[Segment], width: float) -> float | None:
+    """x of the gap between two tables side by side (two statements on one wide page), which the
+    gutters of text columns do not find: a strip that no segment crosses, two type sizes wide or
+    more, with 20 segments or more on each side whose rows mostly do not line up across it (the
+    columns of one table share their rows); the widest such strip."""
+    if len(segments) < 40:
+        return None
+    size = statistics.median(s.size for s in segments)
+    lo, hi = int(width * 0.1), int(width * 0.9)
+    crossings = [0] * (hi - lo + 2)
+    for s in segments:
+        a, b = max(int(math.floor(s.x0)) + 1, lo), min(int(math.ceil(s.x1)) - 1, hi)
+        if a <= b:
+            crossings[a - lo] += 1
+            crossings[b - lo + 1] -= 1
+    best, where, run, start = 2 * size, None, 0, None
+    for k in range(hi - lo + 1):
+        run += crossings[k]
+        if run == 0 and start is None:
+            start = k
+        if (run != 0 or k == hi - lo) and start is not None:
+            end = k if run == 0 else k - 1
+            g = lo + (start + end) / 2
+            left, right = [s for s in segments if s.x1 <= g], [s for s in segments if s.x0 >= g]
+            if end - start >= best and len(left) >= 20 and len(right) >= 20:
+                bases = {round(s.base, 1) for s in left}
+                shared = sum(1 for b in bases if any(abs(b - r.base) <= 0.5 for r in right))
+                if shared < len(bases) / 3:
+                    best, where = end - start, g
+            start = None
+    return where
+
+
+def _in_columns(segments: list[Segment], gutters: list[float], first: int, tables: bool = True) -> list[Row]:
     """Rows between `gutters`, column by column within each band between full-width rows (a line
-    across a gutter, the rows of a table as wide as the page); the columns are numbered from
-    `first` + 1, full-width rows 0."""
+    across a gutter, the rows of a table as wide as the page, unless `tables` is false: the sides
+    are tables of their own); the columns are numbered from `first` + 1, full-width rows 0."""
 
     def column_of(s: Segment) -> int:
         for i, g in enumerate(gutters):
@@ -237,7 +271,7 @@ def _in_columns(segments: list[Segment], gutters: list[float], first: int) -> li
                 return i + 1
         return len(gutters) + 1
 
-    across = _tables_across(_rows(segments, 0), gutters)
+    across = _tables_across(_rows(segments, 0), gutters) if tables else set()
     placed = [(-1 if id(s) in across else column_of(s), s) for s in segments]
     spanning = [s for c, s in placed if c < 0]
     last = {id(s) for s in _last_lines(spanning, [s for c, s in placed if c >= 0])}
