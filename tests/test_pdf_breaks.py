@@ -157,3 +157,28 @@ def test_two_tables_side_by_side_are_read_as_two_tables():
     text = _read(c, buf).text
     assert "\nIncome item number 5 of the year | 1,005 | 2,005\n" in text
     assert "\nEquity movement 7 | 3,007 | 4,007 | 5,007 | 6,007\n" in text
+
+
+def test_a_label_alone_on_its_row_inside_a_table_keeps_the_table_whole():
+    # A price sheet: a header row, then groups of rows each under a label of its own ("Ethanol
+    # ($/gal)"): the rows keep the header's column names, and their group's label.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    c.setFont("Helvetica", 9)
+    y = H - 60
+    for x, head in ((200, "This week"), (270, "Last week"), (340, "Year ago")):
+        c.drawString(x, y, head)
+    for group, rows in (("Ethanol ($/gal)", (("Iowa", "1.35 - 1.42", "1.38 - 1.43", "1.27 - 1.35"),
+                                              ("Minnesota", "1.38 - 1.48", "1.40 - 1.49", "1.28 - 1.35"))),
+                        ("Biodiesel ($/gal)", (("Iowa", "2.85", "2.99 - 3.30", "2.85 - 3.07"),
+                                               ("Illinois", "3.40", "3.47 - 3.54", "2.95 - 3.05")))):
+        y -= 13
+        c.drawString(17 + 55, y, group)
+        for row in rows:
+            y -= 13
+            for x, cell in zip((29 + 55, 200, 270, 340), row):
+                c.drawString(x, y, cell)
+    _lines(c, 72, y - 40, _filler("sheet", 5))
+    text = _read(c, buf).text
+    assert "Ethanol ($/gal): Iowa | This week: 1.35 - 1.42 | Last week: 1.38 - 1.43" in text
+    assert "Biodiesel ($/gal): Iowa | This week: 2.85 | Last week: 2.99 - 3.30" in text

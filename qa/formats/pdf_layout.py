@@ -77,6 +77,19 @@ def _align(rows: list[list[Segment]]) -> list[list[str]]:
     return out
 
 
+def _section_row(rows: list[Row], j: int) -> bool:
+    """A label alone on its row between rows of a table ("Ethanol ($/gal)" over the ethanol
+    prices): short, not a sentence, flush with the first cells of the two rows after it or set out
+    to the left of them; the rows around it of three cells or more."""
+    row = rows[j]
+    if j == 0 or j + 2 >= len(rows) or any(len(rows[k].cells) < 3 for k in (j - 1, j + 1, j + 2)):
+        return False
+    s, nxt = row.cells[0], rows[j + 1]
+    return (len(s.text) <= 40 and not TERMINAL.search(s.text) and nxt.column == row.column == rows[j + 2].column
+            and -2 * s.size <= s.x0 - nxt.x0 <= s.size and abs(nxt.x0 - rows[j + 2].x0) <= s.size
+            and s.x1 < nxt.cells[1].x0)
+
+
 def _header_over(head: Row, table: list[Row], pitch: float) -> bool:
     """Whether a one-run row just above a table is its header: short labels, no sentence, whose
     words fall in two or more of the table's columns when cut at their wide gaps."""
@@ -131,7 +144,7 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
         row = rows[i]
         if len(row.cells) > 1:
             j = i
-            while j < len(rows) and len(rows[j].cells) > 1 and rows[j].column == row.column:
+            while j < len(rows) and rows[j].column == row.column and (len(rows[j].cells) > 1 or _section_row(rows, j)):
                 j += 1
             cells = [c.text for r in rows[i:j] for c in r.cells]
             if j - i >= 2 and statistics.median(len(c) for c in cells) <= 40:
