@@ -16,7 +16,7 @@ import logging
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Sequence
 
 
@@ -26,6 +26,7 @@ from .documents import Problem, SourceFile, scan
 from .device import device_note, resolve_device
 from .embedding import Embedder, ModelInfo, make_embedder, resolve_model
 from .errors import IndexLocationError, IndexNotFoundError, QAError
+from .formats import READER_RULES
 from .index import Generation, Manifest, Store, open_store
 from .index import is_url
 from .index.staging import GenerationWriter
@@ -113,16 +114,20 @@ def plan_changes(files: Sequence[SourceFile], manifest: Manifest | None,
     False
     """
     old = manifest.documents if manifest is not None else {}
+    # Files of a format whose reader's rules changed since the index was built are read again.
+    stale = {suffix for suffix, rules in READER_RULES.items()
+             if manifest is not None and manifest.readers.get(suffix, 1) != rules}
     current = {f.source for f in files}
     old_by_hash = {entry["hash"]: src for src, entry in old.items()}
     unchanged, changed, added, renamed = [], [], [], []
     for f in files:
         prev = old.get(f.source)
-        if prev is not None and prev["hash"] == f.hash:
+        again = PurePosixPath(f.source).suffix.lower() in stale
+        if prev is not None and prev["hash"] == f.hash and not again:
             unchanged.append(f.source)
         elif prev is not None:
             changed.append(f.source)
-        elif f.hash in old_by_hash and old_by_hash[f.hash] not in current:
+        elif f.hash in old_by_hash and old_by_hash[f.hash] not in current and not again:
             renamed.append((old_by_hash[f.hash], f.source))
         else:
             added.append(f.source)
@@ -279,7 +284,7 @@ def build_index(seeds_dir: str | Path = "seeds", index_dir: str | Path = "index"
             chunks=n_chunks, dimension=int(embedder.info.dimension),
             documents={r.source: r.entry() for r in writer.documents},
             corpus_root=str(seeds_dir.resolve()), created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            qa_version=_version(), answer_model=answer_identity())
+            qa_version=_version(), answer_model=answer_identity(), readers=dict(READER_RULES))
         n_documents = len(writer.documents)
         try:
             manifest = store.commit_generation(writer, manifest, progress=lambda m: say(0.95, m))

@@ -115,6 +115,23 @@ def test_plan_changes_sees_added_changed_renamed_removed():
     assert not plan_changes([f("a.txt", "1")], _manifest(0).with_(documents={"a.txt": {"hash": "1"}})).pending
 
 
+def test_plan_changes_reads_again_the_files_of_a_reader_whose_rules_changed():
+    from qa.formats import READER_RULES
+
+    def f(source, digest):
+        return SourceFile(source, Path(source), 1, 0.0, digest)
+
+    docs = {"a.pdf": {"hash": "1"}, "b.txt": {"hash": "2"}}
+    files = [f("a.pdf", "1"), f("b.txt", "2"), f("c.PDF", "3")]
+    old = _manifest(0).with_(documents={**docs, "c2.pdf": {"hash": "3"}})  # built before readers were versioned
+    plan = plan_changes(files, old)
+    assert plan.changed == ("a.pdf",) and plan.unchanged == ("b.txt",)
+    assert plan.added == ("c.PDF",) and plan.renamed == () and plan.removed == ("c2.pdf",)
+    now = _manifest(0).with_(documents=docs, readers=dict(READER_RULES))
+    assert plan_changes(files[:2], now).unchanged == ("a.pdf", "b.txt")
+    assert Manifest.from_dict(now.to_dict(), "index").readers == READER_RULES
+
+
 def test_scan_changes_against_a_built_index(tmp_path, embedder):
     seeds, index = tmp_path / "seeds", tmp_path / "index"
     write(seeds, "a.txt", "The Naryn river flows west through Kyrgyzstan.")

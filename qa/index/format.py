@@ -127,6 +127,7 @@ class Manifest:
     answer_model: dict[str, Any] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    readers: dict[str, int] = field(default_factory=dict)  # qa.formats.READER_RULES it was read with
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,7 +135,7 @@ class Manifest:
             "qa_version": self.qa_version, "created": self.created, "corpus_root": self.corpus_root,
             "model": dict(self.model), "chunker": dict(self.chunker), "lexical": dict(self.lexical),
             "index": {"type": self.index_type, "chunks": self.chunks, "dimension": self.dimension},
-            "answer_model": dict(self.answer_model),
+            "answer_model": dict(self.answer_model), "readers": dict(self.readers),
             "documents": {s: dict(e) for s, e in self.documents.items()}, "files": dict(self.files),
         }
 
@@ -155,7 +156,8 @@ class Manifest:
                     corpus_root=str(d.get("corpus_root") or ""), created=str(d.get("created") or ""),
                     qa_version=str(d.get("qa_version") or ""),
                     answer_model=dict(d.get("answer_model") or {}), files=dict(d.get("files") or {}),
-                    format_version=int(d["format_version"]))
+                    format_version=int(d["format_version"]),
+                    readers={str(k): int(v) for k, v in dict(d.get("readers") or {}).items()})
             for key in ("name", "fingerprint", "dimension"):
                 m.model[key]  # noqa: B018 - presence check
         except (KeyError, TypeError, ValueError) as exc:
