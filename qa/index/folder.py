@@ -366,8 +366,10 @@ class FolderGeneration:
         ends = np.cumsum(count)
         if not len(rows) or not ends[-1]:
             return out
-        # every sentence row of the chunks, chunk after chunk
-        cosines = vectors[np.repeat(first - ends + count, count) + np.arange(ends[-1])] @ query
+        # every sentence row of the chunks, chunk after chunk; einsum, not BLAS: OpenBLAS's two
+        # threads took 30 ms for 2,300 rows on a loaded machine (one thread, or einsum: 1 ms)
+        block = vectors[np.repeat(first - ends + count, count) + np.arange(ends[-1])]
+        cosines = np.einsum("ij,j->i", block, np.asarray(query, dtype=np.float32))
         has = count > 0
         out[has] = np.maximum.reduceat(cosines, (ends - count)[has])
         return out
