@@ -282,6 +282,9 @@ class FolderGeneration:
         self.lexical = LexicalIndex.load(folder / fmt.BM25, mmap=large)
         self._rows_docs: tuple[np.ndarray, list[str], np.ndarray] | None = None  # threads may both read it once
         self._vector_rows: NpyRows | None = None
+        # Mapped now, not at the first search: a retriever keeps serving its generation after a
+        # build replaced it and removed its folder (the mapping holds the file until closed).
+        self._sentence_map = np.load(folder / fmt.SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
         self._sentence_runs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         if self.faiss.ntotal != manifest.chunks or self.lexical.n_chunks != self.faiss.ntotal:
             raise IndexCorruptError(f"index at {folder.parent} is inconsistent (vectors {self.faiss.ntotal}, "
@@ -357,8 +360,7 @@ class FolderGeneration:
             # Mapped for searching (5x faster than a pread per chunk for ~170 candidates); builds
             # read `sentence_vectors`, so the mapping holds only the pages searches touched.
             found = self._sentence_runs = (
-                np.load(self.folder / fmt.SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False),
-                *self.table.sentence_runs(self.n_chunks))
+                self._sentence_map, *self.table.sentence_runs(self.n_chunks))
         vectors, first_of, count_of = found
         rows = np.asarray(rows, dtype=np.int64)
         first, count = first_of[rows], count_of[rows]
