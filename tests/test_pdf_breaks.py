@@ -182,3 +182,21 @@ def test_a_label_alone_on_its_row_inside_a_table_keeps_the_table_whole():
     text = _read(c, buf).text
     assert "Ethanol ($/gal): Iowa | This week: 1.35 - 1.42 | Last week: 1.38 - 1.43" in text
     assert "Biodiesel ($/gal): Iowa | This week: 2.85 | Last week: 2.99 - 3.30" in text
+
+
+def test_figures_led_by_a_yen_sign_are_cells_of_their_own():
+    # "¥ 233,512   ¥ 201,683" set closer than the gap that cuts text into cells: two figures, as
+    # with "$" or "€", each under its year.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    _lines(c, 72, H - 72, _filler("yen", 5))
+    c.setFont("Helvetica", 9)
+    y = H - 160
+    c.drawRightString(250, y, "2020")
+    c.drawRightString(320, y, "2021")
+    for k, (label, a, b) in enumerate((("Net profit", "233,512", "201,683"), ("Total equity", "2,511,155", "2,870,611"))):
+        c.drawString(72, y - 14 * (k + 1), label)
+        c.drawRightString(320, y - 14 * (k + 1), f"\u00a5 {a}      \u00a5 {b}")
+    _lines(c, 72, y - 60, _filler("after", 5))
+    text = _read(c, buf).text
+    assert "Net profit | 2020: \u00a5 233,512 | 2021: \u00a5 201,683" in text
