@@ -194,9 +194,40 @@ def test_figures_led_by_a_yen_sign_are_cells_of_their_own():
     y = H - 160
     c.drawRightString(250, y, "2020")
     c.drawRightString(320, y, "2021")
-    for k, (label, a, b) in enumerate((("Net profit", "233,512", "201,683"), ("Total equity", "2,511,155", "2,870,611"))):
+    figures = (("Net profit", "233,512", "201,683"), ("Total equity", "2,511,155", "2,870,611"))
+    for k, (label, a, b) in enumerate(figures):
         c.drawString(72, y - 14 * (k + 1), label)
         c.drawRightString(320, y - 14 * (k + 1), f"\u00a5 {a}      \u00a5 {b}")
     _lines(c, 72, y - 60, _filler("after", 5))
     text = _read(c, buf).text
     assert "Net profit | 2020: \u00a5 233,512 | 2021: \u00a5 201,683" in text
+
+
+def test_figures_set_between_the_two_lines_of_their_label_are_one_row():
+    # A statement's label on two lines with its figures centred between them: one row, the
+    # label whole, then the figures.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    _lines(c, 72, H - 72, _filler("statement", 5))
+    c.setFont("Helvetica", 7)
+    y = H - 160
+    rows = [("Net profit", None, "233,512", "201,683"),
+            ("Changes in fair value of financial assets measured at",
+             "fair value through other comprehensive income", "(31,874)", "64,457"),
+            ("Remeasurements of defined benefit plans", None, "(23,574)", "84,501"),
+            ("Share of other comprehensive income of investments",
+             "accounted for using the equity method", "(1,528)", "2,159")]
+    for label, second, a, b in rows:
+        y -= 20
+        if second:
+            c.drawString(80, y + 6, label)
+            c.drawString(80, y - 6, second)
+        else:
+            c.drawString(80, y, label)
+        c.drawRightString(330, y, a)
+        c.drawRightString(380, y, b)
+    _lines(c, 72, y - 40, _filler("after", 5))
+    text = _read(c, buf).text
+    assert ("Changes in fair value of financial assets measured at fair value through other comprehensive "
+            "income | (31,874) | 64,457") in text
+    assert "Share of other comprehensive income of investments accounted for using the equity method | (1,528)" in text

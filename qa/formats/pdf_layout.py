@@ -77,6 +77,31 @@ def _align(rows: list[list[Segment]]) -> list[list[str]]:
     return out
 
 
+_FIGURE = re.compile(r"^[-$€£¥(]*\s*(\d[\d,.]*|[―—–-])\)?%?$")
+
+
+def _centred_figures(rows: list[Row], known: set[str]) -> list[Row]:
+    """A row of figures set between the two lines of its label ("Changes in fair value of
+    financial assets measured at" / "(31,874)  64,457" / "fair value through other comprehensive
+    income"), the figures centred on the label, is one row: the label's lines joined, then the
+    figures."""
+    out: list[Row] = []
+    i = 0
+    while i < len(rows):
+        a, r, b = rows[i], rows[i + 1] if i + 1 < len(rows) else None, rows[i + 2] if i + 2 < len(rows) else None
+        if (r is not None and b is not None and len(a.cells) == 1 == len(b.cells) and a.column == r.column == b.column
+                and all(_FIGURE.match(c.text) for c in r.cells) and a.base < r.base < b.base
+                and b.base - a.base <= 2.2 * a.size and -1 <= b.x0 - a.x0 <= 2 * a.size
+                and max(a.x1, b.x1) < r.cells[0].x0 and not TERMINAL.search(a.text)):
+            label = Segment(join_lines([a.text, b.text], known), a.x0, max(a.x1, b.x1), r.base, a.size)
+            out.append(Row([label, *r.cells], r.column))
+            i += 3
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
 def _section_row(rows: list[Row], j: int) -> bool:
     """A label alone on its row between rows of a table ("Ethanol ($/gal)" over the ethanol
     prices): short, not a sentence, flush with the first cells of the two rows after it or set out
@@ -131,9 +156,9 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
     notes = _footnotes(page, body)
     note_ids = {id(r) for r in notes}
     rows, seen = [], set()
-    for r in page.rows:
+    for r in _centred_figures([r for r in page.rows if id(r) not in note_ids], known):
         key = re.sub(r"\W+", "", r.text.casefold())
-        if id(r) in note_ids or (len(key) >= 25 and key in seen):
+        if len(key) >= 25 and key in seen:
             continue  # a line said twice on one page: text extracted twice
         seen.add(key)
         rows.append(r)
