@@ -26,6 +26,22 @@ def _filler(tag: str, n: int) -> list[str]:
     return [f"The {tag} survey line {i} tells how the volunteers walked the bank." for i in range(n)]
 
 
+def _canvas(pagesize=letter) -> tuple[io.BytesIO, canvas.Canvas]:
+    buf = io.BytesIO()
+    return buf, canvas.Canvas(buf, pagesize=pagesize)
+
+
+def _statement(font: float, draw) -> str:
+    """The text of a page of five lines of text, then what `draw(c, y)` sets from y down in
+    Helvetica of size `font` (returning where it ended), then five more lines."""
+    buf, c = _canvas()
+    _lines(c, 72, H - 72, _filler("before", 5))
+    c.setFont("Helvetica", font)
+    end = draw(c, H - 160)
+    _lines(c, 72, end - 40, _filler("after", 5))
+    return _read(c, buf).text
+
+
 def _read(c: canvas.Canvas, buf: io.BytesIO):
     c.showPage()
     c.save()
@@ -36,8 +52,7 @@ def test_a_colon_at_the_foot_of_a_page_introduces_the_quotation_on_the_next():
     # "..., which Wang et al. (2022) define as:" ends page 3's text, the page's footnote sits
     # below it, and the quotation it introduces opens page 4 in smaller type: the footnote goes
     # before the paragraph, and the sentence and its quotation are one.
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=letter)
+    buf, c = _canvas()
     _lines(c, 72, H - 72, [*_filler("first", 44), "We focus on faithfulness, which Wang et al. define as:"])
     _lines(c, 72, 80, ["3 Besides granularity, we also observe many annotator qualifications."], size=8)
     c.showPage()
@@ -60,8 +75,7 @@ def test_two_columns_under_a_table_across_the_page_are_read_column_by_column(xs,
     # line short. With many cells no gutter runs from top to bottom, and the band under the
     # table has one; with few, the gutter runs between the table's columns: its rows are still
     # rows across the page, and the caption is one paragraph.
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=letter)
+    buf, c = _canvas()
     c.setFont("Helvetica", 8)
     for r in range(n):
         for k, x in enumerate(xs):
@@ -86,8 +100,7 @@ def test_a_running_head_seen_once_does_not_cut_the_sentence_over_the_break():
     # A slip opinion's odd pages carry "Cite as: 569 U. S. ____ (2013)", its even pages the case's
     # name: in four pages the odd head is seen once, so it is not known as furniture. It moves
     # after the paragraph that completes the sentence, and stays findable on its page.
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=letter)
+    buf, c = _canvas()
     heads = ["(Slip Opinion) OCTOBER TERM, 2012 1", "2 TARRANT REGIONAL WATER DIST. v. HERRMANN",
              "Cite as: 569 U. S. ____ (2013) 3", "4 TARRANT REGIONAL WATER DIST. v. HERRMANN"]
     bodies = [_filler("first", 40),
@@ -113,8 +126,7 @@ def test_a_spacing_accent_drawn_over_its_letter_is_put_on_it():
     # them still joins its word.
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=letter)
+    buf, c = _canvas()
     _lines(c, 72, H - 72, _filler("accent", 10))
     y = H - 72 - 12 * 10
     x = 72.0
@@ -138,8 +150,7 @@ def test_two_tables_side_by_side_are_read_as_two_tables():
     # table of its own, not one table whose rows join a row of each.
     from reportlab.lib.pagesizes import A3, landscape
 
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=landscape(A3))
+    buf, c = _canvas(landscape(A3))
     w, h = landscape(A3)
     c.setFont("Helvetica", 9)
     left = [f"Income item number {k} of the year" for k in range(24)]
@@ -162,8 +173,7 @@ def test_two_tables_side_by_side_are_read_as_two_tables():
 def test_a_label_alone_on_its_row_inside_a_table_keeps_the_table_whole():
     # A price sheet: a header row, then groups of rows each under a label of its own ("Ethanol
     # ($/gal)"): the rows keep the header's column names, and their group's label.
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=letter)
+    buf, c = _canvas()
     c.setFont("Helvetica", 9)
     y = H - 60
     for x, head in ((200, "This week"), (270, "Last week"), (340, "Year ago")):
@@ -187,47 +197,39 @@ def test_a_label_alone_on_its_row_inside_a_table_keeps_the_table_whole():
 def test_figures_led_by_a_yen_sign_are_cells_of_their_own():
     # "¥ 233,512   ¥ 201,683" set closer than the gap that cuts text into cells: two figures, as
     # with "$" or "€", each under its year.
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=letter)
-    _lines(c, 72, H - 72, _filler("yen", 5))
-    c.setFont("Helvetica", 9)
-    y = H - 160
-    c.drawRightString(250, y, "2020")
-    c.drawRightString(320, y, "2021")
-    figures = (("Net profit", "233,512", "201,683"), ("Total equity", "2,511,155", "2,870,611"))
-    for k, (label, a, b) in enumerate(figures):
-        c.drawString(72, y - 14 * (k + 1), label)
-        c.drawRightString(320, y - 14 * (k + 1), f"\u00a5 {a}      \u00a5 {b}")
-    _lines(c, 72, y - 60, _filler("after", 5))
-    text = _read(c, buf).text
-    assert "Net profit | 2020: \u00a5 233,512 | 2021: \u00a5 201,683" in text
+    def draw(c: canvas.Canvas, y: float) -> float:
+        c.drawRightString(250, y, "2020")
+        c.drawRightString(320, y, "2021")
+        for label, a, b in (("Net profit", "233,512", "201,683"), ("Total equity", "2,511,155", "2,870,611")):
+            y -= 14
+            c.drawString(72, y, label)
+            c.drawRightString(320, y, f"\u00a5 {a}      \u00a5 {b}")
+        return y
+
+    assert "Net profit | 2020: \u00a5 233,512 | 2021: \u00a5 201,683" in _statement(9, draw)
 
 
 def test_figures_set_between_the_two_lines_of_their_label_are_one_row():
     # A statement's label on two lines with its figures centred between them: one row, the
     # label whole, then the figures.
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=letter)
-    _lines(c, 72, H - 72, _filler("statement", 5))
-    c.setFont("Helvetica", 7)
-    y = H - 160
     rows = [("Net profit", None, "233,512", "201,683"),
             ("Changes in fair value of financial assets measured at",
              "fair value through other comprehensive income", "(31,874)", "64,457"),
             ("Remeasurements of defined benefit plans", None, "(23,574)", "84,501"),
             ("Share of other comprehensive income of investments",
              "accounted for using the equity method", "(1,528)", "2,159")]
-    for label, second, a, b in rows:
-        y -= 20
-        if second:
-            c.drawString(80, y + 6, label)
-            c.drawString(80, y - 6, second)
-        else:
-            c.drawString(80, y, label)
-        c.drawRightString(330, y, a)
-        c.drawRightString(380, y, b)
-    _lines(c, 72, y - 40, _filler("after", 5))
-    text = _read(c, buf).text
+
+    def draw(c: canvas.Canvas, y: float) -> float:
+        for label, second, a, b in rows:
+            y -= 20
+            c.drawString(80, y + 6 if second else y, label)
+            if second:
+                c.drawString(80, y - 6, second)
+            c.drawRightString(330, y, a)
+            c.drawRightString(380, y, b)
+        return y
+
+    text = _statement(7, draw)
     assert ("Changes in fair value of financial assets measured at fair value through other comprehensive "
             "income | (31,874) | 64,457") in text
     assert "Share of other comprehensive income of investments accounted for using the equity method | (1,528)" in text
