@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import content_terms, opens_sentence
+from ..text import MONTH_NAMES, content_terms, opens_sentence
 
 _ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
 _CONTINUES = re.compile(r"^[\"'“‘«(]?(?:he|she|it|they|this|these|that|those|its|their|his|her|such|"
@@ -69,12 +69,42 @@ def labelled_by(text: str, terms: set[str]) -> bool:
     return bool(label) and label <= terms
 
 
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+_DATE = re.compile(rf"\b(?:{'|'.join(m[:3] for m in MONTH_NAMES)})[a-z]*\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?"
+                   r"(?:\s+(?:19|20)\d\d)?\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:19|20)\d\d\b", re.IGNORECASE)
+
+
+def heading(text: str) -> bool:
+    """A heading, a title or a list of names, however long (two side by side read as one line): a line
+    without a full stop nearly every word of which (function words aside) opens with a capital, and
+    which gives no figure but dates. It states nothing: "Mitsubishi Electric Corporation and
+    Subsidiaries Years ended March 31, 2020 and 2021" answers no question on the statement below it.
+
+    >>> heading("Consolidated Statement of Changes in Equity Years ended March 31, 2021"), heading("Net sales rose")
+    (True, False)
+    >>> heading("Standard Variable Rate 5.37% 5.51%"), heading("Proceedings of ACL, pages 4969–4983")
+    (False, False)
+    """
+    if _ENDS.search(text) or is_field(text) or re.search(r"\d", _DATE.sub(" ", text)):
+        return False
+    words = [w for w in _WORD.findall(text) if content_terms(w)]
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) >= TITLE_SHARE * len(words)
+
+
+TITLE_SHARE = 0.8
+"""A line is in title case when this share of its words (function words aside) open with a capital."""
+
+
 def quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
     """Headings, bylines, captions and fragments cut by a chunk edge are not quoted."""
     ends = _ENDS.search(s) is not None
     # A field or a table row states a figure without a full stop: "Date of Incident: 01/09/2015".
     short = 3 if ends or is_field(s) else 12
     if len(s) < 15 or len(s.split()) < short or not any(ch.isalpha() for ch in s):
+        return False
+    if heading(s):
         return False
     if _header_row(s):
         return False

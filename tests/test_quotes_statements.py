@@ -1,0 +1,61 @@
+"""What the answer quotes from financial statements and court papers as PDF readers give them: headings
+that run on past twelve words (two side by side read as one line), rows without cell marks. Real
+indexes of small documents built with the bundled model; see qa/answer/quotes.py and reply.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from qa.answer import answer  # noqa: E402
+from qa.answer.quotes import heading, quotable  # noqa: E402
+
+from conftest import write  # noqa: E402
+
+# Two statements side by side on one page: their headings are read as one line of 24 words.
+STATEMENT = (
+    "Consolidated Statement of Comprehensive Income Consolidated Statement of Changes in Equity\n\n"
+    "Hokuriku Electric Corporation and Subsidiaries Hokuriku Electric Corporation and Subsidiaries "
+    "Years ended March 31, 2020 and 2021 Years ended March 31, 2020 and 2021\n\n"
+    "Yen (millions)\n\n2020 2021\n\n"
+    "Net profit ¥ 133,512 ¥ 101,683\n\n"
+    "Other comprehensive income (loss), net of tax\n\n"
+    "Total items that may be reclassified to net profit | (21,774) | 33,154\n\n"
+    "Total other comprehensive income (loss) | (58,750) | 114,271\n\n"
+    "Balance at end of year | ¥ 75,820 ¥ 102,777 ¥ 1,266,490 ¥ 51,801 ¥ (1,595) ¥ 1,454,293 ¥ 56,318 ¥ 1,510,611\n\n"
+    "Dividends | (37,283) | (37,283) | (3,107) | (40,390)\n")
+
+FOLDER = {"hokuriku-statements.txt": STATEMENT}
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory, embedder):
+    from qa import Retriever, build_index
+
+    base = tmp_path_factory.mktemp("statements")
+    for name, text in FOLDER.items():
+        write(base / "docs", name, text)
+    build_index(base / "docs", base / "index", embedder=embedder)
+    return Retriever.load(base / "index", embedder=embedder)
+
+
+def test_a_long_heading_is_not_quoted(retriever):
+    a = answer(retriever, "What was Hokuriku Electric's total equity at the end of the year ended March 31, 2021?")
+    assert not a.abstained and "1,510,611" in a.sentences[0].text, a.text
+    assert not any("Subsidiaries" in s.text for s in a.sentences), a.text
+
+
+def test_headings():
+    title = STATEMENT.split("\n\n")[1]
+    assert len(title.split()) > 12 and heading(title) and not quotable(title, 1, 3, 0)
+    assert heading("Consolidated Statement of Changes in Equity Years ended March 31, 2021")
+    assert heading("Kyle Lo, Lucy Lu Wang, Mark Neumann, Rodney Kinney, Daniel S. Weld, Allen Institute")  # a byline
+    assert not heading("Beauty net sales decreased 2% to $3.5 billion")  # a statement
+    assert not heading("Standard Variable Rate 5.37% 5.51% 4.87%")  # figures: a row
+    assert not heading("Proceedings of the 58th Annual Meeting, pages 4969–4983")  # a page range
+    assert not heading("The Board Approved The Budget.")  # a full stop: a sentence
