@@ -59,3 +59,20 @@ def test_headings():
     assert not heading("Standard Variable Rate 5.37% 5.51% 4.87%")  # figures: a row
     assert not heading("Proceedings of the 58th Annual Meeting, pages 4969–4983")  # a page range
     assert not heading("The Board Approved The Budget.")  # a full stop: a sentence
+
+
+def test_a_row_without_cell_marks_is_quoted(retriever):
+    a = answer(retriever, "What was Hokuriku Electric's net profit for the year ended March 31, 2021?")
+    assert not a.abstained and any(s.text == "Net profit ¥ 133,512 ¥ 101,683" for s in a.sentences), a.text
+
+
+def test_rows_without_cell_marks():
+    from qa.answer.quotes import is_field, labelled_by
+    from qa.text import content_terms
+
+    assert is_field("Net profit ¥ 233,512 ¥ 201,683") and is_field("Comprehensive income 124,762 415,954")
+    assert not is_field("OCTOBER TERM, 2012 1")  # a page number after a year: no amount
+    assert not is_field("Argued April 23, 2013—Decided June 13, 2013") and not is_field("Yen (millions) 2020")
+    assert not is_field("Non-controlling interests ¥ 7,630 ¥ 14,395 Common stock")  # words after the figures
+    asked = set(content_terms("What was the net profit for the year ended March 31, 2021?"))
+    assert labelled_by("Net profit ¥ 233,512 ¥ 201,683", asked)

@@ -44,7 +44,11 @@ def is_field(text: str) -> bool:
     (True, False)
     >>> is_field("Effective tax rate | Three Months Ended June 28, 2025: 16.4% | June 29, 2024: 15.9%")
     True
+    >>> is_field("Net profit ¥ 233,512 ¥ 201,683"), is_field("OCTOBER TERM, 2012 1")
+    (True, False)
     """
+    if _bare_row(text):
+        return True
     if not _FIELD.match(text):
         return False
     # The first cell's value is a figure, or the first "header: value" cell's (of the line, or after
@@ -52,6 +56,19 @@ def is_field(text: str) -> bool:
     # running footer ("Apple Inc. | Q3 2025 Form 10-Q | 17") is no row.
     bar = text.find("|")
     return any(_CELL_FIGURE.match(text, at) for at in (bar, text.find(":"), text.find(":", bar)) if at >= 0)
+
+
+_FIGURE = r"[$€£¥]?\s?\(?[-–]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\)?%?"
+_BARE_ROW = re.compile(rf"([^\W\d][^|:\n]*?)\s+({_FIGURE}(?:\s+{_FIGURE})*)")
+_FORMATTED = re.compile(r"[$€£¥(%]|\d,\d{3}|\d\.\d")
+
+
+def _bare_row(text: str) -> re.Match[str] | None:
+    """A table row whose cells the reader gave without marks: a label, then figures to the end of the
+    line, one of them written as an amount ("Net profit ¥ 233,512 ¥ 201,683"; not a page number
+    after a date, "OCTOBER TERM, 2012 1")."""
+    m = _BARE_ROW.fullmatch(text)
+    return m if m and _FORMATTED.search(m.group(2)) else None
 
 
 def labelled_by(text: str, terms: set[str]) -> bool:
@@ -64,7 +81,8 @@ def labelled_by(text: str, terms: set[str]) -> bool:
     """
     if not is_field(text):
         return False
-    first = text.split("|", 1)[0] if "|" in text else text.split(":", 1)[0]
+    bare = _bare_row(text)
+    first = bare.group(1) if bare else text.split("|", 1)[0] if "|" in text else text.split(":", 1)[0]
     label = set(content_terms(re.sub(r"\([^)]*\)", " ", first)))
     return bool(label) and label <= terms
 
