@@ -76,3 +76,23 @@ def test_rows_without_cell_marks():
     assert not is_field("Non-controlling interests ¥ 7,630 ¥ 14,395 Common stock")  # words after the figures
     asked = set(content_terms("What was the net profit for the year ended March 31, 2021?"))
     assert labelled_by("Net profit ¥ 233,512 ¥ 201,683", asked)
+
+
+def test_a_labelled_row_takes_the_last_near_best_place():
+    import numpy as np
+
+    from qa.answer.reply import Candidate, Pool, chosen
+
+    texts = ["Balance at end of year | ¥ 175,820 ¥ 202,777 ¥ 2,870,611",
+             "Balance at end of year ¥ 175,820 ¥ 202,832 ¥ 2,538,859",
+             "Comprehensive income 124,762 415,954 2021",
+             "Net profit ¥ 233,512 ¥ 201,683", "Dividends | (77,283) | (84,390)"]
+    pool = Pool([Candidate(t, 1, 0, len(t), 0) for t in texts], np.zeros((len(texts), 1)), [True] * len(texts),
+                labelled=[3])
+    assert chosen(pool, np.array([0.46, 0.24, 0.10, 0.08, 0.01])) == [0, 1, 3]
+    assert chosen(pool, np.array([0.46, 0.24, 0.01, 0.08, 0.01])) == [0, 1, 3]  # room left: added
+    # A best sentence carried on keeps its continuation; the row takes the place after them.
+    carried = [Candidate("The court ruled on two points:", 1, 0, 30, 0, next=1),
+               Candidate("First, the claim was late.", 1, 31, 57, 31), Candidate("Fees | $1,200", 1, 58, 71, 58)]
+    pool = Pool(carried, np.zeros((3, 1)), [True] * 3, labelled=[2])
+    assert chosen(pool, np.array([0.7, 0.2, 0.1])) == [0, 1, 2]

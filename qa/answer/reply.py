@@ -331,6 +331,7 @@ def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
         if is_reference(pool.candidates[nxt].text) and after >= 0 \
                 and continues(pool.candidates[best].text, pool.candidates[after].text):
             out.append(after)
+    kept = len(out)  # the best sentence and what carries it on
     for i in order[1:]:
         if len(out) >= MAX_SENTENCES or probs[i] < probs[best] * EXTRA_WITHIN:
             break
@@ -339,7 +340,8 @@ def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
         out.append(i)
     # A table row or field labelled with the question's words holds the figure asked for, where the
     # best sentences may only speak of it ("the effective tax rate for the third quarter was higher").
+    # It takes the place of the last near-best sentence when the quote is full.
     rows = [i for i in pool.labelled if probs[i] > 0 and i not in out]
-    if rows and len(out) < MAX_SENTENCES:
-        out.append(max(rows, key=lambda i: probs[i]))
+    if rows and (len(out) < MAX_SENTENCES or len(out) > kept):
+        out = out[:MAX_SENTENCES - 1] + [max(rows, key=lambda i: probs[i])]
     return out
