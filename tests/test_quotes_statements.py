@@ -30,7 +30,36 @@ STATEMENT = (
     "Balance at end of year | ¥ 75,820 ¥ 102,777 ¥ 1,266,490 ¥ 51,801 ¥ (1,595) ¥ 1,454,293 ¥ 56,318 ¥ 1,510,611\n\n"
     "Dividends | (37,283) | (37,283) | (3,107) | (40,390)\n")
 
-FOLDER = {"hokuriku-statements.txt": STATEMENT}
+# A court's first page: the caption's lines end its chunk (the opinion's first paragraph is long).
+APPEAL = (
+    'In the Missouri Court of Appeals Western District\n\n'
+    'DIVISION TWO ROBERT LEE HOLT, ) No. WD84512 ) Appellant, ) Appeal from the Circuit Court of ) Boone '
+    'County, Missouri vs. ) No. 19BA-CR01234 ) STATE OF MISSOURI, ) Honorable Kevin M. Crane ) '
+    'Respondent. )\n\n'
+    'Robert Lee Holt appeals the judgment denying his Rule 29.15 motion for post-conviction relief after '
+    'an evidentiary hearing. Holt claims that his trial counsel was ineffective for failing to call two '
+    'witnesses who would have supported his account of the events. We find no clear error in the motion '
+    "court's findings and affirm. The motion court found that counsel's decision not to call the "
+    'witnesses was a matter of reasonable trial strategy, because both witnesses had given statements '
+    "that contradicted Holt's account in important respects. Counsel testified at the hearing that he had"
+    ' interviewed both witnesses before trial and had concluded that their testimony would do more harm '
+    "than good. We defer to the motion court's determinations of credibility. The record shows that "
+    'counsel reviewed the police reports, the statements of both witnesses and the recorded interview of '
+    'the victim, and that he discussed with Holt before trial why he would not call the two witnesses. '
+    "Holt did not testify at the hearing, and the motion court was free to believe counsel's account of "
+    'their conversations. Because the decision not to call a witness is presumptively a matter of trial '
+    'strategy, and Holt offered nothing to overcome that presumption, his claim fails on the first prong '
+    'of the test for ineffective assistance of counsel.\n\n'
+    'Factual and Procedural History\n\n'
+    'In 2019, Holt was charged with one count of burglary in the first degree and one count of stealing. '
+    'A jury found him guilty of both counts, and the trial court sentenced him to concurrent terms of ten'
+    ' and four years. This Court affirmed the convictions on direct appeal. Holt then timely filed a pro '
+    'se motion for post-conviction relief, which appointed counsel amended. After an evidentiary hearing '
+    'at which trial counsel testified, the motion court denied the amended motion in a written judgment '
+    'with findings of fact and conclusions of law. This appeal follows.\n'
+)
+
+FOLDER = {"hokuriku-statements.txt": STATEMENT, "holt-appeal.txt": APPEAL}
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +125,17 @@ def test_a_labelled_row_takes_the_last_near_best_place():
                Candidate("First, the claim was late.", 1, 31, 57, 31), Candidate("Fees | $1,200", 1, 58, 71, 58)]
     pool = Pool(carried, np.zeros((3, 1)), [True] * 3, labelled=[2])
     assert chosen(pool, np.array([0.7, 0.2, 0.1])) == [0, 1, 2]
+
+
+def test_a_caption_line_giving_a_number_is_quoted(retriever):
+    a = answer(retriever, "What is the appeal number of Holt v. State of Missouri?")
+    assert not a.abstained and "No. WD84512" in a.sentences[0].text, (a.notes, a.text)
+
+
+def test_header_fields():
+    from qa.answer.quotes import is_field
+
+    assert is_field("No. 21-50498 Lyle W. Cayce Clerk") and quotable("No. 21-50498 Lyle W. Cayce Clerk", 4, 9, 0)
+    caption = "HOLT, ) No. WD84512 ) Appellant, ) Appeal from the Circuit Court of ) Boone County vs. ) Respondent. )"
+    assert quotable(caption, 1, 2, 0)  # the last line of its chunk, without a full stop
+    assert not is_field("There is no. 5 here")

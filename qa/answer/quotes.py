@@ -47,8 +47,8 @@ def is_field(text: str) -> bool:
     >>> is_field("Net profit ¥ 233,512 ¥ 201,683"), is_field("OCTOBER TERM, 2012 1")
     (True, False)
     """
-    if _bare_row(text):
-        return True
+    if _bare_row(text) or (_IDENTIFIER.search(text) and "\n" not in text):
+        return True  # a row without cell marks, or a header field: "No. 21-50498 Lyle W. Cayce Clerk"
     if not _FIELD.match(text):
         return False
     # The first cell's value is a figure, or the first "header: value" cell's (of the line, or after
@@ -69,6 +69,10 @@ def _bare_row(text: str) -> re.Match[str] | None:
     after a date, "OCTOBER TERM, 2012 1")."""
     m = _BARE_ROW.fullmatch(text)
     return m if m and _FORMATTED.search(m.group(2)) else None
+
+
+_IDENTIFIER = re.compile(r"(?:\bNo\.|\bNos\.|\bNumber:|#)\s?[A-Z]{0,4}[-–]?\d[\w:/.–-]*")
+"""A number that names a thing, under its label: "No. 21-50498", "No. ED108783", "Number: 160311-DSP"."""
 
 
 def labelled_by(text: str, terms: set[str]) -> bool:
