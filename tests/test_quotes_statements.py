@@ -139,3 +139,19 @@ def test_header_fields():
     caption = "HOLT, ) No. WD84512 ) Appellant, ) Appeal from the Circuit Court of ) Boone County vs. ) Respondent. )"
     assert quotable(caption, 1, 2, 0)  # the last line of its chunk, without a full stop
     assert not is_field("There is no. 5 here")
+
+
+def test_a_heading_naming_a_thing_of_the_asked_kind_is_quoted(retriever):
+    a = answer(retriever, "Which court decided the appeal of Robert Lee Holt?")
+    assert not a.abstained and any(s.text == "In the Missouri Court of Appeals Western District" for s in a.sentences), \
+        a.text
+
+
+def test_headings_naming_the_asked_kind():
+    from qa.answer.quotes import asked_kind, names_kind
+
+    assert asked_kind("Which court decided the appeal?") == "court" and asked_kind("What is the rate?") is None
+    assert names_kind("United States Court of Appeals", "court")
+    assert not names_kind("The court affirmed.", "court") and not names_kind("Court of Appeals", None)
+    assert not names_kind("Opinion of the Court.", "court")  # a sentence, quotable or not on its own
+    assert not names_kind("Notice Date | Company | City | Employees Affected", "compani")  # a header row

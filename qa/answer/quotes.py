@@ -75,6 +75,29 @@ _IDENTIFIER = re.compile(r"(?:\bNo\.|\bNos\.|\bNumber:|#)\s?[A-Z]{0,4}[-–]?\d[
 """A number that names a thing, under its label: "No. 21-50498", "No. ED108783", "Number: 160311-DSP"."""
 
 
+_WHICH = re.compile(r"\W*(?:which|what)\s+([\w'’-]+)", re.IGNORECASE)
+
+
+def asked_kind(question: str) -> str | None:
+    """The kind of thing a "which X" / "what X" question asks for, as a term: "court" in "Which court
+    decided the appeal?" (None for "what is", "which of")."""
+    m = _WHICH.match(question)
+    terms = content_terms(m.group(1)) if m else []
+    return terms[0] if terms else None
+
+
+def names_kind(text: str, kind: str | None) -> bool:
+    """Whether a line without a full stop or cells (a heading) names a thing of the asked kind: the kind's word
+    capitalised, as in a name ("In the Missouri Court of Appeals Eastern District" for "court").
+
+    >>> names_kind("In the Missouri Court of Appeals Eastern District", "court"), names_kind("the court held", "court")
+    (True, False)
+    """
+    if kind is None or "\n" in text or "|" in text or _ENDS.search(text):
+        return False  # a sentence, or a table's row (its header names the column: "Company | City")
+    return any(w[0].isupper() and content_terms(w) == [kind] for w in _WORD.findall(text))
+
+
 def labelled_by(text: str, terms: set[str]) -> bool:
     """Whether `text` is a table row or a field whose label (its first cell, before the first "|",
     else before the first ":"; words in brackets aside) is made of the question's words `terms`

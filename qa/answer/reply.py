@@ -26,7 +26,7 @@ import numpy as np
 from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
-from .quotes import continues, is_reference, labelled_by, quotable, same_words
+from .quotes import asked_kind, continues, is_reference, labelled_by, names_kind, quotable, same_words
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -157,6 +157,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         return Pool([], np.zeros((0, len(FEATURES))), [], absent=absent, wants=asked.wants)
     data = sentence_data(retriever, passages, cache)
     qvec = retriever.embed_query(focus).astype(np.float32)
+    kind = asked_kind(focus)  # a heading naming a thing of this kind is a candidate ("which court")
     cands: list[Candidate] = []
     rows: list[tuple[float, float, float, int, str]] = []  # cosine, context cosine, passage cosine, rank, context
     seen: set[tuple[str, int]] = set()
@@ -170,7 +171,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         previous_candidate = -2
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
-            if not quotable(s, i, len(spans), p.start):
+            if not quotable(s, i, len(spans), p.start) and not names_kind(s, kind):
                 continue
             key = (p.doc_id, p.start + a)
             if key in seen:
@@ -208,7 +209,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         kind_gaps = [kind_missing(asked, c.text, cands[c.next].text if c.next >= 0 else "") for c in cands]
     unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
                           list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
-    labelled = [i for i, c in enumerate(cands) if labelled_by(c.text, wanted)]
+    labelled = [i for i, c in enumerate(cands) if labelled_by(c.text, wanted) or names_kind(c.text, kind)]
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
                 kind_gaps, asked.wants, lacking, unsaid, labelled)
 
