@@ -155,3 +155,4 @@ def test_headings_naming_the_asked_kind():
     assert not names_kind("The court affirmed.", "court") and not names_kind("Court of Appeals", None)
     assert not names_kind("Opinion of the Court.", "court")  # a sentence, quotable or not on its own
     assert not names_kind("Notice Date | Company | City | Employees Affected", "compani")  # a header row
+    assert asked_kind("Which Super Bowl did Elway win?") is None  # a name, not a kind

@@ -75,12 +75,12 @@ _IDENTIFIER = re.compile(r"(?:\bNo\.|\bNos\.|\bNumber:|#)\s?[A-Z]{0,4}[-–]?\d[
 """A number that names a thing, under its label: "No. 21-50498", "No. ED108783", "Number: 160311-DSP"."""
 
 
-_WHICH = re.compile(r"\W*(?:which|what)\s+([\w'’-]+)", re.IGNORECASE)
+_WHICH = re.compile(r"\W*(?:[Ww]hich|[Ww]hat|WHICH|WHAT)\s+([a-z][\w'’-]*)")
 
 
 def asked_kind(question: str) -> str | None:
     """The kind of thing a "which X" / "what X" question asks for, as a term: "court" in "Which court
-    decided the appeal?" (None for "what is", "which of")."""
+    decided the appeal?" (None for "what is", "which of", and for a name: "Which Super Bowl")."""
     m = _WHICH.match(question)
     terms = content_terms(m.group(1)) if m else []
     return terms[0] if terms else None
