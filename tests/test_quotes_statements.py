@@ -59,7 +59,25 @@ APPEAL = (
     'with findings of fact and conclusions of law. This appeal follows.\n'
 )
 
-FOLDER = {"hokuriku-statements.txt": STATEMENT, "holt-appeal.txt": APPEAL}
+# A circuit court's first page: its case number in a short line under the clerk's name, the district
+# court's number in the line giving the appeal's origin.
+CAPTION = (
+    'United States Court of Appeals\n\n'
+    'for the Fifth Circuit\n\n'
+    'FILED\n\n'
+    'March 3, 2023\n\n'
+    'No. 22-10417 Lyle W. Cayce Clerk\n\n'
+    'Jane Roe, Plaintiff—Appellant, versus Acme Mutual Insurance Company, Defendant—Appellee.\n\n'
+    'Appeal from the United States District Court for the Northern District of Texas USDC No. 4:21-CV-118\n\n'
+    'Before Smith, Higginson, and Wilson, Circuit Judges.\n\n'
+    'Per Curiam: This case arises from a dispute over a disability insurance policy. Roe enrolled in the '
+    'policy through her employer in 2019 and stopped working in 2020 after a back injury. Acme Mutual '
+    'denied her claim for long-term benefits, finding that she could still perform the duties of a '
+    'sedentary occupation. Roe sued in state court, and Acme Mutual removed the case to federal court. '
+    'The district court granted summary judgment to Acme Mutual, and Roe appealed. We affirm.\n'
+)
+
+FOLDER = {"hokuriku-statements.txt": STATEMENT, "holt-appeal.txt": APPEAL, "roe-v-acme-ca5.txt": CAPTION}
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +174,20 @@ def test_headings_naming_the_asked_kind():
     assert not names_kind("Opinion of the Court.", "court")  # a sentence, quotable or not on its own
     assert not names_kind("Notice Date | Company | City | Employees Affected", "compani")  # a header row
     assert asked_kind("Which Super Bowl did Elway win?") is None  # a name, not a kind
+
+
+def test_the_number_of_a_thing_asked_is_quoted_from_the_lines_giving_one(retriever):
+    a = answer(retriever, "What is the Fifth Circuit case number of Roe v. Acme Mutual Insurance Company?")
+    assert not a.abstained and any("No. 22-10417" in s.text for s in a.sentences), (a.notes, a.text)
+    assert all("No. " in s.text for s in a.sentences), a.text
+
+
+def test_questions_asking_the_number_of_a_thing():
+    from qa.answer.quotes import asks_identifier, names_identifier
+
+    assert asks_identifier("What is the appeal number of Jagels v. State of Missouri?")
+    assert asks_identifier("What is the case tracking number of the Fond du Lac County report?")
+    assert not asks_identifier("What is the number of papers in S2ORC?")  # a count
+    assert not asks_identifier("What is the total number of judges?") and not asks_identifier("How many case numbers?")
+    assert names_identifier("No. 21-50498 Lyle W. Cayce Clerk") and names_identifier("Case Tracking Number: 150109-DSP")
+    assert not names_identifier("There were no 5 cases.")

@@ -1,8 +1,10 @@
 """What the answer may quote, and how far a quote goes on: sentences, table rows and form fields.
 
-A candidate is a sentence of a retrieved passage (qa/text.py cuts them). Headings, captions, a
-table's header row and fragments cut by a chunk's edge are not quoted; a table row or a form field
-("Date of Incident: 01/09/2015") is, though it has no full stop. A quote goes on into the next
+A candidate is a sentence of a retrieved passage (qa/text.py cuts them). Headings (however long),
+captions, a table's header row and fragments cut by a chunk's edge are not quoted; a table row, with
+or without cell marks, or a form field ("Date of Incident: 01/09/2015", "No. 21-50498") is, though it
+has no full stop, and so is a heading naming a thing of the kind a "which X" question asks for
+("In the Missouri Court of Appeals" for "which court"). A quote goes on into the next
 sentence when that one carries it on ("They ...", "For instance ...", or a reference "See X v. Y"
 between them).
 
@@ -73,6 +75,30 @@ def _bare_row(text: str) -> re.Match[str] | None:
 
 _IDENTIFIER = re.compile(r"(?:\bNo\.|\bNos\.|\bNumber:|#)\s?[A-Z]{0,4}[-–]?\d[\w:/.–-]*")
 """A number that names a thing, under its label: "No. 21-50498", "No. ED108783", "Number: 160311-DSP"."""
+
+
+_NAMED_NUMBER = re.compile(r"\b([a-z]+)\s+(?:number|no\.)", re.IGNORECASE)
+_COUNTING = frozenset("total average large small great greater same record high higher low lower maximum "
+                      "minimum".split())
+"""Words before "number" that make it a count ("the total number of"), not the number of a thing."""
+
+
+def asks_identifier(question: str) -> bool:
+    """Whether the question asks for a number that names a thing: "the case number", "the appeal
+    number of Jagels v. State" (not "the number of appeals", "the total number", "how many").
+
+    >>> asks_identifier("What is the appeal number of Jagels v. State?"), asks_identifier("What is the total number of cases?")
+    (True, False)
+    """
+    if re.search(r"\bhow\s+(?:many|much)\b", question, re.IGNORECASE):
+        return False
+    return any(content_terms(m.group(1)) and m.group(1).lower() not in _COUNTING
+               for m in _NAMED_NUMBER.finditer(question))
+
+
+def names_identifier(text: str) -> bool:
+    """Whether `text` gives a number under a label that names a thing ("No. 21-50498", "Number: 1603")."""
+    return _IDENTIFIER.search(text) is not None
 
 
 _WHICH = re.compile(r"\W*(?:[Ww]hich|[Ww]hat|WHICH|WHAT)\s+([a-z][\w'’-]*)")

@@ -26,7 +26,8 @@ import numpy as np
 from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
-from .quotes import asked_kind, continues, is_reference, labelled_by, names_kind, quotable, same_words
+from .quotes import (asked_kind, asks_identifier, continues, is_reference, labelled_by, names_identifier,
+                     names_kind, quotable, same_words)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -106,6 +107,8 @@ class Pool:
     unsaid: str | None = None  # why no candidate's document says what was asked (support.focus_unsaid)
     labelled: list[int] = field(default_factory=list)  # the table rows and fields labelled with the
     #                                                    question's words (labelled_by)
+    named: list[bool] = field(default_factory=list)  # per candidate: it gives the number of a thing
+    #                                                  asked for ("the case number": "No. 21-50498")
 
     def supported(self) -> np.ndarray:
         """The candidates whose passage does not speak of another period than the question's."""
@@ -123,7 +126,8 @@ class Pool:
     def to_dict(self) -> dict[str, Any]:
         d = {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
              "on_focus": self.on_focus, "absent": self.absent, "gaps": self.gaps, "kind_gaps": self.kind_gaps,
-             "wants": self.wants, "lacking": self.lacking, "unsaid": self.unsaid, "labelled": self.labelled}
+             "wants": self.wants, "lacking": self.lacking, "unsaid": self.unsaid, "labelled": self.labelled,
+             "named": self.named}
         return {**d, "unknown": sorted(self.unknown)} if self.unknown else d  # same-language pools as before
 
     @classmethod
@@ -133,7 +137,7 @@ class Pool:
         return cls([Candidate(**c) for c in d["candidates"]],
                    np.asarray(d["features"], dtype=np.float64).reshape(-1, len(FEATURES)), d["on_focus"],
                    frozenset(d.get("unknown", ())), d.get("absent"), d.get("gaps", []), d.get("kind_gaps", []),
-                   d.get("wants"), d.get("lacking", []), d.get("unsaid"), d.get("labelled", []))
+                   d.get("wants"), d.get("lacking", []), d.get("unsaid"), d.get("labelled", []), d.get("named", []))
 
 
 def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Passage],
@@ -210,8 +214,9 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
                           list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
     labelled = [i for i, c in enumerate(cands) if labelled_by(c.text, wanted) or names_kind(c.text, kind)]
+    named = [names_identifier(c.text) for c in cands] if asks_identifier(focus) else []
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
-                kind_gaps, asked.wants, lacking, unsaid, labelled)
+                kind_gaps, asked.wants, lacking, unsaid, labelled, named)
 
 
 def _corpus_terms(retriever: Retriever):
@@ -232,6 +237,9 @@ def judged(pool: Pool) -> np.ndarray:
         # A follow-up quotes only sentences that speak to the new question ("journalists"),
         # not the previous answer again; they alone are weighed and judged.
         mask = np.asarray(pool.on_focus, dtype=bool)
+    if any(pool.named):
+        # For "the case number", only the lines giving the number of a thing are, when any does.
+        mask = mask & np.asarray(pool.named, dtype=bool)
     supported = mask & pool.supported()
     # Only sentences about the period asked are quoted, when any is.
     return supported if supported.any() else mask
