@@ -191,3 +191,5 @@ def test_questions_asking_the_number_of_a_thing():
     assert not asks_identifier("What is the total number of judges?") and not asks_identifier("How many case numbers?")
     assert names_identifier("No. 21-50498 Lyle W. Cayce Clerk") and names_identifier("Case Tracking Number: 150109-DSP")
     assert not names_identifier("There were no 5 cases.")
+    assert not asks_identifier("What country initially received the largest number of Huguenot refugees?")
+    assert asks_identifier("What is the order number of the invoice?")

@@ -77,23 +77,24 @@ _IDENTIFIER = re.compile(r"(?:\bNo\.|\bNos\.|\bNumber:|#)\s?[A-Z]{0,4}[-–]?\d[
 """A number that names a thing, under its label: "No. 21-50498", "No. ED108783", "Number: 160311-DSP"."""
 
 
-_NAMED_NUMBER = re.compile(r"\b([a-z]+)\s+(?:number|no\.)", re.IGNORECASE)
-_COUNTING = frozenset("total average large small great greater same record high higher low lower maximum "
-                      "minimum".split())
-"""Words before "number" that make it a count ("the total number of"), not the number of a thing."""
+_NAMED_NUMBER = re.compile(r"\W*(?:what|which)\s+(?:is|was|are|were)\s+(?:[\w'’.-]+\s+){0,4}?([a-z]+)\s+(?:number|no\.)\b",
+                           re.IGNORECASE)
+_COUNTING = frozenset("total average large larger largest small smaller smallest great greater greatest big bigger "
+                      "biggest high higher highest low lower lowest few fewer fewest current same overall exact".split())
+"""Words before "number" that make it a count ("the total number of", "the largest number"), not a name."""
 
 
 def asks_identifier(question: str) -> bool:
-    """Whether the question asks for a number that names a thing: "the case number", "the appeal
-    number of Jagels v. State" (not "the number of appeals", "the total number", "how many").
+    """Whether the question asks for a number that names a thing: "What is the case number ...", "What
+    is the appeal number of Jagels v. State" (not "the number of appeals", "the total number", nor a
+    number it does not ask for: "What country received the largest number of refugees").
 
     >>> asks_identifier("What is the appeal number of Jagels v. State?"), asks_identifier("What is the total number of cases?")
     (True, False)
     """
-    if re.search(r"\bhow\s+(?:many|much)\b", question, re.IGNORECASE):
-        return False
-    return any(content_terms(m.group(1)) and m.group(1).lower() not in _COUNTING
-               for m in _NAMED_NUMBER.finditer(question))
+    m = _NAMED_NUMBER.match(question)
+    word = m.group(1).lower() if m else ""
+    return bool(content_terms(word)) and word not in _COUNTING
 
 
 def names_identifier(text: str) -> bool:
