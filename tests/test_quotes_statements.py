@@ -123,6 +123,8 @@ def test_rows_without_cell_marks():
     assert not is_field("Non-controlling interests ¥ 7,630 ¥ 14,395 Common stock")  # words after the figures
     asked = set(content_terms("What was the net profit for the year ended March 31, 2021?"))
     assert labelled_by("Net profit ¥ 233,512 ¥ 201,683", asked)
+    # The reader may give the row under its column's header: "2020: Net profit ¥ 233,512 ¥ 201,683".
+    assert is_field("2020: Net profit ¥ 233,512 ¥ 201,683") and labelled_by("2020: Net profit ¥ 233,512 ¥ 201,683", asked)
 
 
 def test_a_labelled_row_takes_the_last_near_best_place():

@@ -61,14 +61,14 @@ def is_field(text: str) -> bool:
 
 
 _FIGURE = r"[$€£¥]?\s?\(?[-–]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\)?%?"
-_BARE_ROW = re.compile(rf"([^\W\d][^|:\n]*?)\s+({_FIGURE}(?:\s+{_FIGURE})*)")
+_BARE_ROW = re.compile(rf"(?:[^|:\n]+:\s+)?([^\W\d][^|:\n]*?)\s+({_FIGURE}(?:\s+{_FIGURE})*)")
 _FORMATTED = re.compile(r"[$€£¥(%]|\d,\d{3}|\d\.\d")
 
 
 def _bare_row(text: str) -> re.Match[str] | None:
-    """A table row whose cells the reader gave without marks: a label, then figures to the end of the
-    line, one of them written as an amount ("Net profit ¥ 233,512 ¥ 201,683"; not a page number
-    after a date, "OCTOBER TERM, 2012 1")."""
+    """A table row whose cells the reader gave without marks: a label (after its column's header, "2020:
+    Net profit ..."), then figures to the end of the line, one of them written as an amount ("Net
+    profit ¥ 233,512 ¥ 201,683"; not a page number after a date, "OCTOBER TERM, 2012 1")."""
     m = _BARE_ROW.fullmatch(text)
     return m if m and _FORMATTED.search(m.group(2)) else None
 
