@@ -140,6 +140,9 @@ def test_a_labelled_row_takes_the_last_near_best_place():
                 labelled=[3])
     assert chosen(pool, np.array([0.46, 0.24, 0.10, 0.08, 0.01])) == [0, 1, 3]
     assert chosen(pool, np.array([0.46, 0.24, 0.01, 0.08, 0.01])) == [0, 1, 3]  # room left: added
+    # A labelled row quoted as a near-best sentence stays: the place taken is a sentence's.
+    pool = Pool(pool.candidates, pool.features, pool.on_focus, labelled=[3, 4])
+    assert chosen(pool, np.array([0.40, 0.01, 0.30, 0.08, 0.05])) == [0, 3, 4]
     # A best sentence carried on keeps its continuation; the row takes the place after them.
     carried = [Candidate("The court ruled on two points:", 1, 0, 30, 0, next=1),
                Candidate("First, the claim was late.", 1, 31, 57, 31), Candidate("Fees | $1,200", 1, 58, 71, 58)]

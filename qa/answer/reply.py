@@ -349,8 +349,9 @@ def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
         out.append(i)
     # A table row or field labelled with the question's words holds the figure asked for, where the
     # best sentences may only speak of it ("the effective tax rate for the third quarter was higher").
-    # It takes the place of the last near-best sentence when the quote is full.
+    # When the quote is full, it takes the place of the last near-best sentence that is no such row.
     rows = [i for i in pool.labelled if probs[i] > 0 and i not in out]
-    if rows and (len(out) < MAX_SENTENCES or len(out) > kept):
-        out = out[:MAX_SENTENCES - 1] + [max(rows, key=lambda i: probs[i])]
+    extras = [i for i in out[kept:] if i not in pool.labelled]
+    if rows and (len(out) < MAX_SENTENCES or extras):
+        out = [i for i in out if len(out) < MAX_SENTENCES or i != extras[-1]] + [max(rows, key=lambda i: probs[i])]
     return out
