@@ -325,7 +325,7 @@ def main() -> None:
     table("final weights, scored on the same questions (optimistic)", final_outcomes, threshold)
     table("cross-validated, never abstaining", cv, 0.0)
     for s, rows in data.items():
-        quoted = [len(pick(r.pool, softmax(final.sentence_logits(r.pool.features)))) for _, r in rows if r.pool.candidates]
+        quoted = [len(chosen(r.pool, softmax(final.sentence_logits(r.pool.features)))) for _, r in rows if r.pool.candidates]
         print(f"{s}: {np.mean(quoted):.2f} sentences quoted on average per question")
     lat = np.array([r.latency_ms for rows in data.values() for _, r in rows])
     print(f"\nanswer() latency while collecting (sentence vectors cached per chunk): p50 {np.percentile(lat, 50):.1f} ms, "
