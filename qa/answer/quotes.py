@@ -97,6 +97,26 @@ def asks_identifier(question: str) -> bool:
     return bool(content_terms(word)) and word not in _COUNTING
 
 
+_ASKS_PAGES = re.compile(r"\b(?:which|what)\s+pages\b", re.IGNORECASE)
+_PAGE_RANGE = re.compile(r"\b(?:pages|pp\.)\s?\d+\s?[-–—]\s?\d+")
+"""A page range under its label: "pages 4969–4983", "pp. 113-127" (a paper's first-page footer)."""
+
+
+def asks_pages(question: str) -> bool:
+    """Whether the question asks on which pages a thing is printed: "On which pages of the ACL 2020
+    proceedings is the paper printed?" (not "how many pages").
+
+    >>> asks_pages("On which pages of the proceedings does the paper appear?"), asks_pages("How many pages?")
+    (True, False)
+    """
+    return _ASKS_PAGES.search(question) is not None
+
+
+def gives_pages(text: str) -> bool:
+    """Whether `text` gives a page range under its label ("... Linguistics, pages 4969–4983")."""
+    return _PAGE_RANGE.search(text) is not None
+
+
 def names_identifier(text: str) -> bool:
     """Whether `text` gives a number under a label that names a thing ("No. 21-50498", "Number: 1603")."""
     return _IDENTIFIER.search(text) is not None

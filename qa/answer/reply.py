@@ -26,8 +26,8 @@ import numpy as np
 from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
-from .quotes import (asked_kind, asks_identifier, continues, is_reference, labelled_by, names_identifier,
-                     names_kind, quotable, same_words)
+from .quotes import (asked_kind, asks_identifier, asks_pages, continues, gives_pages, is_reference, labelled_by,
+                     names_identifier, names_kind, quotable, same_words)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -50,6 +50,10 @@ MAX_SENTENCES = 3
 MAX_CANDIDATES = 300
 
 
+PAGES_DEPTH = 20
+"""How deep the search looks for a passage giving a page range when the question asks "which pages"."""
+
+
 def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None = None, k: int = 5,
            mode: str = "hybrid", per_doc: int | None = None, abstain_below: float | None = None,
            scorer: Scorer | None = None, where: dict[str, Any] | None = None) -> Answer:
@@ -69,7 +73,14 @@ def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None
     history = check_history(history)
     previous = history[-1] if history else None
     query = condense(question, previous)
-    passages = retriever.search(query, k=k, mode=mode, per_doc=per_doc, where=where) if question else []
+    # "On which pages ... printed?": a paper's first-page footer gives them in a chunk of footnotes and
+    # URLs that BM25 finds and the model does not; the first passage giving a page range within
+    # PAGES_DEPTH is kept when the top k give none.
+    deep = max(k, PAGES_DEPTH) if asks_pages(question) else k
+    passages = retriever.search(query, k=deep, mode=mode, per_doc=per_doc, where=where) if question else []
+    if deep > k:
+        passages = passages[:k] + ([] if any(gives_pages(p.text) for p in passages[:k])
+                                   else [p for p in passages[k:] if gives_pages(p.text)][:1])
     focus = question if previous is not None and query != question else query
     pool = gather(retriever, query, focus, passages)
     return decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)
@@ -214,7 +225,8 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
                           list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
     labelled = [i for i, c in enumerate(cands) if labelled_by(c.text, wanted) or names_kind(c.text, kind)]
-    named = [names_identifier(c.text) for c in cands] if asks_identifier(focus) else []
+    named = [names_identifier(c.text) for c in cands] if asks_identifier(focus) else \
+        [gives_pages(c.text) for c in cands] if asks_pages(focus) else []
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
                 kind_gaps, asked.wants, lacking, unsaid, labelled, named)
 

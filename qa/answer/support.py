@@ -240,6 +240,22 @@ def idf(found: Evidence, term: str, n_documents: int) -> float:
     return math.log(1.0 + n_documents / (len(found.get(term, {})) + 0.5))
 
 
+_FILLER = r"(?:\s+(?:of|for|and|on|in|the|to|&))*\s+"
+
+
+def spelled_out(name: str, text: str) -> bool:
+    """Whether `text` writes out the words an acronym stands for: "ACL" in "Proceedings of the 58th Annual
+    Meeting of the Association for Computational Linguistics" (capitalised words whose initials spell
+    it, function words between them aside). A paper's footer names its venue in full.
+
+    >>> spelled_out("ACL", "the Association for Computational Linguistics"), spelled_out("ACL", "a cold lake")
+    (True, False)
+    """
+    if not (2 <= len(name) <= 6 and name.isalpha() and name.isupper()):
+        return False
+    return re.search(r"\b" + _FILLER.join(f"{c}[a-z]+" for c in name) + r"\b", text) is not None
+
+
 def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Passage
                    ) -> tuple[float, float, list[str], list[str]]:
     """(share of the question's weight (idf) missing from the passage's document, share of its
@@ -280,7 +296,8 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     if any(doc in found.get(t, {}) for t in key.specific):
         lacking = [key.written.get(t, t) for t in key.terms_in_order
                    if t in key.specific and found.get(t) and doc not in found[t]
-                   and not _YEARS.fullmatch(key.written.get(t, t))]
+                   and not _YEARS.fullmatch(key.written.get(t, t))
+                   and not spelled_out(key.written.get(t, t), passage.text)]
     return missing, names_missing, contradicted, lacking
 
 
