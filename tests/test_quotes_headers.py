@@ -56,7 +56,16 @@ NEWS = (
     "online.\n"
 )
 
-FOLDER = {"citegraph-acl-2019.txt": PAPER, "conference-notes.txt": NEWS}
+# A score sheet: rows of judges' marks, its print date in the footer, a line of its own.
+SHEET = "GP Lyon Trophy 2013\n\nPAIRS FREE SKATING JUDGES DETAILS PER SKATER\n\n" + "\n".join(
+    f"{rank} | PAIRS FREE SKATING Rank Name: Skater {rank} | Nation: {nation} | Starting Number: {start} | "
+    f"Total Segment Score: {score:.2f} | Element Score: {score / 2:.2f} | Deductions: 0.00"
+    for rank, nation, start, score in [(1, "RUS", 8, 201.31), (2, "CAN", 7, 188.05), (3, "GER", 6, 176.44),
+                                       (4, "FRA", 5, 160.12), (5, "USA", 4, 151.90), (6, "ITA", 3, 140.77),
+                                       (7, "JPN", 2, 133.58), (8, "CHN", 1, 120.02)]) + \
+    "\n\nJudges Total Program Component Score (factored) | Total Deductions: 0.00\n\nPrinted: 17.11.2013 22:14:31\n"
+
+FOLDER = {"citegraph-acl-2019.txt": PAPER, "conference-notes.txt": NEWS, "gp-lyon-2013-pairs-free.txt": SHEET}
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +103,18 @@ def test_an_acronym_spelled_out():
     assert not spelled_out("ACL", "an anterior cruciate ligament")  # lower case: words, not a name
     assert not spelled_out("Acl", "Association for Computational Linguistics")  # not an acronym
     assert not spelled_out("ACL", "Association Linguistics")
+
+
+def test_a_print_date_is_quoted_from_a_sheets_footer(retriever):
+    a = answer(retriever, "When were the GP Lyon Trophy 2013 pairs judges' details printed?")
+    assert not a.abstained and any("17.11.2013" in s.text for s in a.sentences), (a.notes, a.text)
+
+
+def test_dated_fields():
+    from qa.answer.quotes import dated_field
+    from qa.text import content_terms
+
+    asked = set(content_terms("When were the judges' details printed?"))
+    assert dated_field("Printed: 16.11.2012 21:07:09", asked)
+    assert not dated_field("Printed: 200 copies", asked)  # no date
+    assert not dated_field("Filed: March 3, 2023", asked)  # a label the question does not use

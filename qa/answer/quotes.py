@@ -117,6 +117,16 @@ def gives_pages(text: str) -> bool:
     return _PAGE_RANGE.search(text) is not None
 
 
+def dated_field(text: str, terms: set[str]) -> bool:
+    """Whether `text` is a field labelled with the question's words `terms` (labelled_by) whose value is a
+    date: "Printed: 16.11.2012 21:07:09" for "When were the judges' details printed?" (a sheet's footer).
+
+    >>> dated_field("Printed: 16.11.2012 21:07:09", {"print", "detail"}), dated_field("Printed: 16.11.2012", {"detail"})
+    (True, False)
+    """
+    return ":" in text and labelled_by(text, terms) and _DATE.search(text.split(":", 1)[1]) is not None
+
+
 def names_identifier(text: str) -> bool:
     """Whether `text` gives a number under a label that names a thing ("No. 21-50498", "Number: 1603")."""
     return _IDENTIFIER.search(text) is not None

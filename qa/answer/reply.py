@@ -26,8 +26,8 @@ import numpy as np
 from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
-from .quotes import (asked_kind, asks_identifier, asks_pages, continues, gives_pages, is_reference, labelled_by,
-                     names_identifier, names_kind, quotable, same_words)
+from .quotes import (asked_kind, asks_identifier, asks_pages, continues, dated_field, gives_pages, is_reference,
+                     labelled_by, names_identifier, names_kind, quotable, same_words)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -54,6 +54,17 @@ PAGES_DEPTH = 20
 """How deep the search looks for a passage giving a page range when the question asks "which pages"."""
 
 
+def furniture(question: str):
+    """What a line of page furniture answering `question` gives, as a test of a text, else None: a page
+    range for "which pages", a date under a label made of the question's words for "when"."""
+    if asks_pages(question):
+        return gives_pages
+    if question_profile(question).wants == "date":
+        terms = set(content_terms(question))
+        return lambda text: any(dated_field(line, terms) for line in text.split("\n"))
+    return None
+
+
 def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None = None, k: int = 5,
            mode: str = "hybrid", per_doc: int | None = None, abstain_below: float | None = None,
            scorer: Scorer | None = None, where: dict[str, Any] | None = None) -> Answer:
@@ -73,14 +84,16 @@ def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None
     history = check_history(history)
     previous = history[-1] if history else None
     query = condense(question, previous)
-    # "On which pages ... printed?": a paper's first-page footer gives them in a chunk of footnotes and
-    # URLs that BM25 finds and the model does not; the first passage giving a page range within
-    # PAGES_DEPTH is kept when the top k give none.
-    deep = max(k, PAGES_DEPTH) if asks_pages(question) else k
+    # "On which pages ... printed?", "When was it printed?": a paper's first-page footer gives the pages in
+    # a chunk of footnotes and URLs that BM25 finds and the model does not, a sheet's footer its print
+    # date in a chunk of its own; the first passage giving one within PAGES_DEPTH is kept when the top
+    # k give none.
+    gives = furniture(question) if question else None
+    deep = max(k, PAGES_DEPTH) if gives else k
     passages = retriever.search(query, k=deep, mode=mode, per_doc=per_doc, where=where) if question else []
     if deep > k:
-        passages = passages[:k] + ([] if any(gives_pages(p.text) for p in passages[:k])
-                                   else [p for p in passages[k:] if gives_pages(p.text)][:1])
+        passages = passages[:k] + ([] if any(gives(p.text) for p in passages[:k])
+                                   else [p for p in passages[k:] if gives(p.text)][:1])
     focus = question if previous is not None and query != question else query
     pool = gather(retriever, query, focus, passages)
     return decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)
@@ -225,8 +238,8 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
                           list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
     labelled = [i for i, c in enumerate(cands) if labelled_by(c.text, wanted) or names_kind(c.text, kind)]
-    named = [names_identifier(c.text) for c in cands] if asks_identifier(focus) else \
-        [gives_pages(c.text) for c in cands] if asks_pages(focus) else []
+    gives = names_identifier if asks_identifier(focus) else furniture(focus)
+    named = [gives(c.text) for c in cands] if gives else []
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
                 kind_gaps, asked.wants, lacking, unsaid, labelled, named)
 
