@@ -71,3 +71,13 @@ def write(folder: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8", newline="")
     return path
+
+
+def small_folder(base: Path, embedder, files: dict[str, str | bytes]):
+    """A Retriever over a real index of a few small documents (`files`: name -> text) under `base`."""
+    from qa import Retriever, build_index
+
+    for name, text in files.items():
+        write(base / "docs", name, text)
+    build_index(base / "docs", base / "index", embedder=embedder)
+    return Retriever.load(base / "index", embedder=embedder)

@@ -18,7 +18,7 @@ from qa.answer.quotes import continues, is_field, labelled_by  # noqa: E402
 from qa.answer.reply import Candidate, Pool, chosen  # noqa: E402
 from qa.text import content_terms  # noqa: E402
 
-from conftest import write  # noqa: E402
+from conftest import small_folder, write  # noqa: E402
 
 # Long enough (about 190 word pieces) that the paragraph after it starts a chunk of its own.
 OVERVIEW = (
@@ -95,13 +95,7 @@ FOLDER = {
 
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory, embedder):
-    from qa import Retriever, build_index
-
-    base = tmp_path_factory.mktemp("quotes")
-    for name, text in FOLDER.items():
-        write(base / "docs", name, text)
-    build_index(base / "docs", base / "index", embedder=embedder)
-    return Retriever.load(base / "index", embedder=embedder)
+    return small_folder(tmp_path_factory.mktemp("quotes"), embedder, FOLDER)
 
 
 def _quoted(a) -> str:

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qa.answer import answer  # noqa: E402
 
-from conftest import write  # noqa: E402
+from conftest import small_folder  # noqa: E402
 
 # A paper's first pages as a PDF reader gives them: the footer with the page range sits among the
 # footnotes' URLs; the paper never writes "ACL".
@@ -70,13 +70,7 @@ FOLDER = {"citegraph-acl-2019.txt": PAPER, "conference-notes.txt": NEWS, "gp-lyo
 
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory, embedder):
-    from qa import Retriever, build_index
-
-    base = tmp_path_factory.mktemp("headers")
-    for name, text in FOLDER.items():
-        write(base / "docs", name, text)
-    build_index(base / "docs", base / "index", embedder=embedder)
-    return Retriever.load(base / "index", embedder=embedder)
+    return small_folder(tmp_path_factory.mktemp("headers"), embedder, FOLDER)
 
 
 def test_the_page_range_of_a_paper_is_quoted_from_its_footer(retriever):

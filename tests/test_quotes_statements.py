@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qa.answer import answer  # noqa: E402
 from qa.answer.quotes import heading, quotable  # noqa: E402
 
-from conftest import write  # noqa: E402
+from conftest import small_folder  # noqa: E402
 
 # Two statements side by side on one page: their headings are read as one line of 24 words.
 STATEMENT = (
@@ -82,13 +82,7 @@ FOLDER = {"hokuriku-statements.txt": STATEMENT, "holt-appeal.txt": APPEAL, "roe-
 
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory, embedder):
-    from qa import Retriever, build_index
-
-    base = tmp_path_factory.mktemp("statements")
-    for name, text in FOLDER.items():
-        write(base / "docs", name, text)
-    build_index(base / "docs", base / "index", embedder=embedder)
-    return Retriever.load(base / "index", embedder=embedder)
+    return small_folder(tmp_path_factory.mktemp("statements"), embedder, FOLDER)
 
 
 def test_a_long_heading_is_not_quoted(retriever):

@@ -20,7 +20,7 @@ from qa.answer import answer  # noqa: E402
 from qa.answer.support import KeyTerms, key_terms, kind_missing, not_in_documents  # noqa: E402
 from qa.text import periods  # noqa: E402
 
-from conftest import KLOOP_SENTENCE, SEED_FILE, SEEDS, write  # noqa: E402
+from conftest import KLOOP_SENTENCE, SEED_FILE, SEEDS, small_folder, write  # noqa: E402
 
 REPORTS = Path(__file__).resolve().parent / "data" / "unrelated-reports"
 NOTE = ("Shopping list for the weekend: flour, yeast and salt for the sourdough bread, two kilos of "
@@ -140,18 +140,8 @@ def test_seed_and_two_reports_answer_right_and_abstain_on_topic(folders):
     assert len(abstained) >= 7, sorted(set(ON_TOPIC_ABSENT) - set(abstained))
 
 
-def _small_folder(base: Path, embedder, files: dict[str, str]):
-    """A real index of a few small documents (the bundled model)."""
-    from qa import Retriever, build_index
-
-    for name, text in files.items():
-        write(base / "docs", name, text)
-    build_index(base / "docs", base / "index", embedder=embedder)
-    return Retriever.load(base / "index", embedder=embedder)
-
-
 def test_another_period_than_asked_abstains_with_the_reason(tmp_path, embedder):
-    r = _small_folder(tmp_path, embedder, {
+    r = small_folder(tmp_path, embedder, {
         "acme-q2.txt": "Acme Corporation: results for the second quarter of 2024\n\n"
                        "In the second quarter, Acme's revenue rose 12 percent to 4.1 billion dollars. Operating "
                        "profit was 610 million dollars, against 540 million a year earlier. The company opened two "
@@ -162,7 +152,7 @@ def test_another_period_than_asked_abstains_with_the_reason(tmp_path, embedder):
 
 
 def test_a_quote_without_the_asked_for_quantity_abstains(tmp_path, embedder):
-    r = _small_folder(tmp_path, embedder, {
+    r = small_folder(tmp_path, embedder, {
         "aid.txt": "Air defence for Ukraine\n\nThe United States delivered Patriot batteries to Ukraine after "
                    "months of debate in Washington. Officials said the systems were deployed near Kyiv to protect "
                    "the capital's power stations. Germany also sent Patriot launchers and missiles.\n"})
@@ -192,7 +182,7 @@ def test_a_document_lacking_a_name_other_documents_hold_is_not_quoted(folders):
 
 
 def test_another_company_than_asked_abstains(tmp_path, embedder):
-    r = _small_folder(tmp_path, embedder, {
+    r = small_folder(tmp_path, embedder, {
         "acme-2024.txt": "Acme Corporation annual report 2024\n\n"
                          "Acme's revenue rose 12 percent to 4.1 billion dollars in 2024. The company opened two "
                          "plants in Ohio, where its revenue reached 900 million dollars, and hired 800 people there.\n",
@@ -206,7 +196,7 @@ def test_another_company_than_asked_abstains(tmp_path, embedder):
 
 
 def test_a_number_the_document_lacks_but_a_year_is_left_to_the_period_check(tmp_path, embedder):
-    r = _small_folder(tmp_path, embedder, {
+    r = small_folder(tmp_path, embedder, {
         "rates.txt": "Home loan rates, March 2019\n\nThe 1 Year Fixed Rate home loan has an annual percentage "
                      "rate of 4.24%. The 5 Year Fixed Rate home loan has an annual percentage rate of 5.12%.\n",
         "notes.txt": "Branch notes\n\nThe branch opens at 7 in the morning and closes at 5 in the afternoon. "
@@ -248,7 +238,7 @@ def test_a_quarterly_report_names_its_quarter_by_the_year_to_date(tmp_path, embe
     assert fiscal_quarters("for the three- and nine-month periods ended June 28, 2025") == ["q3"]
     assert fiscal_quarters("the three and six months ended March 31, 2024") == ["q2"]
     assert fiscal_quarters("the first nine months of 2025") == []  # no quarter reported beside it
-    r = _small_folder(tmp_path, embedder, {
+    r = small_folder(tmp_path, embedder, {
         "acme-10q.txt": "Acme Inc. quarterly report on Form 10-Q\n\n"
                         "Provision for income taxes and effective tax rate for the three- and nine-month periods "
                         "ended June 28, 2025 and June 29, 2024, were as follows. Effective tax rate: three months "
