@@ -104,6 +104,16 @@ def test_a_print_date_is_quoted_from_a_sheets_footer(retriever):
     assert not a.abstained and any("17.11.2013" in s.text for s in a.sentences), (a.notes, a.text)
 
 
+def test_a_print_date_further_down_takes_the_place_of_the_last_passage(retriever):
+    # The footer's chunk comes third: with k=2 it is found by the deeper search and shown in place of
+    # the second passage, so the answer still shows the k passages asked for.
+    question = "When were the GP Lyon Trophy 2013 pairs free skating judges' details printed?"
+    assert not any("Printed:" in p.text for p in retriever.search(question, k=2))
+    a = answer(retriever, question, k=2)
+    assert len(a.passages) == 2 and "Printed:" in a.passages[1].text, [p.text[:40] for p in a.passages]
+    assert not a.abstained and any("17.11.2013" in s.text for s in a.sentences), (a.notes, a.text)
+
+
 def test_dated_fields():
     from qa.answer.quotes import dated_field
     from qa.text import content_terms

@@ -86,14 +86,14 @@ def answer(retriever: Retriever, question: str, *, history: Sequence[str] | None
     query = condense(question, previous)
     # "On which pages ... printed?", "When was it printed?": a paper's first-page footer gives the pages in
     # a chunk of footnotes and URLs that BM25 finds and the model does not, a sheet's footer its print
-    # date in a chunk of its own; the first passage giving one within PAGES_DEPTH is kept when the top
-    # k give none.
+    # date in a chunk of its own; when the top k give none, the first passage giving one within
+    # PAGES_DEPTH takes the place of the k-th (the answer still shows k passages).
     gives = furniture(question) if question else None
     deep = max(k, PAGES_DEPTH) if gives else k
     passages = retriever.search(query, k=deep, mode=mode, per_doc=per_doc, where=where) if question else []
     if deep > k:
-        passages = passages[:k] + ([] if any(gives(p.text) for p in passages[:k])
-                                   else [p for p in passages[k:] if gives(p.text)][:1])
+        further = [] if any(gives(p.text) for p in passages[:k]) else [p for p in passages[k:] if gives(p.text)][:1]
+        passages = passages[:k - len(further)] + further
     focus = question if previous is not None and query != question else query
     pool = gather(retriever, query, focus, passages)
     return decide(question, query, passages, pool, scorer or load_scorer(), mode, notes, abstain_below)
