@@ -377,6 +377,8 @@ def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
     # When the quote is full, it takes the place of the last near-best sentence that is no such row.
     rows = [i for i in pool.labelled if probs[i] > 0 and i not in out]
     extras = [i for i in out[kept:] if i not in pool.labelled]
-    if rows and (len(out) < MAX_SENTENCES or extras):
-        out = [i for i in out if len(out) < MAX_SENTENCES or i != extras[-1]] + [max(rows, key=lambda i: probs[i])]
+    if rows and len(out) >= MAX_SENTENCES and extras:
+        out.remove(extras[-1])
+    if rows and len(out) < MAX_SENTENCES:
+        out.append(max(rows, key=lambda i: probs[i]))
     return out

@@ -9,7 +9,7 @@ bench/fit_answer.py from the public sets in ../shared/eval, cross-validated acro
 2. the answer model: P(the quoted answer is right) from the best sentence's logit, its margin
    over the runner-up, the belief held by the quoted sentences and the question-level absence
    signals. This is `Answer.confidence`. It is fitted on the public sets and the real-documents
-   dev folders (/work/devset/dev, dev2) with the sentence model kept (`fit_answer.py --keep-sentence`).
+   dev folders (bench/real_docs: dev, dev2) with the sentence model kept (`fit_answer.py --keep-sentence`).
 
 An answer is given when its confidence reaches `abstain_below` (in scorer.json, chosen from the
 cross-validated risk-coverage curve; the reason is recorded next to it).

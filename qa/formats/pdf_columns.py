@@ -13,6 +13,7 @@ import statistics
 
 from .pdf_page import MARK, Row, Segment
 
+
 def _gutters(segments: list[Segment], width: float) -> list[float]:
     """x of the vertical gutters between text columns (none for a page of one column).
 

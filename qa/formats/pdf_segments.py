@@ -14,6 +14,7 @@ from collections import Counter
 from .cleanup import SPACING_ACCENTS, accented, normalize
 from .pdf_page import ENDS_NUMBER, GAP, STARTS_NUMBER, Segment
 
+
 def page_segments(textpage, width: float, height: float) -> tuple[list[Segment], float, float]:
     """Segments of a PDFium text page, upright whatever the page's rotation: (segments, width, height).
 

@@ -148,12 +148,17 @@ class PostgresGeneration:
         return _rows_scores(self.store.run(run))
 
     def dense_scores(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        return self._row_scores("dense_scores", query, rows, np.nan)
+
+    def _row_scores(self, statement: str, query: np.ndarray, rows: Sequence[int], missing: float) -> np.ndarray:
+        """One score per row from `statement` (row, score for the query vector and a row list),
+        `missing` for a row it gives none."""
         rows = [int(r) for r in rows]
         if not rows:
             return np.zeros(0, dtype=np.float32)
         q = np.asarray(query, dtype=np.float32).ravel()
-        found = dict(self.store.run(lambda c: c.execute(self._sql["dense_scores"], (q, rows)).fetchall()))
-        return np.array([found.get(r, np.nan) for r in rows], dtype=np.float32)
+        found = dict(self.store.run(lambda c: c.execute(self._sql[statement], (q, rows)).fetchall()))
+        return np.array([found.get(r, missing) for r in rows], dtype=np.float32)
 
     # ------------------------------------------------------------------ lexical
 
@@ -247,12 +252,7 @@ class PostgresGeneration:
             for row, items in grouped.items()}
 
     def best_sentences(self, query: np.ndarray, rows: Sequence[int]) -> np.ndarray:
-        rows = [int(r) for r in rows]
-        if not rows:
-            return np.zeros(0, dtype=np.float32)
-        q = np.asarray(query, dtype=np.float32).ravel()
-        found = dict(self.store.run(lambda c: c.execute(self._sql["best_sentences"], (q, rows)).fetchall()))
-        return np.array([found.get(r, -np.inf) for r in rows], dtype=np.float32)
+        return self._row_scores("best_sentences", query, rows, -np.inf)
 
     def documents(self) -> list[DocumentRecord]:
         found = self.store.run(lambda c: c.execute(self._sql["documents"]).fetchall())
