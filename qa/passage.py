@@ -19,8 +19,10 @@ class Passage:
 
     `score` depends on the mode: cosine similarity for "dense", BM25 for "lexical", and for
     "hybrid" the reciprocal-rank-fusion score sum(weight / (rrf_k + rank)) over the dense, the
-    BM25 and the nearest-sentence ranking (qa.retriever.fuse), ranks from 1, a ranking the passage
-    is absent from adding nothing: with the defaults 2/61 at most (first in all; with a
+    BM25 and the nearest-sentence ranking (qa.fusion.fuse), and, when the question names a
+    document (qa.naming), the ranking of that document's passages; ranks from 1, a ranking the
+    passage is absent from adding nothing: with the defaults 2/61 at most (3/61 in a named
+    document; first in all; with a
     multilingual model the BM25 weight shrinks when the question is in another script than the
     passages: FusionSettings.shared_script).
     Higher is better; it is comparable only within one query.

@@ -13,19 +13,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from . import checks, language
+from . import checks
 from .checks import MODES  # noqa: F401 - the modes a search takes, importable from here too
 from .config import ChunkerSettings, FusionSettings, Settings
 from .embedding import CROSS_LINGUAL_MODELS, Embedder, make_embedder, resolve_model
 from .errors import IndexMismatchError
 from .filters import Where, check_where
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, describe_location, open_store
+from .naming import DocumentNames, named_rank
+from .fusion import add_ranking, fuse, script_weighted, sentence_rank
 from .overlap import overlap
 from .passage import Passage
 
@@ -60,6 +61,7 @@ class Retriever:
         self._document_chunks: tuple[Manifest, dict[str, int]] | None = None
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._listing: tuple[Generation, dict[str, DocumentRecord]] | None = None
+        self._names: tuple[Generation, DocumentNames] | None = None
         self._subsets: OrderedDict[tuple[str, Where], tuple[int, Any]] = OrderedDict()
 
     @classmethod
@@ -214,9 +216,11 @@ class Retriever:
             ranked = list(lex_scores.items())
         else:
             if self.embedder.info.name in CROSS_LINGUAL_MODELS:
-                fusion = _script_weighted(fusion, query, gen, dense_rank)
-            sentence_rank = _sentence_rank(gen, qvec, dense_rank, lex_rank) if fusion.sentence_share else None
-            ranked = fuse(dense_rank, lex_rank, fusion, sentence_rank)
+                fusion = script_weighted(fusion, query, gen, dense_rank)
+            by_sentence = sentence_rank(gen, qvec, dense_rank, lex_rank) if fusion.sentence_share else None
+            ranked = fuse(dense_rank, lex_rank, fusion, by_sentence)
+            if fusion.named_weight:
+                ranked = self._with_named(gen, query, ranked, fusion)
 
         chunks = gen.chunks([r for r, _ in ranked[:k] if not per_doc] or [r for r, _ in ranked])
         picked = _cap_per_doc(ranked, chunks, per_doc, k)
@@ -266,6 +270,19 @@ class Retriever:
                 self._subsets.popitem(last=False)
         return found
 
+    def _with_named(self, gen: Generation, query: str, ranked: list[tuple[int, float]],
+                    fusion: FusionSettings) -> list[tuple[int, float]]:
+        """`ranked` with one more ranking fused in: the candidates of the documents the query
+        names (qa.naming), if it names any."""
+        names = self._names
+        if names is None or names[0] is not gen:
+            names = self._names = (gen, DocumentNames(self._documents(gen).values(), self.settings.lexical))
+        named = names[1].named(query, gen.term_documents)
+        if not named:
+            return ranked
+        doc_of = {row: c.doc_id for row, c in gen.chunks([r for r, _ in ranked]).items()}
+        return add_ranking(ranked, named_rank(ranked, doc_of, named), fusion.named_weight, fusion.rrf_k)
+
     def _documents(self, gen: Generation) -> dict[str, DocumentRecord]:
         """doc_id -> document listing of `gen`, read once per generation (it never changes)."""
         listing = self._listing
@@ -281,54 +298,6 @@ def _passage(gen: Generation, row: int, c: Any, doc: DocumentRecord, score: floa
                    line_start=c.line_start, line_end=c.line_end, chunk_id=c.id, doc_id=c.doc_id, page=c.page,
                    page_end=c.page_end, dense_score=dense_score, lexical_score=lexical_score, row=row,
                    generation=gen.manifest.generation)
-
-
-def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings,
-         sentence_rank: list[int] | None = None) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion of the rankings of rows, best first.
-
-    score = wd / (rrf_k + dense rank) + wl / (rrf_k + lexical rank), ranks from 1, a ranking a row
-    is absent from adding nothing. With a `sentence_rank` (the candidates by their nearest
-    sentence) the dense weight is shared: wd (1 - s) for the dense rank, wd s for the sentence
-    rank, s = fusion.sentence_share.
-    >>> fuse([1, 2], [2], FusionSettings())[0][0]
-    2
-    """
-    share = fusion.sentence_share if sentence_rank is not None else 0.0
-    scores: dict[int, float] = {}
-    for weight, ranking in ((fusion.dense_weight * (1.0 - share), dense_rank),
-                            (fusion.lexical_weight, lex_rank),
-                            (fusion.dense_weight * share, sentence_rank or ())):
-        for rank, row in enumerate(ranking, start=1):
-            scores[row] = scores.get(row, 0.0) + weight / (fusion.rrf_k + rank)
-    return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
-
-
-def _sentence_rank(gen: Generation, qvec: np.ndarray, dense_rank: list[int], lex_rank: list[int]) -> list[int]:
-    """The candidates of both rankings by the cosine of their nearest stored sentence, best first
-    (ties by row); chunks without sentences are left out."""
-    rows = list(dict.fromkeys(dense_rank + lex_rank))
-    if not rows:
-        return []
-    best = np.asarray(gen.best_sentences(qvec, rows), dtype=np.float32)
-    keep = np.flatnonzero(np.isfinite(best))
-    rows_kept = np.asarray(rows, dtype=np.int64)[keep]
-    return rows_kept[np.lexsort((rows_kept, -best[keep]))].tolist()
-
-
-def _script_weighted(fusion: FusionSettings, query: str, gen: Generation, dense_rank: list[int]
-                     ) -> FusionSettings:
-    """`fusion` with its lexical weight scaled by how much of the question's script the passages
-    found by meaning share (FusionSettings.shared_script): across languages BM25 matches only
-    the few words written alike (names, endnotes, URLs)."""
-    if not fusion.shared_script or not dense_rank or not fusion.lexical_weight:
-        return fusion
-    top = dense_rank[:fusion.script_sample]
-    texts = [c.text for c in gen.chunks(top).values()]
-    share = language.shared_script(query, texts)
-    if share >= fusion.shared_script:
-        return fusion
-    return replace(fusion, lexical_weight=fusion.lexical_weight * share / fusion.shared_script)
 
 
 def _cap_per_doc(ranked: list[tuple[int, float]], chunks: dict[int, Any], per_doc: int | None,

@@ -7,7 +7,7 @@ import pytest
 
 from qa import Retriever, build_index
 from qa.config import FusionSettings, Settings
-from qa.retriever import fuse
+from qa.fusion import fuse
 
 from conftest import KLOOP_SENTENCE, SEED_FILE, write
 

@@ -17,7 +17,7 @@ import pytest
 from qa import Retriever, build_index
 from qa.config import FusionSettings, Settings
 from qa.language import shared_script
-from qa.retriever import _sentence_rank, fuse
+from qa.fusion import fuse, sentence_rank
 
 from conftest import write
 
@@ -61,7 +61,7 @@ def _fuse(retriever: Retriever, query: str, dense: list[int], lexical: list[int]
     """The hybrid fusion of these rankings, with the candidates' nearest-sentence ranking (test_hybrid.py)."""
     depth = fusion.candidates
     dense, lexical = dense[:depth], lexical[:depth]
-    sentences = _sentence_rank(retriever._gen, retriever.embed_query(query), dense, lexical)
+    sentences = sentence_rank(retriever._gen, retriever.embed_query(query), dense, lexical)
     return fuse(dense, lexical, fusion, sentences)
 
 
