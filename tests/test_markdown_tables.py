@@ -135,3 +135,19 @@ def test_a_row_question_quotes_the_row_at_its_line_in_the_file(retriever):
             assert "Revenues by region: Region: Latin America" in s.text
             assert line_of(doc.text, doc.line_anchors, s.doc_start) == row_line
             assert passage.line_start <= row_line <= passage.line_end
+
+
+def test_markdown_files_only_and_an_index_built_with_the_old_rules_reads_them_again(tmp_path, embedder):
+    from qa import scan_changes
+    from qa.index.folder import FolderStore
+
+    files = {"acme-q2.md": REPORT, "notes.markdown": REPORT, "notes.txt": REPORT}
+    retriever = small_folder(tmp_path, embedder, files)
+    texts = {d.source: retriever.document(d.doc_id).text for d in retriever.documents()}
+    row = "| Latin America | 1,306,735 | 1,204,145 |"
+    assert row in texts["notes.txt"] and row not in texts["acme-q2.md"] and row not in texts["notes.markdown"]
+    manifest = FolderStore(tmp_path / "index").read_manifest()
+    assert scan_changes(tmp_path / "docs", manifest).unchanged == ("acme-q2.md", "notes.markdown", "notes.txt")
+    before = manifest.with_(readers={".pdf": 2})  # what indexes built before Markdown tables stored
+    plan = scan_changes(tmp_path / "docs", before)
+    assert plan.changed == ("acme-q2.md", "notes.markdown") and plan.unchanged == ("notes.txt",)
