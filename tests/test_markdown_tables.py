@@ -44,6 +44,12 @@ def test_escaped_pipes_stay_in_their_cell_and_code_spans_do_not_protect_pipes():
     assert lines[2] == "Operator: a | b | Meaning: 10"
 
 
+def test_a_cell_wholly_in_bold_loses_its_marks():
+    assert split_row("| **Total** | _12_ | **a** and **b** | 2*3*4 |") == ["Total", "12", "**a** and **b**", "2*3*4"]
+    lines = _rows("| Item | 2025 |\n|---|---|\n| Sales | 5 |\n| **Total** | **5** |")
+    assert lines[3] == "Item: Total | 2025: 5"
+
+
 def test_ragged_rows_are_padded_and_cut_to_the_header():
     lines = _rows("| Name | 2024 | 2025 |\n|---|---|---|\n| Short | 1 |\n| Long | 2 | 3 | 4 | 5 |")
     assert lines[2] == "Name: Short | 2024: 1"

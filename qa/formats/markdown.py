@@ -33,13 +33,15 @@ _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _DELIMITER_CELL = re.compile(r"^:?-+:?$")
 _BLOCK_START = re.compile(r"^ {0,3}(?:>|#{1,6}(?:[ \t]|$)|`{3}|~{3}|(?:[-*_][ \t]*){3,}$|[-+*][ \t]|\d{1,9}[.)][ \t])")
 _CAPTION = 120  # characters: a longer line above a table is a paragraph, not its caption
+_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(\S(?:.*\S)?)\1")  # "**Total**": the whole cell in bold
 
 
 def split_row(line: str) -> list[str]:
-    """The cells of a table row: split at unescaped pipes, `\\|` kept as a pipe, cells trimmed.
+    """The cells of a table row: split at unescaped pipes, `\\|` kept as a pipe, cells trimmed, a
+    cell set wholly in bold or italics without its marks.
 
-    >>> split_row(r"| a \\| b | `c` |  d")
-    ['a | b', '`c`', 'd']
+    >>> split_row(r"| a \\| b | `c` |  **Total** | d")
+    ['a | b', '`c`', 'Total', 'd']
     """
     text = line.strip()
     cells: list[str] = []
@@ -62,7 +64,13 @@ def split_row(line: str) -> list[str]:
         i += 1
     if not closed or not cells and text != "|":
         cells.append("".join(cell).strip())
-    return cells
+    return [_plain(c) for c in cells]
+
+
+def _plain(cell: str) -> str:
+    """A cell without the marks around it when it is wholly in bold or italics ("**Total**")."""
+    match = _EMPHASIS.fullmatch(cell)
+    return match.group(2) if match and match.group(1)[0] not in match.group(2) else cell
 
 
 def _has_pipe(line: str) -> bool:
