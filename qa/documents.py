@@ -18,6 +18,7 @@ from .config import Settings
 from .errors import UnreadableDocument
 from .formats import READERS, LineMap, page_of
 from .formats.cleanup import good_title
+from .formats.markdown import table_rows_text
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,13 @@ def _read_plain(data: bytes, settings: Settings) -> tuple:
     return text, None, None, None, caveat, (0, 0.0)
 
 
+def _read_markdown(data: bytes, settings: Settings) -> tuple:
+    """Plain text whose pipe tables read as rows carrying their headers, line for line (so a
+    line of the text is the same line of the file)."""
+    text, *rest = _read_plain(data, settings)
+    return (table_rows_text(text), *rest)
+
+
 def _read_rich(suffix: str) -> Callable[[bytes, Settings], tuple]:
     def read(data: bytes, settings: Settings) -> tuple:
         if suffix in _TEXT_MARKUP:
@@ -140,7 +148,7 @@ def _read_rich(suffix: str) -> Callable[[bytes, Settings], tuple]:
 
 _TEXT_MARKUP = frozenset({".html", ".htm"})
 _READERS: dict[str, Callable[[bytes, Settings], tuple]] = {
-    ".txt": _read_plain, ".md": _read_plain, ".markdown": _read_plain,
+    ".txt": _read_plain, ".md": _read_markdown, ".markdown": _read_markdown,
     **{suffix: _read_rich(suffix) for suffix in READERS},
 }
 
