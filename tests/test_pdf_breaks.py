@@ -233,3 +233,23 @@ def test_figures_set_between_the_two_lines_of_their_label_are_one_row():
     assert ("Changes in fair value of financial assets measured at fair value through other comprehensive "
             "income | (31,874) | 64,457") in text
     assert "Share of other comprehensive income of investments accounted for using the equity method | (1,528)" in text
+
+
+def test_a_docket_line_on_every_page_is_kept_once_and_a_plain_running_head_not_at_all():
+    # A court filing's top line gives its case, document and entry numbers on every page; a report's
+    # footer only its name and the page number. The first is indexed once, on its first page, so
+    # "the entry ID of the opinion" can be found; the second leaves the text.
+    buf, c = _canvas()
+    for page, tag in ((1, "first"), (2, "second"), (3, "third")):
+        _lines(c, 72, H - 40, [f"Case: 20-1507 Document: 00117684624 Page: {page} Date Filed: "
+                               "12/22/2020 Entry ID: 6390389"], size=8)
+        _lines(c, 72, H - 90, _filler(tag, 30))
+        _lines(c, 250, 40, [f"Annual Survey Report 2006 | {40 + page}"], size=8)
+        c.showPage()
+    c.save()
+    read = read_pdf(buf.getvalue())
+    assert read.text.count("Entry ID: 6390389") == 1
+    at = read.text.index("Entry ID: 6390389")
+    assert page_of(read.page_starts, at) == 1 and at < read.text.index("first survey line 0")
+    assert "Annual Survey Report" not in read.text
+    assert "third survey line 29" in read.text

@@ -42,7 +42,8 @@ def remove_furniture(pages: list[PageLayout], titles: Sequence[str] = ()) -> int
     two pages and a quarter of them (heads alternate between odd and even pages), or when it is a
     page number; so is a short row there, seen on two pages, right next to such a row (a head's
     second line: "Per Curiam. 395 U. S."). A recurring row that is a sentence (a notice repeated
-    at the foot of every page) is kept on the first page it is on. A row at the top of a later page
+    at the foot of every page) or gives figures (a court's docket line: case, document and entry
+    numbers, the filing date) is kept on the first page it is on. A row at the top of a later page
     in the words of the document's title (`titles`) is a running head even if seen once: a paper's
     odd pages carry its title, its even pages its authors.
     """
@@ -71,8 +72,8 @@ def remove_furniture(pages: list[PageLayout], titles: Sequence[str] = ()) -> int
             drop = {id(r) for r in rows if is_page_number(r.text) or recurs(r, need)
                     or (titled(r) and r.base < page.height * ZONE)}
         found = [r for r in rows if id(r) in drop]
-        for r in found:  # a notice's sentence repeated on every page is text: kept once, where first seen
-            if _sentence(r.text) and _key(r) not in kept:
+        for r in found:  # a notice's sentence or a docket line repeated on every page: kept once, where first seen
+            if (_sentence(r.text) or _fields(r.text)) and _key(r) not in kept:
                 kept.add(_key(r))
                 drop.discard(id(r))
         for r in rows:
@@ -93,6 +94,21 @@ def _sentence(text: str) -> bool:
     if sum(w.islower() for w in words) < len(words) / 2:
         return False  # "16:21 Aug 05, 2020 Jkt 250001 PO 00000 Frm 00001 Fmt 4702": a printer's stamp
     return len(words) >= 10 or (len(words) >= 8 and TERMINAL.search(text) is not None)
+
+
+_FIELD = re.compile(r"[^\W\d_]{2,}\s*#?\s*:\s*#?\s*\d")  # "Entry ID: 6390389", "Page ID #:365", "Cite as: 569"
+_LONG_NUMBER = re.compile(r"\d{4,}")
+
+
+def _fields(text: str) -> bool:
+    """Whether a row gives figures a reader may ask for: a label and a number ("Case: 20-1507 ...
+    Entry ID: 6390389", "Cite as: 569 U. S."), or two numbers of four digits or more ("Case 17-3510,
+    Document 1-1, 10/31/2017, 2161300"); not a page number under a title ("Annual Report 2006 | 53").
+
+    >>> _fields("Case: 20-1507 Document: 00117684624 Page: 1"), _fields("Amnesty International Report 2006 | 53")
+    (True, False)
+    """
+    return bool(_FIELD.search(text)) or len(_LONG_NUMBER.findall(text)) >= 2
 
 
 def _margin_labels(pages: list[PageLayout]) -> int:
