@@ -73,11 +73,12 @@ def _bare_row(text: str) -> re.Match[str] | None:
     return m if m and _FORMATTED.search(m.group(2)) else None
 
 
-_IDENTIFIER = re.compile(r"(?:\bNo\.|\bNos\.|\bNumber:|#)\s?[A-Z]{0,4}[-–]?\d[\w:/.–-]*")
-"""A number that names a thing, under its label: "No. 21-50498", "No. ED108783", "Number: 160311-DSP"."""
+_IDENTIFIER = re.compile(r"(?:\bNo\.|\bNos\.|\bNumber:|\bID\b\s?#?\s?:|#)\s?[A-Z]{0,4}[-–]?\d[\w:/.–-]*")
+"""A number that names a thing, under its label: "No. 21-50498", "No. ED108783", "Number: 160311-DSP",
+"Entry ID: 6390389", "Page ID #:365"."""
 
 
-_NAMED_NUMBER = re.compile(r"\W*(?:what|which)\s+(?:is|was|are|were)\s+(?:[\w'’.-]+\s+){0,4}?([a-z]+)\s+(?:number|no\.)\b",
+_NAMED_NUMBER = re.compile(r"\W*(?:what|which)\s+(?:is|was|are|were)\s+(?:[\w'’.-]+\s+){0,4}?([a-z]+)\s+(?:number|no\.|ID\b)",
                            re.IGNORECASE)
 _COUNTING = frozenset("total average large larger largest small smaller smallest great greater greatest big bigger "
                       "biggest high higher highest low lower lowest few fewer fewest current same overall exact".split())
@@ -86,7 +87,7 @@ _COUNTING = frozenset("total average large larger largest small smaller smallest
 
 def asks_identifier(question: str) -> bool:
     """Whether the question asks for a number that names a thing: "What is the case number ...", "What
-    is the appeal number of Jagels v. State" (not "the number of appeals", "the total number", nor a
+    is the appeal number of Jagels v. State", "What is the entry ID of the opinion" (not "the number of appeals", "the total number", nor a
     number it does not ask for: "What country received the largest number of refugees").
 
     >>> asks_identifier("What is the appeal number of Jagels v. State?"), asks_identifier("What is the total number of cases?")
