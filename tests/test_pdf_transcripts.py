@@ -72,3 +72,60 @@ def test_a_numbered_list_is_not_line_numbers():
     c.save()
     text = read_pdf(buf.getvalue()).text
     assert "1 Count the holts." in text and "4 Send the sheet in." in text
+
+
+def _pleading_pdf(body: list[str]) -> bytes:
+    """A pleading-paper page: the docket line over the page and the order's footer under it, line numbers 1-28 every 24 points down
+    the left margin, and the text double-spaced at its own pitch (27 points), so most of its lines
+    fall between the numbers and only some share a number's baseline."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    c.setFont("Times-Roman", 10)
+    c.drawString(60, H - 25, "Case 8:16-cv-01261 Document 40 Filed 08/05/16 Page 2 of 4 Page ID #:366")
+    c.setFont("Times-Roman", 12)
+    for i in range(28):
+        c.drawRightString(86, H - 76 - 24 * i, str(i + 1))
+    for i, line in enumerate(body):
+        c.drawString(104, H - 88 - 27 * i, line)
+    c.setFont("Times-Roman", 9)
+    c.drawRightString(560, 50, "ORDER")
+    c.drawRightString(560, 39, "8:16-cv-1261-DOC (KESx)")
+    c.drawCentredString(W / 2, 30, "-2-")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_pleading_line_numbers_off_the_text_lines_leave_the_text():
+    lines, cur = [], ""
+    for w in WORDS + WORDS:
+        if len(cur) + len(w) + 1 > 70:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = (cur + " " + w).strip()
+    text = read_pdf(_pleading_pdf(lines[:24])).text
+    assert "We will hear argument first this morning in case 12-345, the river trust versus" in text
+    assert "JUSTICE KAGAN: Well, Mr. Smith, what about the volunteers" in text
+    body = text[text.index("CHIEF JUSTICE"):]
+    assert not any(t.isdigit() for t in body.replace("|", " ").split()), body
+
+
+def test_a_numbered_table_keeps_its_row_numbers():
+    # Rows numbered 1-12 in a table's first column, on a page of prose: the numbers share their
+    # rows' baselines, so they are the table's, not a margin's line numbers.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    c.setFont("Times-Roman", 11)
+    prose = [f"The trust walked the bank in week {i} and counted every holt along the water." for i in range(14)]
+    for i, line in enumerate(prose):
+        c.drawString(72, 740 - 14 * i, line)
+    for i in range(12):
+        y = 500 - 16 * i
+        c.drawRightString(86, y, str(i + 1))
+        c.drawString(110, y, f"Holt {chr(65 + i)}")
+        c.drawRightString(300, y, f"{3 * i + 2} otters")
+    c.showPage()
+    c.save()
+    text = read_pdf(buf.getvalue()).text
+    assert "1 | Holt A" in text.replace(": ", " | ") or "1 | Holt A | 2 otters" in text, text[-600:]

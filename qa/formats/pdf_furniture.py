@@ -144,15 +144,20 @@ _NUMBERED = re.compile(r"^(\d{1,2})(?:\s|$)")
 
 
 def _line_numbers(page: PageLayout) -> int:
-    """Drop a transcript's or a pleading's line numbers ("1" ... "25" down the margin, each in
-    front of its line): ten or more rows, most of the page's, led by numbers counting up by one
-    from top to bottom, their right edges in one column. Returns numbers dropped."""
+    """Drop a transcript's or a pleading's line numbers ("1" ... "28" down the margin, each in
+    front of its line): ten or more rows led by numbers counting up by one from top to bottom,
+    their right edges in one column, that are most of the page's rows or are set on a grid of
+    their own (double-spaced text whose lines fall between the numbers: each number a cell of its
+    own, a quarter or more of them alone on their rows, every other row between the first and
+    the last number starting right of them). Returns numbers dropped."""
     led = [(r, int(m.group(1))) for r in page.rows if r.cells[0].words and (m := _NUMBERED.match(r.cells[0].text))]
-    if len(led) < 10 or len(led) < 0.6 * len(page.rows):
+    if len(led) < 10:
         return 0
     led.sort(key=lambda rv: rv[0].base)
     edges = [r.cells[0].words[0][1] for r, _ in led]
     if any(b - a != 1 for (_, a), (_, b) in zip(led, led[1:])) or max(edges) - min(edges) > 2 * led[0][0].size:
+        return 0
+    if len(led) < 0.6 * len(page.rows) and not _own_grid(page, [r for r, _ in led], max(edges)):
         return 0
     for r, _ in led:
         s = r.cells[0]
@@ -163,3 +168,12 @@ def _line_numbers(page: PageLayout) -> int:
             r.cells = r.cells[1:]
     page.rows = [r for r in page.rows if r.cells]
     return len(led)
+
+
+def _own_grid(page: PageLayout, numbered: list[Row], edge: float) -> bool:
+    """Whether numbered rows are a margin's line numbers on a grid of their own, not the first
+    cells of a numbered list or table (which share their rows' baselines)."""
+    if not all(r.cells[0].text.isdigit() for r in numbered) or 4 * sum(len(r.cells) == 1 for r in numbered) < len(numbered):
+        return False
+    top, bottom, ids = numbered[0].base, numbered[-1].base, {id(r) for r in numbered}
+    return all(r.x0 > edge for r in page.rows if id(r) not in ids and top <= r.base <= bottom)
