@@ -12,6 +12,7 @@ import re
 import statistics
 
 from .cleanup import join_lines, mend_words
+from .pdf_forms import side_blocks
 from .tables import table_lines
 
 from .pdf_page import (CAPTION, LABEL, NOTE, TABLE_CAPTION, TERMINAL, Block, PageLayout, Row,
@@ -187,7 +188,8 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
                            and _continues(below[-1], rows[j + len(below)], pitch, rows[j].x1 + rows[j].size)):
                         below.append(rows[j + len(below)])
                     caption = join_lines([r.text for r in below], known)[:200]
-                lines = table_lines(_align([r.cells for r in rows[top:j]]), caption)
+                lines = (None if caption else side_blocks(rows[top:j])) \
+                    or table_lines(_align([r.cells for r in rows[top:j]]), caption)
                 blocks.extend(Block("table", line, row.size) for line in lines)
                 i = j
                 continue
