@@ -148,3 +148,17 @@ def test_a_units_row_over_every_column_is_said_once():
     assert table_lines(rows, marked_header_rows=3) == [
         "Latin America (LATAM) | Three Months Ended June 30, 2025: 1,306,735 | June 30, 2024: 1,204,145 | "
         "Six Months Ended June 30, 2025: 2,568,669 | June 30, 2024: 2,369,153 (in thousands)"]
+
+
+def test_cells_that_say_their_own_labels_take_no_header():
+    # A letterhead set as a table: the judge's and the clerk's names over their fields are not
+    # column headers; each field keeps its own label.
+    rows = [["ROBERT A. KATZMANN", "CATHERINE O'HAGAN WOLFE"], ["CHIEF JUDGE", "CLERK OF COURT"],
+            ["Date: October 31, 2017", "DC Docket #: 17-cv-6761"], ["Docket #: 17-3510", "DC Court: SDNY"],
+            ["Short Title: NFL v. NFLPA", "DC Judge: Failla"]]
+    lines = table_lines(rows)
+    assert "Date: October 31, 2017 | DC Docket #: 17-cv-6761" in lines
+    assert not any("KATZMANN:" in line or "WOLFE:" in line for line in lines)
+    # A table of text under its header keeps it.
+    assert table_lines([["Name", "Role"], ["Ann", "Clerk"], ["Bo", "Judge"]]) == ["Name: Ann | Role: Clerk",
+                                                                                   "Name: Bo | Role: Judge"]

@@ -15,19 +15,10 @@ by block, each field keeps its own label:
 
 from __future__ import annotations
 
-import re
 import statistics
 
 from .pdf_page import Row, Segment
-from .tables import _numeric
-
-_FIELD = re.compile(r"^([^\W\d_][^:]{0,30}?)\s*:\s+\S")  # "Date: October 31, 2017", "DC Docket #: 17-cv-6761"
-
-
-def _field(text: str) -> bool:
-    """A "Label: value" line, its label a few words."""
-    m = _FIELD.match(text)
-    return bool(m) and len(m.group(1).split()) <= 4
+from .tables import _numeric, is_field as _field
 
 
 def _spans(cells: list[Segment], gap: float) -> list[tuple[float, float]]:

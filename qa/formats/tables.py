@@ -34,16 +34,29 @@ def _label_row(row: Sequence[str]) -> bool:
     return bool(cells) and all(len(c) <= _MAX_HEADER and not _numeric(c) for c in cells)
 
 
+_FIELD = re.compile(r"^([^\W\d_][^:]{0,30}?)\s*:\s+\S")  # "Date: October 31, 2017", "DC Docket #: 17-cv-6761"
+
+
+def is_field(cell: str) -> bool:
+    """A "Label: value" cell, its label a few words."""
+    m = _FIELD.match(cell)
+    return bool(m) and len(m.group(1).split()) <= 4
+
+
 def header_rows(rows: list[list[str]], marked: int = 0, stub_only: Sequence[bool] = ()) -> int:
     """How many leading rows are headers: `marked` (e.g. HTML <th>/<thead> rows) if any, else the
     leading rows of short labels (a first one with two or more of them) when a later row holds
-    numbers, or the first row of labels over a table of text. A row with text in its first cell
+    numbers, or the first row of labels over a table of text; none over cells that are mostly
+    "Label: value" fields (a letterhead's names over their fields). A row with text in its first cell
     only (`stub_only`, "Operating revenues:" spread over a colspan) labels the rows below it: it
     ends the headers."""
     if marked:
         return marked
     if len(rows) < 2 or sum(bool(c) for c in rows[0]) < 2 or not _label_row(rows[0][1:]):
         return 0
+    below = [c for r in rows[1:] for c in r if c]
+    if 2 * sum(map(is_field, below)) > len(below):
+        return 0  # cells that say their own labels ("Date: October 31, 2017") take no header
     n = 1
     while (n < len(rows) - 1 and sum(bool(c) for c in rows[n]) >= 2 and _label_row(rows[n])
            and not (n < len(stub_only) and stub_only[n])):
