@@ -69,8 +69,8 @@ def test_a_word_names_the_one_document_whose_title_or_file_name_holds_it():
 
 def test_a_named_company_s_table_beats_another_company_s_text(tmp_path, embedder):
     retriever = small_folder(tmp_path, embedder, {"zenith-quarterly.md": ZENITH, "orbital-beverages.md": ORBITAL})
-    top = retriever.search(QUESTION, k=3)[0]
-    assert top.source == "zenith-quarterly.md" and "1,306,735" in top.text
+    top = retriever.search(QUESTION, k=3)
+    assert top[0].source == "zenith-quarterly.md" and any("1,306,735" in p.text for p in top)
     # without the ranking of the named document, the other company's text had come first
     fusion = retriever.settings.fusion
     retriever.settings = replace(retriever.settings, fusion=replace(fusion, named_weight=0.0))

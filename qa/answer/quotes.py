@@ -48,7 +48,11 @@ def is_field(text: str) -> bool:
     True
     >>> is_field("Net profit ¥ 233,512 ¥ 201,683"), is_field("OCTOBER TERM, 2012 1")
     (True, False)
+
+    A form's line of fields set apart by tabs is one when any of them is: "Education Level:\tAFQT: 55".
     """
+    if "\t" in text and "|" not in text and "\n" not in text:
+        return any(is_field(part) for part in text.split("\t") if part.strip())
     if _bare_row(text) or (_IDENTIFIER.search(text) and "\n" not in text):
         return True  # a row without cell marks, or a header field: "No. 21-50498 Lyle W. Cayce Clerk"
     if not _FIELD.match(text):
@@ -163,7 +167,13 @@ def labelled_by(text: str, terms: set[str]) -> bool:
 
     >>> labelled_by("Effective tax rate | Three Months Ended June 28, 2025: 16.4%", {"effect", "tax", "rate", "2025"})
     True
+
+    A form's line of fields set apart by tabs is judged field by field:
+    >>> labelled_by("Education Level:  12\tAFQT:  55", {"afqt", "score"})
+    True
     """
+    if "\t" in text and "|" not in text and "\n" not in text:
+        return any(labelled_by(part, terms) for part in text.split("\t") if part.strip())
     if not is_field(text):
         return False
     bare = _bare_row(text)
