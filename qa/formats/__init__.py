@@ -27,7 +27,7 @@ footnotes and single heads around page breaks, columns under wide tables, accent
 letters by position, tables side by side. .pdf 3: a head or footer giving figures (a docket line)
 kept once, where first seen. .pdf 4: a pleading's line numbers set on a grid of their own
 (double-spaced text between them) leave the text; side-by-side blocks of fields read block by
-block; an indented first line after a full line ending a sentence starts a paragraph. .md/.markdown 2: pipe tables read as rows carrying their
+block. .md/.markdown 2: pipe tables read as rows carrying their
 headers (markdown.py)."""
 
 READERS: dict[str, Callable[[bytes, Settings | None], Extracted]] = {

@@ -37,29 +37,17 @@ def _footnotes(page: PageLayout, body: float) -> list[Row]:
     return notes
 
 
-def _continues(prev: Row, nxt: Row, pitch: float, right: float, after: Row | None = None) -> bool:
-    """Whether `nxt` goes on the paragraph that `prev` is in (same column, geometry). After a line
-    ending a sentence, an indented full line whose next line (`after`) is flush with `prev` again
-    starts a paragraph (a first-line indent, not a hanging one)."""
+def _continues(prev: Row, nxt: Row, pitch: float, right: float) -> bool:
+    """Whether `nxt` goes on the paragraph that `prev` is in (same column, geometry)."""
     if abs(nxt.size - prev.size) > 0.15 * prev.size:
         return False
     gap = nxt.base - prev.base
     if gap <= 0 or gap > 1.45 * pitch:
         return False
     text = prev.text
-    indent = (after is not None and after.column == nxt.column and nxt.x0 - prev.x0 >= 1.5 * prev.size
-              and nxt.x1 >= right - 1.5 * prev.size and abs(after.x0 - prev.x0) <= 0.5 * prev.size)
-    if TERMINAL.search(text) and (prev.x1 < right - 1.5 * prev.size or LABEL.match(nxt.text) or indent):
-        return False  # a short line ending a sentence ends its paragraph; so does "DATES:" or an indented first line
+    if TERMINAL.search(text) and (prev.x1 < right - 1.5 * prev.size or LABEL.match(nxt.text)):
+        return False  # a short line ending a sentence ends its paragraph; so does "DATES:" after it
     return True
-
-
-def _after(rows: list[Row], i: int, group: list[Row]) -> Row | None:
-    """The row after `rows[i]`, to tell a first-line indent from a hanging one; None when the
-    paragraph so far hangs (a reference list's lines indented under their first)."""
-    if i + 1 >= len(rows) or any(r.x0 - group[0].x0 >= 1.5 * r.size for r in group[1:]):
-        return None
-    return rows[i + 1]
 
 
 def _pitch(rows: list[Row]) -> float:
@@ -209,7 +197,7 @@ def page_blocks(page: PageLayout, known: set[str]) -> list[Block]:
         group = [row]
         i += 1
         while (i < len(rows) and rows[i].column == row.column and len(rows[i].cells) == 1
-               and _continues(group[-1], rows[i], pitch, right, _after(rows, i, group))):
+               and _continues(group[-1], rows[i], pitch, right)):
             group.append(rows[i])
             i += 1
         blocks.append(Block("para", mend_words(join_lines([r.text for r in group], known), known), row.size))
