@@ -12,9 +12,9 @@ import re
 import statistics
 
 from .cleanup import join_lines, mend_words
-from .tables import table_lines
+from .tables import TABLE_CAPTION, table_lines
 
-from .pdf_page import (CAPTION, LABEL, NOTE, TABLE_CAPTION, TERMINAL, Block, PageLayout, Row,
+from .pdf_page import (CAPTION, LABEL, NOTE, TERMINAL, Block, PageLayout, Row,
                        Segment, body_size)
 
 # ---------------------------------------------------------------- rows -> blocks
