@@ -1,6 +1,7 @@
 """What the answer quotes from a form whose fields share a line, set apart by tabs, as Word files
-give them ("Education Level:  12<TAB>AFQT:  55"): each field is judged on its own. A real index of
-a small document built with the bundled model; see qa/answer/quotes.py (is_field, labelled_by).
+give them ("Education Level:  12<TAB>AFQT:  55"): each field is judged on its own; and from a ledger
+dated "25-Jun-16", which says the month a question names in short. Real indexes of small documents
+built with the bundled model; see qa/answer/quotes.py (is_field, labelled_by) and support.py.
 """
 
 from __future__ import annotations
@@ -43,3 +44,24 @@ def test_the_field_asked_for_is_quoted_from_a_line_of_tabbed_fields(tmp_path, em
     retriever = small_folder(tmp_path, embedder, {"ndrb-decision.txt": FORM})
     a = answer(retriever, "What AFQT score did the applicant in the Naval Discharge Review Board decision have?")
     assert not a.abstained and any("AFQT:  55" in s.text for s in a.sentences), (a.notes, a.text)
+
+
+LEDGER = (
+    "XYZ Pvt Ltd ledger account for the period 01-Apr-16 to 31-Mar-17\n\n"
+    "Vr.Date: 01-Apr-16 | Particulars: Opening Balance | Cr.Amt: 27614207 | Balance: 27614207 Cr.\n"
+    "Vr.Date: 25-Jun-16 | Vr.No: 50 | Particulars: BEING COMMISSION RETURNED TO PARTY | Dr.Amt: 132696 | Balance: 27481511 Cr.\n"
+    "Vr.Date: 19-Aug-16 | Vr.No: 61 | Particulars: BEING PAYMENT AGAINST BILL NO. 197 | Dr.Amt: 1074935 | Balance: 26406576 Cr.\n"
+    "Vr.Date: 30-Sep-16 | Vr.No: 77 | Particulars: BEING INTEREST CREDITED | Cr.Amt: 48211 | Balance: 26454787 Cr.\n\n"
+    "The balances are stated in rupees. Entries marked Cr. are amounts owed to the party by the company.\n"
+)
+
+
+def test_a_month_written_short_in_the_document_is_not_missing(tmp_path, embedder):
+    # Another document says "June" in full: the ledger, which never does, had been taken for one
+    # that never mentions the month asked ("never mentions 'June' (other documents do)").
+    minutes = ("Minutes of the board meeting of June 2016. The board met in June to review the year's "
+               "accounts and approved the auditors' report. Commission rates were left unchanged.\n")
+    retriever = small_folder(tmp_path, embedder, {"xyz-ledger.txt": LEDGER, "board-minutes.txt": minutes})
+    a = answer(retriever, "How much commission was returned to XYZ Pvt Ltd on 25 June 2016?")
+    assert not any("June" in n for n in a.notes), a.notes  # "Jun" is June
+    assert not a.abstained and any("132696" in s.text for s in a.sentences), (a.notes, a.text)

@@ -129,11 +129,16 @@ def evidence(retriever: Retriever, terms: Sequence[str]) -> Evidence:
     return {t: _postings(retriever, t) for t in dict.fromkeys(terms)}
 
 
+_MONTH_SHORT = {content_terms(m)[0]: (m[:3], "sept") if m == "september" else (m[:3],)
+                for m in MONTH_NAMES if m != "may" and content_terms(m)}
+"""A month's term -> its short forms ("june" -> "jun"): a ledger or a form dates "25-Jun-16"."""
+
+
 def _postings(retriever: Retriever, term: str) -> dict[str, float]:
-    """The documents holding `term` or a stem of its word family (languages.related_terms:
-    Russian only), with the larger share of their chunks."""
+    """The documents holding `term`, a stem of its word family (languages.related_terms: Russian
+    only) or, for a month, its short form ("Jun"), with the larger share of their chunks."""
     found = retriever.term_documents(term)
-    for other in languages.related_terms(term):
+    for other in languages.related_terms(term) + _MONTH_SHORT.get(term, ()):
         more = retriever.term_documents(other)
         if more:
             found = {d: max(found.get(d, 0.0), more.get(d, 0.0)) for d in found.keys() | more.keys()}

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import re
 
-from .pdf_page import TABLE_CAPTION
-from .tables import table_row_lines
+from .tables import TABLE_CAPTION, table_row_lines
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")

@@ -13,9 +13,9 @@ import statistics
 
 from .cleanup import join_lines, mend_words
 from .pdf_forms import side_blocks
-from .tables import table_lines
+from .tables import TABLE_CAPTION, table_lines
 
-from .pdf_page import (CAPTION, LABEL, NOTE, TABLE_CAPTION, TERMINAL, Block, PageLayout, Row,
+from .pdf_page import (CAPTION, LABEL, NOTE, TERMINAL, Block, PageLayout, Row,
                        Segment, body_size)
 
 # ---------------------------------------------------------------- rows -> blocks

@@ -16,7 +16,6 @@ TERMINAL = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
 ENDS_NUMBER = frozenset("0123456789%)")
 STARTS_NUMBER = frozenset("0123456789$(€£¥-")  # two numbers this far apart are two table cells
 LABEL = re.compile(r"^[A-Z][A-Z .'-]{2,}:")
-TABLE_CAPTION = re.compile(r"^(table|tab\.|таблица)\s*[\dIVX]", re.I)
 SYMBOLS = "*∗†‡§¹²³⁴⁵⁶⁷⁸⁹"  # footnote marks besides numbers (∗: LaTeX's asterisk, U+2217)
 NOTE = re.compile(rf"^[\d{SYMBOLS}]")  # a footnote opens with its mark
 MARK = re.compile(rf"^(\d{{1,2}}|[{SYMBOLS}])$")  # a mark alone

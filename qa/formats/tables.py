@@ -17,6 +17,9 @@ from typing import Optional, Sequence
 
 Cell = Optional[str]
 
+TABLE_CAPTION = re.compile(r"^(table|tab\.|таблица)\s*[\dIVX]", re.I)
+"""A table's caption line: "Table 2. Net sales", "Tab. IV", "Таблица 3" (PDF and Markdown readers)."""
+
 _NUMBER = re.compile(r"^[\s$€£¥%(),.+\-\u2212\u2013—\d]*\d[\s$€£¥%(),.+\-\u2212\u2013—\d]*[a-zA-Z]{0,3}$")
 _MAX_HEADER = 80    # a header cell longer than this is text, not a label
 _LAYOUT_CELL = 300  # a cell this long means a table used for layout: rows are paragraphs
