@@ -18,7 +18,7 @@ from __future__ import annotations
 import statistics
 
 from .pdf_page import Row, Segment
-from .tables import _numeric, is_field as _field
+from .tables import is_field as _field, is_number
 
 
 def _spans(cells: list[Segment], gap: float) -> list[tuple[float, float]]:
@@ -90,7 +90,7 @@ def _panel(side: list[list[Segment]], size: float) -> list[str] | None:
     for cs in body:
         label = " ".join(c.text for c in cs if c.x1 <= a1)
         value = " ".join(c.text for c in cs if c.x0 >= b0)
-        if label and _numeric(label):
+        if label and is_number(label):
             return None
         if label:
             out.append(f"{label.rstrip(':')}: {value}" if value else label)

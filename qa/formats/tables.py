@@ -27,14 +27,15 @@ _BEFORE = {"$", "€", "£", "¥", "US$", "(", "$("}  # signs printed in a cell 
 _AFTER = {"%", ")", "%)", "pts", "bps"}             # ... and after it
 
 
-def _numeric(cell: str) -> bool:
+def is_number(cell: str) -> bool:
+    """Whether a cell is a figure ("1,505", "(21,774)", "16.4%", "$4.2bn"), not a year ("2023")."""
     return bool(_NUMBER.match(cell)) and not re.fullmatch(r"(19|20)\d\d", cell.strip())
 
 
 def _label_row(row: Sequence[str]) -> bool:
     """Short labels only, none a number (years and dates are labels)."""
     cells = [c for c in row if c]
-    return bool(cells) and all(len(c) <= _MAX_HEADER and not _numeric(c) for c in cells)
+    return bool(cells) and all(len(c) <= _MAX_HEADER and not is_number(c) for c in cells)
 
 
 _FIELD = re.compile(r"^([^\W\d_][^:]{0,30}?)\s*:\s+\S")  # "Date: October 31, 2017", "DC Docket #: 17-cv-6761"
@@ -64,7 +65,7 @@ def header_rows(rows: list[list[str]], marked: int = 0, stub_only: Sequence[bool
     while (n < len(rows) - 1 and sum(bool(c) for c in rows[n]) >= 2 and _label_row(rows[n])
            and not (n < len(stub_only) and stub_only[n])):
         n += 1  # more header rows: labels above the columns ("June 28, 2025")
-    body_numbers = sum(_numeric(c) for r in rows[n:] for c in r[1:] if c)
+    body_numbers = sum(is_number(c) for r in rows[n:] for c in r[1:] if c)
     if body_numbers:
         return n
     return 1 if all(rows[0][1:]) else 0
@@ -101,7 +102,7 @@ def _attach_signs(row: list[str]) -> list[str]:
             k = i - 1
             while k > 0 and not row[k]:
                 k -= 1
-            if row[k] and _numeric(row[k]):
+            if row[k] and is_number(row[k]):
                 row[k], row[i] = row[k] + cell, ""
     return row
 
@@ -113,7 +114,7 @@ def _section(row: list[str], stub_only: bool) -> str | None:
     """The label of a row that only names the rows below it ("Earnings per share:", "Three Months
     Ended June 27, 2025"): text in its first cell alone, not a number, not a note in brackets."""
     label = row[0] if row else ""
-    if not stub_only or not label or len(label) > _MAX_HEADER or _numeric(label):
+    if not stub_only or not label or len(label) > _MAX_HEADER or is_number(label):
         return None
     return None if label.startswith("(") and label.endswith(")") else label
 
