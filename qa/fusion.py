@@ -31,9 +31,8 @@ def fuse(dense_rank: list[int], lex_rank: list[int], fusion: FusionSettings,
     for weight, ranking in ((fusion.dense_weight * (1.0 - share), dense_rank),
                             (fusion.lexical_weight, lex_rank),
                             (fusion.dense_weight * share, sentence_rank or ())):
-        for rank, row in enumerate(ranking, start=1):
-            scores[row] = scores.get(row, 0.0) + weight / (fusion.rrf_k + rank)
-    return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+        _add(scores, ranking, weight, fusion.rrf_k)
+    return _best_first(scores)
 
 
 def sentence_rank(gen: Generation, qvec: np.ndarray, dense_rank: list[int], lex_rank: list[int]) -> list[int]:
@@ -71,6 +70,16 @@ def add_ranking(ranked: Sequence[tuple[int, float]], ranking: Sequence[int], wei
     2
     """
     scores = dict(ranked)
+    _add(scores, ranking, weight, rrf_k)
+    return _best_first(scores)
+
+
+def _add(scores: dict[int, float], ranking: Sequence[int], weight: float, rrf_k: int) -> None:
+    """Add weight / (rrf_k + rank) to each row of `ranking`, ranks from 1."""
     for rank, row in enumerate(ranking, start=1):
         scores[row] = scores.get(row, 0.0) + weight / (rrf_k + rank)
+
+
+def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
+    """(row, score) pairs, best first, equal scores by row."""
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))

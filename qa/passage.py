@@ -21,10 +21,9 @@ class Passage:
     "hybrid" the reciprocal-rank-fusion score sum(weight / (rrf_k + rank)) over the dense, the
     BM25 and the nearest-sentence ranking (qa.fusion.fuse), and, when the question names a
     document (qa.naming), the ranking of that document's passages; ranks from 1, a ranking the
-    passage is absent from adding nothing: with the defaults 2/61 at most (3/61 in a named
-    document; first in all; with a
-    multilingual model the BM25 weight shrinks when the question is in another script than the
-    passages: FusionSettings.shared_script).
+    passage is absent from adding nothing: with the defaults 2/61 at most, 3/61 in a named
+    document (first in all; with a multilingual model the BM25 weight shrinks when the question is
+    in another script than the passages: FusionSettings.shared_script).
     Higher is better; it is comparable only within one query.
     `dense_score` (cosine) and `lexical_score` (BM25, 0 when no query word occurs) are both
     filled in for hybrid results; "dense" and "lexical" results leave the other one at 0.0.

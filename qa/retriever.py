@@ -25,8 +25,8 @@ from .embedding import CROSS_LINGUAL_MODELS, Embedder, make_embedder, resolve_mo
 from .errors import IndexMismatchError
 from .filters import Where, check_where
 from .index import ChunkSentences, DocumentRecord, Generation, Manifest, describe_location, open_store
-from .naming import DocumentNames, named_rank
 from .fusion import add_ranking, fuse, script_weighted, sentence_rank
+from .naming import DocumentNames, named_rank
 from .overlap import overlap
 from .passage import Passage
 

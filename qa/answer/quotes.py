@@ -49,10 +49,11 @@ def is_field(text: str) -> bool:
     >>> is_field("Net profit ¥ 233,512 ¥ 201,683"), is_field("OCTOBER TERM, 2012 1")
     (True, False)
 
-    A form's line of fields set apart by tabs is one when any of them is: "Education Level:\tAFQT: 55".
+    A form's line of fields set apart by tabs is one when any of them is: "Education Level:<TAB>AFQT: 55".
     """
-    if "\t" in text and "|" not in text and "\n" not in text:
-        return any(is_field(part) for part in text.split("\t") if part.strip())
+    parts = _tab_fields(text)
+    if parts:
+        return any(is_field(part) for part in parts)
     if _bare_row(text) or (_IDENTIFIER.search(text) and "\n" not in text):
         return True  # a row without cell marks, or a header field: "No. 21-50498 Lyle W. Cayce Clerk"
     if not _FIELD.match(text):
@@ -62,6 +63,14 @@ def is_field(text: str) -> bool:
     # running footer ("Apple Inc. | Q3 2025 Form 10-Q | 17") is no row.
     bar = text.find("|")
     return any(_CELL_FIGURE.match(text, at) for at in (bar, text.find(":"), text.find(":", bar)) if at >= 0)
+
+
+def _tab_fields(text: str) -> list[str]:
+    """The fields of a form's line set apart by tabs ("Education Level:  12<TAB>AFQT:  55"); [] for
+    any other text (a table row's cells are marked by "|")."""
+    if "\t" not in text or "|" in text or "\n" in text:
+        return []
+    return [part for part in text.split("\t") if part.strip()]
 
 
 _FIGURE = r"[$€£¥]?\s?\(?[-–]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\)?%?"
@@ -91,8 +100,9 @@ _COUNTING = frozenset("total average large larger largest small smaller smallest
 
 def asks_identifier(question: str) -> bool:
     """Whether the question asks for a number that names a thing: "What is the case number ...", "What
-    is the appeal number of Jagels v. State", "What is the entry ID of the opinion" (not "the number of appeals", "the total number", nor a
-    number it does not ask for: "What country received the largest number of refugees").
+    is the appeal number of Jagels v. State", "What is the entry ID of the opinion" (not "the number
+    of appeals", "the total number", nor a number it does not ask for: "What country received the
+    largest number of refugees").
 
     >>> asks_identifier("What is the appeal number of Jagels v. State?"), asks_identifier("What is the total number of cases?")
     (True, False)
@@ -133,7 +143,8 @@ def dated_field(text: str, terms: set[str]) -> bool:
 
 
 def names_identifier(text: str) -> bool:
-    """Whether `text` gives a number under a label that names a thing ("No. 21-50498", "Number: 1603")."""
+    """Whether `text` gives a number under a label that names a thing ("No. 21-50498", "Number: 1603",
+    "Entry ID: 6390389")."""
     return _IDENTIFIER.search(text) is not None
 
 
@@ -169,11 +180,12 @@ def labelled_by(text: str, terms: set[str]) -> bool:
     True
 
     A form's line of fields set apart by tabs is judged field by field:
-    >>> labelled_by("Education Level:  12\tAFQT:  55", {"afqt", "score"})
+    >>> labelled_by("Education Level:  12\\tAFQT:  55", {"afqt", "score"})
     True
     """
-    if "\t" in text and "|" not in text and "\n" not in text:
-        return any(labelled_by(part, terms) for part in text.split("\t") if part.strip())
+    parts = _tab_fields(text)
+    if parts:
+        return any(labelled_by(part, terms) for part in parts)
     if not is_field(text):
         return False
     bare = _bare_row(text)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import statistics
 
 from .pdf_page import Row, Segment
-from .tables import is_field as _field, is_number
+from .tables import is_label_value as _field, is_number
 
 
 def _spans(cells: list[Segment], gap: float) -> list[tuple[float, float]]:

@@ -41,8 +41,9 @@ def _label_row(row: Sequence[str]) -> bool:
 _FIELD = re.compile(r"^([^\W\d_][^:]{0,30}?)\s*:\s+\S")  # "Date: October 31, 2017", "DC Docket #: 17-cv-6761"
 
 
-def is_field(cell: str) -> bool:
-    """A "Label: value" cell, its label a few words."""
+def is_label_value(cell: str) -> bool:
+    """A "Label: value" cell, its label a few words, whatever the value (the answer's
+    qa.answer.quotes.is_field asks a figure of it as well)."""
     m = _FIELD.match(cell)
     return bool(m) and len(m.group(1).split()) <= 4
 
@@ -59,7 +60,7 @@ def header_rows(rows: list[list[str]], marked: int = 0, stub_only: Sequence[bool
     if len(rows) < 2 or sum(bool(c) for c in rows[0]) < 2 or not _label_row(rows[0][1:]):
         return 0
     below = [c for r in rows[1:] for c in r if c]
-    if 2 * sum(map(is_field, below)) > len(below):
+    if 2 * sum(map(is_label_value, below)) > len(below):
         return 0  # cells that say their own labels ("Date: October 31, 2017") take no header
     n = 1
     while (n < len(rows) - 1 and sum(bool(c) for c in rows[n]) >= 2 and _label_row(rows[n])
