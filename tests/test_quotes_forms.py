@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qa.answer import answer  # noqa: E402
-from qa.answer.quotes import is_field, labelled_by, quotable  # noqa: E402
+from qa.answer.quotes import is_field, labelled_by, names_field, quotable  # noqa: E402
 
 from conftest import small_folder  # noqa: E402
 
@@ -65,3 +65,28 @@ def test_a_month_written_short_in_the_document_is_not_missing(tmp_path, embedder
     a = answer(retriever, "How much commission was returned to XYZ Pvt Ltd on 25 June 2016?")
     assert not any("June" in n for n in a.notes), a.notes  # "Jun" is June
     assert not a.abstained and any("132696" in s.text for s in a.sentences), (a.notes, a.text)
+
+
+NOTICE = (
+    "United States Court of Appeals for the Second Circuit\n"
+    "Thurgood Marshall U.S. Courthouse 40 Foley Square New York, NY 10007\n"
+    "Date: October 31, 2017\n"
+    "Docket #: 17-3510\n"
+    "Short Title: Rivera v. Northfield Shipping Company\n"
+    "DC Docket #: 17-cv-6761\n"
+    "DC Court: SDNY (NEW YORK CITY)\n"
+    "DC Judge: Failla\n\n"
+    "DOCKETING NOTICE\n\n"
+    "A notice of appeal filed by Northfield Shipping Company in the above referenced case was docketed today "
+    "as 17-3510. This number must appear on all documents related to this case that are filed in this Court. "
+    "The appellant must file the forms listed below within fourteen days of the date of this notice.\n"
+)
+
+
+def test_a_field_labelled_with_the_asked_word_is_quoted_though_its_value_is_a_name(tmp_path, embedder):
+    # "DC Judge: Failla" has no full stop and no figure: it had not been a candidate at all.
+    assert names_field("DC Judge: Failla", {"district", "judg"}) and not names_field("DC Judge: Failla", {"court"})
+    assert not quotable("DC Judge: Failla", 7, 9, 0)
+    retriever = small_folder(tmp_path, embedder, {"docketing-notice.txt": NOTICE})
+    a = answer(retriever, "Who was the district judge in Rivera v. Northfield Shipping Company?")
+    assert not a.abstained and any("Failla" in s.text for s in a.sentences), (a.notes, a.text)

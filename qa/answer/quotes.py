@@ -194,6 +194,28 @@ def labelled_by(text: str, terms: set[str]) -> bool:
     return bool(label) and label <= terms
 
 
+def names_field(text: str, terms: set[str]) -> bool:
+    """Whether `text` is a short field, "Label: value" on one line, whose label ends in a word of the
+    question (`terms`, content terms): the head of the label names what is asked, whatever its value
+    ("DC Judge: Failla" for "Who was the district judge", "VIN: 1C4RJFBG2NC123456" for "What is the
+    VIN"). A letterhead, a docketing notice or a form gives these without a full stop or a figure.
+
+    >>> names_field("DC Judge: Failla", {"district", "judg"}), names_field("DC Judge: Failla", {"court"})
+    (True, False)
+    >>> names_field("Note: the judge ruled on the motion after a long hearing in the district court.", {"judg", "note"})
+    False
+    """
+    m = _NAMED_FIELD.fullmatch(text.strip())
+    if not m:
+        return False
+    label = content_terms(re.sub(r"\([^)]*\)", " ", m.group(1)))
+    return bool(label) and label[-1] in terms
+
+
+_NAMED_FIELD = re.compile(r"([^\W\d_][^:|\n\t]{0,40}?)\s*:\s+([^|\n\t]{1,60})")
+"""A label of up to 40 characters, a colon, a value of up to 60 on the same line."""
+
+
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
@@ -263,6 +285,19 @@ def is_reference(sentence: str) -> bool:
 
 
 def same_words(a: str, b: str) -> bool:
-    """Whether two sentences say nearly the same words (the second adds nothing to a quote)."""
+    """Whether two sentences say nearly the same words (the second adds nothing to a quote). Two that
+    give other figures say other things: a ledger's rows "Vr.Date: 01-Apr-16 | Particulars: Opening
+    Balance | Cr.Amt: 27614207" and "Vr.Date: 01-Apr-15 | ... | Cr.Amt: 24274200".
+
+    >>> same_words("Opening Balance | 01-Apr-16 | 27614207", "Opening Balance | 01-Apr-15 | 24274200")
+    False
+    >>> same_words("Detainees alleged ill-treatment by police.", "Detainees alleged ill-treatment by the police.")
+    True
+    """
+    if _FIGURES.findall(a) != _FIGURES.findall(b):
+        return False
     ta, tb = set(content_terms(a)), set(content_terms(b))
     return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.8
+
+
+_FIGURES = re.compile(r"\d[\d,.]*")

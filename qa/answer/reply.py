@@ -27,7 +27,7 @@ from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
 from .quotes import (asked_kind, asks_identifier, asks_pages, continues, dated_field, gives_pages, is_reference,
-                     labelled_by, names_identifier, names_kind, quotable, same_words)
+                     labelled_by, names_field, names_identifier, names_kind, quotable, same_words)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -186,6 +186,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     data = sentence_data(retriever, passages, cache)
     qvec = retriever.embed_query(focus).astype(np.float32)
     kind = asked_kind(focus)  # a heading naming a thing of this kind is a candidate ("which court")
+    wanted = set(content_terms(focus))  # so is a field labelled with the question's words ("DC Judge: Failla")
     cands: list[Candidate] = []
     rows: list[tuple[float, float, float, int, str]] = []  # cosine, context cosine, passage cosine, rank, context
     seen: set[tuple[str, int]] = set()
@@ -199,7 +200,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         previous_candidate = -2
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
-            if not quotable(s, i, len(spans), p.start) and not names_kind(s, kind):
+            if not quotable(s, i, len(spans), p.start) and not names_kind(s, kind) and not names_field(s, wanted):
                 continue
             key = (p.doc_id, p.start + a)
             if key in seen:
@@ -227,7 +228,6 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), [r[3] for r in rows],
         [p.text for p in passages], _corpus_terms(retriever),
         np.array([checks[c.passage - 1][:2] for c in cands], dtype=np.float64))
-    wanted = set(content_terms(focus))
     on_focus = [bool(wanted & set(content_terms(c.text))) for c in cands] if focus != query else \
         [True] * len(cands)
     gaps, kind_gaps, lacking = [], [], []
@@ -237,7 +237,8 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         kind_gaps = [kind_missing(asked, c.text, cands[c.next].text if c.next >= 0 else "") for c in cands]
     unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
                           list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
-    labelled = [i for i, c in enumerate(cands) if labelled_by(c.text, wanted) or names_kind(c.text, kind)]
+    labelled = [i for i, c in enumerate(cands)
+                if labelled_by(c.text, wanted) or names_kind(c.text, kind) or names_field(c.text, wanted)]
     gives = names_identifier if asks_identifier(focus) else furniture(focus)
     named = [gives(c.text) for c in cands] if gives else []
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
