@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from qa.answer.evaluate import AnswerQuestion, QuestionRun, load_answer_set, outcome, run_question  # noqa: E402
 from qa.answer.features import FEATURES  # noqa: E402
 from qa.answer.metrics import any_match, risk_coverage, summarize  # noqa: E402
-from qa.answer.reply import Pool, chosen, judged, pick, quoted_in  # noqa: E402
+from qa.answer.reply import Pool, chosen, judged, pick, quoted_in, quotes_row  # noqa: E402
 from qa.answer.scorer import (ANSWER_FEATURES, WEIGHTS_FILE, Logistic, answer_features,  # noqa: E402
                               scorer_from_dict, sigmoid, softmax)
 
@@ -229,14 +229,44 @@ def fit(runs: list[QuestionRun], sets: list[str] | None = None) -> dict:
             mask = judged(r.pool)  # as answer() weighs them (reply.rank)
             probs = softmax(np.where(mask, logits, -np.inf))
             quoted = chosen(r.pool, probs)
-            ax.append(answer_features(logits[mask], r.pool.features[mask], quoted_in(quoted, mask)))
+            ax.append(answer_features(logits[mask], r.pool.features[mask], quoted_in(quoted, mask),
+                                      quotes_row(r.pool, quoted)))
             picked = pick(r.pool, probs, quoted)
             ay.append(float(any_match([s.text for s in picked], r.question.answers)))
             aw.append(1.0 / size[name])
     w = np.array(aw)
-    answer = fit_logistic(np.array(ax), np.array(ay), ANSWER_FEATURES, w=w * len(w) / w.sum())
+    if KEPT_ANSWER is not None:
+        answer = fit_one(KEPT_ANSWER, np.array(ax), np.array(ay), ADDED, w=w * len(w) / w.sum())
+    else:
+        answer = fit_logistic(np.array(ax), np.array(ay), ANSWER_FEATURES, w=w * len(w) / w.sum())
     return {"sentence": sentence.to_dict(), "answer": answer.to_dict(), "abstain_below": 0.5}
 
+
+def fit_one(kept: Logistic, x: np.ndarray, y: np.ndarray, name: str, l2: float = L2,
+            w: np.ndarray | None = None) -> Logistic:
+    """`kept` with only `name`'s weight fitted (Newton's method, the kept weights' logit as an offset,
+    L2 as fit_logistic's): one input added to a fitted model without moving the others."""
+    j = kept.names.index(name)
+    mean, scale = float(x[:, j].mean()), float(x[:, j].std()) or 1.0
+    means, scales, weights = kept.mean.copy(), kept.scale.copy(), kept.weights.copy()
+    means[j], scales[j], weights[j] = mean, scale, 0.0
+    base = Logistic(kept.names, means, scales, weights, kept.bias)
+    offset, z = base.logits(x), (x[:, j] - mean) / scale
+    w = np.ones(len(x)) if w is None else w
+    beta = 0.0
+    for _ in range(50):
+        p = sigmoid(offset + beta * z)
+        step = (float(z @ (w * (p - y))) + l2 * beta) / (float((w * p * (1 - p)) @ (z * z)) + l2)
+        beta -= step
+        if abs(step) < 1e-9:
+            break
+    weights[j] = beta
+    return Logistic(kept.names, means, scales, weights, kept.bias)
+
+
+KEPT_ANSWER: Logistic | None = None
+ADDED = ""
+"""--add-answer-input NAME: the shipped answer model kept, and only NAME's weight fitted (fit_one)."""
 
 KEPT_SENTENCE: Logistic | None = None
 """--keep-sentence: the sentence model of the shipped scorer.json, kept as it is (only the answer
@@ -290,10 +320,18 @@ def main() -> None:
                     help="fit on each set's own index only (default: also every set asked of one pooled index)")
     ap.add_argument("--keep-sentence", action="store_true",
                     help="keep the shipped sentence model; refit only the answer model and the threshold")
+    ap.add_argument("--add-answer-input", metavar="NAME",
+                    help="keep the shipped answer model too (with --keep-sentence), fitting only the weight of "
+                         "the answer input NAME (shipped with weight 0)")
+    ap.add_argument("--threshold", type=float,
+                    help="abstain below this confidence instead of the one choose_threshold picks (recorded)")
     args = ap.parse_args()
     if args.keep_sentence:
         global KEPT_SENTENCE
         KEPT_SENTENCE = Logistic.from_dict(json.loads(WEIGHTS_FILE.read_text())["sentence"])
+    if args.add_answer_input:
+        global KEPT_ANSWER, ADDED
+        KEPT_ANSWER, ADDED = Logistic.from_dict(json.loads(WEIGHTS_FILE.read_text())["answer"]), args.add_answer_input
     args.cache.mkdir(parents=True, exist_ok=True)
     data = {}
     articles: dict[str, str] = {}
@@ -316,7 +354,7 @@ def main() -> None:
     print("\ncross-validated risk-coverage, all sets pooled (threshold, coverage, precision, overall):")
     for row in risk_coverage(pooled):
         print("  " + "  ".join(f"{v:.3f}" for v in row.values()))
-    threshold = choose_threshold(cv)
+    threshold = choose_threshold(cv) if args.threshold is None else args.threshold
     table("cross-validated across articles", cv, threshold)
     weights = fit([r for rows in data.values() for _, r in rows], [s for s, rows in data.items() for _ in rows])
     weights["abstain_below"] = threshold
@@ -334,10 +372,12 @@ def main() -> None:
         cvm = {s: summarize(with_threshold(o, threshold)) for s, o in cv.items()}
         weights["record"] = {
             "fitted": "bench/fit_answer.py on " + ", ".join(args.sets + [str(f) for f in args.real])
-                      + f" (mode {args.mode}, k={args.k})" + ("; the sentence model kept" if args.keep_sentence else ""),
+                      + f" (mode {args.mode}, k={args.k})" + ("; the sentence model kept" if args.keep_sentence else "")
+                      + (f"; the answer model kept but for {ADDED}" if ADDED else ""),
             "data": hashlib.sha256(json.dumps(sorted(r.question.id for rows in data.values() for _, r in rows))
                                    .encode()).hexdigest()[:16],
-            "threshold_reason": THRESHOLD_REASON,
+            "threshold_reason": THRESHOLD_REASON if args.threshold is None else
+            f"given (--threshold {args.threshold}); choose_threshold would pick {choose_threshold(cv)}",
             "cross_validated": _rounded(cvm),
             "final": _rounded({s: summarize(with_threshold(o, threshold)) for s, o in final_outcomes.items()}),
         }

@@ -194,11 +194,29 @@ def labelled_by(text: str, terms: set[str]) -> bool:
     return bool(label) and label <= terms
 
 
+def asked_thing(question: str) -> set[str]:
+    """The content terms of the thing a "what is the X of ..." / "who was the X in ..." question asks
+    for: the words after the verb up to a preposition or a clause ("the insurance deductible" of
+    "What is the insurance deductible on Diaz's policy?"); empty for other questions.
+
+    >>> sorted(asked_thing("Who was the district judge in Rivera v. Northfield?")), asked_thing("Why did it fail?")
+    (['district', 'judg'], set())
+    """
+    m = _ASKED_THING.match(question)
+    return set(content_terms(m.group(1))) if m else set()
+
+
+_ASKED_THING = re.compile(r"\W*(?:what|which|who|whom)\s+(?:is|was|are|were)\s+(?:the\s+|an?\s+)?(.+?)(?=\s+(?:of|on|in|for|"
+                          r"at|by|from|with|to|that|which|who|whom|when|where|under|during|between|against|"
+                          r"did|does|do|is|was|are|were|has|had|have)\b|[?,;:]|$)", re.IGNORECASE)
+
+
 def names_field(text: str, terms: set[str]) -> bool:
     """Whether `text` is a short field, "Label: value" on one line, whose label ends in a word of the
-    question (`terms`, content terms): the head of the label names what is asked, whatever its value
-    ("DC Judge: Failla" for "Who was the district judge", "VIN: 1C4RJFBG2NC123456" for "What is the
-    VIN"). A letterhead, a docketing notice or a form gives these without a full stop or a figure.
+    thing asked for (`terms`, asked_thing's): the head of the label names what is asked, whatever its
+    value ("DC Judge: Failla" for "Who was the district judge", "VIN: 1C4RJFBG2NC123456" for "What
+    is the VIN"; not "Policy #: POL-2022-555" for "What is the insurance deductible on the policy").
+    A letterhead, a docketing notice or a form gives these without a full stop or a figure.
 
     >>> names_field("DC Judge: Failla", {"district", "judg"}), names_field("DC Judge: Failla", {"court"})
     (True, False)

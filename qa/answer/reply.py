@@ -26,8 +26,8 @@ import numpy as np
 from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
-from .quotes import (asked_kind, asks_identifier, asks_pages, continues, dated_field, gives_pages, is_reference,
-                     labelled_by, names_field, names_identifier, names_kind, quotable, same_words)
+from .quotes import (asked_kind, asked_thing, asks_identifier, asks_pages, continues, dated_field, gives_pages,
+                     is_reference, labelled_by, names_field, names_identifier, names_kind, quotable, same_words)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -186,7 +186,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     data = sentence_data(retriever, passages, cache)
     qvec = retriever.embed_query(focus).astype(np.float32)
     kind = asked_kind(focus)  # a heading naming a thing of this kind is a candidate ("which court")
-    wanted = set(content_terms(focus))  # so is a field labelled with the question's words ("DC Judge: Failla")
+    thing = asked_thing(focus)  # so is a field labelled with the thing asked for ("DC Judge: Failla")
     cands: list[Candidate] = []
     rows: list[tuple[float, float, float, int, str]] = []  # cosine, context cosine, passage cosine, rank, context
     seen: set[tuple[str, int]] = set()
@@ -200,7 +200,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         previous_candidate = -2
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
-            if not quotable(s, i, len(spans), p.start) and not names_kind(s, kind) and not names_field(s, wanted):
+            if not quotable(s, i, len(spans), p.start) and not names_kind(s, kind) and not names_field(s, thing):
                 continue
             key = (p.doc_id, p.start + a)
             if key in seen:
@@ -228,6 +228,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), [r[3] for r in rows],
         [p.text for p in passages], _corpus_terms(retriever),
         np.array([checks[c.passage - 1][:2] for c in cands], dtype=np.float64))
+    wanted = set(content_terms(focus))
     on_focus = [bool(wanted & set(content_terms(c.text))) for c in cands] if focus != query else \
         [True] * len(cands)
     gaps, kind_gaps, lacking = [], [], []
@@ -238,7 +239,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
                           list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
     labelled = [i for i, c in enumerate(cands)
-                if labelled_by(c.text, wanted) or names_kind(c.text, kind) or names_field(c.text, wanted)]
+                if labelled_by(c.text, wanted) or names_kind(c.text, kind) or names_field(c.text, thing)]
     gives = names_identifier if asks_identifier(focus) else furniture(focus)
     named = [gives(c.text) for c in cands] if gives else []
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
@@ -277,9 +278,14 @@ def rank(pool: Pool, scorer: Scorer) -> tuple[np.ndarray, list[AnswerSentence], 
     mask = judged(pool)
     probs = softmax(np.where(mask, logits, -np.inf))  # 0 for the sentences not judged
     quoted = chosen(pool, probs)
-    confidence = scorer.confidence(answer_features(logits[mask], pool.features[mask], quoted_in(quoted, mask)),
-                                   pool.unknown)
+    confidence = scorer.confidence(answer_features(logits[mask], pool.features[mask], quoted_in(quoted, mask),
+                                                   quotes_row(pool, quoted)), pool.unknown)
     return logits, pick(pool, probs, quoted), confidence
+
+
+def quotes_row(pool: Pool, quoted: list[int]) -> bool:
+    """Whether a quoted candidate is a table row or field labelled with the question's words."""
+    return any(i in pool.labelled for i in quoted)
 
 
 def quoted_in(quoted: list[int], mask: np.ndarray) -> list[int]:

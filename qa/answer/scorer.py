@@ -16,7 +16,7 @@ cross-validated risk-coverage curve; the reason is recorded next to it).
 
 >>> scorer = load_scorer()
 >>> scorer.abstain_below, scorer.fingerprint
-(0.41, '3b8cfdef0d4ec87c')
+(0.41, '22a4aa5730cf3f52')
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from .features import FEATURES
 
 WEIGHTS_FILE = Path(__file__).with_name("scorer.json")
 ANSWER_FEATURES = ("best_logit", "margin", "missing_everywhere", "focus_missing_everywhere", "quoted_share",
-                   "entropy", "best_cosine", "document_missing")
+                   "entropy", "best_cosine", "document_missing", "quoted_row")
 """The answer model's inputs: how strongly the best sentence wins (its logit, its margin over the
 runner-up, the share of the sentence model's belief held by the sentences quoted (the answer is
 right when any of them holds it: a belief split between the best sentence and a near-best one
@@ -42,12 +42,16 @@ that is quoted too is not doubt about the quote), and the entropy of that belief
 many candidates, the model does not know which sentence answers), how close the best sentence
 itself is to the question (its cosine), how much of the question (its share of words, its
 focus word) no candidate mentions, and how much of it (idf-weighted) the best sentence's whole
-document lacks (support.passage_checks; docs/answers.md). Chosen by forward selection, cross-validated across articles
-(bench/fit_answer.py): the entropy added the most (+0.008 right decisions, each set weighing the
-same); other candidates (overlaps, names, asked-for kind and rank of the best sentence, its
-passage's cosine and lead over the next passage, number of candidates) added less than 0.002, or
+document lacks (support.passage_checks; docs/answers.md). The first eight were chosen by forward
+selection, cross-validated across articles (bench/fit_answer.py): the entropy added the most
+(+0.008 right decisions, each set weighing the same); other candidates (overlaps, names,
+asked-for kind and rank of the best sentence, its passage's cosine and lead over the next passage,
+number of candidates) added less than 0.002, or
 (the passage's cosine, +0.0014 more than the sentence's) held the targets over a narrower band of
-thresholds (README, answers)."""
+thresholds (README, answers). The ninth, `quoted_row`, says that a quoted line is a table row or a
+field labelled with the question's words (Pool.labelled: "GRAND TOTAL | 5,738" for "the grand
+total of the estimate"), which the sentence logits, fitted on prose, give little belief; only its
+weight was fitted, the others kept (`fit_answer.py --add-answer-input quoted_row`)."""
 
 SPREAD_FEATURES = frozenset({"quoted_share", "entropy"})
 """Answer features read from how the belief spreads over the candidates: not comparable when the
@@ -115,10 +119,12 @@ class Scorer:
         return float(sigmoid(self.answer.logits(answer_features, unknown))[0])
 
 
-def answer_features(logits: np.ndarray, features: np.ndarray, quoted: list[int]) -> np.ndarray:
+def answer_features(logits: np.ndarray, features: np.ndarray, quoted: list[int], quoted_row: bool = False
+                    ) -> np.ndarray:
     """ANSWER_FEATURES of a question from its candidates' sentence logits and FEATURES rows.
     `quoted`: the indices (into `logits`) of the sentences the answer quotes (reply.chosen), best
-    first; their summed share of belief is `quoted_share`."""
+    first; their summed share of belief is `quoted_share`. `quoted_row`: one of them is a row or
+    field labelled with the question's words (Pool.labelled)."""
     order = np.argsort(-logits, kind="stable")
     best = int(order[0])
     second = float(logits[order[1]]) if len(order) > 1 else float(logits[best]) - 5.0
@@ -128,7 +134,8 @@ def answer_features(logits: np.ndarray, features: np.ndarray, quoted: list[int])
     share = float(belief[sorted(set(quoted or [best]))].sum())
     return np.array([logits[best], logits[best] - second, row[FEATURES.index("missing_everywhere")],
                      row[FEATURES.index("focus_missing_everywhere")], share, entropy,
-                     row[FEATURES.index("cosine")], row[FEATURES.index("document_missing")]], dtype=np.float64)
+                     row[FEATURES.index("cosine")], row[FEATURES.index("document_missing")], float(quoted_row)],
+                    dtype=np.float64)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
