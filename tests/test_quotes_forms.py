@@ -12,7 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qa.answer import answer  # noqa: E402
-from qa.answer.quotes import asked_thing, is_field, labelled_by, names_field, quotable  # noqa: E402
+from qa.answer.quotes import asked_thing, is_field, labelled_by, names_field, names_holder, quotable  # noqa: E402
 
 from conftest import small_folder  # noqa: E402
 
@@ -70,9 +70,11 @@ def test_a_month_written_short_in_the_document_is_not_missing(tmp_path, embedder
 NOTICE = (
     "United States Court of Appeals for the Second Circuit\n"
     "Thurgood Marshall U.S. Courthouse 40 Foley Square New York, NY 10007\n"
+    "ROBERT A. KATZMANN CHIEF JUDGE\n"
     "Date: October 31, 2017\n"
     "Docket #: 17-3510\n"
     "Short Title: Rivera v. Northfield Shipping Company\n"
+    "MARGARET L. OSEI CLERK OF COURT\n"
     "DC Docket #: 17-cv-6761\n"
     "DC Court: SDNY (NEW YORK CITY)\n"
     "DC Judge: Failla\n\n"
@@ -90,6 +92,16 @@ def test_a_field_labelled_with_the_asked_word_is_quoted_though_its_value_is_a_na
     retriever = small_folder(tmp_path, embedder, {"docketing-notice.txt": NOTICE})
     a = answer(retriever, "Who was the district judge in Rivera v. Northfield Shipping Company?")
     assert not a.abstained and any("Failla" in s.text for s in a.sentences), (a.notes, a.text)
+
+
+def test_a_letterhead_line_naming_the_holder_of_the_title_asked_is_quoted(tmp_path, embedder):
+    # "MARGARET L. OSEI CLERK OF COURT" has no full stop and no field mark: for "who was the clerk" it
+    # is a candidate, and it is quoted before the docket number that "docketed" labels.
+    assert names_holder("MARGARET L. OSEI CLERK OF COURT", "Who was the clerk of court?")
+    assert not names_holder("ROBERT A. KATZMANN CHIEF JUDGE", "Who was the clerk of court?")
+    retriever = small_folder(tmp_path, embedder, {"docketing-notice.txt": NOTICE})
+    a = answer(retriever, "Who was the clerk of court when Northfield Shipping Company's appeal was docketed?")
+    assert not a.abstained and any("OSEI" in s.text for s in a.sentences), (a.notes, a.text)
 
 
 ESTIMATE = (

@@ -15,6 +15,7 @@ between them).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..text import MONTH_NAMES, content_terms, opens_sentence
 
@@ -192,6 +193,35 @@ def labelled_by(text: str, terms: set[str]) -> bool:
     first = bare.group(1) if bare else text.split("|", 1)[0] if "|" in text else text.split(":", 1)[0]
     label = set(content_terms(re.sub(r"\([^)]*\)", " ", first)))
     return bool(label) and label <= terms
+
+
+def names_holder(text: str, question: str) -> bool:
+    """For "who was the X ...": whether a line without a full stop or cells names a person holding X, the
+    title capitalised beside a name of two or more capitalised words the question does not hold, as
+    a letterhead or a signature block gives them ("CATHERINE O'HAGAN WOLFE CLERK OF COURT" for "Who
+    was the Second Circuit's clerk of court?"; not "Message from the Clerk").
+
+    >>> q = "Who was the Second Circuit's clerk of court?"
+    >>> names_holder("CATHERINE O'HAGAN WOLFE CLERK OF COURT", q), names_holder("Message from the Clerk", q)
+    (True, False)
+    >>> names_holder("The Edict protected Catholic interests in Catholic regions [citation needed]", "Who was a Catholic?")
+    False
+    """
+    title, asked = _held_title(question)
+    if title is None or len(text.split()) > 12 or not names_kind(text, title):
+        return False
+    if any(not w[0].isupper() and content_terms(w) for w in _WORD.findall(text)):
+        return False  # prose, not a name and a title: every word but "of", "the" is capitalised
+    names = [w for w in _WORD.findall(text) if w[0].isupper() and content_terms(w) and content_terms(w)[0] not in asked]
+    return len(names) >= 2
+
+
+@lru_cache(maxsize=64)
+def _held_title(question: str) -> tuple[str | None, frozenset[str]]:
+    """The title a "who was the X" question asks the holder of (X's last term), and the question's terms."""
+    m = _ASKED_THING.match(question)
+    head = content_terms(m.group(1))[-1:] if m and re.match(r"\W*(?:who|whom)\b", question, re.IGNORECASE) else []
+    return (head[0] if head else None), frozenset(content_terms(question))
 
 
 def asked_thing(question: str) -> set[str]:

@@ -27,7 +27,8 @@ from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
 from .quotes import (asked_kind, asked_thing, asks_identifier, asks_pages, continues, dated_field, gives_pages,
-                     is_reference, labelled_by, names_field, names_identifier, names_kind, quotable, same_words)
+                     is_reference, labelled_by, names_field, names_holder, names_identifier, names_kind, quotable,
+                     same_words)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -133,6 +134,8 @@ class Pool:
     #                                                    question's words (labelled_by)
     named: list[bool] = field(default_factory=list)  # per candidate: it gives the number of a thing
     #                                                  asked for ("the case number": "No. 21-50498")
+    asked: list[int] = field(default_factory=list)  # the labelled ones naming the very thing asked for
+    #                                                 ("DC Judge: Failla", names_field, names_holder)
 
     def supported(self) -> np.ndarray:
         """The candidates whose passage does not speak of another period than the question's."""
@@ -151,7 +154,7 @@ class Pool:
         d = {"candidates": [c.__dict__ for c in self.candidates], "features": self.features.tolist(),
              "on_focus": self.on_focus, "absent": self.absent, "gaps": self.gaps, "kind_gaps": self.kind_gaps,
              "wants": self.wants, "lacking": self.lacking, "unsaid": self.unsaid, "labelled": self.labelled,
-             "named": self.named}
+             "named": self.named, "asked": self.asked}
         return {**d, "unknown": sorted(self.unknown)} if self.unknown else d  # same-language pools as before
 
     @classmethod
@@ -161,7 +164,8 @@ class Pool:
         return cls([Candidate(**c) for c in d["candidates"]],
                    np.asarray(d["features"], dtype=np.float64).reshape(-1, len(FEATURES)), d["on_focus"],
                    frozenset(d.get("unknown", ())), d.get("absent"), d.get("gaps", []), d.get("kind_gaps", []),
-                   d.get("wants"), d.get("lacking", []), d.get("unsaid"), d.get("labelled", []), d.get("named", []))
+                   d.get("wants"), d.get("lacking", []), d.get("unsaid"), d.get("labelled", []), d.get("named", []),
+                   d.get("asked", []))
 
 
 def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Passage],
@@ -200,7 +204,8 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         previous_candidate = -2
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
-            if not quotable(s, i, len(spans), p.start) and not names_kind(s, kind) and not names_field(s, thing):
+            if not (quotable(s, i, len(spans), p.start) or names_kind(s, kind) or names_field(s, thing)
+                    or names_holder(s, focus)):
                 continue
             key = (p.doc_id, p.start + a)
             if key in seen:
@@ -238,12 +243,13 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         kind_gaps = [kind_missing(asked, c.text, cands[c.next].text if c.next >= 0 else "") for c in cands]
     unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
                           list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
+    asked_for = [i for i, c in enumerate(cands) if names_field(c.text, thing) or names_holder(c.text, focus)]
     labelled = [i for i, c in enumerate(cands)
-                if labelled_by(c.text, wanted) or names_kind(c.text, kind) or names_field(c.text, thing)]
+                if i in asked_for or labelled_by(c.text, wanted) or names_kind(c.text, kind)]
     gives = names_identifier if asks_identifier(focus) else furniture(focus)
     named = [gives(c.text) for c in cands] if gives else []
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
-                kind_gaps, asked.wants, lacking, unsaid, labelled, named)
+                kind_gaps, asked.wants, lacking, unsaid, labelled, named, asked_for)
 
 
 def _corpus_terms(retriever: Retriever):
@@ -382,7 +388,9 @@ def chosen(pool: Pool, probs: np.ndarray) -> list[int]:
     # A table row or field labelled with the question's words holds the figure asked for, where the
     # best sentences may only speak of it ("the effective tax rate for the third quarter was higher").
     # When the quote is full, it takes the place of the last near-best sentence that is no such row.
+    # The rows naming the very thing asked for ("DC Judge: Failla" for "the district judge") come first.
     rows = [i for i in pool.labelled if probs[i] > 0 and i not in out]
+    rows = [i for i in rows if i in pool.asked] or rows
     extras = [i for i in out[kept:] if i not in pool.labelled]
     if rows and len(out) >= MAX_SENTENCES and extras:
         out.remove(extras[-1])
