@@ -86,6 +86,23 @@ def test_the_asked_for_kind():
     assert not kind_missing(key_terms("why was Kloop closed"), "No reason was given.")  # no kind asked
 
 
+SHELTERS = ("Domestic violence in the northern region\n\nA 2019 survey found that 35 per cent of women in the region "
+            "had experienced violence at home. Victims seldom reported such abuse to the police, and few cases reached "
+            "court. Shelters in the region received 120 calls a month from women seeking help. The government opened "
+            "two new shelters in 2020.\n")
+
+
+def test_how_often_is_answered_by_an_adverb_of_frequency(tmp_path, embedder):
+    from qa.answer.features import holds_kind, question_profile
+
+    assert question_profile("How often did victims report abuse?").wants == "frequency"
+    assert holds_kind("Victims seldom reported such abuse.", "frequency")
+    assert not holds_kind("Victims seldom reported such abuse.", "number")  # a count is still a number
+    retriever = small_folder(tmp_path, embedder, {"shelters.txt": SHELTERS})
+    a = answer(retriever, "How often did victims in the northern region report abuse to the police?")
+    assert not a.abstained and a.sentences[0].text.startswith("Victims seldom reported"), a.text
+
+
 def _key(question: str) -> KeyTerms:
     return key_terms(question)
 

@@ -58,7 +58,8 @@ feature that reads the question's words belongs here. Looked up by name, never b
 _WANTS = (  # first match wins: (kind, pattern on the lowercased question)
     ("date", re.compile(r"\b(?:when|what (?:year|century|decade|date|month|day|time period)|"
                         r"which (?:year|century|decade|date|month)|in what year|how long ago|since when)\b")),
-    ("number", re.compile(r"\b(?:how (?:many|much|long|old|far|big|large|tall|high|often|wide|deep|fast|heavy)|"
+    ("frequency", re.compile(r"\bhow often\b")),
+    ("number", re.compile(r"\b(?:how (?:many|much|long|old|far|big|large|tall|high|wide|deep|fast|heavy)|"
                           r"what (?:percentage|percent|number|amount|proportion|share|fraction|size)|"
                           r"how \w+ (?:percent|per cent)|(?:what|which) (?:is|was|are|were) the (?:population|"
                           r"area|length|height|cost|price|budget|distance|speed|temperature|weight|age|size))\b")),
@@ -71,6 +72,11 @@ _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten elev
                           "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
                           "eighty ninety hundred hundreds thousand thousands million millions billion billions "
                           "trillion dozen dozens half quarter percent several".split())
+_FREQUENCY_WORDS = frozenset("never rarely seldom occasionally sometimes often frequently regularly usually "
+                             "routinely commonly always once twice daily weekly monthly yearly annually hourly "
+                             "nightly repeatedly constantly continually".split())
+""""How often" is answered by a count ("twice a year") or by an adverb: "Women rarely reported such
+incidents to the police"."""
 _MONTHS = frozenset("january february march april may june july august september october november "
                     "december".split())
 _DATE_WORDS = frozenset(("century centuries decade decades bc ad bce ce year years "
@@ -97,7 +103,7 @@ class QuestionProfile:
 
     terms: tuple[str, ...]   # content terms, stemmed, in order (a tuple: profiles are remembered)
     names: frozenset[str]    # stems of capitalised words (not the first) and numbers in the question
-    wants: str | None        # "date", "number", "person", "place" or None
+    wants: str | None        # "date", "number", "frequency", "person", "place" or None
     negated: bool
     focus: str | None = None  # the first content term that is not a framing word: "capital" in
     #                           "what is the capital of Kyrgyzstan", the thing asked about
@@ -124,6 +130,8 @@ def holds_kind(text: str, kind: str | None, question_terms: frozenset[str] = fro
     if kind is None:
         return True
     words = [w.lower() for w in _WORDS.findall(text)]
+    if kind == "frequency":
+        return holds_kind(text, "number", question_terms) or any(w in _FREQUENCY_WORDS for w in words)
     if kind in ("number", "date"):
         fresh = [w for w in words if w not in question_terms]
         if _DIGITS.search(" ".join(fresh)) or any(w in _NUMBER_WORDS or languages.number_word(w) for w in fresh):
