@@ -2,10 +2,11 @@
 
 The files are not committed (third-party material). Each manifest row names a repository, a
 commit and a path; with the repositories' git directories under `--mirror` (as the `fetch` tool
-leaves them: MIRROR/owner+name/repo), this writes every file into `--out` (dev/, heldout/, ...),
-makes the derived ones (scanned pages, a page range) with poppler and Pillow as SOURCES.md
-says, copies each folder's questions.json, and checks sha256 against the manifest (a derived
-file may differ by its producer's version: reported, not fatal).
+leaves them: MIRROR/owner+name/repo), this writes every file into `--out` (dev/, ..., dev5/, heldout/),
+makes the derived ones (scanned pages; a page range: the row's "page_range" [first, last], else
+pages 1-4) with poppler and Pillow as SOURCES.md says, copies each folder's questions.json, and
+checks sha256 against the manifest (a derived file may differ by its producer's version:
+reported, not fatal).
 
     python bench/real_docs_files.py --mirror /work/.mirror --out /work/devset
 """
@@ -45,10 +46,12 @@ def scanned(source: Path, out: Path) -> None:
         Image.open(png).convert("L").save(out, "PDF", resolution=150.0)
 
 
-def first_pages(source: Path, out: Path, last: int) -> None:
+def page_range(source: Path, out: Path, first: int, last: int) -> None:
+    """Pages first..last (1-based, inclusive) of `source`, cut with poppler."""
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["pdfseparate", "-f", "1", "-l", str(last), str(source), f"{tmp}/p%d.pdf"], check=True)
-        pages = [f"{tmp}/p{n}.pdf" for n in range(1, last + 1)]
+        subprocess.run(["pdfseparate", "-f", str(first), "-l", str(last), str(source), f"{tmp}/p%d.pdf"],
+                       check=True)
+        pages = [f"{tmp}/p{n}.pdf" for n in range(first, last + 1)]
         subprocess.run(["pdfunite", *pages, str(out)], check=True)
 
 
@@ -71,8 +74,9 @@ def main() -> int:
                 source.write_bytes(data)
                 if "scanned" in target.name:
                     scanned(source, target)
-                else:
-                    first_pages(source, target, 4)
+                else:  # a page range: the row's "page_range" [first, last], else pages 1-4
+                    first, last = row.get("page_range", [1, 4])
+                    page_range(source, target, first, last)
         digest = hashlib.sha256(target.read_bytes()).hexdigest()
         if digest != row["sha256"]:
             differ += 1
