@@ -12,7 +12,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qa.answer import answer  # noqa: E402
-from qa.answer.quotes import asked_thing, is_field, labelled_by, names_field, names_holder, quotable  # noqa: E402
+from qa.answer.quotes import (asked_thing, is_field, labelled_by, names_field, names_holder, names_signer,  # noqa: E402
+                              quotable)
 
 from conftest import small_folder  # noqa: E402
 
@@ -144,3 +145,39 @@ def test_a_field_whose_label_is_not_the_thing_asked_is_not_labelled():
     assert asked_thing("What is the insurance deductible on Dana Whitfield's policy?") == {"insur", "deduct"}
     assert not names_field("Policy #: POL-2023-118", asked_thing("What is the insurance deductible on the policy?"))
     assert names_field("Customer: Dana Whitfield", asked_thing("Who is the customer on the Northgate estimate?"))
+
+
+FACT_BOXES = (
+    "NORTHERN REPUBLIC\nHead of state and government: Arvid Lenn\n\n"
+    "Fighting between the army and armed groups continued in the border provinces, and thousands of civilians "
+    "were displaced during the year.\n\n"
+    "SOUTHERN REPUBLIC\nHead of state: Mara Quist (replaced Ott Vell in July)\nHead of government: Tomas Reyl\n\n"
+    "The government adopted reforms restricting the immunity of officials from prosecution and revised the "
+    "electoral code after allegations of fraud.\n"
+)
+
+
+def test_a_field_whose_label_is_words_of_the_question_is_quoted(tmp_path, embedder):
+    # "Head of government" is two words of the question, though the question's "head of" reads as its thing.
+    q = "Who was the Southern Republic's head of government according to the annual report?"
+    assert names_field("Head of government: Tomas Reyl", asked_thing(q), {"head", "govern", "southern", "republ"})
+    assert not names_field("Policy #: POL-2023-118", set(), {"polici", "insur", "deduct"})  # one word is not enough
+    retriever = small_folder(tmp_path, embedder, {"annual-report.txt": FACT_BOXES})
+    a = answer(retriever, q)
+    assert not a.abstained and any("Tomas Reyl" in s.text for s in a.sentences), (a.notes, a.text)
+
+
+LETTER = (
+    "Re: United States v. Dorn, No. 22-3110\n\nDear Clerk:\n\n"
+    "Appellant submits this letter under Rule 28(j) to bring to the Court's attention a decision issued after "
+    "briefing closed. The decision holds that a forensic search of a phone at the border requires a warrant. "
+    "It supports the argument made at pages 14 to 19 of Appellant's opening brief.\n\n"
+    "Sincerely,\ns/ Helen R. Abernathy Counsel for Appellant cc: all counsel (via ECF)\n"
+)
+
+
+def test_the_signature_line_answers_who_signed(tmp_path, embedder):
+    assert names_signer("s/ Helen R. Abernathy Counsel for Appellant", "Who signed the Rule 28(j) letter?")
+    retriever = small_folder(tmp_path, embedder, {"rule-28j-letter.txt": LETTER})
+    a = answer(retriever, "Who signed the Rule 28(j) letter in United States v. Dorn for the appellant?")
+    assert not a.abstained and any("Abernathy" in s.text for s in a.sentences), (a.notes, a.text)

@@ -103,6 +103,35 @@ def test_how_often_is_answered_by_an_adverb_of_frequency(tmp_path, embedder):
     assert not a.abstained and a.sentences[0].text.startswith("Victims seldom reported"), a.text
 
 
+def test_an_ordinal_is_found_in_its_figures(tmp_path, embedder):
+    # A court letter writes "the 3d Circuit", never "Third": it is not a document lacking the term.
+    from qa.answer.support import evidence
+
+    letter = ("Office of the Clerk, United States Court of Appeals for the 3d Circuit. Enclosed is case opening "
+              "information regarding the appeal docketed at No. 17-2678. Counsel must file an entry of appearance "
+              "within fourteen days.\n")
+    history = "The Third Reich collapsed in 1945 after six years of war in Europe and the fall of Berlin.\n"
+    retriever = small_folder(tmp_path, embedder, {"letter.txt": letter, "history.txt": history})
+    found = evidence(retriever, ["third"])["third"]
+    assert len(found) == 2, found
+
+
+def test_a_year_that_ends_a_name_is_not_a_period():
+    key = key_terms("Who was Albania's head of government according to Amnesty International Report 2013?")
+    assert key.periods == [] and key.named_years == {"2013"}
+    assert [w for _, w in key_terms("How many people were killed in 2013?").periods] == ["2013"]
+
+
+def test_a_report_named_by_its_year_answers_from_passages_citing_the_year_before(tmp_path, embedder):
+    # The running head "Amnesty International Report 2013" is page furniture; the entry cites 2012 papers.
+    entry = ("ALBANIA\nHead of government: Sali Berisha\n\nThe government adopted reforms which restricted the "
+             "immunity of officials from prosecution (EUR 11/001/2012). In December, the European Council postponed "
+             "the granting of candidate status, conditional on further reform (EUR 11/004/2012).\n")
+    retriever = small_folder(tmp_path, embedder, {"amnesty-report-2013-albania.txt": entry})
+    a = answer(retriever, "Who was Albania's head of government according to Amnesty International Report 2013?")
+    assert not a.abstained and any("Berisha" in s.text for s in a.sentences), (a.notes, a.text)
+
+
 def _key(question: str) -> KeyTerms:
     return key_terms(question)
 

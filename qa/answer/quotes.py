@@ -224,6 +224,22 @@ def _held_title(question: str) -> tuple[str | None, frozenset[str]]:
     return (head[0] if head else None), frozenset(content_terms(question))
 
 
+def names_signer(text: str, question: str) -> bool:
+    """For "who signed ...": whether `text` is a signature line, "s/" or "/s/" before a name, as court
+    filings and letters sign ("s/ Matthew P. Kralovec Counsel for Haitao Xiang").
+
+    >>> names_signer("s/ Matthew P. Kralovec Counsel for Haitao Xiang", "Who signed the letter?")
+    True
+    >>> names_signer("s/ Matthew P. Kralovec", "Who wrote the brief?"), names_signer("Costs: 5 s/ day", "Who signed it?")
+    (False, False)
+    """
+    return _SIGNED.search(text) is not None and _ASKS_SIGNER.search(question) is not None
+
+
+_SIGNED = re.compile(r"(?:^|\s)/?s/\s*[A-Z][\w.'’-]*\s+[A-Z]")
+_ASKS_SIGNER = re.compile(r"\bwho(?:m)?\b[^?]*\bsign(?:s|ed)?\b", re.IGNORECASE)
+
+
 def asked_thing(question: str) -> set[str]:
     """The content terms of the thing a "what is the X of ..." / "who was the X in ..." question asks
     for: the words after the verb up to a preposition or a clause ("the insurance deductible" of
@@ -241,12 +257,14 @@ _ASKED_THING = re.compile(r"\W*(?:what|which|who|whom)\s+(?:is|was|are|were)\s+(
                           r"did|does|do|is|was|are|were|has|had|have)\b|[?,;:]|$)", re.IGNORECASE)
 
 
-def names_field(text: str, terms: set[str]) -> bool:
+def names_field(text: str, terms: set[str], question: frozenset[str] | set[str] = frozenset()) -> bool:
     """Whether `text` is a short field, "Label: value" on one line, whose label ends in a word of the
-    thing asked for (`terms`, asked_thing's): the head of the label names what is asked, whatever its
-    value ("DC Judge: Failla" for "Who was the district judge", "VIN: 1C4RJFBG2NC123456" for "What
-    is the VIN"; not "Policy #: POL-2022-555" for "What is the insurance deductible on the policy").
-    A letterhead, a docketing notice or a form gives these without a full stop or a figure.
+    thing asked for (`terms`, asked_thing's), or is two or more words all of the question (`question`,
+    its content terms): the label names what is asked, whatever its value ("DC Judge: Failla" for "Who
+    was the district judge", "VIN: 1C4RJFBG2NC123456" for "What is the VIN", "Head of government:
+    Sali Berisha" for "Who was Albania's head of government"; not "Policy #: POL-2022-555" for "What
+    is the insurance deductible on the policy"). A letterhead, a docketing notice, a country's fact box
+    or a form gives these without a full stop or a figure.
 
     >>> names_field("DC Judge: Failla", {"district", "judg"}), names_field("DC Judge: Failla", {"court"})
     (True, False)
@@ -257,7 +275,7 @@ def names_field(text: str, terms: set[str]) -> bool:
     if not m:
         return False
     label = content_terms(re.sub(r"\([^)]*\)", " ", m.group(1)))
-    return bool(label) and label[-1] in terms
+    return bool(label) and (label[-1] in terms or len(set(label)) >= 2 and set(label) <= question)
 
 
 _NAMED_FIELD = re.compile(r"([^\W\d_][^:|\n\t]{0,40}?)\s*:\s+([^|\n\t]{1,60})")

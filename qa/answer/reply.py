@@ -27,8 +27,8 @@ from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
 from .quotes import (asked_kind, asked_thing, asks_identifier, asks_pages, continues, dated_field, gives_pages,
-                     is_reference, labelled_by, names_field, names_holder, names_identifier, names_kind, quotable,
-                     same_words)
+                     is_reference, labelled_by, names_field, names_holder, names_identifier, names_kind, names_signer,
+                     quotable, same_words)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -191,6 +191,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     qvec = retriever.embed_query(focus).astype(np.float32)
     kind = asked_kind(focus)  # a heading naming a thing of this kind is a candidate ("which court")
     thing = asked_thing(focus)  # so is a field labelled with the thing asked for ("DC Judge: Failla")
+    wanted = set(content_terms(focus))
     cands: list[Candidate] = []
     rows: list[tuple[float, float, float, int, str]] = []  # cosine, context cosine, passage cosine, rank, context
     seen: set[tuple[str, int]] = set()
@@ -204,8 +205,8 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         previous_candidate = -2
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
-            if not (quotable(s, i, len(spans), p.start) or names_kind(s, kind) or names_field(s, thing)
-                    or names_holder(s, focus)):
+            if not (quotable(s, i, len(spans), p.start) or names_kind(s, kind) or names_field(s, thing, wanted)
+                    or names_holder(s, focus) or names_signer(s, focus)):
                 continue
             key = (p.doc_id, p.start + a)
             if key in seen:
@@ -233,7 +234,6 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), [r[3] for r in rows],
         [p.text for p in passages], _corpus_terms(retriever),
         np.array([checks[c.passage - 1][:2] for c in cands], dtype=np.float64))
-    wanted = set(content_terms(focus))
     on_focus = [bool(wanted & set(content_terms(c.text))) for c in cands] if focus != query else \
         [True] * len(cands)
     gaps, kind_gaps, lacking = [], [], []
@@ -243,7 +243,8 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         kind_gaps = [kind_missing(asked, c.text, cands[c.next].text if c.next >= 0 else "") for c in cands]
     unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
                           list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
-    asked_for = [i for i, c in enumerate(cands) if names_field(c.text, thing) or names_holder(c.text, focus)]
+    asked_for = [i for i, c in enumerate(cands) if names_field(c.text, thing, wanted) or names_holder(c.text, focus)
+                 or names_signer(c.text, focus)]
     labelled = [i for i, c in enumerate(cands)
                 if i in asked_for or labelled_by(c.text, wanted) or names_kind(c.text, kind)]
     gives = names_identifier if asks_identifier(focus) else furniture(focus)
