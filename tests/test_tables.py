@@ -162,3 +162,19 @@ def test_cells_that_say_their_own_labels_take_no_header():
     # A table of text under its header keeps it.
     assert table_lines([["Name", "Role"], ["Ann", "Clerk"], ["Bo", "Judge"]]) == ["Name: Ann | Role: Clerk",
                                                                                    "Name: Bo | Role: Judge"]
+
+
+def test_a_row_of_values_captioned_by_the_bracketed_row_under_it():
+    # An SEC filing's cover: the values, then their captions in brackets under them.
+    html = ("<html><body><p>FORM 8-K</p><table>"
+            "<tr><td>Delaware</td><td></td><td>001-38411</td><td></td><td>47-2345678</td></tr>"
+            "<tr><td>(State or other jurisdiction of incorporation)</td><td></td><td>(Commission File Number)</td>"
+            "<td></td><td>(IRS Employer Identification No.)</td></tr></table>"
+            "<p>The company announced its results for the quarter.</p></body></html>").encode()
+    lines = read_html(html).text.split("\n")
+    assert ("State or other jurisdiction of incorporation: Delaware | Commission File Number: 001-38411 | "
+            "IRS Employer Identification No.: 47-2345678") in lines
+    assert "(State or other jurisdiction of incorporation) | (Commission File Number) | (IRS Employer Identification No.)" \
+        in lines  # the caption row keeps its line
+    # A row of one-word notes captions nothing.
+    assert table_lines([["Revenue", "1,200"], ["(unaudited)", "(restated)"]])[0] == "Revenue | 1,200"

@@ -149,7 +149,12 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
     width = max(len(r) for r in grid)
     marked = len([i for i in where if i < marked_header_rows])
 
+    captions = _captioned([_attach_signs(_spread(rows[i], False)) for i in where])
+
     def plain(i: int) -> str:
+        k = where.index(i)
+        if k in captions:
+            return lead + captions[k]
         return lead + " | ".join(c for c in _attach_signs(_spread(rows[i], False)) if c)
 
     if width < 2 or any(len(c) > _LAYOUT_CELL for r in grid for c in r):
@@ -202,6 +207,28 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
         if parts:
             lines.append((w, lead + " | ".join(parts) + tail))
     return lines
+
+
+def _captioned(rows: list[list[str]]) -> dict[int, str]:
+    """Rows of values captioned by the row under them, each caption in brackets under its value, as an
+    SEC filing's cover gives them ("Washington | 001-15059" over "(State or other jurisdiction of
+    incorporation) | (Commission File Number)"): position in `rows` -> the row's line, each value after
+    its caption ("State or other jurisdiction of incorporation: Washington | Commission File Number:
+    001-15059"). The caption row keeps its own line. A caption names its value in two words or more: a
+    row of notes such as "(unaudited) | (in millions)" captions nothing.
+
+    >>> _captioned([["Washington", "001-15059"], ["(State of incorporation)", "(Commission File Number)"]])
+    {0: 'State of incorporation: Washington | Commission File Number: 001-15059'}
+    """
+    out = {}
+    for k in range(len(rows) - 1):
+        values, notes = rows[k], rows[k + 1]
+        filled = [j for j, c in enumerate(values) if c]
+        if len(filled) < 2 or filled != [j for j, c in enumerate(notes) if c] or len(values) != len(notes):
+            continue
+        if all(_note(notes[j]) and not _note(values[j]) and len(notes[j].split()) >= 2 for j in filled):
+            out[k] = " | ".join(f"{notes[j][1:-1].strip()}: {values[j]}" for j in filled)
+    return out
 
 
 def _note(cell: str) -> bool:
