@@ -132,6 +132,18 @@ def test_a_report_named_by_its_year_answers_from_passages_citing_the_year_before
     assert not a.abstained and any("Berisha" in s.text for s in a.sentences), (a.notes, a.text)
 
 
+def test_a_report_named_by_a_year_tells_of_the_year_before_without_naming_it(tmp_path, embedder):
+    # "During the year" is 2012 in a report of 2013 whose passage names only the year it compares with.
+    entry = ("NORTHLAND\n\nFreedom of expression\n\nJournalists were threatened, arbitrarily arrested or beaten "
+             "during the year. The media monitor Sada recorded 57 attacks on journalists by police and armed groups; "
+             "this was 12% fewer attacks than in 2011. Two newspapers were closed by court order in October.\n")
+    retriever = small_folder(tmp_path, embedder, {"rights-report-2013-northland.txt": entry})
+    a = answer(retriever, "How many attacks on journalists did the media monitor Sada record in Northland in 2012?")
+    assert not a.abstained and any("57 attacks" in s.text for s in a.sentences), (a.notes, a.text)
+    later = answer(retriever, "How many attacks on journalists did Sada record in Northland in 2015?")
+    assert later.abstained and "2015" in later.notes[0], later.notes
+
+
 def _key(question: str) -> KeyTerms:
     return key_terms(question)
 

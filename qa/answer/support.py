@@ -34,6 +34,7 @@ fitted parameter (docs/answers.md gives their effect on the public sets and real
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
@@ -323,6 +324,7 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     contradicted = []
     if key.periods:  # reading the passage's periods (a long regular expression) is for questions naming one
         there = [norm for norm, _ in periods(f"{passage.title}\n{passage.text}")] + fiscal_quarters(passage.text)
+        there += reported_years(passage.title, passage.source)
         kinds_there = {_period_kind(o) for o in there}
         kinds_met = {_period_kind(norm) for norm, _ in key.periods if norm in there}
         contradicted = [written for norm, written in key.periods
@@ -334,6 +336,29 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
                    and not (_YEARS.fullmatch(key.written.get(t, t)) and key.written.get(t, t) not in key.named_years)
                    and not spelled_out(key.written.get(t, t), passage.text)]
     return missing, names_missing, contradicted, lacking
+
+
+def reported_years(title: str, source: str) -> list[str]:
+    """The years a document's title or file name names, each with the year before it: a report named by a
+    year covers that year or the one before ("Amnesty International Report 2013" tells of 2012 as "the
+    year", in passages that name only the years they compare with: "14% fewer attacks than in 2011"),
+    and a filing of 2025 gives 2024's figures beside its own.
+
+    A fiscal year written as a range names its last year too ("ledger-2015-16": 2015 and 2016).
+
+    >>> reported_years("AFGHANISTAN", "reports/amnesty-report-2013-afghanistan.pdf")
+    ['2013', '2012']
+    >>> reported_years("Ledger", "ledger-xyz-2015-16.pdf")
+    ['2015', '2014', '2016']
+    """
+    name = f"{title} {PurePath(source).stem}"
+    years = [norm for norm, _ in periods(re.sub(r"[\W_]+", " ", name)) if norm.isdigit()]
+    years += [str(int(m.group(1)) + 1) for m in _FISCAL_RANGE.finditer(name)
+              if m.group(2)[-2:] == f"{(int(m.group(1)) + 1) % 100:02d}"]
+    return list(dict.fromkeys(y for year in years for y in (year, str(int(year) - 1))))
+
+
+_FISCAL_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–/_]\s*((?:19|20)?\d\d)(?!\d)")
 
 
 _THREE_MONTHS = re.compile(r"\bthree(?:[\s-]+months?(?:\s+periods?)?\s+end(?:ed|ing)\b"
