@@ -69,7 +69,8 @@ def key_terms(question: str) -> KeyTerms:
     profile = question_profile(question)
     found_periods = periods(question)
     named_years = frozenset(w for _, w in found_periods if named_year(question, w))
-    found_periods = [(norm, written) for norm, written in found_periods if written not in named_years]
+    found_periods = [(norm, written) for norm, written in found_periods
+                     if written not in named_years and not (norm.startswith("m") and dated(question, written))]
     period_words = {w for _, written in found_periods for w in content_terms(written)}
     kind = frozenset(content_terms(m.group(1))) if (m := _KIND.match(question)) else frozenset()
     names: dict[str, str] = {}
@@ -125,6 +126,18 @@ def named_year(question: str, written: str) -> bool:
     (False, False)
     """
     return written.isdigit() and re.search(rf"\b(?!{_PERIOD_WORDS}\b)[A-Z][\w'’-]*\s+{written}\b", question) is not None
+
+
+def dated(question: str, month: str) -> bool:
+    """Whether `month` is written with its day in `question` ("by 25 May 2012", "on March 3, 2020"): a date
+    that pins an event, which the answering passage may write without its year ("to leave by 25 May"),
+    not a month that reports are about ("the checks of December 2015").
+
+    >>> dated("Who had to leave by 25 May 2012?", "May"), dated("How many checks in December 2015?", "December")
+    (True, False)
+    """
+    day = r"\d{1,2}(?:st|nd|rd|th)?"
+    return re.search(rf"\b{day}\s+(?:of\s+)?{month}\b|\b{month}\s+{day}\b", question) is not None
 
 
 _PERIOD_WORDS = ("(?:" + "|".join(m.capitalize() for m in MONTH_NAMES)
