@@ -2,7 +2,7 @@
 
 The files are not committed (third-party material). Each manifest row names a repository, a
 commit and a path; with the repositories' git directories under `--mirror` (as the `fetch` tool
-leaves them: MIRROR/owner+name/repo), this writes every file into `--out` (dev/, ..., dev5/, heldout/),
+leaves them: MIRROR/owner+name/repo), this writes every file into `--out` (dev/, ..., dev6/, heldout/),
 makes the derived ones (scanned pages; a page range: the row's "page_range" [first, last], else
 pages 1-4) with poppler and Pillow as SOURCES.md says, copies each folder's questions.json, and
 checks sha256 against the manifest (a derived file may differ by its producer's version:
