@@ -61,16 +61,14 @@ class KeyTerms:
     asks_kind: bool = False  # the question asks for its kind in so many words (_ASKS)
     specific: frozenset[str] = frozenset()  # names and period words (_specific)
     kind: frozenset[str] = frozenset()  # the answer's kind as the question names it (_KIND: "religion")
-    named_years: frozenset[str] = frozenset()  # years that end a name, not periods: "Report 2013" (named_year)
 
 
 def key_terms(question: str) -> KeyTerms:
     """The focus, names and periods of a question (qa/text.py reads the words)."""
     profile = question_profile(question)
     found_periods = periods(question)
-    named_years = frozenset(w for _, w in found_periods if named_year(question, w))
     found_periods = [(norm, written) for norm, written in found_periods
-                     if written not in named_years and not (norm.startswith("m") and dated(question, written))]
+                     if not (norm.startswith("m") and dated(question, written))]
     period_words = {w for _, written in found_periods for w in content_terms(written)}
     kind = frozenset(content_terms(m.group(1))) if (m := _KIND.match(question)) else frozenset()
     names: dict[str, str] = {}
@@ -101,7 +99,7 @@ def key_terms(question: str) -> KeyTerms:
         or languages.asks_kind(profile.wants, question)
     return KeyTerms(focus, focus_word, list(names.items()), found_periods, profile.wants,
                     frozenset(profile.terms), tuple(profile.terms), written, asks,
-                    _specific(names, period_words), kind, named_years)
+                    _specific(names, period_words), kind)
 
 
 _KIND = re.compile(r"\W*(?:what|which)\s+((?:[\w'’-]+\s+)?[\w'’-]+?)\s+(?:is|are|was|were|does|do|did|has|have|"
@@ -111,21 +109,6 @@ is Westminster Abbey", "law" in "which law was used", "area code" in "what area 
 question asks for a thing of that kind, which the answering document may name without the word
 ("Church of England"): it is not the question's focus nor a word the document must hold
 (not_in_documents)."""
-
-
-def named_year(question: str, written: str) -> bool:
-    """Whether the year `written` is part of a name in `question`, the last word of a capitalised title
-    ("Amnesty International Report 2013", "the Scotland Act 2002"), not a period asked about ("in 2013",
-    "fiscal 2013", "June 2013", "Q3 2013"). Such a year is a name the answering document must hold when
-    other documents do (passage_checks), not a period its passages must name: the running head that
-    names the report is page furniture, and its passages cite the year before.
-
-    >>> named_year("Who was Albania's head of government according to Amnesty International Report 2013?", "2013")
-    True
-    >>> named_year("How many were killed in 2013?", "2013"), named_year("What were Q3 2013 sales?", "2013")
-    (False, False)
-    """
-    return written.isdigit() and re.search(rf"\b(?!{_PERIOD_WORDS}\b)[A-Z][\w'’-]*\s+{written}\b", question) is not None
 
 
 def dated(question: str, month: str) -> bool:
@@ -138,10 +121,6 @@ def dated(question: str, month: str) -> bool:
     """
     day = r"\d{1,2}(?:st|nd|rd|th)?"
     return re.search(rf"\b{day}\s+(?:of\s+)?{month}\b|\b{month}\s+{day}\b", question) is not None
-
-
-_PERIOD_WORDS = ("(?:" + "|".join(m.capitalize() for m in MONTH_NAMES)
-                 + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Fiscal|FY|Q[1-4]|H[12]|Year|Quarter|Half)")
 
 
 _MONTH_TERMS = frozenset(content_terms(" ".join(MONTH_NAMES)))
@@ -323,8 +302,7 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     "7 Year" loan. A term no document holds says nothing (a typo, "Mongke" for "Möngke", or a
     word the documents spell otherwise), nor does a document holding none of them (what it says
     may still answer), nor a year or decade (_YEARS: a year is a period, checked in the passage
-    itself; "the Panthers in 2015" are answered by an article that never writes the year) unless it
-    ends a name ("the Scotland Act 2002", named_year).
+    itself; "the Panthers in 2015" are answered by an article that never writes the year).
     The answer abstains only when every candidate's document lacks some (Pool.about_asked):
     docs/answers.md gives what it costs on the public sets.
     """
@@ -346,7 +324,7 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     if any(doc in found.get(t, {}) for t in key.specific):
         lacking = [key.written.get(t, t) for t in key.terms_in_order
                    if t in key.specific and found.get(t) and doc not in found[t]
-                   and not (_YEARS.fullmatch(key.written.get(t, t)) and key.written.get(t, t) not in key.named_years)
+                   and not _YEARS.fullmatch(key.written.get(t, t))
                    and not spelled_out(key.written.get(t, t), passage.text)]
     return missing, names_missing, contradicted, lacking
 
@@ -364,11 +342,16 @@ def reported_years(title: str, source: str) -> list[str]:
     >>> reported_years("Ledger", "ledger-xyz-2015-16.pdf")
     ['2015', '2014', '2016']
     """
+    return list(dict.fromkeys(y for year in years_named(title, source) for y in (year, str(int(year) - 1))))
+
+
+def years_named(title: str, source: str) -> list[str]:
+    """The years a document's title or file name names (a fiscal range "2015-16": both)."""
     name = f"{title} {PurePath(source).stem}"
     years = [norm for norm, _ in periods(re.sub(r"[\W_]+", " ", name)) if norm.isdigit()]
     years += [str(int(m.group(1)) + 1) for m in _FISCAL_RANGE.finditer(name)
               if m.group(2)[-2:] == f"{(int(m.group(1)) + 1) % 100:02d}"]
-    return list(dict.fromkeys(y for year in years for y in (year, str(int(year) - 1))))
+    return list(dict.fromkeys(years))
 
 
 _FISCAL_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–/_]\s*((?:19|20)?\d\d)(?!\d)")
