@@ -215,3 +215,23 @@ def test_questions_asking_the_number_of_a_thing():
     assert not asks_identifier("What is the idea of the paper?") and not asks_identifier("What is the ID card for?")
     assert names_identifier("Entry ID: 6402117") and names_identifier("Page 1 of 4 Page ID #:365")
     assert not names_identifier("The ID of the test")
+
+
+def test_a_docket_line_gives_the_case_number_under_its_label(tmp_path, embedder):
+    # "Appellate Case: 21-800" and "No. MDL 15-02641" name their case; when another document's rows give
+    # "Original Case Number: ...", those had been the only lines judged.
+    from qa.answer.quotes import names_identifier
+
+    assert names_identifier("Appellate Case: 21-800 Document: 010110462922 Date Filed: 01/11/2021 Page: 1")
+    assert names_identifier("IN RE: Bard IVC Filters Products No. MDL 15-02641-PHX-DGC Liability Litigation")
+    assert not names_identifier("In this case: five people were hurt")
+    order = ("Appellate Case: 21-800 Document: 010110462922 Date Filed: 01/11/2021 Page: 1\n\n"
+             "UNITED STATES COURT OF APPEALS FOR THE TENTH CIRCUIT\n\nIn re: RICHARD P. MARTINEZ, Respondent.\n\n"
+             "ORDER\n\nThe respondent has not answered the order to show cause why he should not be suspended from "
+             "practice before this court. He is suspended until further order of the court.\n")
+    schedule = ("Schedule A. Cases to be remanded to their transferor courts.\n\n"
+                "Plaintiff: Jessica Parker | District: N.D. Cal. | Original Case Number: 5:15-cv-00787\n"
+                "Plaintiff: Mark Lane | District: C.D. Cal. | Original Case Number: 2:15-cv-07937\n")
+    retriever = small_folder(tmp_path, embedder, {"order.txt": order, "schedule.txt": schedule})
+    a = answer(retriever, "What is the Tenth Circuit appellate case number of In re: Richard P. Martinez?")
+    assert not a.abstained and "21-800" in a.sentences[0].text, (a.notes, a.text)

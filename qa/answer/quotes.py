@@ -87,9 +87,10 @@ def _bare_row(text: str) -> re.Match[str] | None:
     return m if m and _FORMATTED.search(m.group(2)) else None
 
 
-_IDENTIFIER = re.compile(r"(?:\bNo\.|\bNos\.|\bNumber:|\bID\b\s?#?\s?:|#)\s?[A-Z]{0,4}[-–]?\d[\w:/.–-]*")
-"""A number that names a thing, under its label: "No. 21-50498", "No. ED108783", "Number: 160311-DSP",
-"Entry ID: 6390389", "Page ID #:365"."""
+_IDENTIFIER = re.compile(r"(?:\bNo\.|\bNos\.|\bNumber:|\bID\b\s?#?\s?:|#|\b(?:Case|Docket|Appeal):)"
+                         r"\s?(?:[A-Z]{1,4}\s)?[A-Z]{0,4}[-–]?\d[\w:/.–-]*")
+"""A number that names a thing, under its label: "No. 21-50498", "No. ED108783", "No. MDL 15-02641-PHX",
+"Number: 160311-DSP", "Entry ID: 6390389", "Page ID #:365", a court's docket line "Appellate Case: 21-800"."""
 
 
 _NAMED_NUMBER = re.compile(r"\W*(?:what|which)\s+(?:is|was|are|were)\s+(?:[\w'’.-]+\s+){0,4}?([a-z]+)\s+(?:number|no\.|ID\b)",
