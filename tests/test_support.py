@@ -150,6 +150,16 @@ def test_a_report_named_by_a_year_tells_of_the_year_before_without_naming_it(tmp
     assert later.abstained and "2015" in later.notes[0], later.notes
 
 
+def test_a_month_without_its_year_meets_the_month_asked(tmp_path, embedder):
+    # "in October" meets "October 2010" though the passage's one dated month is "January 2011".
+    entry = ("Background\n\nMaria Costa won the presidential elections in the second round in October, promising "
+             "continuity, and was due to take office in January 2011. Violence by police in poor neighbourhoods "
+             "continued during the year.\n")
+    retriever = small_folder(tmp_path, embedder, {"rights-report-2011-veridia.txt": entry})
+    a = answer(retriever, "Who won Veridia's presidential elections in the second round in October 2010?")
+    assert not a.abstained and any("Maria Costa" in s.text for s in a.sentences), (a.notes, a.text)
+
+
 def _key(question: str) -> KeyTerms:
     return key_terms(question)
 

@@ -317,7 +317,8 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
         there = [norm for norm, _ in periods(f"{passage.title}\n{passage.text}")] + fiscal_quarters(passage.text)
         there += reported_years(passage.title, passage.source)
         kinds_there = {_period_kind(o) for o in there}
-        kinds_met = {_period_kind(norm) for norm, _ in key.periods if norm in there}
+        kinds_met = {_period_kind(norm) for norm, _ in key.periods
+                     if norm in there or bare_month(norm, passage.text)}
         contradicted = [written for norm, written in key.periods
                         if _period_kind(norm) in kinds_there and _period_kind(norm) not in kinds_met]
     lacking = []
@@ -327,6 +328,18 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
                    and not _YEARS.fullmatch(key.written.get(t, t))
                    and not spelled_out(key.written.get(t, t), passage.text)]
     return missing, names_missing, contradicted, lacking
+
+
+def bare_month(norm: str, text: str) -> bool:
+    """Whether `text` names the month `norm` ("m10") without a year: "won the elections in the second
+    round in October" meets "October 2010" in a report on the year, which writes the year once if at all.
+
+    >>> bare_month("m10", "won in the second round in October, and took office in January 2011"), bare_month("2010", "")
+    (True, False)
+    """
+    if not norm.startswith("m"):
+        return False
+    return re.search(rf"\b{MONTH_NAMES[int(norm[1:]) - 1].capitalize()}\b", text) is not None  # "May", not "may"
 
 
 def reported_years(title: str, source: str) -> list[str]:
