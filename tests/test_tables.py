@@ -178,3 +178,13 @@ def test_a_row_of_values_captioned_by_the_bracketed_row_under_it():
         in lines  # the caption row keeps its line
     # A row of one-word notes captions nothing.
     assert table_lines([["Revenue", "1,200"], ["(unaudited)", "(restated)"]])[0] == "Revenue | 1,200"
+
+
+def test_a_fact_box_of_labels_with_colons_takes_no_header():
+    # A report's country fact box set as two columns: its first row is a label and a value, not a header.
+    rows = [["Head of state:", "Georgi Parvanov"], ["Head of government:", "Boyko Borissov"],
+            ["Population:", "7.5 million"], ["Life expectancy:", "73.7 years"]]
+    assert table_lines(rows) == ["Head of state: Georgi Parvanov", "Head of government: Boyko Borissov",
+                                 "Population: 7.5 million", "Life expectancy: 73.7 years"]
+    # Without the colons, a first row of labels over text still heads the columns.
+    assert table_lines([["Name", "Role"], ["Ann", "Clerk"]]) == ["Name: Ann | Role: Clerk"]

@@ -20,7 +20,7 @@ from .pdf import read_pdf
 __all__ = ["Extracted", "UnreadableDocument", "LineMap", "read_html", "read_pdf", "read_docx",
            "READERS", "READER_RULES", "page_of", "line_of", "check_zip"]
 
-READER_RULES: dict[str, int] = {".pdf": 5, ".md": 3, ".markdown": 3, ".html": 2, ".htm": 2, ".docx": 2}
+READER_RULES: dict[str, int] = {".pdf": 6, ".md": 4, ".markdown": 4, ".html": 3, ".htm": 3, ".docx": 3}
 """The version of each reader's rules, by file suffix (1 when not named). An index built with other
 rules for a suffix reads its files again (qa/build.py plan_changes), the others are kept.
 .pdf 2: footnotes and single heads around page breaks, columns under wide tables, accents put on
@@ -29,7 +29,9 @@ line) kept once, where first seen. .pdf 4: a pleading's line numbers set on a gr
 (double-spaced text between them) leave the text; side-by-side blocks of fields read block by
 block. .md/.markdown 2: pipe tables read as rows carrying their headers (markdown.py). 5 (.pdf),
 3 (.md), 2 (.html, .htm, .docx): a table row of values captioned by the bracketed row under it
-(an SEC filing's cover) gives each value after its caption (tables._captioned)."""
+(an SEC filing's cover) gives each value after its caption (tables._captioned). 6 (.pdf), 4 (.md), 3
+(.html, .htm, .docx): a table whose first column is labels ending in colons (a report's fact box)
+takes no header, and each label leads on to its value ("Population: 7.5 million")."""
 
 READERS: dict[str, Callable[[bytes, Settings | None], Extracted]] = {
     ".html": read_html, ".htm": read_html, ".pdf": read_pdf, ".docx": read_docx,

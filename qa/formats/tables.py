@@ -51,7 +51,8 @@ def is_label_value(cell: str) -> bool:
 def header_rows(rows: list[list[str]], marked: int = 0, stub_only: Sequence[bool] = ()) -> int:
     """How many leading rows are headers: `marked` (e.g. HTML <th>/<thead> rows) if any, else the
     leading rows of short labels (a first one with two or more of them) when a later row holds
-    numbers, or the first row of labels over a table of text; none over cells that are mostly
+    numbers, or the first row of labels over a table of text; none down a column of labels ending in
+    colons (a fact box), nor over cells that are mostly
     "Label: value" fields (a letterhead's names over their fields). A row with text in its first cell
     only (`stub_only`, "Operating revenues:" spread over a colspan) labels the rows below it: it
     ends the headers."""
@@ -59,6 +60,8 @@ def header_rows(rows: list[list[str]], marked: int = 0, stub_only: Sequence[bool
         return marked
     if len(rows) < 2 or sum(bool(c) for c in rows[0]) < 2 or not _label_row(rows[0][1:]):
         return 0
+    if all(r[0].rstrip().endswith(":") for r in rows if r and r[0]):
+        return 0  # labels with their colons down the first column: a fact box, "Population: | 7.5 million"
     below = [c for r in rows[1:] for c in r if c]
     if 2 * sum(map(is_label_value, below)) > len(below):
         return 0  # cells that say their own labels ("Date: October 31, 2017") take no header
@@ -155,7 +158,7 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
         k = where.index(i)
         if k in captions:
             return lead + captions[k]
-        return lead + " | ".join(c for c in _attach_signs(_spread(rows[i], False)) if c)
+        return lead + _joined([c for c in _attach_signs(_spread(rows[i], False)) if c])
 
     if width < 2 or any(len(c) > _LAYOUT_CELL for r in grid for c in r):
         return [(w, plain(w)) for w in where]
@@ -207,6 +210,14 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
         if parts:
             lines.append((w, lead + " | ".join(parts) + tail))
     return lines
+
+
+def _joined(cells: list[str]) -> str:
+    """Cells joined by " | ", a label's colon leading on to its value: "Population: 7.5 million"."""
+    out = ""
+    for cell in cells:
+        out += (" " if out.endswith(":") else " | " if out else "") + cell
+    return out
 
 
 def _captioned(rows: list[list[str]]) -> dict[int, str]:
