@@ -81,3 +81,13 @@ def small_folder(base: Path, embedder, files: dict[str, str | bytes]):
         write(base / "docs", name, text)
     build_index(base / "docs", base / "index", embedder=embedder)
     return Retriever.load(base / "index", embedder=embedder)
+
+
+def quoted(base: Path, embedder, files: dict[str, str | bytes], question: str, words: str):
+    """The answer to `question` over a small folder of `files` (small_folder), asserted to quote a
+    sentence holding `words`."""
+    from qa.answer import answer
+
+    a = answer(small_folder(base, embedder, files), question)
+    assert not a.abstained and any(words in s.text for s in a.sentences), (question, a.notes, a.text)
+    return a

@@ -15,7 +15,7 @@ from qa.answer import answer  # noqa: E402
 from qa.answer.quotes import (asked_thing, is_field, labelled_by, names_field, names_holder, names_signer,  # noqa: E402
                               quotable)
 
-from conftest import small_folder  # noqa: E402
+from conftest import quoted, small_folder  # noqa: E402
 
 FORM = (
     "DEPARTMENT OF THE NAVY\nNAVAL DISCHARGE REVIEW BOARD\n\n"
@@ -42,9 +42,8 @@ def test_a_line_of_tabbed_fields_is_judged_field_by_field():
 
 
 def test_the_field_asked_for_is_quoted_from_a_line_of_tabbed_fields(tmp_path, embedder):
-    retriever = small_folder(tmp_path, embedder, {"ndrb-decision.txt": FORM})
-    a = answer(retriever, "What AFQT score did the applicant in the Naval Discharge Review Board decision have?")
-    assert not a.abstained and any("AFQT:  55" in s.text for s in a.sentences), (a.notes, a.text)
+    quoted(tmp_path, embedder, {"ndrb-decision.txt": FORM},
+           "What AFQT score did the applicant in the Naval Discharge Review Board decision have?", "AFQT:  55")
 
 
 LEDGER = (
@@ -90,9 +89,8 @@ def test_a_field_labelled_with_the_asked_word_is_quoted_though_its_value_is_a_na
     # "DC Judge: Failla" has no full stop and no figure: it had not been a candidate at all.
     assert names_field("DC Judge: Failla", {"district", "judg"}) and not names_field("DC Judge: Failla", {"court"})
     assert not quotable("DC Judge: Failla", 7, 9, 0)
-    retriever = small_folder(tmp_path, embedder, {"docketing-notice.txt": NOTICE})
-    a = answer(retriever, "Who was the district judge in Rivera v. Northfield Shipping Company?")
-    assert not a.abstained and any("Failla" in s.text for s in a.sentences), (a.notes, a.text)
+    quoted(tmp_path, embedder, {"docketing-notice.txt": NOTICE},
+           "Who was the district judge in Rivera v. Northfield Shipping Company?", "Failla")
 
 
 def test_a_letterhead_line_naming_the_holder_of_the_title_asked_is_quoted(tmp_path, embedder):
@@ -100,9 +98,8 @@ def test_a_letterhead_line_naming_the_holder_of_the_title_asked_is_quoted(tmp_pa
     # is a candidate, and it is quoted before the docket number that "docketed" labels.
     assert names_holder("MARGARET L. OSEI CLERK OF COURT", "Who was the clerk of court?")
     assert not names_holder("ROBERT A. KATZMANN CHIEF JUDGE", "Who was the clerk of court?")
-    retriever = small_folder(tmp_path, embedder, {"docketing-notice.txt": NOTICE})
-    a = answer(retriever, "Who was the clerk of court when Northfield Shipping Company's appeal was docketed?")
-    assert not a.abstained and any("OSEI" in s.text for s in a.sentences), (a.notes, a.text)
+    quoted(tmp_path, embedder, {"docketing-notice.txt": NOTICE},
+           "Who was the clerk of court when Northfield Shipping Company's appeal was docketed?", "OSEI")
 
 
 ESTIMATE = (
@@ -162,9 +159,8 @@ def test_a_field_whose_label_is_words_of_the_question_is_quoted(tmp_path, embedd
     q = "Who was the Southern Republic's head of government according to the annual report?"
     assert names_field("Head of government: Tomas Reyl", asked_thing(q), {"head", "govern", "southern", "republ"})
     assert not names_field("Policy #: POL-2023-118", set(), {"polici", "insur", "deduct"})  # one word is not enough
-    retriever = small_folder(tmp_path, embedder, {"annual-report.txt": FACT_BOXES})
-    a = answer(retriever, q)
-    assert not a.abstained and any("Tomas Reyl" in s.text for s in a.sentences), (a.notes, a.text)
+    quoted(tmp_path, embedder, {"annual-report.txt": FACT_BOXES},
+           q, "Tomas Reyl")
 
 
 LETTER = (
@@ -178,6 +174,5 @@ LETTER = (
 
 def test_the_signature_line_answers_who_signed(tmp_path, embedder):
     assert names_signer("s/ Helen R. Abernathy Counsel for Appellant", "Who signed the Rule 28(j) letter?")
-    retriever = small_folder(tmp_path, embedder, {"rule-28j-letter.txt": LETTER})
-    a = answer(retriever, "Who signed the Rule 28(j) letter in United States v. Dorn for the appellant?")
-    assert not a.abstained and any("Abernathy" in s.text for s in a.sentences), (a.notes, a.text)
+    quoted(tmp_path, embedder, {"rule-28j-letter.txt": LETTER},
+           "Who signed the Rule 28(j) letter in United States v. Dorn for the appellant?", "Abernathy")

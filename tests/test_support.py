@@ -20,7 +20,7 @@ from qa.answer import answer  # noqa: E402
 from qa.answer.support import KeyTerms, key_terms, kind_missing, not_in_documents  # noqa: E402
 from qa.text import periods  # noqa: E402
 
-from conftest import KLOOP_SENTENCE, SEED_FILE, SEEDS, small_folder, write  # noqa: E402
+from conftest import KLOOP_SENTENCE, SEED_FILE, SEEDS, quoted, small_folder, write  # noqa: E402
 
 REPORTS = Path(__file__).resolve().parent / "data" / "unrelated-reports"
 NOTE = ("Shopping list for the weekend: flour, yeast and salt for the sourdough bread, two kilos of "
@@ -123,9 +123,8 @@ def test_a_month_with_its_day_pins_an_event_not_a_period(tmp_path, embedder):
     entry = ("Refugees and migrants\n\nIn April, the federal government rescinded an order by officials in Sarhad "
              "province calling for all undocumented migrants to leave by 25 May. Some 40,000 migrants had left by "
              "December 2012, according to the refugee agency.\n")
-    retriever = small_folder(tmp_path, embedder, {"rights-report-2013-region.txt": entry})
-    a = answer(retriever, "Officials in which province had ordered all undocumented migrants to leave by 25 May 2012?")
-    assert not a.abstained and any("Sarhad" in s.text for s in a.sentences), (a.notes, a.text)
+    quoted(tmp_path, embedder, {"rights-report-2013-region.txt": entry},
+           "Officials in which province had ordered all undocumented migrants to leave by 25 May 2012?", "Sarhad")
 
 
 def test_a_report_named_by_its_year_answers_from_passages_citing_the_year_before(tmp_path, embedder):
@@ -133,9 +132,8 @@ def test_a_report_named_by_its_year_answers_from_passages_citing_the_year_before
     entry = ("ALBANIA\nHead of government: Sali Berisha\n\nThe government adopted reforms which restricted the "
              "immunity of officials from prosecution (EUR 11/001/2012). In December, the European Council postponed "
              "the granting of candidate status, conditional on further reform (EUR 11/004/2012).\n")
-    retriever = small_folder(tmp_path, embedder, {"amnesty-report-2013-albania.txt": entry})
-    a = answer(retriever, "Who was Albania's head of government according to Amnesty International Report 2013?")
-    assert not a.abstained and any("Berisha" in s.text for s in a.sentences), (a.notes, a.text)
+    quoted(tmp_path, embedder, {"amnesty-report-2013-albania.txt": entry},
+           "Who was Albania's head of government according to Amnesty International Report 2013?", "Berisha")
 
 
 def test_a_report_named_by_a_year_tells_of_the_year_before_without_naming_it(tmp_path, embedder):
@@ -155,9 +153,8 @@ def test_a_month_without_its_year_meets_the_month_asked(tmp_path, embedder):
     entry = ("Background\n\nMaria Costa won the presidential elections in the second round in October, promising "
              "continuity, and was due to take office in January 2011. Violence by police in poor neighbourhoods "
              "continued during the year.\n")
-    retriever = small_folder(tmp_path, embedder, {"rights-report-2011-veridia.txt": entry})
-    a = answer(retriever, "Who won Veridia's presidential elections in the second round in October 2010?")
-    assert not a.abstained and any("Maria Costa" in s.text for s in a.sentences), (a.notes, a.text)
+    quoted(tmp_path, embedder, {"rights-report-2011-veridia.txt": entry},
+           "Who won Veridia's presidential elections in the second round in October 2010?", "Maria Costa")
 
 
 def _key(question: str) -> KeyTerms:
@@ -307,7 +304,7 @@ def test_a_document_that_never_says_the_asked_for_kind_still_answers(tmp_path, e
 
 
 def test_a_quarterly_report_names_its_quarter_by_the_year_to_date(tmp_path, embedder):
-    from qa.answer.support import fiscal_quarters
+    from qa.answer.periods import fiscal_quarters
 
     assert fiscal_quarters("for the three- and nine-month periods ended June 28, 2025") == ["q3"]
     assert fiscal_quarters("the three and six months ended March 31, 2024") == ["q2"]

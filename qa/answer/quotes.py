@@ -258,6 +258,13 @@ _ASKED_THING = re.compile(r"\W*(?:what|which|who|whom)\s+(?:is|was|are|were)\s+(
                           r"did|does|do|is|was|are|were|has|had|have)\b|[?,;:]|$)", re.IGNORECASE)
 
 
+def names_asked(text: str, thing: set[str], terms: set[str], question: str) -> bool:
+    """Whether `text` names the very thing `question` asks for though it is no sentence: a field
+    labelled with it (names_field; `thing`: asked_thing's terms, `terms`: the question's), the
+    holder of the title asked (names_holder) or the signer asked (names_signer)."""
+    return names_field(text, thing, terms) or names_holder(text, question) or names_signer(text, question)
+
+
 def names_field(text: str, terms: set[str], question: frozenset[str] | set[str] = frozenset()) -> bool:
     """Whether `text` is a short field, "Label: value" on one line, whose label ends in a word of the
     thing asked for (`terms`, asked_thing's), or is two or more words all of the question (`question`,

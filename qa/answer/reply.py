@@ -27,8 +27,7 @@ from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
 from .quotes import (asked_kind, asked_thing, asks_identifier, asks_pages, continues, dated_field, gives_pages,
-                     is_reference, labelled_by, names_field, names_holder, names_identifier, names_kind, names_signer,
-                     quotable, same_words)
+                     is_reference, labelled_by, names_asked, names_identifier, names_kind, quotable, same_words)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -135,7 +134,7 @@ class Pool:
     named: list[bool] = field(default_factory=list)  # per candidate: it gives the number of a thing
     #                                                  asked for ("the case number": "No. 21-50498")
     asked: list[int] = field(default_factory=list)  # the labelled ones naming the very thing asked for
-    #                                                 ("DC Judge: Failla", names_field, names_holder)
+    #                                                 ("DC Judge: Failla", quotes.names_asked)
 
     def supported(self) -> np.ndarray:
         """The candidates whose passage does not speak of another period than the question's."""
@@ -195,6 +194,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     cands: list[Candidate] = []
     rows: list[tuple[float, float, float, int, str]] = []  # cosine, context cosine, passage cosine, rank, context
     seen: set[tuple[str, int]] = set()
+    asked_for: set[int] = set()  # the candidates naming the very thing asked for (names_asked)
     for number, (p, d) in enumerate(zip(passages, data), start=1):
         spans, vecs = d.spans, d.vectors
         if not len(spans):
@@ -205,13 +205,15 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         previous_candidate = -2
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
-            if not (quotable(s, i, len(spans), p.start) or names_kind(s, kind) or names_field(s, thing, wanted)
-                    or names_holder(s, focus) or names_signer(s, focus)):
+            asks = names_asked(s, thing, wanted, focus)
+            if not (asks or quotable(s, i, len(spans), p.start) or names_kind(s, kind)):
                 continue
             key = (p.doc_id, p.start + a)
             if key in seen:
                 continue
             seen.add(key)
+            if asks:
+                asked_for.add(len(cands))
             if previous_candidate == i - 1 and cands:
                 cands[-1] = Candidate(**{**cands[-1].__dict__, "next": len(cands)})
             lo, hi = max(i - 1, 0), min(i + 2, len(spans))
@@ -243,14 +245,12 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         kind_gaps = [kind_missing(asked, c.text, cands[c.next].text if c.next >= 0 else "") for c in cands]
     unsaid = focus_unsaid(retriever, asked, found, retriever.document_chunks(),
                           list(dict.fromkeys(passages[c.passage - 1].doc_id for c in cands))) if checked else None
-    asked_for = [i for i, c in enumerate(cands) if names_field(c.text, thing, wanted) or names_holder(c.text, focus)
-                 or names_signer(c.text, focus)]
     labelled = [i for i, c in enumerate(cands)
                 if i in asked_for or labelled_by(c.text, wanted) or names_kind(c.text, kind)]
     gives = names_identifier if asks_identifier(focus) else furniture(focus)
     named = [gives(c.text) for c in cands] if gives else []
     return Pool(cands, features, on_focus, unknown_features(focus, [p.text for p in passages]), absent, gaps,
-                kind_gaps, asked.wants, lacking, unsaid, labelled, named, asked_for)
+                kind_gaps, asked.wants, lacking, unsaid, labelled, named, sorted(asked_for))
 
 
 def _corpus_terms(retriever: Retriever):

@@ -16,7 +16,7 @@ cross-validated risk-coverage curve; the reason is recorded next to it).
 
 >>> scorer = load_scorer()
 >>> scorer.abstain_below, scorer.fingerprint
-(0.41, '22a4aa5730cf3f52')
+(0.41, '549f7f0eebc88223')
 """
 
 from __future__ import annotations

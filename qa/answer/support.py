@@ -34,13 +34,13 @@ fitted parameter (docs/answers.md gives their effect on the public sets and real
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from ..text import MONTH_NAMES, content_terms, periods
 from . import languages
 from .features import CAPITALISED, FRAME_WORDS, holds_kind, question_profile
+from .periods import contradicted_periods, dated
 
 if TYPE_CHECKING:
     from ..retriever import Passage, Retriever
@@ -109,18 +109,6 @@ is Westminster Abbey", "law" in "which law was used", "area code" in "what area 
 question asks for a thing of that kind, which the answering document may name without the word
 ("Church of England"): it is not the question's focus nor a word the document must hold
 (not_in_documents)."""
-
-
-def dated(question: str, month: str) -> bool:
-    """Whether `month` is written with its day in `question` ("by 25 May 2012", "on March 3, 2020"): a date
-    that pins an event, which the answering passage may write without its year ("to leave by 25 May"),
-    not a month that reports are about ("the checks of December 2015").
-
-    >>> dated("Who had to leave by 25 May 2012?", "May"), dated("How many checks in December 2015?", "December")
-    (True, False)
-    """
-    day = r"\d{1,2}(?:st|nd|rd|th)?"
-    return re.search(rf"\b{day}\s+(?:of\s+)?{month}\b|\b{month}\s+{day}\b", question) is not None
 
 
 _MONTH_TERMS = frozenset(content_terms(" ".join(MONTH_NAMES)))
@@ -289,10 +277,8 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     names missing from that document, the question's periods the passage contradicts, the
     question's specific terms its document never mentions although other documents do).
 
-    Periods are contradicted when the passage (with its document's title) names periods of one
-    kind (quarters, halves, years) but none of the question's of that kind: the second quarter's
-    results for a question about the third ("from 2000 to 2005 against 1995 to 2000" is not
-    contradicted by a passage giving 2000 and 2005).
+    Periods are contradicted as periods.contradicted_periods says: the second quarter's results for
+    a question about the third.
 
     Specific terms (KeyTerms.specific: the question's names, and its periods' words) are lacking
     when the document holds some of them but not another that other documents of the index hold:
@@ -312,15 +298,7 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
     missing = sum(w for t, w in weights.items() if doc not in found.get(t, {})) / total
     names = [t for t, _ in key.names]
     names_missing = (sum(1 for t in names if doc not in found.get(t, {})) / len(names)) if names else 0.0
-    contradicted = []
-    if key.periods:  # reading the passage's periods (a long regular expression) is for questions naming one
-        there = [norm for norm, _ in periods(f"{passage.title}\n{passage.text}")] + fiscal_quarters(passage.text)
-        there += reported_years(passage.title, passage.source)
-        kinds_there = {_period_kind(o) for o in there}
-        kinds_met = {_period_kind(norm) for norm, _ in key.periods
-                     if norm in there or bare_month(norm, passage.text)}
-        contradicted = [written for norm, written in key.periods
-                        if _period_kind(norm) in kinds_there and _period_kind(norm) not in kinds_met]
+    contradicted = contradicted_periods(key.periods, passage.title, passage.source, passage.text)
     lacking = []
     if any(doc in found.get(t, {}) for t in key.specific):
         lacking = [key.written.get(t, t) for t in key.terms_in_order
@@ -328,69 +306,6 @@ def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Pa
                    and not _YEARS.fullmatch(key.written.get(t, t))
                    and not spelled_out(key.written.get(t, t), passage.text)]
     return missing, names_missing, contradicted, lacking
-
-
-def bare_month(norm: str, text: str) -> bool:
-    """Whether `text` names the month `norm` ("m10") without a year: "won the elections in the second
-    round in October" meets "October 2010" in a report on the year, which writes the year once if at all.
-
-    >>> bare_month("m10", "won in the second round in October, and took office in January 2011"), bare_month("2010", "")
-    (True, False)
-    """
-    if not norm.startswith("m"):
-        return False
-    return re.search(rf"\b{MONTH_NAMES[int(norm[1:]) - 1].capitalize()}\b", text) is not None  # "May", not "may"
-
-
-def reported_years(title: str, source: str) -> list[str]:
-    """The years a document's title or file name names, each with the year before it: a report named by a
-    year covers that year or the one before ("Amnesty International Report 2013" tells of 2012 as "the
-    year", in passages that name only the years they compare with: "14% fewer attacks than in 2011"),
-    and a filing of 2025 gives 2024's figures beside its own.
-
-    A fiscal year written as a range names its last year too ("ledger-2015-16": 2015 and 2016).
-
-    >>> reported_years("AFGHANISTAN", "reports/amnesty-report-2013-afghanistan.pdf")
-    ['2013', '2012']
-    >>> reported_years("Ledger", "ledger-xyz-2015-16.pdf")
-    ['2015', '2014', '2016']
-    """
-    return list(dict.fromkeys(y for year in years_named(title, source) for y in (year, str(int(year) - 1))))
-
-
-def years_named(title: str, source: str) -> list[str]:
-    """The years a document's title or file name names (a fiscal range "2015-16": both)."""
-    name = f"{title} {PurePath(source).stem}"
-    years = [norm for norm, _ in periods(re.sub(r"[\W_]+", " ", name)) if norm.isdigit()]
-    years += [str(int(m.group(1)) + 1) for m in _FISCAL_RANGE.finditer(name)
-              if m.group(2)[-2:] == f"{(int(m.group(1)) + 1) % 100:02d}"]
-    return list(dict.fromkeys(years))
-
-
-_FISCAL_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-–/_]\s*((?:19|20)?\d\d)(?!\d)")
-
-
-_THREE_MONTHS = re.compile(r"\bthree(?:[\s-]+months?(?:\s+periods?)?\s+end(?:ed|ing)\b"
-                           r"|-?\s+and\s+(?:six|nine)[\s-]+months?)", re.IGNORECASE)
-_YEAR_TO_DATE = re.compile(r"\b(six|nine)[\s-]+months?(?:\s+periods?)?\s+end(?:ed|ing)\b", re.IGNORECASE)
-
-
-def fiscal_quarters(text: str) -> list[str]:
-    """The fiscal quarters a text reports on without naming them: a quarterly report gives the
-    three months ended on a date with the year to date, six months after the second quarter and
-    nine after the third ("the three- and nine-month periods ended June 28, 2025": "q3"), whatever
-    month its fiscal year starts in.
-
-    >>> fiscal_quarters("Net sales | Three Months Ended June 28, 2025 | Nine Months Ended June 28, 2025")
-    ['q3']
-    """
-    if not _THREE_MONTHS.search(text):
-        return []
-    return list(dict.fromkeys({"six": "q2", "nine": "q3"}[m.group(1).lower()] for m in _YEAR_TO_DATE.finditer(text)))
-
-
-def _period_kind(norm: str) -> str:
-    return norm[0] if norm[0] in "qhm" else "year"
 
 
 HARD_KINDS = ("number", "date")

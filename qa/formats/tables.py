@@ -152,19 +152,17 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
     width = max(len(r) for r in grid)
     marked = len([i for i in where if i < marked_header_rows])
 
-    captions = _captioned([_attach_signs(_spread(rows[i], False)) for i in where])
+    cells = {i: _attach_signs(_spread(rows[i], False)) for i in where}
+    captions = {where[k]: line for k, line in _captioned([cells[i] for i in where]).items()}
 
     def plain(i: int) -> str:
-        k = where.index(i)
-        if k in captions:
-            return lead + captions[k]
-        return lead + _joined([c for c in _attach_signs(_spread(rows[i], False)) if c])
+        return lead + captions.get(i, _joined([c for c in cells[i] if c]))
 
     if width < 2 or any(len(c) > _LAYOUT_CELL for r in grid for c in r):
         return [(w, plain(w)) for w in where]
     stub_only = [not any(c and c.strip() for c in rows[i][1:]) for i in where]
     n_head = header_rows(grid, marked, stub_only)
-    data = [_attach_signs(_spread(rows[i], False)) for i in where[n_head:]]
+    data = [cells[i] for i in where[n_head:]]
     if not n_head or not data:
         return [(w, plain(w)) for w in where]
     head = [r + [""] * (width - len(r)) for r in grid[:n_head]]
