@@ -12,8 +12,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from qa.answer import answer  # noqa: E402
-from qa.answer.quotes import (asked_thing, is_field, labelled_by, names_field, names_holder, names_signer,  # noqa: E402
-                              quotable)
+from qa.answer.fields import asked_thing, names_field, names_holder, names_signer  # noqa: E402
+from qa.answer.quotes import is_field, labelled_by, quotable  # noqa: E402
 
 from conftest import quoted, small_folder  # noqa: E402
 

@@ -9,6 +9,10 @@ about the third. A quarterly report names its quarter by the year to date beside
 
 >>> contradicted_periods([("q3", "third quarter")], "Results", "q.pdf", "second quarter of 2020: sales rose")
 ['third quarter']
+>>> contradicted_periods([("2009", "2009")], "Arrests", "statistical-abstract-2012.pdf", "Robbery | Total: 102.1")
+[]
+>>> contradicted_periods([("2014", "2014")], "Afghanistan", "amnesty-report-2013.pdf", "UNAMA reported 2,700 killed")
+['2014']
 """
 
 from __future__ import annotations
@@ -27,8 +31,15 @@ def contradicted_periods(asked: Sequence[tuple[str, str]], title: str, source: s
     long regular expression) is for questions naming one."""
     if not asked:
         return []
-    there = [norm for norm, _ in periods(f"{title}\n{text}")] + fiscal_quarters(text) + reported_years(title, source)
-    kinds_there = {_period_kind(o) for o in there}
+    said = [norm for norm, _ in periods(f"{title}\n{text}")] + fiscal_quarters(text)
+    there = said + reported_years(title, source)
+    # The years a file is named by meet the question's; by themselves they contradict only a later
+    # year (a report of 2013 tells nothing of 2014), not an earlier one: the Statistical Abstract of
+    # 2012 gives 2009's arrests in tables that name no year.
+    named = [int(y) for y in years_named(title, source)]
+    kinds_there = {_period_kind(o) for o in said}
+    if named and any(norm.isdigit() and int(norm) > max(named) for norm, _ in asked):
+        kinds_there.add("year")
     kinds_met = {_period_kind(norm) for norm, _ in asked if norm in there or bare_month(norm, text)}
     return [written for norm, written in asked
             if _period_kind(norm) in kinds_there and _period_kind(norm) not in kinds_met]

@@ -15,11 +15,11 @@ between them).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ..text import MONTH_NAMES, content_terms, opens_sentence
 
-_ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+"""A sentence's end (a colon and a semicolon close a line too), before closing quotes or brackets."""
 _CONTINUES = re.compile(r"^[\"'“‘«(]?(?:he|she|it|they|this|these|that|those|its|their|his|her|such|"
                         r"however|but|thus|therefore|instead|consequently|as a result|in response|"
                         r"in addition|moreover|furthermore|also|both|the latter|the former|for example|for instance|"
@@ -114,6 +114,20 @@ def asks_identifier(question: str) -> bool:
     return bool(content_terms(word)) and word not in _COUNTING
 
 
+_DEADLINE = re.compile(r"\b(?:by|until|till|before) (?:what|which) (?:date|day|time)\b|\bdeadline\b|\bdue\b",
+                       re.IGNORECASE)
+
+
+def asks_deadline(question: str) -> bool:
+    """Whether the question asks for a deadline, which the text sets ("... filed with the Clerk's Office
+    by October 4, 2017"), not the date a page was filed, printed or dated.
+
+    >>> asks_deadline("By what date must the initial forms be filed?"), asks_deadline("When was the order filed?")
+    (True, False)
+    """
+    return _DEADLINE.search(question) is not None
+
+
 _ASKS_PAGES = re.compile(r"\b(?:which|what)\s+pages\b", re.IGNORECASE)
 _PAGE_RANGE = re.compile(r"\b(?:pages|pp\.)\s?\d+\s?[-–—]\s?\d+")
 """A page range under its label: "pages 4969–4983", "pp. 113-127" (a paper's first-page footer)."""
@@ -144,6 +158,21 @@ def dated_field(text: str, terms: set[str]) -> bool:
     return ":" in text and labelled_by(text, terms) and _DATE.search(text.split(":", 1)[1]) is not None
 
 
+def verb_dated(text: str, terms: set[str]) -> bool:
+    """Whether `text` gives one of the question's verbs (`terms`) right before a full date: "Filed 11 February
+    2022" at the head of an opinion, "Received 1 October 2003; revised 22 December 2004; accepted 3
+    January 2005" on a journal's first page.
+
+    >>> verb_dated("Received 1 October 2003; revised 22 December 2004; accepted 3 January 2005", {"accept"})
+    True
+    """
+    return any(content_terms(m.group(1))[:1] == [t] for m in _VERB_DATE.finditer(text) for t in terms)
+
+
+_VERB_DATE = re.compile(r"\b([A-Za-z]+ed)\s+(?:on\s+)?(?=\d{1,2}\s+[A-Z][a-z]+\.?\s+(?:19|20)\d\d\b|[A-Z][a-z]+\.?\s+\d{1,2},\s+(?:19|20)\d\d\b)")
+"""A past participle right before a full date ("Filed 11 February 2022", "accepted on March 3, 2020")."""
+
+
 def names_identifier(text: str) -> bool:
     """Whether `text` gives a number under a label that names a thing ("No. 21-50498", "Number: 1603",
     "Entry ID: 6390389")."""
@@ -168,9 +197,9 @@ def names_kind(text: str, kind: str | None) -> bool:
     >>> names_kind("In the Missouri Court of Appeals Eastern District", "court"), names_kind("the court held", "court")
     (True, False)
     """
-    if kind is None or "\n" in text or "|" in text or _ENDS.search(text):
+    if kind is None or "\n" in text or "|" in text or ENDS.search(text):
         return False  # a sentence, or a table's row (its header names the column: "Company | City")
-    return any(w[0].isupper() and content_terms(w) == [kind] for w in _WORD.findall(text))
+    return any(w[0].isupper() and content_terms(w) == [kind] for w in WORD.findall(text))
 
 
 def labelled_by(text: str, terms: set[str]) -> bool:
@@ -179,6 +208,8 @@ def labelled_by(text: str, terms: set[str]) -> bool:
     (content terms), with a cell holding a figure.
 
     >>> labelled_by("Effective tax rate | Three Months Ended June 28, 2025: 16.4%", {"effect", "tax", "rate", "2025"})
+    True
+    >>> labelled_by("Offense charged: Robbery. | Total: 100,496 | White: 43,039", {"robberi", "arrest", "2009"})
     True
 
     A form's line of fields set apart by tabs is judged field by field:
@@ -193,104 +224,18 @@ def labelled_by(text: str, terms: set[str]) -> bool:
     bare = _bare_row(text)
     first = bare.group(1) if bare else text.split("|", 1)[0] if "|" in text else text.split(":", 1)[0]
     label = set(content_terms(re.sub(r"\([^)]*\)", " ", first)))
-    return bool(label) and label <= terms
+    if bool(label) and label <= terms:
+        return True
+    # A row's first cell under its column's header, "Offense charged: Robbery.": the row's label is the value.
+    # (a name, not a year or a figure: "Year Ended December 31: 2022" labels no row by "2022").
+    value = set(content_terms(re.sub(r"\([^)]*\)", " ", first.rsplit(":", 1)[1]))) if "|" in text and ":" in first else set()
+    return any(t.isalpha() for t in value) and value <= terms
 
 
-def names_holder(text: str, question: str) -> bool:
-    """For "who was the X ...": whether a line without a full stop or cells names a person holding X, the
-    title capitalised beside a name of two or more capitalised words the question does not hold, as
-    a letterhead or a signature block gives them ("CATHERINE O'HAGAN WOLFE CLERK OF COURT" for "Who
-    was the Second Circuit's clerk of court?"; not "Message from the Clerk").
-
-    >>> q = "Who was the Second Circuit's clerk of court?"
-    >>> names_holder("CATHERINE O'HAGAN WOLFE CLERK OF COURT", q), names_holder("Message from the Clerk", q)
-    (True, False)
-    >>> names_holder("The Edict protected Catholic interests in Catholic regions [citation needed]", "Who was a Catholic?")
-    False
-    """
-    title, asked = _held_title(question)
-    if title is None or len(text.split()) > 12 or not names_kind(text, title):
-        return False
-    if any(not w[0].isupper() and content_terms(w) for w in _WORD.findall(text)):
-        return False  # prose, not a name and a title: every word but "of", "the" is capitalised
-    names = [w for w in _WORD.findall(text) if w[0].isupper() and content_terms(w) and content_terms(w)[0] not in asked]
-    return len(names) >= 2
 
 
-@lru_cache(maxsize=64)
-def _held_title(question: str) -> tuple[str | None, frozenset[str]]:
-    """The title a "who was the X" question asks the holder of (X's last term), and the question's terms."""
-    m = _ASKED_THING.match(question)
-    head = content_terms(m.group(1))[-1:] if m and re.match(r"\W*(?:who|whom)\b", question, re.IGNORECASE) else []
-    return (head[0] if head else None), frozenset(content_terms(question))
-
-
-def names_signer(text: str, question: str) -> bool:
-    """For "who signed ...": whether `text` is a signature line, "s/" or "/s/" before a name, as court
-    filings and letters sign ("s/ Matthew P. Kralovec Counsel for Haitao Xiang").
-
-    >>> names_signer("s/ Matthew P. Kralovec Counsel for Haitao Xiang", "Who signed the letter?")
-    True
-    >>> names_signer("s/ Matthew P. Kralovec", "Who wrote the brief?"), names_signer("Costs: 5 s/ day", "Who signed it?")
-    (False, False)
-    """
-    return _SIGNED.search(text) is not None and _ASKS_SIGNER.search(question) is not None
-
-
-_SIGNED = re.compile(r"(?:^|\s)/?s/\s*[A-Z][\w.'’-]*\s+[A-Z]")
-_ASKS_SIGNER = re.compile(r"\bwho(?:m)?\b[^?]*\bsign(?:s|ed)?\b", re.IGNORECASE)
-
-
-def asked_thing(question: str) -> set[str]:
-    """The content terms of the thing a "what is the X of ..." / "who was the X in ..." question asks
-    for: the words after the verb up to a preposition or a clause ("the insurance deductible" of
-    "What is the insurance deductible on Diaz's policy?"); empty for other questions.
-
-    >>> sorted(asked_thing("Who was the district judge in Rivera v. Northfield?")), asked_thing("Why did it fail?")
-    (['district', 'judg'], set())
-    """
-    m = _ASKED_THING.match(question)
-    return set(content_terms(m.group(1))) if m else set()
-
-
-_ASKED_THING = re.compile(r"\W*(?:what|which|who|whom)\s+(?:is|was|are|were)\s+(?:the\s+|an?\s+)?(.+?)(?=\s+(?:of|on|in|for|"
-                          r"at|by|from|with|to|that|which|who|whom|when|where|under|during|between|against|"
-                          r"did|does|do|is|was|are|were|has|had|have)\b|[?,;:]|$)", re.IGNORECASE)
-
-
-def names_asked(text: str, thing: set[str], terms: set[str], question: str) -> bool:
-    """Whether `text` names the very thing `question` asks for though it is no sentence: a field
-    labelled with it (names_field; `thing`: asked_thing's terms, `terms`: the question's), the
-    holder of the title asked (names_holder) or the signer asked (names_signer)."""
-    return names_field(text, thing, terms) or names_holder(text, question) or names_signer(text, question)
-
-
-def names_field(text: str, terms: set[str], question: frozenset[str] | set[str] = frozenset()) -> bool:
-    """Whether `text` is a short field, "Label: value" on one line, whose label ends in a word of the
-    thing asked for (`terms`, asked_thing's), or is two or more words all of the question (`question`,
-    its content terms): the label names what is asked, whatever its value ("DC Judge: Failla" for "Who
-    was the district judge", "VIN: 1C4RJFBG2NC123456" for "What is the VIN", "Head of government:
-    Sali Berisha" for "Who was Albania's head of government"; not "Policy #: POL-2022-555" for "What
-    is the insurance deductible on the policy"). A letterhead, a docketing notice, a country's fact box
-    or a form gives these without a full stop or a figure.
-
-    >>> names_field("DC Judge: Failla", {"district", "judg"}), names_field("DC Judge: Failla", {"court"})
-    (True, False)
-    >>> names_field("Note: the judge ruled on the motion after a long hearing in the district court.", {"judg", "note"})
-    False
-    """
-    m = _NAMED_FIELD.fullmatch(text.strip())
-    if not m:
-        return False
-    label = content_terms(re.sub(r"\([^)]*\)", " ", m.group(1)))
-    return bool(label) and (label[-1] in terms or len(set(label)) >= 2 and set(label) <= question)
-
-
-_NAMED_FIELD = re.compile(r"([^\W\d_][^:|\n\t]{0,40}?)\s*:\s+([^|\n\t]{1,60})")
-"""A label of up to 40 characters, a colon, a value of up to 60 on the same line."""
-
-
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+WORD = re.compile(r"[^\W\d_][\w'’-]*")
+"""A word: letters first, then letters, digits, apostrophes or hyphens."""
 
 
 _DATE = re.compile(rf"\b(?:{'|'.join(m[:3] for m in MONTH_NAMES)})[a-z]*\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?"
@@ -308,9 +253,9 @@ def heading(text: str) -> bool:
     >>> heading("Standard Variable Rate 5.37% 5.51%"), heading("Proceedings of ACL, pages 4969–4983")
     (False, False)
     """
-    if _ENDS.search(text) or is_field(text) or re.search(r"\d", _DATE.sub(" ", text)):
+    if ENDS.search(text) or is_field(text) or re.search(r"\d", _DATE.sub(" ", text)):
         return False
-    words = [w for w in _WORD.findall(text) if content_terms(w)]
+    words = [w for w in WORD.findall(text) if content_terms(w)]
     return len(words) >= 2 and sum(w[0].isupper() for w in words) >= TITLE_SHARE * len(words)
 
 
@@ -320,7 +265,7 @@ TITLE_SHARE = 0.8
 
 def quotable(s: str, i: int, n: int, chunk_start: int) -> bool:
     """Headings, bylines, captions and fragments cut by a chunk edge are not quoted."""
-    ends = _ENDS.search(s) is not None
+    ends = ENDS.search(s) is not None
     # A field or a table row states a figure without a full stop: "Date of Incident: 01/09/2015".
     short = 3 if ends or is_field(s) else 12
     if len(s) < 15 or len(s.split()) < short or not any(ch.isalpha() for ch in s):

@@ -26,8 +26,9 @@ import numpy as np
 from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
-from .quotes import (asked_kind, asked_thing, asks_identifier, asks_pages, continues, dated_field, gives_pages,
-                     is_reference, labelled_by, names_asked, names_identifier, names_kind, quotable, same_words)
+from .fields import asked_thing, names_asked
+from .quotes import (asked_kind, asks_deadline, asks_identifier, asks_pages, continues, dated_field, gives_pages,
+                     is_reference, labelled_by, names_identifier, names_kind, quotable, same_words)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -59,7 +60,7 @@ def furniture(question: str):
     range for "which pages", a date under a label made of the question's words for "when"."""
     if asks_pages(question):
         return gives_pages
-    if question_profile(question).wants == "date":
+    if question_profile(question).wants == "date" and not asks_deadline(question):
         terms = set(content_terms(question))
         return lambda text: any(dated_field(line, terms) for line in text.split("\n"))
     return None

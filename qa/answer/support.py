@@ -261,14 +261,19 @@ _FILLER = r"(?:\s+(?:of|for|and|on|in|the|to|&))*\s+"
 def spelled_out(name: str, text: str) -> bool:
     """Whether `text` writes out the words an acronym stands for: "ACL" in "Proceedings of the 58th Annual
     Meeting of the Association for Computational Linguistics" (capitalised words whose initials spell
-    it, function words between them aside). A paper's footer names its venue in full.
+    it, function words between them aside; a letterhead's "UNITED STATES COURT" for "US"), or writes
+    the acronym with full stops ("U.S. Court of Appeals"). A paper's footer names its venue in full.
 
     >>> spelled_out("ACL", "the Association for Computational Linguistics"), spelled_out("ACL", "a cold lake")
     (True, False)
+    >>> spelled_out("US", "U.S. Court of Appeals"), spelled_out("US", "UNITED STATES COURT OF APPEALS")
+    (True, True)
     """
     if not (2 <= len(name) <= 6 and name.isalpha() and name.isupper()):
         return False
-    return re.search(r"\b" + _FILLER.join(f"{c}[a-z]+" for c in name) + r"\b", text) is not None
+    if re.search(r"\b" + r"\.\s?".join(name) + r"\.", text):
+        return True  # "U.S." for "US", "U.N." for "UN"
+    return re.search(r"\b" + _FILLER.join(f"{c}(?:[a-z]+|[A-Z]+)" for c in name) + r"\b", text) is not None
 
 
 def passage_checks(key: KeyTerms, found: Evidence, n_documents: int, passage: Passage
