@@ -148,6 +148,51 @@ def test_table_rows_carry_their_headers_and_caption():
     assert ex.title == "Quarterly Results"
 
 
+def float_pdf() -> bytes:
+    """Two pages: page 1 ends mid-sentence, page 2 opens with a table (caption, rows, note) and then
+    the sentence goes on, as a statistical report sets its tables at the top of a page."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Times-Roman", 11)
+    y = H - 100
+    for line in ["The death rates in this report are subject to three limitations. First, the race of",
+                 "the decedent is reported by the funeral director. Second, the rates reflect only the",
+                 "underlying cause of death and not other contributing causes of death such"]:
+        c.drawString(72, y, line)
+        y -= 14
+    c.showPage()
+    c.setFont("Helvetica", 9)
+    c.drawString(72, H - 80, "TABLE 3. Number of deaths and death rates for coronary heart disease, by age group")
+    y = H - 104
+    for row in (("Age group", "Deaths", "Rate"), ("45-54", "5,663", "28.7"), ("55-64", "12,273", "81.6"),
+                ("65-74", "22,270", "234.7")):
+        for x, cell in zip((72, 260, 360), row):
+            c.drawString(x, y, cell)
+        y -= 14
+    c.drawString(72, y - 6, "* Per 100,000 population.")
+    c.setFont("Times-Roman", 11)
+    y -= 40
+    for line in ["as diabetes, which varies substantially across racial and ethnic groups. Finally, the",
+                 "state of residence at death might not reflect where the decedent lived most of a life."]:
+        c.drawString(72, y, line)
+        y -= 14
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_a_table_at_the_top_of_a_page_does_not_cut_the_sentence_going_over():
+    ex = read_pdf(float_pdf())
+    text = ex.text
+    sentence = ("Second, the rates reflect only the underlying cause of death and not other contributing causes of "
+                "death such as diabetes, which varies substantially across racial and ethnic groups.")
+    start = text.index(sentence)
+    assert any(text[a:b] == sentence for a, b in split_sentences(text))
+    assert page_of(ex.page_starts, start) == 1 and page_of(ex.page_starts, start + len(sentence) - 1) == 2
+    row = text.index("55-64")  # the table stays on its page, after the sentence
+    assert row > start + len(sentence) and page_of(ex.page_starts, row) == 2
+
+
 def test_title_is_never_a_page_number_or_a_file_name():
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)

@@ -20,7 +20,7 @@ from .pdf import read_pdf
 __all__ = ["Extracted", "UnreadableDocument", "LineMap", "read_html", "read_pdf", "read_docx",
            "READERS", "READER_RULES", "page_of", "line_of", "check_zip"]
 
-READER_RULES: dict[str, int] = {".pdf": 6, ".md": 4, ".markdown": 4, ".html": 3, ".htm": 3, ".docx": 3}
+READER_RULES: dict[str, int] = {".pdf": 7, ".md": 4, ".markdown": 4, ".html": 3, ".htm": 3, ".docx": 3}
 """The version of each reader's rules, by file suffix (1 when not named). An index built with other
 rules for a suffix reads its files again (qa/build.py plan_changes), the others are kept.
 .pdf 2: footnotes and single heads around page breaks, columns under wide tables, accents put on
@@ -31,7 +31,9 @@ block. .md/.markdown 2: pipe tables read as rows carrying their headers (markdow
 3 (.md), 2 (.html, .htm, .docx): a table row of values captioned by the bracketed row under it
 (an SEC filing's cover) gives each value after its caption (tables._captioned). 6 (.pdf), 4 (.md), 3
 (.html, .htm, .docx): a table whose first column is labels ending in colons (a report's fact box)
-takes no header, and each label leads on to its value ("Population: 7.5 million")."""
+takes no header, and each label leads on to its value ("Population: 7.5 million"). .pdf 7: a table
+set at the top of a page (caption, rows, notes) waits after the sentence the page before left open
+("... other contributing causes of death such" / TABLE 3 / "as diabetes, ..."), as a running head does."""
 
 READERS: dict[str, Callable[[bytes, Settings | None], Extracted]] = {
     ".html": read_html, ".htm": read_html, ".pdf": read_pdf, ".docx": read_docx,

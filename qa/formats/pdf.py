@@ -22,7 +22,7 @@ from .pdf_furniture import remove_furniture
 from .pdf_columns import reading_order
 from .pdf_layout import continues_across, page_blocks
 from .pdf_segments import page_segments
-from .pdf_page import TERMINAL, Block, PageLayout, title_of
+from .pdf_page import CAPTION, TERMINAL, Block, PageLayout, title_of
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +228,12 @@ def _goes_on(prev: Block, nxt: Block) -> bool:
     return continues_across(Block("para", prev.text[:-1], prev.size), Block("para", nxt.text, prev.size))
 
 
+def _floated(blocks: list[Block]) -> bool:
+    """Whether blocks at a page's top are a float, a table or figure set there: a caption among them
+    ("TABLE 3. Number of deaths ...", "Figure 2: ..."); a page of a magazine's boxes has none."""
+    return any(b.kind == "para" and CAPTION.match(b.text) for b in blocks)
+
+
 def _heads_aside(last: Block, blocks: list[Block]) -> list[Block]:
     """A page's blocks with the short ones above the text that carries on `last` (the paragraph
     ending the page before) moved after that paragraph: a running head seen once ("Cite as: 569
@@ -238,6 +244,14 @@ def _heads_aside(last: Block, blocks: list[Block]) -> list[Block]:
     while i < min(3, len(blocks) - 1) and blocks[i].kind == "para" and len(blocks[i].text) < 200 \
             and not continues_across(last, blocks[i]):
         i += 1
+    if _floated(blocks[:i + 1]) or i < len(blocks) and blocks[i].kind == "table":
+        # A table set at the top of the page, with its caption and notes ("TABLE 1. Number of deaths
+        # ...", its rows, "* Per 100,000"), between the two halves of a sentence: it waits too.
+        j = 0
+        while j < len(blocks) - 1 and (blocks[j].kind == "table" or blocks[j].kind == "para" and (
+                len(blocks[j].text) < 200 or CAPTION.match(blocks[j].text)) and not continues_across(last, blocks[j])):
+            j += 1
+        i = j if _floated(blocks[:j]) else i
     if i == 0 or i == len(blocks):
         return blocks
     nxt = blocks[i]
