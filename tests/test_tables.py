@@ -188,3 +188,17 @@ def test_a_fact_box_of_labels_with_colons_takes_no_header():
                                  "Population: 7.5 million", "Life expectancy: 73.7 years"]
     # Without the colons, a first row of labels over text still heads the columns.
     assert table_lines([["Name", "Role"], ["Ann", "Clerk"]]) == ["Name: Ann | Role: Clerk"]
+
+
+def test_a_title_in_the_first_cell_above_the_headers_is_said_on_each_row():
+    # USGS Mineral Commodity Summaries: "World Production Capacity:" set in the first column above
+    # two rows of headers had kept the headers off the rows ("Venezuela | — | — | 30,000 | 30,000").
+    rows = [["World Production Capacity:", "", "", "", ""],
+            ["", "Fused aluminum oxide", "Fused aluminum oxide", "Silicon carbide", "Silicon carbide"],
+            ["", "2009", "2010", "2009", "2010"],
+            ["Japan", "25,000", "25,000", "60,000", "60,000"],
+            ["Venezuela", "—", "—", "30,000", "30,000"]]
+    lines = table_lines(rows)
+    assert lines[-1] == ("World Production Capacity: Venezuela | Fused aluminum oxide 2009: — | 2010: — | "
+                         "Silicon carbide 2009: 30,000 | 2010: 30,000"), lines
+    assert len(lines) == 2

@@ -20,7 +20,7 @@ from .pdf import read_pdf
 __all__ = ["Extracted", "UnreadableDocument", "LineMap", "read_html", "read_pdf", "read_docx",
            "READERS", "READER_RULES", "page_of", "line_of", "check_zip"]
 
-READER_RULES: dict[str, int] = {".pdf": 7, ".md": 4, ".markdown": 4, ".html": 3, ".htm": 3, ".docx": 3}
+READER_RULES: dict[str, int] = {".pdf": 8, ".md": 5, ".markdown": 5, ".html": 4, ".htm": 4, ".docx": 4}
 """The version of each reader's rules, by file suffix (1 when not named). An index built with other
 rules for a suffix reads its files again (qa/build.py plan_changes), the others are kept.
 .pdf 2: footnotes and single heads around page breaks, columns under wide tables, accents put on
@@ -33,7 +33,9 @@ block. .md/.markdown 2: pipe tables read as rows carrying their headers (markdow
 (.html, .htm, .docx): a table whose first column is labels ending in colons (a report's fact box)
 takes no header, and each label leads on to its value ("Population: 7.5 million"). .pdf 7: a table
 set at the top of a page (caption, rows, notes) waits after the sentence the page before left open
-("... other contributing causes of death such" / TABLE 3 / "as diabetes, ..."), as a running head does."""
+("... other contributing causes of death such" / TABLE 3 / "as diabetes, ..."), as a running head does.
+8 (.pdf), 5 (.md), 4 (.html, .htm, .docx): a line in a table's first cell alone above its column
+headers is the table's title, said on each row ("World Production Capacity: Venezuela | ...")."""
 
 READERS: dict[str, Callable[[bytes, Settings | None], Extracted]] = {
     ".html": read_html, ".htm": read_html, ".pdf": read_pdf, ".docx": read_docx,

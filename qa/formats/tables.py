@@ -161,6 +161,13 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
     if width < 2 or any(len(c) > _LAYOUT_CELL for r in grid for c in r):
         return [(w, plain(w)) for w in where]
     stub_only = [not any(c and c.strip() for c in rows[i][1:]) for i in where]
+    if not caption and not marked and len(where) > 2 and stub_only[0] and header_rows(grid[1:], 0, stub_only[1:]):
+        # A line in the first cell alone above the column headers is the table's title ("World
+        # Production Capacity:" over "Fused aluminum oxide | Silicon carbide" / "2009 | 2010 ..."):
+        # each row says it, as a caption.
+        title = grid[0][0].rstrip(" :")
+        lines = table_row_lines([rows[i] for i in where[1:]], title)
+        return [(where[1:][k], line) for k, line in lines]
     n_head = header_rows(grid, marked, stub_only)
     data = [cells[i] for i in where[n_head:]]
     if not n_head or not data:
