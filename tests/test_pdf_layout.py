@@ -193,6 +193,37 @@ def test_a_table_at_the_top_of_a_page_does_not_cut_the_sentence_going_over():
     assert row > start + len(sentence) and page_of(ex.page_starts, row) == 2
 
 
+def counsel_pdf() -> bytes:
+    """An opinion's counsel list running over a page break after a semicolon, a running head between."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Times-Roman", 11)
+    y = H - 100
+    for line in ["Nelson Mullins Riley & Scarborough LLP, by Jane Doe, for North Carolina Sheriffs'",
+                 "Association; and Poyner Spruill LLP, by John Roe, for North Carolina Association of",
+                 "Chiefs of Police;"]:
+        c.drawString(72, y, line)
+        y -= 14
+    c.showPage()
+    c.setFont("Times-Roman", 11)
+    c.drawString(W / 2 - 50, H - 60, "Opinion of the Court")
+    y = H - 100
+    for line in ["and Jim O'Neill for North Carolina Conference of District Attorneys, amici curiae.",
+                 "",
+                 "The plaintiffs operate sweepstakes terminals whose games the State contends are games",
+                 "of chance. The trial court granted summary judgment for the State."]:
+        c.drawString(72, y, line)
+        y -= 14
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_a_list_going_on_after_a_semicolon_over_a_page_break_is_one_sentence():
+    ex = read_pdf(counsel_pdf())
+    assert "Chiefs of Police; and Jim O'Neill for North Carolina Conference" in ex.text, ex.text[:400]
+
+
 def test_title_is_never_a_page_number_or_a_file_name():
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)

@@ -20,7 +20,7 @@ from .pdf import read_pdf
 __all__ = ["Extracted", "UnreadableDocument", "LineMap", "read_html", "read_pdf", "read_docx",
            "READERS", "READER_RULES", "page_of", "line_of", "check_zip"]
 
-READER_RULES: dict[str, int] = {".pdf": 8, ".md": 5, ".markdown": 5, ".html": 4, ".htm": 4, ".docx": 4}
+READER_RULES: dict[str, int] = {".pdf": 9, ".md": 5, ".markdown": 5, ".html": 4, ".htm": 4, ".docx": 4}
 """The version of each reader's rules, by file suffix (1 when not named). An index built with other
 rules for a suffix reads its files again (qa/build.py plan_changes), the others are kept.
 .pdf 2: footnotes and single heads around page breaks, columns under wide tables, accents put on
@@ -35,7 +35,9 @@ takes no header, and each label leads on to its value ("Population: 7.5 million"
 set at the top of a page (caption, rows, notes) waits after the sentence the page before left open
 ("... other contributing causes of death such" / TABLE 3 / "as diabetes, ..."), as a running head does.
 8 (.pdf), 5 (.md), 4 (.html, .htm, .docx): a line in a table's first cell alone above its column
-headers is the table's title, said on each row ("World Production Capacity: Venezuela | ...")."""
+headers is the table's title, said on each row ("World Production Capacity: Venezuela | ...").
+.pdf 9: after a semicolon, a paragraph opening with a word in lower case on the next page or column
+carries the sentence on ("... Chiefs of Police;" / "and Jim O'Neill for ...")."""
 
 READERS: dict[str, Callable[[bytes, Settings | None], Extracted]] = {
     ".html": read_html, ".htm": read_html, ".pdf": read_pdf, ".docx": read_docx,

@@ -240,8 +240,10 @@ _NUMBERED = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.)\s+[^\W\d_]")  # "1 Introduct
 
 def continues_across(prev: Block, nxt: Block, body: float | None = None) -> bool:
     """Whether paragraph `nxt` (next column or page) carries on `prev`: `prev` stops mid-sentence."""
-    if prev.kind != "para" or nxt.kind != "para" or TERMINAL.search(prev.text) or CAPTION.match(nxt.text):
+    if prev.kind != "para" or nxt.kind != "para" or CAPTION.match(nxt.text):
         return False  # a caption ("Figure 1: ...") never carries a sentence on
+    if TERMINAL.search(prev.text) and not (prev.text.endswith(";") and nxt.text[:1].islower()):
+        return False  # after a semicolon, a word in lower case goes on: "... Chiefs of Police;" / "and Jim O'Neill"
     if len(prev.text) < 40 or len(prev.text.split()) < 6:
         return False  # a heading, a label
     if prev.size and nxt.size and abs(prev.size - nxt.size) > 0.15 * prev.size:
