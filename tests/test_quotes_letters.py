@@ -173,3 +173,17 @@ def test_the_clerk_is_quoted_from_a_letterhead_row(tmp_path, embedder):
     retriever = small_folder(tmp_path, embedder, {"ca6-letter.txt": letterhead, "ninth-circuit.txt": other})
     a = answer(retriever, "Who is the Clerk of the US Court of Appeals for the Sixth Circuit?")
     assert not a.abstained and any("Deborah S. Hunt" in s.text for s in a.sentences), (a.notes, a.text)
+
+
+def test_a_docket_stamp_answers_only_what_a_page_stamp_says(tmp_path, embedder):
+    from qa.answer.quotes import docket_stamp
+
+    assert docket_stamp("Appeal: 17-2218 Doc: 17 Filed: 10/31/2017 Pg: 1of1")
+    assert docket_stamp("Case 8:16-cv-01261-DOC-KES Document 40 Filed 08/05/16 Page 1 of 4 Page ID #:365")
+    assert not docket_stamp("Re: Case No. 17-3994, Island Creek Coal Company v. Linda Hill")
+    letter = "Case: 17-3994 Document: 1-3 Filed: 09/20/2017 Page: 1\n\n" + OPENING
+    retriever = small_folder(tmp_path, embedder, {"ca6-case-opening-letter.txt": letter})
+    a = answer(retriever, "Which forms does the respondent have to file in Sixth Circuit case 17-3994?", abstain_below=-1)
+    assert a.sentences and not any(docket_stamp(s.text) for s in a.sentences), a.text
+    a = answer(retriever, "What is the Sixth Circuit case number of Island Creek Coal Company v. Linda Hill?")
+    assert not a.abstained and any("17-3994" in s.text for s in a.sentences), (a.notes, a.text)

@@ -173,6 +173,22 @@ _VERB_DATE = re.compile(r"\b([A-Za-z]+ed)\s+(?:on\s+)?(?=\d{1,2}\s+[A-Z][a-z]+\.
 """A past participle right before a full date ("Filed 11 February 2022", "accepted on March 3, 2020")."""
 
 
+def docket_stamp(text: str) -> bool:
+    """Whether `text` is a court's docket stamp, printed at the head of every page of a filing ("Case:
+    17-3994 Document: 1-3 Filed: 09/20/2017 Page: 1", "Appeal: 17-2218 Doc: 17 Filed: 10/31/2017
+    Pg: 1of1"). It names the filing, its date and page, and answers nothing else: it shares the
+    question's case number with every page, which the sentence model takes for an answer.
+
+    >>> docket_stamp("Case: 17-3994 Document: 1-3 Filed: 09/20/2017 Page: 1"), docket_stamp("Case No. 17-3994 was filed.")
+    (True, False)
+    """
+    return _STAMP.match(text) is not None
+
+
+_STAMP = re.compile(r"(?:Appellate\s+)?(?:Case|Appeal)\b:?\s*\S+.{0,60}?\b(?:Document|Doc|DktEntry)\b:?\s*\S+"
+                    r".{0,60}?\b(?:Filed|Page|Pg)\b")
+
+
 def names_identifier(text: str) -> bool:
     """Whether `text` gives a number under a label that names a thing ("No. 21-50498", "Number: 1603",
     "Entry ID: 6390389")."""

@@ -27,8 +27,8 @@ from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
 from .fields import asked_thing, names_asked
-from .quotes import (asked_kind, asks_deadline, asks_identifier, asks_pages, continues, dated_field, gives_pages,
-                     is_reference, labelled_by, names_identifier, names_kind, quotable, same_words)
+from .quotes import (asked_kind, asks_deadline, asks_identifier, asks_pages, continues, dated_field, docket_stamp,
+                     gives_pages, is_reference, labelled_by, names_identifier, names_kind, quotable, same_words)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -143,10 +143,9 @@ class Pool:
         return np.array([not g for g in gaps], dtype=bool)
 
     def about_asked(self) -> np.ndarray:
-        """The supported candidates whose document lacks none of the question's specific terms that
-        other documents hold (support.passage_checks). When none is, the answer abstains; when some
-        are, they are not preferred over the others: a document naming "America" answers about
-        "American" settlers (XQuAD-en lost 11 right answers of 612 that way)."""
+        """The supported candidates whose document lacks none of the question's specific terms that other
+        documents hold (support.passage_checks). When none is, the answer abstains; when some are, they
+        are not preferred: a document naming "America" answers about "American" settlers (XQuAD-en -11)."""
         lacking = self.lacking or [[]] * len(self.candidates)
         return self.supported() & np.array([not m for m in lacking], dtype=bool)
 
@@ -175,9 +174,8 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     `focus` is the question asked now: for a follow-up ("and rallies?") the passages are searched
     with the condensed query ("rallies how many countries does the report cover"), but each
     sentence is judged against what was asked, and only sentences sharing its words are on focus.
-    Judged against the condensed query, the right sentences of follow-ups lost the words of the
-    earlier question and abstained (seed conversations in tests/test_ui_service.py: 11 of 15
-    turns answered right, against 13 judged against the question asked).
+    Judged against the condensed query, the right sentences of follow-ups lost the earlier question's
+    words and abstained (tests/test_ui_service.py: 11 of 15 turns right, against 13 judged so).
     """
     from .features import FEATURES
 
@@ -192,6 +190,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     kind = asked_kind(focus)  # a heading naming a thing of this kind is a candidate ("which court")
     thing = asked_thing(focus)  # so is a field labelled with the thing asked for ("DC Judge: Failla")
     wanted = set(content_terms(focus))
+    stamps = asked.wants == "date" or asks_identifier(focus) or asks_pages(focus)  # what a docket stamp answers
     cands: list[Candidate] = []
     rows: list[tuple[float, float, float, int, str]] = []  # cosine, context cosine, passage cosine, rank, context
     seen: set[tuple[str, int]] = set()
@@ -207,7 +206,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
             asks = names_asked(s, thing, wanted, focus)
-            if not (asks or quotable(s, i, len(spans), p.start) or names_kind(s, kind)):
+            if not (asks or quotable(s, i, len(spans), p.start) or names_kind(s, kind)) or not stamps and docket_stamp(s):
                 continue
             key = (p.doc_id, p.start + a)
             if key in seen:
