@@ -72,6 +72,10 @@ def test_a_signature_block_names_the_holder_of_the_title_signed():
     q = "Who is the case manager for Island Creek Coal Company v. Linda Hill?"
     assert names_holder("s/Karen S. Fultz Case Manager Direct Dial No. 513-564-7036 cc: Mr. Thomas O. Shepherd Jr.", q)
     assert not names_holder("s/Karen S. Fultz Case Manager Direct Dial No. 513-564-7036", "Who is the clerk?")
+    # a masthead line naming several people, the title asked before a dash and its holder after it
+    line = "Board of Education - Anjali Kausar, Ben Liao, Phyllis Vogel Superintendent – Wendy Gudalewicz"
+    assert names_holder(line, "Who is the superintendent of the Cupertino Union School District?")
+    assert not names_holder(line, "Who is the principal of the school?")
     # a letterhead read as a row of cells: each cell is a line of its own
     assert names_holder("Deborah S. Hunt: Clerk | POTTER STEWART U.S. COURTHOUSE: CINCINNATI, OHIO 45202 | Tel.",
                         "Who is the clerk of the Sixth Circuit?")

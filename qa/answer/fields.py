@@ -31,6 +31,9 @@ def names_holder(text: str, question: str) -> bool:
     >>> names_holder("s/Karen S. Fultz Case Manager Direct Dial No. 513-564-7036 cc: Mr. Thomas O. Shepherd Jr.",
     ...              "Who is the case manager for Island Creek Coal Company v. Linda Hill?")
     True
+    >>> names_holder("Board of Education - Anjali Kausar, Ben Liao Superintendent – Wendy Gudalewicz",
+    ...              "Who is the superintendent of the school district?")
+    True
     >>> names_holder("The Edict protected Catholic interests in Catholic regions [citation needed]", "Who was a Catholic?")
     False
     """
@@ -42,6 +45,14 @@ def names_holder(text: str, question: str) -> bool:
     signed = _SIGNED.search(text)
     if signed and signed.start() < 3:  # a signature block: the name and title signed, up to the contact lines
         text = _CONTACT.split(text[signed.start():].strip().lstrip("/s").lstrip("/"), maxsplit=1)[0]
+    if not ENDS.search(text) and any(content_terms(m.group(1)) == [title] and _holds(m.group(0), title, asked)
+                                     for m in _TITLE_DASH_NAME.finditer(text)):
+        return True  # a masthead's "Superintendent – Wendy Gudalewicz" among other names
+    return _holds(text, title, asked)
+
+
+def _holds(text: str, title: str, asked: frozenset[str]) -> bool:
+    """A short line of capitalised words: the title and a name of two or more words the question does not hold."""
     if len(text.split()) > 12 or not names_kind(text, title):
         return False
     if any(not w[0].isupper() and content_terms(w) for w in WORD.findall(text)):
@@ -70,6 +81,8 @@ def names_signer(text: str, question: str) -> bool:
     return _SIGNED.search(text) is not None and _ASKS_SIGNER.search(question) is not None
 
 
+_TITLE_DASH_NAME = re.compile(r"\b([A-Z][\w'’-]*)(?:\s+[-–—]|:)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){1,3}")
+"""A title, a dash or a colon, and a name of two to four capitalised words."""
 _CONTACT = re.compile(r"\d|\b(?:cc|CC|Cc|Tel|Phone|Telephone|Fax|Direct|Email|E-mail)\b")
 _SIGNED = re.compile(r"(?:^|\s)/?s/\s*[A-Z][\w.'’-]*\s+[A-Z]")
 _ASKS_SIGNER = re.compile(r"\bwho(?:m)?\b[^?]*\bsign(?:s|ed)?\b", re.IGNORECASE)
