@@ -17,6 +17,58 @@ from functools import lru_cache
 from ..text import MONTH_NAMES, content_terms
 from .quotes import ENDS, WORD, dated_field, names_kind, verb_dated
 
+
+def names_asked(text: str, thing: set[str], terms: set[str], question: str) -> bool:
+    """Whether `text` names the very thing `question` asks for though it is no sentence: a field
+    labelled with it (names_field; `thing`: asked_thing's terms, `terms`: the question's), the
+    holder of the title asked (names_holder), the signer asked (names_signer), the dateline of the
+    letter asked about (names_dateline) or a line dating the thing asked (_dated_line)."""
+    return (names_field(text, thing, terms) or names_holder(text, question) or names_signer(text, question)
+            or names_dateline(text, question) or _dated_line(text, terms, question))
+
+
+def asked_thing(question: str) -> set[str]:
+    """The content terms of the thing a "what is the X of ..." / "who was the X in ..." question asks
+    for: the words after the verb up to a preposition or a clause ("the insurance deductible" of
+    "What is the insurance deductible on Diaz's policy?"); empty for other questions.
+
+    >>> sorted(asked_thing("Who was the district judge in Rivera v. Northfield?")), asked_thing("Why did it fail?")
+    (['district', 'judg'], set())
+    """
+    m = _ASKED_THING.match(question)
+    return set(content_terms(m.group(1))) if m else set()
+
+
+_ASKED_THING = re.compile(r"\W*(?:what|which|who|whom)\s+(?:is|was|are|were)\s+(?:the\s+|an?\s+)?(.+?)(?=\s+(?:of|on|in|for|"
+                          r"at|by|from|with|to|that|which|who|whom|when|where|under|during|between|against|"
+                          r"did|does|do|is|was|are|were|has|had|have)\b|[?,;:]|$)", re.IGNORECASE)
+
+
+def names_field(text: str, terms: set[str], question: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether `text` is a short field, "Label: value" on one line, whose label ends in a word of the
+    thing asked for (`terms`, asked_thing's), or is two or more words all of the question (`question`,
+    its content terms): the label names what is asked, whatever its value ("DC Judge: Failla" for "Who
+    was the district judge", "VIN: 1C4RJFBG2NC123456" for "What is the VIN", "Head of government:
+    Sali Berisha" for "Who was Albania's head of government"; not "Policy #: POL-2022-555" for "What
+    is the insurance deductible on the policy"). A letterhead, a docketing notice, a country's fact box
+    or a form gives these without a full stop or a figure.
+
+    >>> names_field("DC Judge: Failla", {"district", "judg"}), names_field("DC Judge: Failla", {"court"})
+    (True, False)
+    >>> names_field("Note: the judge ruled on the motion after a long hearing in the district court.", {"judg", "note"})
+    False
+    """
+    m = _NAMED_FIELD.fullmatch(text.strip())
+    if not m:
+        return False
+    label = content_terms(re.sub(r"\([^)]*\)", " ", m.group(1)))
+    return bool(label) and (label[-1] in terms or len(set(label)) >= 2 and set(label) <= question)
+
+
+_NAMED_FIELD = re.compile(r"([^\W\d_][^:|\n\t]{0,40}?)\s*:\s+([^|\n\t]{1,60})")
+"""A label of up to 40 characters, a colon, a value of up to 60 on the same line."""
+
+
 def names_holder(text: str, question: str) -> bool:
     """For "who was the X ...": whether a line without a full stop or cells names a person holding X, the
     title capitalised beside a name of two or more capitalised words the question does not hold, as
@@ -69,6 +121,13 @@ def _held_title(question: str) -> tuple[str | None, frozenset[str]]:
     return (head[0] if head else None), frozenset(content_terms(question))
 
 
+_TITLE_DASH_NAME = re.compile(r"\b([A-Z][\w'’-]*)(?:\s+[-–—]|:)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){1,3}")
+"""A title, a dash or a colon, and a name of two to four capitalised words."""
+_CONTACT = re.compile(r"\d|\b(?:cc|CC|Cc|Tel|Phone|Telephone|Fax|Direct|Email|E-mail)\b")
+_SIGNED = re.compile(r"(?:^|\s)/?s/\s*[A-Z][\w.'’-]*\s+[A-Z]")
+_ASKS_SIGNER = re.compile(r"\bwho(?:m)?\b[^?]*\bsign(?:s|ed)?\b", re.IGNORECASE)
+
+
 def names_signer(text: str, question: str) -> bool:
     """For "who signed ...": whether `text` is a signature line, "s/" or "/s/" before a name, as court
     filings and letters sign ("s/ Matthew P. Kralovec Counsel for Haitao Xiang").
@@ -79,48 +138,6 @@ def names_signer(text: str, question: str) -> bool:
     (False, False)
     """
     return _SIGNED.search(text) is not None and _ASKS_SIGNER.search(question) is not None
-
-
-_TITLE_DASH_NAME = re.compile(r"\b([A-Z][\w'’-]*)(?:\s+[-–—]|:)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){1,3}")
-"""A title, a dash or a colon, and a name of two to four capitalised words."""
-_CONTACT = re.compile(r"\d|\b(?:cc|CC|Cc|Tel|Phone|Telephone|Fax|Direct|Email|E-mail)\b")
-_SIGNED = re.compile(r"(?:^|\s)/?s/\s*[A-Z][\w.'’-]*\s+[A-Z]")
-_ASKS_SIGNER = re.compile(r"\bwho(?:m)?\b[^?]*\bsign(?:s|ed)?\b", re.IGNORECASE)
-
-
-def asked_thing(question: str) -> set[str]:
-    """The content terms of the thing a "what is the X of ..." / "who was the X in ..." question asks
-    for: the words after the verb up to a preposition or a clause ("the insurance deductible" of
-    "What is the insurance deductible on Diaz's policy?"); empty for other questions.
-
-    >>> sorted(asked_thing("Who was the district judge in Rivera v. Northfield?")), asked_thing("Why did it fail?")
-    (['district', 'judg'], set())
-    """
-    m = _ASKED_THING.match(question)
-    return set(content_terms(m.group(1))) if m else set()
-
-
-_ASKED_THING = re.compile(r"\W*(?:what|which|who|whom)\s+(?:is|was|are|were)\s+(?:the\s+|an?\s+)?(.+?)(?=\s+(?:of|on|in|for|"
-                          r"at|by|from|with|to|that|which|who|whom|when|where|under|during|between|against|"
-                          r"did|does|do|is|was|are|were|has|had|have)\b|[?,;:]|$)", re.IGNORECASE)
-
-
-def names_asked(text: str, thing: set[str], terms: set[str], question: str) -> bool:
-    """Whether `text` names the very thing `question` asks for though it is no sentence: a field
-    labelled with it (names_field; `thing`: asked_thing's terms, `terms`: the question's), the
-    holder of the title asked (names_holder) or the signer asked (names_signer)."""
-    return (names_field(text, thing, terms) or names_holder(text, question) or names_signer(text, question)
-            or names_dateline(text, question) or _dated_line(text, terms, question))
-
-
-def _dated_line(text: str, terms: set[str], question: str) -> bool:
-    """A line without a full stop dating the thing asked when ("Filed 11 February 2022" at the head of an
-    opinion for "When was the decision filed?"; dated_field)."""
-    return (len(text.split()) <= 16 and not ENDS.search(text) and _ASKS_WHEN.search(question) is not None
-            and (dated_field(text, terms) or verb_dated(text, terms)))
-
-
-_ASKS_WHEN = re.compile(r"\b(?:when|what date|which date|what day)\b", re.IGNORECASE)
 
 
 def names_dateline(text: str, question: str) -> bool:
@@ -141,26 +158,11 @@ _ASKS_WRITTEN = re.compile(r"\b(?:when|what date|which date|what day)\b[^?]*\b(?
                            r"sends|dated|signed|issued|addressed)\b", re.IGNORECASE)
 
 
-def names_field(text: str, terms: set[str], question: frozenset[str] | set[str] = frozenset()) -> bool:
-    """Whether `text` is a short field, "Label: value" on one line, whose label ends in a word of the
-    thing asked for (`terms`, asked_thing's), or is two or more words all of the question (`question`,
-    its content terms): the label names what is asked, whatever its value ("DC Judge: Failla" for "Who
-    was the district judge", "VIN: 1C4RJFBG2NC123456" for "What is the VIN", "Head of government:
-    Sali Berisha" for "Who was Albania's head of government"; not "Policy #: POL-2022-555" for "What
-    is the insurance deductible on the policy"). A letterhead, a docketing notice, a country's fact box
-    or a form gives these without a full stop or a figure.
-
-    >>> names_field("DC Judge: Failla", {"district", "judg"}), names_field("DC Judge: Failla", {"court"})
-    (True, False)
-    >>> names_field("Note: the judge ruled on the motion after a long hearing in the district court.", {"judg", "note"})
-    False
-    """
-    m = _NAMED_FIELD.fullmatch(text.strip())
-    if not m:
-        return False
-    label = content_terms(re.sub(r"\([^)]*\)", " ", m.group(1)))
-    return bool(label) and (label[-1] in terms or len(set(label)) >= 2 and set(label) <= question)
+def _dated_line(text: str, terms: set[str], question: str) -> bool:
+    """A line without a full stop dating the thing asked when ("Filed 11 February 2022" at the head of an
+    opinion for "When was the decision filed?"; dated_field)."""
+    return (len(text.split()) <= 16 and not ENDS.search(text) and _ASKS_WHEN.search(question) is not None
+            and (dated_field(text, terms) or verb_dated(text, terms)))
 
 
-_NAMED_FIELD = re.compile(r"([^\W\d_][^:|\n\t]{0,40}?)\s*:\s+([^|\n\t]{1,60})")
-"""A label of up to 40 characters, a colon, a value of up to 60 on the same line."""
+_ASKS_WHEN = re.compile(r"\b(?:when|what date|which date|what day)\b", re.IGNORECASE)
