@@ -170,16 +170,17 @@ def fit(runs: list[QuestionRun], sets: list[str] | None = None) -> dict:
     set of runs[i]) weighing the same, so that the big adversarial set does not drown the others."""
     sets = sets or ["all"] * len(runs)
     size = {name: sets.count(name) for name in set(sets)}
-    groups = []
-    for r in runs:
+    groups, weights = [], []
+    for r, name in zip(runs, sets):
         if r.pool.candidates and r.question.answers:
             labels = np.array([any_match([c.text], r.question.answers) for c in r.pool.candidates])
             if labels.any() and not labels.all():
                 groups.append((r.pool.features, labels))
-    sentence = KEPT_SENTENCE or fit_conditional(groups, FEATURES)
+                weights.append(SENTENCE_REAL_WEIGHT if name.startswith("real-") else 1.0)
+    sentence = KEPT_SENTENCE or fit_conditional(groups, FEATURES, w=np.array(weights))
     ax, ay, aw = [], [], []
     for r, name in zip(runs, sets):
-        if r.pool.candidates:
+        if r.pool.candidates and name not in SENTENCE_ONLY:
             logits = sentence.logits(r.pool.features)
             mask = judged(r.pool)  # as answer() weighs them (reply.rank)
             probs = softmax(np.where(mask, logits, -np.inf))
@@ -200,6 +201,14 @@ def fit(runs: list[QuestionRun], sets: list[str] | None = None) -> dict:
 KEPT_ANSWER: Logistic | None = None
 ADDED = ""
 """--add-answer-input NAME: the shipped answer model kept, and only NAME's weight fitted (fit_one)."""
+
+SENTENCE_ONLY: set[str] = set()
+"""--sentence-real FOLDER ...: real-documents folders the sentence model is fitted on, not the answer model
+(their sets are still cross-validated and printed)."""
+
+SENTENCE_REAL_WEIGHT = 1.0
+"""--sentence-real-weight W: each question of a real-documents folder weighs W in the sentence model's
+fit (a public set's 1): the public sets hold ten times as many questions, all on Wikipedia prose."""
 
 KEPT_SENTENCE: Logistic | None = None
 """--keep-sentence: the sentence model of the shipped scorer.json, kept as it is (only the answer
@@ -256,9 +265,15 @@ def main() -> None:
     ap.add_argument("--add-answer-input", metavar="NAME",
                     help="keep the shipped answer model too (with --keep-sentence), fitting only the weight of "
                          "the answer input NAME (shipped with weight 0)")
+    ap.add_argument("--sentence-real", type=Path, nargs="*", default=[],
+                    help="real-documents folders for the sentence model only (the answer model is fitted on --real)")
+    ap.add_argument("--sentence-real-weight", type=float, default=1.0,
+                    help="weight of each real-folder question in the sentence model's fit (public: 1)")
     ap.add_argument("--threshold", type=float,
                     help="abstain below this confidence instead of the one choose_threshold picks (recorded)")
     args = ap.parse_args()
+    global SENTENCE_REAL_WEIGHT
+    SENTENCE_REAL_WEIGHT = args.sentence_real_weight
     if args.keep_sentence:
         global KEPT_SENTENCE
         KEPT_SENTENCE = Logistic.from_dict(json.loads(WEIGHTS_FILE.read_text())["sentence"])
@@ -273,7 +288,8 @@ def main() -> None:
         data[s] = [(article(s, row), to_run(row)) for row in rows]
         articles.update({row["id"]: g for row, (g, _) in zip(rows, data[s])})
         print(f"{s}: {len(rows)} questions, {len({g for g, _ in data[s]})} articles", file=sys.stderr)
-    for folder in args.real:
+    SENTENCE_ONLY.update(f"real-{folder.name}" for folder in args.sentence_real)
+    for folder in [*args.real, *args.sentence_real]:
         rows = collect_real(folder, args.cache, args.k, args.mode)
         name = f"real-{folder.name}"
         data[name] = [(f"{name}:{article(name, row)}", to_run(row)) for row in rows]
@@ -287,7 +303,8 @@ def main() -> None:
     print("\ncross-validated risk-coverage, all sets pooled (threshold, coverage, precision, overall):")
     for row in risk_coverage(pooled):
         print("  " + "  ".join(f"{v:.3f}" for v in row.values()))
-    threshold = choose_threshold(cv) if args.threshold is None else args.threshold
+    threshold = choose_threshold({s: o for s, o in cv.items() if s not in SENTENCE_ONLY}) \
+        if args.threshold is None else args.threshold
     table("cross-validated across articles", cv, threshold)
     weights = fit([r for rows in data.values() for _, r in rows], [s for s, rows in data.items() for _ in rows])
     weights["abstain_below"] = threshold

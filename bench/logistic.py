@@ -35,8 +35,10 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, names, l2: float = L2, w: np.ndar
     return Logistic(tuple(names), mean, scale, beta[:-1], float(beta[-1]))
 
 
-def fit_conditional(groups: list[tuple[np.ndarray, np.ndarray]], names, l2: float = L2) -> Logistic:
-    """Conditional logit: maximise the softmax share of the answer-holding candidates of each question."""
+def fit_conditional(groups: list[tuple[np.ndarray, np.ndarray]], names, l2: float = L2,
+                    w: np.ndarray | None = None) -> Logistic:
+    """Conditional logit: maximise the softmax share of the answer-holding candidates of each question
+    (`w`: each question's weight, default 1)."""
     from scipy.optimize import minimize
 
     x = np.vstack([g for g, _ in groups])
@@ -46,6 +48,7 @@ def fit_conditional(groups: list[tuple[np.ndarray, np.ndarray]], names, l2: floa
     y = np.concatenate([g_y for _, g_y in groups]).astype(float)
     starts = np.cumsum([0] + [len(g) for g, _ in groups[:-1]])
     group = np.repeat(np.arange(len(groups)), [len(g) for g, _ in groups])
+    w = np.ones(len(groups)) if w is None else np.asarray(w, dtype=np.float64)
 
     def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
         s = z @ beta
@@ -53,8 +56,8 @@ def fit_conditional(groups: list[tuple[np.ndarray, np.ndarray]], names, l2: floa
         total, positive = np.add.reduceat(e, starts), np.add.reduceat(e * y, starts)
         p = e / total[group]
         q = e * y / positive[group]
-        value = -np.log(positive / total).sum() + 0.5 * l2 * beta @ beta
-        return float(value), (p - q) @ z + l2 * beta
+        value = -(w * np.log(positive / total)).sum() + 0.5 * l2 * beta @ beta
+        return float(value), (w[group] * (p - q)) @ z + l2 * beta
 
     beta = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
     return Logistic(tuple(names), mean, scale, beta, 0.0)
