@@ -191,3 +191,20 @@ def test_a_docket_stamp_answers_only_what_a_page_stamp_says(tmp_path, embedder):
     assert a.sentences and not any(docket_stamp(s.text) for s in a.sentences), a.text
     a = answer(retriever, "What is the Sixth Circuit case number of Island Creek Coal Company v. Linda Hill?")
     assert not a.abstained and any("17-3994" in s.text for s in a.sentences), (a.notes, a.text)
+
+
+def test_a_case_caption_answers_only_what_a_caption_says(tmp_path, embedder):
+    from qa.answer.quotes import asks_of_caption, case_caption
+
+    assert case_caption("ISLAND CREEK COAL COMPANY Petitioner v.")
+    assert case_caption("Re: United States v. Haitao Xiang, No. 22-1801")
+    assert not case_caption("The appellant, a leader of a Ku Klux Klan group, was convicted under the Ohio statute.")
+    assert asks_of_caption("Which district judge decided the case below?")
+    assert not asks_of_caption("When is oral argument scheduled in Island Creek Coal Company v. Linda Hill?")
+    caption = ("OFFICIAL COURT OF APPEALS CAPTION FOR 17-3994\n\nISLAND CREEK COAL COMPANY Petitioner v.\n\n"
+               "LINDA HILL, survivor of Cecil Hunt; DIRECTOR, OFFICE OF WORKERS' COMPENSATION PROGRAMS Respondents\n")
+    retriever = small_folder(tmp_path, embedder, {"ca6-case-opening-letter.txt": OPENING + "\n" + caption})
+    a = answer(retriever, "When is oral argument scheduled in Island Creek Coal Company v. Linda Hill?", abstain_below=-1)
+    assert not any(case_caption(s.text) for s in a.sentences), a.text
+    a = answer(retriever, "What is the originating case number of Island Creek Coal Company v. Linda Hill?")
+    assert not a.abstained and any("16-0556" in s.text for s in a.sentences), (a.notes, a.text)

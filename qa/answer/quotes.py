@@ -189,6 +189,41 @@ _STAMP = re.compile(r"(?:Appellate\s+)?(?:Case|Appeal)\b:?\s*\S+.{0,60}?\b(?:Doc
                     r".{0,60}?\b(?:Filed|Page|Pg)\b")
 
 
+def case_caption(text: str) -> bool:
+    """Whether `text` is a case's caption or "Re:" line: the parties with their roles ("ISLAND CREEK COAL
+    COMPANY Petitioner v."), "Re: United States v. Haitao Xiang, No. 22-1801", "IN RE: ] Appeal from
+    ...". It names the case, its court, number, parties and judge below, which every page of the case
+    shares with the question, and says nothing else.
+
+    >>> case_caption("Re: Case No. 17-3994, Island Creek Coal Company v. Linda Hill, et al"), case_caption("The court v. the State")
+    (True, False)
+    """
+    return _CAPTION_LINE.search(text) is not None
+
+
+_ROLE = r"(?:Petitioners?|Respondents?|Plaintiffs?|Defendants?|Appellants?|Appellees?)(?:-(?:Appellants?|Appellees?))?"
+_CAPTION_LINE = re.compile(rf"^Re:.*\bv\.\s|\b{_ROLE}\b.{{0,80}}\bv\.(?:\s|$)|\bv\.\s.{{0,80}}\b{_ROLE}\b|\bIN RE:")
+
+
+def asks_of_caption(question: str) -> bool:
+    """Whether the question asks what a caption says: a number naming the case (asks_identifier), or
+    which court, judge or party ("Which district judge decided the case below?")."""
+    return asks_identifier(question) or _ASKS_PARTY.search(question) is not None
+
+
+def unasked_lines(question: str, wants: str | None):
+    """A test of a line: whether it is a docket stamp or a case caption that cannot answer `question`
+    (`wants`: the asked-for kind, features.question_profile). A stamp answers a number naming a thing,
+    a date or pages; a caption, a number naming the case or which court, judge or party."""
+    stamps = wants == "date" or asks_identifier(question) or asks_pages(question)
+    captions = asks_of_caption(question)
+    return lambda line: (not stamps and docket_stamp(line)) or (not captions and case_caption(line))
+
+
+_ASKS_PARTY = re.compile(r"\b(?:court|judges?|parties|party|petitioners?|respondents?|plaintiffs?|defendants?|"
+                         r"appellants?|appellees?|caption)\b", re.IGNORECASE)
+
+
 def names_identifier(text: str) -> bool:
     """Whether `text` gives a number under a label that names a thing ("No. 21-50498", "Number: 1603",
     "Entry ID: 6390389")."""

@@ -27,8 +27,8 @@ from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
 from .fields import asked_thing, names_asked
-from .quotes import (asked_kind, asks_deadline, asks_identifier, asks_pages, continues, dated_field, docket_stamp,
-                     gives_pages, is_reference, labelled_by, names_identifier, names_kind, quotable, same_words)
+from .quotes import (asked_kind, asks_deadline, asks_identifier, asks_pages, continues, dated_field, gives_pages,
+                     is_reference, labelled_by, names_identifier, names_kind, quotable, same_words, unasked_lines)
 from .record import Answer, AnswerSentence
 from .features import candidate_features, lexically_apart, question_profile, unknown_features
 from .scorer import Scorer, answer_features, load_scorer, softmax
@@ -190,7 +190,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     kind = asked_kind(focus)  # a heading naming a thing of this kind is a candidate ("which court")
     thing = asked_thing(focus)  # so is a field labelled with the thing asked for ("DC Judge: Failla")
     wanted = set(content_terms(focus))
-    stamps = asked.wants == "date" or asks_identifier(focus) or asks_pages(focus)  # what a docket stamp answers
+    unasked = unasked_lines(focus, asked.wants)  # docket stamps and captions that cannot answer it
     cands: list[Candidate] = []
     rows: list[tuple[float, float, float, int, str]] = []  # cosine, context cosine, passage cosine, rank, context
     seen: set[tuple[str, int]] = set()
@@ -206,7 +206,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
             asks = names_asked(s, thing, wanted, focus)
-            if not (asks or quotable(s, i, len(spans), p.start) or names_kind(s, kind)) or not stamps and docket_stamp(s):
+            if not (asks or quotable(s, i, len(spans), p.start) or names_kind(s, kind)) or unasked(s):
                 continue
             key = (p.doc_id, p.start + a)
             if key in seen:
