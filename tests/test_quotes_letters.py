@@ -199,6 +199,7 @@ def test_a_case_caption_answers_only_what_a_caption_says(tmp_path, embedder):
     assert case_caption("ISLAND CREEK COAL COMPANY Petitioner v.")
     assert case_caption("Re: United States v. Haitao Xiang, No. 22-1801")
     assert not case_caption("The appellant, a leader of a Ku Klux Klan group, was convicted under the Ohio statute.")
+    assert not case_caption("The defendants relied on Brandenburg v. Ohio, 395 U.S. 444.")  # prose citing a case
     assert asks_of_caption("Which district judge decided the case below?")
     assert not asks_of_caption("When is oral argument scheduled in Island Creek Coal Company v. Linda Hill?")
     caption = ("OFFICIAL COURT OF APPEALS CAPTION FOR 17-3994\n\nISLAND CREEK COAL COMPANY Petitioner v.\n\n"

@@ -197,12 +197,19 @@ def case_caption(text: str) -> bool:
 
     >>> case_caption("Re: Case No. 17-3994, Island Creek Coal Company v. Linda Hill, et al"), case_caption("The court v. the State")
     (True, False)
+    >>> case_caption("ISLAND CREEK COAL COMPANY Petitioner v."), case_caption("The defendants relied on Brandenburg v. Ohio.")
+    (True, False)
     """
-    return _CAPTION_LINE.search(text) is not None
+    if _RE_LINE.search(text):
+        return True
+    # the parties with their roles: a caption's line, not a sentence of the opinion citing a case
+    # ("The defendants relied on Brandenburg v. Ohio.")
+    return _PARTIES.search(text) is not None and (not ENDS.search(text) or "]" in text or text.rstrip().endswith(" v."))
 
 
 _ROLE = r"(?:Petitioners?|Respondents?|Plaintiffs?|Defendants?|Appellants?|Appellees?)(?:-(?:Appellants?|Appellees?))?"
-_CAPTION_LINE = re.compile(rf"^Re:.*\bv\.\s|\b{_ROLE}\b.{{0,80}}\bv\.(?:\s|$)|\bv\.\s.{{0,80}}\b{_ROLE}\b|\bIN RE:")
+_RE_LINE = re.compile(r"^Re:.*\bv\.\s|\bIN RE:")
+_PARTIES = re.compile(rf"\b{_ROLE}\b.{{0,80}}\bv\.(?:\s|$)|\bv\.\s.{{0,80}}\b{_ROLE}\b")
 
 
 def asks_of_caption(question: str) -> bool:
