@@ -148,18 +148,23 @@ def test_table_rows_carry_their_headers_and_caption():
     assert ex.title == "Quarterly Results"
 
 
+def _lines(c: canvas.Canvas, lines: list[str], y: float) -> float:
+    """Lines of body text from `y` down, 14 points apart; the `y` below them."""
+    for line in lines:
+        c.drawString(72, y, line)
+        y -= 14
+    return y
+
+
 def float_pdf() -> bytes:
     """Two pages: page 1 ends mid-sentence, page 2 opens with a table (caption, rows, note) and then
     the sentence goes on, as a statistical report sets its tables at the top of a page."""
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
     c.setFont("Times-Roman", 11)
-    y = H - 100
-    for line in ["The death rates in this report are subject to three limitations. First, the race of",
-                 "the decedent is reported by the funeral director. Second, the rates reflect only the",
-                 "underlying cause of death and not other contributing causes of death such"]:
-        c.drawString(72, y, line)
-        y -= 14
+    _lines(c, ["The death rates in this report are subject to three limitations. First, the race of",
+               "the decedent is reported by the funeral director. Second, the rates reflect only the",
+               "underlying cause of death and not other contributing causes of death such"], H - 100)
     c.showPage()
     c.setFont("Helvetica", 9)
     c.drawString(72, H - 80, "TABLE 3. Number of deaths and death rates for coronary heart disease, by age group")
@@ -171,11 +176,8 @@ def float_pdf() -> bytes:
         y -= 14
     c.drawString(72, y - 6, "* Per 100,000 population.")
     c.setFont("Times-Roman", 11)
-    y -= 40
-    for line in ["as diabetes, which varies substantially across racial and ethnic groups. Finally, the",
-                 "state of residence at death might not reflect where the decedent lived most of a life."]:
-        c.drawString(72, y, line)
-        y -= 14
+    _lines(c, ["as diabetes, which varies substantially across racial and ethnic groups. Finally, the",
+               "state of residence at death might not reflect where the decedent lived most of a life."], y - 40)
     c.showPage()
     c.save()
     return buf.getvalue()
@@ -198,22 +200,15 @@ def counsel_pdf() -> bytes:
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
     c.setFont("Times-Roman", 11)
-    y = H - 100
-    for line in ["Nelson Mullins Riley & Scarborough LLP, by Jane Doe, for North Carolina Sheriffs'",
-                 "Association; and Poyner Spruill LLP, by John Roe, for North Carolina Association of",
-                 "Chiefs of Police;"]:
-        c.drawString(72, y, line)
-        y -= 14
+    _lines(c, ["Nelson Mullins Riley & Scarborough LLP, by Jane Doe, for North Carolina Sheriffs'",
+               "Association; and Poyner Spruill LLP, by John Roe, for North Carolina Association of",
+               "Chiefs of Police;"], H - 100)
     c.showPage()
     c.setFont("Times-Roman", 11)
     c.drawString(W / 2 - 50, H - 60, "Opinion of the Court")
-    y = H - 100
-    for line in ["and Jim O'Neill for North Carolina Conference of District Attorneys, amici curiae.",
-                 "",
-                 "The plaintiffs operate sweepstakes terminals whose games the State contends are games",
-                 "of chance. The trial court granted summary judgment for the State."]:
-        c.drawString(72, y, line)
-        y -= 14
+    _lines(c, ["and Jim O'Neill for North Carolina Conference of District Attorneys, amici curiae.", "",
+               "The plaintiffs operate sweepstakes terminals whose games the State contends are games",
+               "of chance. The trial court granted summary judgment for the State."], H - 100)
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -5,7 +5,7 @@ signer ("s/ Name" for "who signed"), a letter's dateline ("February 11, 2019" fo
 they write") and a line dating the thing asked ("Filed 11 February 2022" for "When was it filed?").
 reply.gather makes them candidates and quotes them first (Pool.asked).
 
->>> names_asked("DC Judge: Failla", asked_thing("Who was the district judge?"), {"district", "judg"}, "Who was the district judge?")
+>>> asked_lines("Who was the district judge?")("DC Judge: Failla")
 True
 """
 
@@ -15,16 +15,26 @@ import re
 from functools import lru_cache
 
 from ..text import MONTH_NAMES, content_terms
+from .features import question_profile
 from .quotes import ENDS, WORD, dated_field, names_kind, verb_dated
 
 
-def names_asked(text: str, thing: set[str], terms: set[str], question: str) -> bool:
-    """Whether `text` names the very thing `question` asks for though it is no sentence: a field
-    labelled with it (names_field; `thing`: asked_thing's terms, `terms`: the question's), the
-    holder of the title asked (names_holder), the signer asked (names_signer), the dateline of the
-    letter asked about (names_dateline) or a line dating the thing asked (_dated_line)."""
-    return (names_field(text, thing, terms) or names_holder(text, question) or names_signer(text, question)
-            or names_dateline(text, question) or _dated_line(text, terms, question))
+def asked_lines(question: str):
+    """A test of a line: whether it names the very thing `question` asks for though it is no sentence: a
+    field labelled with it (names_field), the holder of the title asked (names_holder), the signer
+    asked (names_signer), the dateline of the letter asked about (names_dateline) or a line dating the
+    thing asked (_dated_line). What depends on the question alone is read once, not for every line."""
+    thing, terms = asked_thing(question), set(content_terms(question))
+    checks = [lambda text: names_field(text, thing, terms)]
+    if _held_title(question)[0] is not None:
+        checks.append(lambda text: names_holder(text, question))
+    if _ASKS_SIGNER.search(question):
+        checks.append(_signed)
+    if question_profile(question).wants == "date":
+        checks.append(lambda text: _dated_line(text, terms))
+        if _WRITTEN.search(question):
+            checks.append(_dateline)
+    return lambda text: any(check(text) for check in checks)
 
 
 def asked_thing(question: str) -> set[str]:
@@ -137,7 +147,11 @@ def names_signer(text: str, question: str) -> bool:
     >>> names_signer("s/ Matthew P. Kralovec", "Who wrote the brief?"), names_signer("Costs: 5 s/ day", "Who signed it?")
     (False, False)
     """
-    return _SIGNED.search(text) is not None and _ASKS_SIGNER.search(question) is not None
+    return _ASKS_SIGNER.search(question) is not None and _signed(text)
+
+
+def _signed(text: str) -> bool:
+    return _SIGNED.search(text) is not None
 
 
 def names_dateline(text: str, question: str) -> bool:
@@ -149,20 +163,21 @@ def names_dateline(text: str, question: str) -> bool:
     >>> names_dateline("February 11, 2019", "When did the protests begin?"), names_dateline("In 2019", "When was it sent?")
     (False, False)
     """
-    return _DATELINE.fullmatch(text.strip()) is not None and _ASKS_WRITTEN.search(question) is not None
+    return question_profile(question).wants == "date" and _WRITTEN.search(question) is not None and _dateline(text)
+
+
+def _dateline(text: str) -> bool:
+    return _DATELINE.fullmatch(text.strip()) is not None
 
 
 _MONTH = "(?:" + "|".join(m.capitalize() for m in MONTH_NAMES) + ")"
 _DATELINE = re.compile(rf"(?:Dated?:?\s+)?(?:{_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d\d|\d{{1,2}}\s+{_MONTH}\s+(?:19|20)\d\d)\.?")
-_ASKS_WRITTEN = re.compile(r"\b(?:when|what date|which date|what day)\b[^?]*\b(?:wr[io]te|written|writes|sen[dt]|"
-                           r"sends|dated|signed|issued|addressed)\b", re.IGNORECASE)
+_WRITTEN = re.compile(r"\b(?:wr[io]te|written|writes|sen[dt]|sends|dated|signed|issued|addressed)\b", re.IGNORECASE)
+"""The verbs of a letter's date: "On what date did they write ...", "When was it sent?"."""
 
 
-def _dated_line(text: str, terms: set[str], question: str) -> bool:
-    """A line without a full stop dating the thing asked when ("Filed 11 February 2022" at the head of an
-    opinion for "When was the decision filed?"; dated_field)."""
-    return (len(text.split()) <= 16 and not ENDS.search(text) and _ASKS_WHEN.search(question) is not None
-            and (dated_field(text, terms) or verb_dated(text, terms)))
-
-
-_ASKS_WHEN = re.compile(r"\b(?:when|what date|which date|what day)\b", re.IGNORECASE)
+def _dated_line(text: str, terms: set[str]) -> bool:
+    """For a question asking a date (`terms`: its content terms): a line without a full stop dating the
+    thing asked ("Filed 11 February 2022" at the head of an opinion for "When was the decision
+    filed?"; quotes.dated_field, verb_dated)."""
+    return len(text.split()) <= 16 and not ENDS.search(text) and (dated_field(text, terms) or verb_dated(text, terms))

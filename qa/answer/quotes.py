@@ -218,6 +218,10 @@ def asks_of_caption(question: str) -> bool:
     return asks_identifier(question) or _ASKS_PARTY.search(question) is not None
 
 
+_ASKS_PARTY = re.compile(r"\b(?:court|judges?|parties|party|petitioners?|respondents?|plaintiffs?|defendants?|"
+                         r"appellants?|appellees?|caption)\b", re.IGNORECASE)
+
+
 def unasked_lines(question: str, wants: str | None):
     """A test of a line: whether it is a docket stamp or a case caption that cannot answer `question`
     (`wants`: the asked-for kind, features.question_profile). A stamp answers a number naming a thing,
@@ -225,10 +229,6 @@ def unasked_lines(question: str, wants: str | None):
     stamps = wants == "date" or asks_identifier(question) or asks_pages(question)
     captions = asks_of_caption(question)
     return lambda line: (not stamps and docket_stamp(line)) or (not captions and case_caption(line))
-
-
-_ASKS_PARTY = re.compile(r"\b(?:court|judges?|parties|party|petitioners?|respondents?|plaintiffs?|defendants?|"
-                         r"appellants?|appellees?|caption)\b", re.IGNORECASE)
 
 
 def names_identifier(text: str) -> bool:
@@ -288,8 +288,6 @@ def labelled_by(text: str, terms: set[str]) -> bool:
     # (a name, not a year or a figure: "Year Ended December 31: 2022" labels no row by "2022").
     value = set(content_terms(re.sub(r"\([^)]*\)", " ", first.rsplit(":", 1)[1]))) if "|" in text and ":" in first else set()
     return any(t.isalpha() for t in value) and value <= terms
-
-
 
 
 WORD = re.compile(r"[^\W\d_][\w'’-]*")

@@ -26,7 +26,7 @@ import numpy as np
 from ..checks import check_history, search_args
 from ..text import content_terms
 from .conversation import condense
-from .fields import asked_thing, names_asked
+from .fields import asked_lines
 from .quotes import (asked_kind, asks_deadline, asks_identifier, asks_pages, continues, dated_field, gives_pages,
                      is_reference, labelled_by, names_identifier, names_kind, quotable, same_words, unasked_lines)
 from .record import Answer, AnswerSentence
@@ -135,7 +135,7 @@ class Pool:
     named: list[bool] = field(default_factory=list)  # per candidate: it gives the number of a thing
     #                                                  asked for ("the case number": "No. 21-50498")
     asked: list[int] = field(default_factory=list)  # the labelled ones naming the very thing asked for
-    #                                                 ("DC Judge: Failla", quotes.names_asked)
+    #                                                 ("DC Judge: Failla", fields.asked_lines)
 
     def supported(self) -> np.ndarray:
         """The candidates whose passage does not speak of another period than the question's."""
@@ -188,13 +188,13 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
     data = sentence_data(retriever, passages, cache)
     qvec = retriever.embed_query(focus).astype(np.float32)
     kind = asked_kind(focus)  # a heading naming a thing of this kind is a candidate ("which court")
-    thing = asked_thing(focus)  # so is a field labelled with the thing asked for ("DC Judge: Failla")
+    names_asked = asked_lines(focus)  # so is a field labelled with the thing asked for ("DC Judge: Failla")
     wanted = set(content_terms(focus))
     unasked = unasked_lines(focus, asked.wants)  # docket stamps and captions that cannot answer it
     cands: list[Candidate] = []
     rows: list[tuple[float, float, float, int, str]] = []  # cosine, context cosine, passage cosine, rank, context
     seen: set[tuple[str, int]] = set()
-    asked_for: set[int] = set()  # the candidates naming the very thing asked for (names_asked)
+    asked_for: set[int] = set()  # the candidates naming the very thing asked for (asked_lines)
     for number, (p, d) in enumerate(zip(passages, data), start=1):
         spans, vecs = d.spans, d.vectors
         if not len(spans):
@@ -205,7 +205,7 @@ def gather(retriever: Retriever, query: str, focus: str, passages: Sequence[Pass
         previous_candidate = -2
         for i, (a, b) in enumerate(spans.tolist()):
             s = p.text[a:b]
-            asks = names_asked(s, thing, wanted, focus)
+            asks = names_asked(s)
             if not (asks or quotable(s, i, len(spans), p.start) or names_kind(s, kind)) or unasked(s):
                 continue
             key = (p.doc_id, p.start + a)

@@ -152,22 +152,24 @@ def table_row_lines(rows: list[list[Cell]], caption: str | None = None, marked_h
     width = max(len(r) for r in grid)
     marked = len([i for i in where if i < marked_header_rows])
 
+    stub_only = [not any(c and c.strip() for c in rows[i][1:]) for i in where]
+    layout = width < 2 or any(len(c) > _LAYOUT_CELL for r in grid for c in r)  # rows are paragraphs
+    if not layout and not caption and not marked and len(where) > 2 and stub_only[0] \
+            and header_rows(grid[1:], 0, stub_only[1:]):
+        # A line in the first cell alone above the column headers is the table's title ("World
+        # Production Capacity:" over "Fused aluminum oxide | Silicon carbide" / "2009 | 2010 ..."):
+        # each row says it, as a caption.
+        lines = table_row_lines([rows[i] for i in where[1:]], grid[0][0].rstrip(" :"))
+        return [(where[1 + k], line) for k, line in lines]
+
     cells = {i: _attach_signs(_spread(rows[i], False)) for i in where}
     captions = {where[k]: line for k, line in _captioned([cells[i] for i in where]).items()}
 
     def plain(i: int) -> str:
         return lead + captions.get(i, _joined([c for c in cells[i] if c]))
 
-    if width < 2 or any(len(c) > _LAYOUT_CELL for r in grid for c in r):
+    if layout:
         return [(w, plain(w)) for w in where]
-    stub_only = [not any(c and c.strip() for c in rows[i][1:]) for i in where]
-    if not caption and not marked and len(where) > 2 and stub_only[0] and header_rows(grid[1:], 0, stub_only[1:]):
-        # A line in the first cell alone above the column headers is the table's title ("World
-        # Production Capacity:" over "Fused aluminum oxide | Silicon carbide" / "2009 | 2010 ..."):
-        # each row says it, as a caption.
-        title = grid[0][0].rstrip(" :")
-        lines = table_row_lines([rows[i] for i in where[1:]], title)
-        return [(where[1:][k], line) for k, line in lines]
     n_head = header_rows(grid, marked, stub_only)
     data = [cells[i] for i in where[n_head:]]
     if not n_head or not data:
